@@ -1,0 +1,61 @@
+# Frontier Review Portal. `make run` for the portal with demo data, `make test` for the suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Django 6.1 needs Python 3.12 or newer: take the newest one found.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV) python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v $$p; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: help install uswds run test lint migrations-check clean
+
+help:
+	@echo "make run    - install, migrate, seed demo data, serve on http://localhost:$(PORT)/ with a Celery worker and beat"
+	@echo "make test   - run the whole test suite"
+	@echo "make lint   - ruff"
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (Django 6.1); set PYTHON=/path/to/python3.12"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+uswds: node_modules/.installed
+
+run: install uswds
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py seed_demo
+	@echo
+	@echo "  Frontier Review Portal: http://localhost:$(PORT)/"
+	@echo "  Sign in as admin, coordinator, reviewer, reviewer2, submitter, submitter2, operator or operator2"
+	@echo "  with the demo password (README; DEMO_PASSWORD overrides it). Ctrl-C stops everything."
+	@echo
+	@# Ctrl-C reaches the whole process group; the trap also stops the worker
+	@# if the web server exits on its own.
+	export DEBUG=true; trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
+	$(VENV)/bin/celery -A portal worker --beat --loglevel=INFO --concurrency=2 \
+		--schedule var/celerybeat-schedule & \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install uswds
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+migrations-check: install
+	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

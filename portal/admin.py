@@ -1,0 +1,155 @@
+"""Django admin for platform admins: agencies, organizations, people, tokens, audit log."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
+from django.utils import timezone
+
+from portal import audit
+from portal.models import AccessToken, Agency, AuditEvent, Membership, Organization, User
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["acronym", "name", "slug", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "acronym", "slug"]
+    prepopulated_fields = {"slug": ["acronym"]}
+    readonly_fields = ["group", "created_at"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "sector", "active", "created_at"]
+    list_filter = ["kind", "sector", "active"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["group", "created_at"]
+
+
+class MembershipInline(admin.StackedInline):
+    model = Membership
+    fk_name = "user"
+    max_num = 1
+    can_delete = True
+    fields = ["agency", "organization", "role"]
+    autocomplete_fields = ["agency", "organization"]
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    inlines = [MembershipInline]
+    list_display = [
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "role_display",
+        "unit_display",
+        "is_active",
+        "is_staff",
+    ]
+    list_filter = [
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "membership__role",
+        "membership__agency",
+        "membership__organization",
+    ]
+    search_fields = ["username", "email", "first_name", "last_name"]
+    list_select_related = ["membership__agency", "membership__organization"]
+
+    @admin.display(description="role", ordering="membership__role")
+    def role_display(self, obj):
+        membership = getattr(obj, "membership", None)
+        return membership.get_role_display() if membership else "—"
+
+    @admin.display(description="agency or organization")
+    def unit_display(self, obj):
+        membership = getattr(obj, "membership", None)
+        return str(membership.unit) if membership else "—"
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "agency", "organization", "created_at"]
+    list_filter = ["role", "agency", "organization"]
+    search_fields = ["user__username", "user__email", "agency__acronym", "organization__name"]
+    list_select_related = ["user", "agency", "organization"]
+    autocomplete_fields = ["user", "agency", "organization"]
+
+
+@admin.register(AccessToken)
+class AccessTokenAdmin(admin.ModelAdmin):
+    """Admins can see and revoke tokens, never create or read their secret."""
+
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "expires_at", "created_at"]
+    search_fields = ["name", "prefix", "user__username"]
+    list_select_related = ["user"]
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Viewing is allowed through the view permission; nothing is editable.
+        return False
+
+    @admin.action(description="Revoke the selected tokens", permissions=["view"])
+    def revoke(self, request, queryset):
+        count = 0
+        with transaction.atomic():
+            for token in queryset.filter(revoked_at__isnull=True).select_for_update():
+                token.revoked_at = timezone.now()
+                token.save(update_fields=["revoked_at"])
+                audit.record(
+                    "token.revoked",
+                    target=token,
+                    details={"prefix": token.prefix, "by_admin": True},
+                )
+                count += 1
+        self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["sequence", "created_at", "actor_repr", "action", "target_repr", "ip"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["actor_repr", "action", "target_repr", "target_id", "ip"]
+    list_select_related = ["target_type"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]

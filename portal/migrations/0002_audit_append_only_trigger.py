@@ -1,0 +1,39 @@
+"""On PostgreSQL, refuse UPDATE and DELETE on the audit log in the database too.
+
+The model already refuses them; the trigger also stops raw SQL and other
+clients. TRUNCATE is left alone so test databases can still be flushed.
+"""
+
+from django.db import migrations
+
+CREATE = """
+CREATE OR REPLACE FUNCTION portal_auditevent_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'portal_auditevent is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER portal_auditevent_append_only
+    BEFORE UPDATE OR DELETE ON portal_auditevent
+    FOR EACH ROW EXECUTE FUNCTION portal_auditevent_append_only();
+"""
+
+DROP = """
+DROP TRIGGER IF EXISTS portal_auditevent_append_only ON portal_auditevent;
+DROP FUNCTION IF EXISTS portal_auditevent_append_only();
+"""
+
+
+def run_on_postgresql(sql):
+    def operation(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql)
+
+    return operation
+
+
+class Migration(migrations.Migration):
+    dependencies = [("portal", "0001_initial")]
+
+    operations = [migrations.RunPython(run_on_postgresql(CREATE), run_on_postgresql(DROP))]

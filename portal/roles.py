@@ -1,0 +1,50 @@
+"""Who may open a role's pages.
+
+Role pages (a dashboard, the token page) are not objects: a person of another
+role gets 403 with a plain explanation. Objects out of reach answer 404 through
+each object type's access helper instead.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+
+from portal.models import Membership
+
+Role = Membership.Role
+
+
+def role_required(*roles: str):
+    allowed = frozenset(roles)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.user.role not in allowed:
+                raise PermissionDenied("This page is for another role.")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+# Where each role starts. Platform admins (no membership, staff) work in the admin.
+DASHBOARD_FOR_ROLE = {
+    Role.COORDINATOR: "reviews:agency_queue",
+    Role.REVIEWER: "reviews:my_cases",
+    Role.SUBMITTER: "portal:case_list",
+    Role.ORG_ADMIN: "portal:case_list",
+    Role.SECURITY_TEAM: "access:granted_models",
+}
+
+NAVIGATION_FOR_ROLE = {
+    Role.COORDINATOR: [("Agency queue", "reviews:agency_queue")],
+    Role.REVIEWER: [("My cases", "reviews:my_cases")],
+    Role.SUBMITTER: [("Cases", "portal:case_list"), ("Access tokens", "portal:token_list")],
+    Role.ORG_ADMIN: [("Cases", "portal:case_list"), ("Access tokens", "portal:token_list")],
+    Role.SECURITY_TEAM: [
+        ("Granted models", "access:granted_models"),
+        ("Access tokens", "portal:token_list"),
+    ],
+}

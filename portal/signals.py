@@ -1,0 +1,186 @@
+"""Audit receivers: sign-in and sign-out, memberships, groups and permissions.
+
+Memberships also keep each person in exactly their unit's group here, so the
+rule holds however a membership changes (a page, the admin, a command).
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from portal import audit
+from portal.models import Membership
+
+User = get_user_model()
+WATCHED_USER_FLAGS = ("is_active", "is_staff", "is_superuser")
+
+
+@receiver(user_logged_in)
+def audit_sign_in(sender, request, user, **kwargs):
+    audit.record("auth.sign_in", actor=user, target=user, request=request)
+
+
+@receiver(user_logged_out)
+def audit_sign_out(sender, request, user, **kwargs):
+    if user is not None:
+        audit.record("auth.sign_out", actor=user, target=user, request=request)
+
+
+@receiver(user_login_failed)
+def audit_failed_sign_in(sender, credentials, request=None, **kwargs):
+    # The username tried is recorded as given; the password never is.
+    username = str(credentials.get("username", ""))[:150]
+    audit.record(
+        "auth.sign_in_failed",
+        actor=None,
+        actor_repr="",
+        details={"username": username},
+        request=request,
+    )
+
+
+def sync_unit_groups(user) -> None:
+    """Put the person in their unit's group and in no other unit's group."""
+    unit_groups = Group.objects.filter(Q(agency__isnull=False) | Q(organization__isnull=False))
+    membership = (
+        Membership.objects.filter(user=user).select_related("agency", "organization").first()
+    )
+    wanted = membership.unit.group if membership else None
+    stale = user.groups.filter(pk__in=unit_groups.values("pk"))
+    if wanted is not None:
+        stale = stale.exclude(pk=wanted.pk)
+    user.groups.remove(*stale)
+    if wanted is not None:
+        user.groups.add(wanted)
+
+
+@receiver(pre_save, sender=Membership)
+def remember_previous_membership(sender, instance, **kwargs):
+    instance._previous = (
+        Membership.objects.filter(pk=instance.pk)
+        .values("agency_id", "organization_id", "role")
+        .first()
+        if instance.pk
+        else None
+    )
+
+
+def _membership_details(membership: Membership) -> dict:
+    return {
+        "user": membership.user.username,
+        "unit": str(membership.unit),
+        "role": membership.role,
+    }
+
+
+@receiver(post_save, sender=Membership)
+def membership_saved(sender, instance, created, **kwargs):
+    sync_unit_groups(instance.user)
+    previous = getattr(instance, "_previous", None)
+    details = _membership_details(instance)
+    if created:
+        audit.record("membership.created", target=instance.user, details=details)
+    elif previous and previous != {
+        "agency_id": instance.agency_id,
+        "organization_id": instance.organization_id,
+        "role": instance.role,
+    }:
+        details["previous"] = previous
+        audit.record("membership.changed", target=instance.user, details=details)
+
+
+@receiver(post_delete, sender=Membership)
+def membership_deleted(sender, instance, **kwargs):
+    if User.objects.filter(pk=instance.user_id).exists():
+        sync_unit_groups(instance.user)
+        audit.record(
+            "membership.deleted", target=instance.user, details=_membership_details(instance)
+        )
+
+
+@receiver(pre_save, sender=User)
+def remember_user_flags(sender, instance, **kwargs):
+    instance._previous_flags = (
+        User.objects.filter(pk=instance.pk).values(*WATCHED_USER_FLAGS).first()
+        if instance.pk
+        else None
+    )
+
+
+@receiver(post_save, sender=User)
+def audit_user_flags(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    previous = getattr(instance, "_previous_flags", None)
+    current = {flag: getattr(instance, flag) for flag in WATCHED_USER_FLAGS}
+    if created:
+        audit.record("user.created", target=instance, details=current)
+    elif previous is not None and previous != current:
+        changed = {
+            flag: current[flag] for flag in WATCHED_USER_FLAGS if previous[flag] != current[flag]
+        }
+        audit.record("user.flags_changed", target=instance, details=changed)
+
+
+def _audit_m2m(action_prefix, instance, action, model, pk_set, reverse):
+    if action not in {"post_add", "post_remove", "post_clear"} or (
+        action != "post_clear" and not pk_set
+    ):
+        return
+    verb = action.removeprefix("post_")
+    related = sorted(str(obj) for obj in model.objects.filter(pk__in=pk_set or []))
+    audit.record(f"{action_prefix}.{verb}", target=instance, details={"items": related})
+
+
+@receiver(m2m_changed, sender=User.groups.through)
+def audit_group_change(sender, instance, action, model, pk_set, reverse, **kwargs):
+    _audit_m2m("user.groups", instance, action, model, pk_set, reverse)
+
+
+@receiver(m2m_changed, sender=User.user_permissions.through)
+def audit_user_permission_change(sender, instance, action, model, pk_set, reverse, **kwargs):
+    _audit_m2m("user.permissions", instance, action, model, pk_set, reverse)
+
+
+@receiver(m2m_changed, sender=Group.permissions.through)
+def audit_group_permission_change(sender, instance, action, model, pk_set, reverse, **kwargs):
+    _audit_m2m("group.permissions", instance, action, model, pk_set, reverse)
+
+
+def _is_object_permission(instance) -> bool:
+    from guardian.models.models import BaseObjectPermission
+
+    return isinstance(instance, BaseObjectPermission)
+
+
+def _object_permission_details(instance) -> dict:
+    holder = getattr(instance, "user", None) or getattr(instance, "group", None)
+    return {
+        "permission": instance.permission.codename,
+        "holder": str(holder),
+        "object": str(instance.content_object)[:255],
+    }
+
+
+@receiver(post_save)
+def audit_object_permission_granted(sender, instance, created, raw=False, **kwargs):
+    """guardian grants (generic and direct-foreign-key tables alike)."""
+    if created and not raw and _is_object_permission(instance):
+        audit.record(
+            "permission.granted",
+            target=instance.content_object,
+            details=_object_permission_details(instance),
+        )
+
+
+@receiver(post_delete)
+def audit_object_permission_revoked(sender, instance, **kwargs):
+    if _is_object_permission(instance):
+        audit.record(
+            "permission.revoked",
+            target=instance.content_object,
+            details=_object_permission_details(instance),
+        )

@@ -1,0 +1,108 @@
+"""Personas for every role, shared by all tests.
+
+Each persona is a signed-in test client factory away: ``client.force_login(coordinator)``.
+Fixture users get a fast password hash; one test proves real accounts use Argon2.
+"""
+
+import pytest
+from django.contrib.auth.hashers import make_password
+
+from portal.models import Agency, Membership, Organization, User
+
+PASSWORD = "correct horse battery staple"
+FAST_HASH = make_password(PASSWORD, hasher="md5")
+Role = Membership.Role
+
+
+def make_person(username, *, unit=None, role=None, **extra) -> User:
+    user = User.objects.create(
+        username=username, password=FAST_HASH, email=f"{username}@example.test", **extra
+    )
+    if unit is not None:
+        field = "agency" if isinstance(unit, Agency) else "organization"
+        Membership.objects.create(user=user, role=role, **{field: unit})
+    return user
+
+
+@pytest.fixture
+def caisi(db):
+    return Agency.objects.create(
+        name="Center for AI Standards and Innovation", acronym="CAISI", slug="caisi"
+    )
+
+
+@pytest.fixture
+def nsa(db):
+    return Agency.objects.create(name="National Security Agency", acronym="NSA", slug="nsa")
+
+
+@pytest.fixture
+def developer(db):
+    return Organization.objects.create(
+        name="Northwind Labs", slug="northwind", kind=Organization.Kind.DEVELOPER
+    )
+
+
+@pytest.fixture
+def other_developer(db):
+    return Organization.objects.create(
+        name="Meridian ML", slug="meridian", kind=Organization.Kind.DEVELOPER
+    )
+
+
+@pytest.fixture
+def bank(db):
+    return Organization.objects.create(
+        name="First Harbor Bank",
+        slug="first-harbor",
+        kind=Organization.Kind.OPERATOR,
+        sector=Organization.Sector.FINANCIAL_SERVICES,
+    )
+
+
+@pytest.fixture
+def platform_admin(db):
+    return make_person("admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def coordinator(caisi):
+    return make_person("coordinator", unit=caisi, role=Role.COORDINATOR)
+
+
+@pytest.fixture
+def reviewer(caisi):
+    return make_person("reviewer", unit=caisi, role=Role.REVIEWER)
+
+
+@pytest.fixture
+def submitter(developer):
+    return make_person("submitter", unit=developer, role=Role.SUBMITTER)
+
+
+@pytest.fixture
+def org_admin(developer):
+    return make_person("orgadmin", unit=developer, role=Role.ORG_ADMIN)
+
+
+@pytest.fixture
+def operator(bank):
+    return make_person("operator", unit=bank, role=Role.SECURITY_TEAM)
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but belongs to no agency or organization."""
+    return make_person("outsider")
+
+
+@pytest.fixture
+def personas(platform_admin, coordinator, reviewer, submitter, operator, outsider):
+    return {
+        "admin": platform_admin,
+        "coordinator": coordinator,
+        "reviewer": reviewer,
+        "submitter": submitter,
+        "operator": operator,
+        "outsider": outsider,
+    }
