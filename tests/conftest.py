@@ -4,7 +4,10 @@ Each persona is a signed-in test client factory away: ``client.force_login(coord
 Fixture users get a fast password hash; one test proves real accounts use Argon2.
 """
 
+import os
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
 from portal.models import Agency, Membership, Organization, User
@@ -12,6 +15,18 @@ from portal.models import Agency, Membership, Organization, User
 PASSWORD = "correct horse battery staple"
 FAST_HASH = make_password(PASSWORD, hasher="md5")
 Role = Membership.Role
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip tests that need a server the run was not given."""
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
+    skip_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://...")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+        if "redis" in item.keywords and not os.environ.get("REDIS_URL"):
+            item.add_marker(skip_redis)
 
 
 def make_person(username, *, unit=None, role=None, **extra) -> User:

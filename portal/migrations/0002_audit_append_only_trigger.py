@@ -28,7 +28,7 @@ DROP FUNCTION IF EXISTS portal_auditevent_append_only();
 def run_on_postgresql(sql):
     def operation(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     return operation
 
