@@ -1,12 +1,14 @@
 """Django admin for platform admins: agencies, organizations, people, tokens, audit log."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.utils import timezone
 
 from portal import audit
 from portal.models import AccessToken, Agency, AuditEvent, Membership, Organization, User
+from portal.signals import sync_unit_groups
 
 
 @admin.register(Agency)
@@ -59,6 +61,12 @@ class PortalUserAdmin(UserAdmin):
     ]
     search_fields = ["username", "email", "first_name", "last_name"]
     list_select_related = ["membership__agency", "membership__organization"]
+
+    def save_related(self, request, form, formsets, change):
+        """The groups box is saved before the membership inline, and may name any
+        group: put the person back in exactly their unit's group afterwards."""
+        super().save_related(request, form, formsets, change)
+        sync_unit_groups(form.instance)
 
     @admin.display(description="role", ordering="membership__role")
     def role_display(self, obj):
@@ -117,7 +125,13 @@ class AccessTokenAdmin(admin.ModelAdmin):
         # Viewing is allowed through the view permission; nothing is editable.
         return False
 
-    @admin.action(description="Revoke the selected tokens", permissions=["view"])
+    def has_revoke_permission(self, request):
+        """Revoking changes a token, so it takes the change permission, though the
+        change form itself stays read-only; viewing alone is not enough."""
+        codename = get_permission_codename("change", self.opts)
+        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
+
+    @admin.action(description="Revoke the selected tokens", permissions=["revoke"])
     def revoke(self, request, queryset):
         count = 0
         with transaction.atomic():
@@ -153,3 +167,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+
+from portal import admin_cases  # noqa: E402,F401  (registers the case models)

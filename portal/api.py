@@ -49,8 +49,8 @@ def token_required(view):
         token, why = authenticate_bearer(request)
         if token is None:
             return api_error(why, 401)
-        now = timezone.now()
-        AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = timezone.now()
+        AccessToken.objects.filter(pk=token.pk).update(last_used_at=token.last_used_at)
         request.user = token.user
         request.access_token = token
         return view(request, *args, **kwargs)
@@ -64,7 +64,9 @@ def token_required(view):
 def me(request):
     """Who the token belongs to: a first call for scripts to check their setup."""
     if request.method != "GET":
-        return api_error("Use GET.", 405)
+        response = api_error("Use GET.", 405)
+        response["Allow"] = "GET"
+        return response
     user = request.user
     membership = getattr(user, "membership", None)
     return JsonResponse(

@@ -5,11 +5,14 @@ variable, so that signal receivers (sign-in, admin changes to memberships and
 permissions) can name who did it and from where without a request argument.
 """
 
+import ipaddress
 from contextvars import ContextVar
 
 from portal.models import AuditEvent
 
 _current_request = ContextVar("audit_request", default=None)
+# ``actor`` not given: the person of the current request. ``actor=None``: nobody.
+_REQUEST_USER = object()
 
 
 class AuditContextMiddleware:
@@ -28,16 +31,33 @@ def client_ip(request) -> str | None:
     """The address the request came from.
 
     Only REMOTE_ADDR is trusted; a proxy's X-Forwarded-For is not read here.
+    Anything that is not an IP address (a Unix socket's peer, say) is None:
+    the audit log's column, an ``inet`` on PostgreSQL, would refuse it.
     """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    try:
+        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")))
+    except ValueError:
+        return None
 
 
-def record(action: str, *, target=None, details=None, actor=None, request=None, actor_repr=None):
-    """Append an audit event; actor and IP default to the current request's."""
+def record(
+    action: str,
+    *,
+    target=None,
+    details=None,
+    actor=_REQUEST_USER,
+    request=None,
+    actor_repr=None,
+):
+    """Append an audit event; actor and IP default to the current request's.
+
+    Pass ``actor=None`` for an event nobody signed in caused (a failed
+    sign-in, a command); leave it out to name the request's person.
+    """
     request = request or _current_request.get()
-    if actor is None and request is not None:
+    if actor is _REQUEST_USER:
         actor = getattr(request, "user", None)
     return AuditEvent.record(
         action,

@@ -3,12 +3,23 @@ from django.urls import reverse
 from portal.roles import NAVIGATION_FOR_ROLE
 
 
+def _is_current(path: str, url: str) -> bool:
+    """A link is current on its own page and on the pages beneath it."""
+    return path == url or (url.endswith("/") and url != "/" and path.startswith(url))
+
+
 def navigation(request):
-    """The header's links for the signed-in person's role."""
+    """The header's links for the signed-in person's role, the current one marked."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_links": []}
-    links = [(label, reverse(name)) for label, name in NAVIGATION_FOR_ROLE.get(user.role, [])]
+    names = list(NAVIGATION_FOR_ROLE.get(user.role, []))
     if user.is_staff:
-        links.append(("Administration", reverse("admin:index")))
+        names.append(("Administration", "admin:index"))
+    names.append(("Password", "password_change"))
+    path = request.path
+    links = []
+    for label, name in names:
+        url = reverse(name)
+        links.append({"label": label, "url": url, "current": _is_current(path, url)})
     return {"nav_links": links}

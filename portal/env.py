@@ -85,14 +85,15 @@ def parse_database_url(name: str, url: str) -> dict:
         path = unquote(parts.path)
         if parts.netloc:
             path = parts.netloc + path
-        if not path:
+        if not path.strip("/"):
             raise ImproperlyConfigured(
-                f"{name} must name a file, e.g. sqlite:///var/portal.sqlite3"
+                f"{name} must name a file, e.g. sqlite:///srv/portal/portal.sqlite3"
             )
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path,
-            "OPTIONS": {"transaction_mode": "IMMEDIATE"},
+            # As for the default database: the write lock is taken at BEGIN.
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     raise ImproperlyConfigured(
         f"{name} must start with postgres:// or sqlite://, not {scheme or 'nothing'}://"
@@ -100,10 +101,14 @@ def parse_database_url(name: str, url: str) -> dict:
 
 
 def check_redis_url(name: str, url: str) -> str:
+    """The URL serves both the cache and Celery, so only schemes both understand pass.
+
+    (Django's cache would take ``unix://``, but Celery's broker would not.)
+    """
     parts = urlsplit(url)
-    if parts.scheme not in {"redis", "rediss", "unix"}:
+    if parts.scheme.lower() not in {"redis", "rediss"}:
         raise ImproperlyConfigured(
-            f"{name} must start with redis://, rediss:// or unix://, not {_redacted(parts)}"
+            f"{name} must start with redis:// or rediss://, not {_redacted(parts)}"
         )
     return url
 

@@ -1,41 +1,77 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 
-USWDS_WIDGET_CLASSES = {
-    forms.Select: "usa-select",
-    forms.SelectMultiple: "usa-select",
-    forms.Textarea: "usa-textarea",
-    forms.CheckboxInput: "usa-checkbox__input",
-    forms.ClearableFileInput: "usa-file-input",
-    forms.FileInput: "usa-file-input",
+# Most specific widget first: CheckboxSelectMultiple is a RadioSelect, SelectMultiple
+# a Select, ClearableFileInput a FileInput.
+USWDS_WIDGET_CLASSES = (
+    (forms.CheckboxSelectMultiple, "usa-checkbox__input"),
+    (forms.RadioSelect, "usa-radio__input"),
+    (forms.Select, "usa-select"),
+    (forms.Textarea, "usa-textarea"),
+    (forms.CheckboxInput, "usa-checkbox__input"),
+    (forms.FileInput, "usa-file-input"),
+)
+# The error outline USWDS gives each kind of control; choices and files have none.
+USWDS_ERROR_CLASSES = {
+    "usa-input": "usa-input--error",
+    "usa-select": "usa-input--error",
+    "usa-textarea": "usa-input--error",
 }
 
 
+def uswds_class(widget: forms.Widget) -> str:
+    return next((c for kind, c in USWDS_WIDGET_CLASSES if isinstance(widget, kind)), "usa-input")
+
+
+class UswdsBoundField(forms.BoundField):
+    """Adds USWDS's error outline to a control whose value was refused.
+
+    Django itself sets aria-invalid and points aria-describedby at
+    ``<id>_helptext`` and ``<id>_error``, the ids ``portal/form_fields.html`` uses.
+    """
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        error_class = USWDS_ERROR_CLASSES.get(uswds_class(widget))
+        if self.errors and error_class and not widget.is_hidden:
+            base = attrs.get("class") or widget.attrs.get("class", "")
+            attrs["class"] = f"{base} {error_class}".strip()
+        return attrs
+
+
 class UswdsFormMixin:
-    """Gives every widget the USWDS class for its kind."""
+    """Gives every widget the USWDS class for its kind, and errors their outline."""
+
+    bound_field_class = UswdsBoundField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            css = next(
-                (c for kind, c in USWDS_WIDGET_CLASSES.items() if type(field.widget) is kind),
-                "usa-input",
-            )
+            if field.widget.is_hidden:
+                continue
+            css = uswds_class(field.widget)
             field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
 
 
+# One message for a wrong name, a wrong password and a deactivated account, so the
+# sign-in page never tells anyone which usernames exist or which were switched off.
+SIGN_IN_REFUSED = "The username or password is not right. Both are case-sensitive."
+
+
 class SignInForm(UswdsFormMixin, AuthenticationForm):
-    error_messages = {
-        # The same words whether the name or the password was wrong.
-        "invalid_login": "The username or password is not right. Both are case-sensitive.",
-        "inactive": "The username or password is not right. Both are case-sensitive.",
-    }
+    error_messages = {"invalid_login": SIGN_IN_REFUSED, "inactive": SIGN_IN_REFUSED}
 
 
 class PortalPasswordChangeForm(UswdsFormMixin, PasswordChangeForm):
-    pass
+    def clean(self):
+        # Django puts "too short" and "too common" under the confirmation field;
+        # they belong under the new password itself. A mismatch stays on the second.
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return super(SetPasswordForm, self).clean()
 
 
 def reject_control_characters(value: str) -> None:

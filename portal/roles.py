@@ -1,7 +1,8 @@
 """Who may open a role's pages.
 
 Role pages (a dashboard, the token page) are not objects: a person of another
-role gets 403 with a plain explanation. Objects out of reach answer 404 through
+role, or a platform admin without a membership, gets 403 with a plain
+explanation. Objects out of reach answer 404 through
 each object type's access helper instead.
 """
 
@@ -12,6 +13,8 @@ from django.core.exceptions import PermissionDenied
 from portal.models import Membership
 
 Role = Membership.Role
+# Personal access tokens are for anyone who belongs to an agency or organization.
+ANY_ROLE = tuple(Role)
 
 
 def role_required(*roles: str):
@@ -40,7 +43,7 @@ DASHBOARD_FOR_ROLE = {
 
 NAVIGATION_FOR_ROLE = {
     Role.COORDINATOR: [("Agency queue", "reviews:agency_queue")],
-    Role.REVIEWER: [("My cases", "reviews:my_cases")],
+    Role.REVIEWER: [("My cases", "reviews:my_cases"), ("Access tokens", "portal:token_list")],
     Role.SUBMITTER: [("Cases", "portal:case_list"), ("Access tokens", "portal:token_list")],
     Role.ORG_ADMIN: [("Cases", "portal:case_list"), ("Access tokens", "portal:token_list")],
     Role.SECURITY_TEAM: [

@@ -7,6 +7,8 @@ when REDIS_URL is unset. The README's configuration table lists every variable.
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from portal.env import (
     check_redis_url,
     env_bool,
@@ -18,7 +20,8 @@ from portal.env import (
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
+# Absolute, so that the Celery file:// URLs below stay valid from any directory.
+VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var").resolve()
 
 DEBUG = env_bool("DEBUG", False)
 if DEBUG:
@@ -98,6 +101,16 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Every task is time-limited: the soft limit raises inside the task, the hard
+# limit kills the worker process running it.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT "
+        f"({CELERY_TASK_SOFT_TIME_LIMIT} >= {CELERY_TASK_TIME_LIMIT})"
+    )
+
 # Redis: Celery's broker and result store, and the cache. Without it the cache
 # is per process and Celery passes messages through files under VAR_DIR.
 REDIS_URL = env_str("REDIS_URL")
@@ -112,11 +125,16 @@ if REDIS_URL:
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Longer than any task's hard time limit, so a slow task is never
-        # redelivered to a second worker while the first still runs it.
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
-    }
+    # Longer than any task's hard time limit, so a slow task is never
+    # redelivered to a second worker while the first still runs it.
+    visibility_timeout = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60)
+    if visibility_timeout <= CELERY_TASK_TIME_LIMIT:
+        raise ImproperlyConfigured(
+            "CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT "
+            f"({visibility_timeout} <= {CELERY_TASK_TIME_LIMIT})"
+        )
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": visibility_timeout}
+    del visibility_timeout
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_QUEUE_DIR = VAR_DIR / "celery"
@@ -125,6 +143,8 @@ else:
         "data_folder_in": str(CELERY_QUEUE_DIR / "queue"),
         "data_folder_out": str(CELERY_QUEUE_DIR / "queue"),
         "processed_folder": str(CELERY_QUEUE_DIR / "processed"),
+        # Broadcast (remote-control) messages; by default kombu writes them to ./control.
+        "control_folder": str(CELERY_QUEUE_DIR / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{CELERY_QUEUE_DIR / 'results'}"
@@ -135,8 +155,6 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimum=1)
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {}
@@ -228,6 +246,10 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 
 # The portal's own rules.
 REVIEW_NOTICE_DAYS = env_int("REVIEW_NOTICE_DAYS", 90, minimum=1)
+# Acronyms of the agencies every submitted case is routed to.
+DEFAULT_ROUTING_AGENCIES = env_list("DEFAULT_ROUTING_AGENCIES", ["CAISI"])
+# The largest artifact accepted, in bytes (default 200 GiB).
+ARTIFACT_MAX_BYTES = env_int("ARTIFACT_MAX_BYTES", 200 * 1024**3, minimum=1)
 TOKEN_MAX_DAYS = env_int("TOKEN_MAX_DAYS", 365, minimum=1)
 
 LOGGING = {

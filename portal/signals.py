@@ -12,7 +12,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 
 from portal import audit
-from portal.models import Membership
+from portal.models import Agency, Membership, Organization
 
 User = get_user_model()
 WATCHED_USER_FLAGS = ("is_active", "is_staff", "is_superuser")
@@ -55,6 +55,14 @@ def sync_unit_groups(user) -> None:
     user.groups.remove(*stale)
     if wanted is not None:
         user.groups.add(wanted)
+
+
+@receiver(post_delete, sender=Agency)
+@receiver(post_delete, sender=Organization)
+def delete_unit_group(sender, instance, **kwargs):
+    """A unit's group goes with it (also for the admin's bulk delete)."""
+    if instance.group_id:
+        Group.objects.filter(pk=instance.group_id).delete()
 
 
 @receiver(pre_save, sender=Membership)
@@ -125,29 +133,44 @@ def audit_user_flags(sender, instance, created, raw=False, **kwargs):
         audit.record("user.flags_changed", target=instance, details=changed)
 
 
-def _audit_m2m(action_prefix, instance, action, model, pk_set, reverse):
-    if action not in {"post_add", "post_remove", "post_clear"} or (
-        action != "post_clear" and not pk_set
-    ):
+def _related_pks(through, instance, model) -> list:
+    """What ``instance`` is linked to through ``through``, read before a clear."""
+    links = [f for f in through._meta.get_fields() if f.many_to_one]
+    own = next(f for f in links if isinstance(instance, f.related_model))
+    other = next(f for f in links if f is not own and f.related_model is model)
+    return list(
+        through.objects.filter(**{own.attname: instance.pk}).values_list(other.attname, flat=True)
+    )
+
+
+def _audit_m2m(action_prefix, through, instance, action, model, pk_set):
+    cleared_key = f"_audit_cleared_{through._meta.db_table}"
+    if action == "pre_clear":
+        # post_clear says nothing of what was removed; remember it now.
+        setattr(instance, cleared_key, _related_pks(through, instance, model))
+        return
+    if action == "post_clear":
+        pk_set = instance.__dict__.pop(cleared_key, None)
+    if action not in {"post_add", "post_remove", "post_clear"} or not pk_set:
         return
     verb = action.removeprefix("post_")
-    related = sorted(str(obj) for obj in model.objects.filter(pk__in=pk_set or []))
+    related = sorted(str(obj) for obj in model.objects.filter(pk__in=pk_set))
     audit.record(f"{action_prefix}.{verb}", target=instance, details={"items": related})
 
 
 @receiver(m2m_changed, sender=User.groups.through)
-def audit_group_change(sender, instance, action, model, pk_set, reverse, **kwargs):
-    _audit_m2m("user.groups", instance, action, model, pk_set, reverse)
+def audit_group_change(sender, instance, action, model, pk_set, **kwargs):
+    _audit_m2m("user.groups", sender, instance, action, model, pk_set)
 
 
 @receiver(m2m_changed, sender=User.user_permissions.through)
-def audit_user_permission_change(sender, instance, action, model, pk_set, reverse, **kwargs):
-    _audit_m2m("user.permissions", instance, action, model, pk_set, reverse)
+def audit_user_permission_change(sender, instance, action, model, pk_set, **kwargs):
+    _audit_m2m("user.permissions", sender, instance, action, model, pk_set)
 
 
 @receiver(m2m_changed, sender=Group.permissions.through)
-def audit_group_permission_change(sender, instance, action, model, pk_set, reverse, **kwargs):
-    _audit_m2m("group.permissions", instance, action, model, pk_set, reverse)
+def audit_group_permission_change(sender, instance, action, model, pk_set, **kwargs):
+    _audit_m2m("group.permissions", sender, instance, action, model, pk_set)
 
 
 def _is_object_permission(instance) -> bool:

@@ -4,10 +4,35 @@ from django.urls import include, path
 
 from portal import api
 from portal.forms import PortalPasswordChangeForm, SignInForm
-from portal.views import home, tokens
+from portal.views import api_artifacts, cases, home, notifications, tokens
 
 portal_patterns = [
-    path("cases/", home.case_list, name="case_list"),
+    path("cases/", cases.case_list, name="case_list"),
+    path("cases/new", cases.case_create, name="case_create"),
+    path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
+    path("cases/<int:pk>/edit", cases.case_edit, name="case_edit"),
+    path("cases/<int:pk>/submit", cases.case_submit, name="case_submit"),
+    path("cases/<int:pk>/withdraw", cases.case_withdraw, name="case_withdraw"),
+    path("cases/<int:pk>/released", cases.case_mark_released, name="case_mark_released"),
+    path("cases/<int:pk>/artifacts/upload", cases.artifact_upload, name="artifact_upload"),
+    path(
+        "cases/<int:pk>/artifacts/<int:artifact_id>/download",
+        cases.artifact_download,
+        name="artifact_download",
+    ),
+    path(
+        "cases/<int:pk>/artifacts/<int:artifact_id>/delete",
+        cases.artifact_delete,
+        name="artifact_delete",
+    ),
+    path("cases/<int:pk>/scores", cases.eval_result_set, name="eval_result_set"),
+    path(
+        "cases/<int:pk>/scores/<int:result_id>/remove",
+        cases.eval_result_remove,
+        name="eval_result_remove",
+    ),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/read", notifications.notifications_mark_read, name="notifications_read"),
     path("account/tokens/", tokens.token_list, name="token_list"),
     path("account/tokens/new", tokens.token_create, name="token_create"),
     path("account/tokens/<int:token_id>/revoke", tokens.token_revoke, name="token_revoke"),
@@ -39,10 +64,18 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("api/v1/me", api.me, name="api_me"),
+    path(
+        "api/v1/cases/<int:pk>/artifacts/<str:name>",
+        api_artifacts.artifact_put,
+        name="api_artifact_put",
+    ),
     path("", include((portal_patterns, "portal"))),
     path("reviews/", include("reviews.urls")),
     path("access/", include("access.urls")),
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "portal.views.errors.bad_request"
 handler403 = "portal.views.errors.permission_denied"
+handler404 = "portal.views.errors.page_not_found"
+handler500 = "portal.views.errors.server_error"

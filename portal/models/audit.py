@@ -10,6 +10,7 @@ unique, so two requests can never fork the chain.
 import hashlib
 import json
 from datetime import UTC
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -27,6 +28,9 @@ class AuditLogIsAppendOnly(Exception):
 
 
 class AuditEventQuerySet(models.QuerySet):
+    def bulk_create(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("Write audit events one at a time with AuditEvent.record().")
+
     def update(self, **kwargs):
         raise AuditLogIsAppendOnly("Audit events cannot be changed.")
 
@@ -100,8 +104,8 @@ class AuditEvent(models.Model):
         """
         if actor is not None and not actor.is_authenticated:
             actor = None
-        # Store exactly what is hashed: JSON round-trip the details first.
-        details = json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder))
+        details = _as_stored(details or {})
+        ip = cls._meta.get_field("ip").get_prep_value(ip) if ip else None
         with transaction.atomic():
             _lock_chain()
             last = cls.objects.order_by("-sequence").values("sequence", "hash").first()
@@ -152,6 +156,28 @@ class AuditEvent(models.Model):
         digest.update(self.prev_hash.encode("ascii"))
         digest.update(self.canonical_content().encode("utf-8"))
         return digest.hexdigest()
+
+
+def _json_number(text: str) -> float | int:
+    """A JSON number as every database gives it back.
+
+    PostgreSQL's jsonb prints 1e+20 as 100000000000000000000 (an integer once
+    read) and drops the sign of -0.0; store those values in that form already.
+    """
+    number = float(text)
+    if number.is_integer() and abs(number) >= 1e16:
+        return int(Decimal(text))
+    return number + 0.0  # -0.0 becomes 0.0
+
+
+def _as_stored(details: dict) -> dict:
+    """Details exactly as they read back from the database, so the hash holds.
+
+    Dates, decimals and UUIDs become strings; NaN and infinity are refused
+    (JSON has no such numbers).
+    """
+    text = json.dumps(details, cls=DjangoJSONEncoder, allow_nan=False)
+    return json.loads(text, parse_float=_json_number)
 
 
 def _lock_chain() -> None:

@@ -6,6 +6,8 @@ people in exactly their unit's group, and django-guardian object permissions
 granted to that group are what the unit may see.
 """
 
+import secrets
+
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -67,7 +69,10 @@ class Unit(models.Model):
         if not self.slug:
             self.slug = slugify(self.name)[:60]
         if self.group_id is None:
-            self.group, _ = Group.objects.get_or_create(name=f"{self.group_prefix}:{self.slug}")
+            # A fresh group with a unique name: a unit never inherits the members
+            # or object permissions of a group left behind or made by hand.
+            suffix = secrets.token_hex(4)
+            self.group = Group.objects.create(name=f"{self.group_prefix}:{self.slug}:{suffix}")
         super().save(*args, **kwargs)
 
 
@@ -196,6 +201,5 @@ class Membership(models.Model):
         )
         if self.role not in allowed:
             names = ", ".join(sorted(self.Role(r).label.lower() for r in allowed))
-            raise ValidationError(
-                {"role": f"People of {self.organization.get_kind_display().lower()}s are: {names}."}
-            )
+            kind = "an AI developer" if kind == Organization.Kind.DEVELOPER else "an operator"
+            raise ValidationError({"role": f"The roles at {kind} are: {names}."})

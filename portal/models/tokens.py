@@ -57,8 +57,11 @@ class AccessToken(models.Model):
     @classmethod
     def create_for(cls, user, *, name: str, days: int | None = None) -> tuple["AccessToken", str]:
         """Create a token and return it with its secret, which is never stored."""
+        if days is not None and not 1 <= days <= settings.TOKEN_MAX_DAYS:
+            # 0 must not quietly mean "never expires".
+            raise ValueError(f"days must be between 1 and {settings.TOKEN_MAX_DAYS}, not {days}.")
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        expires_at = timezone.now() + timedelta(days=days) if days else None
+        expires_at = timezone.now() + timedelta(days=days) if days is not None else None
         token = cls.objects.create(
             user=user, name=name, prefix=raw[:12], digest=digest_token(raw), expires_at=expires_at
         )

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from portal.roles import DASHBOARD_FOR_ROLE, Role, role_required
+from portal.roles import DASHBOARD_FOR_ROLE
 
 
 @require_GET
@@ -16,13 +16,6 @@ def home(request):
     if request.user.is_staff:
         return redirect("admin:index")
     return render(request, "portal/no_role.html", status=200)
-
-
-@require_GET
-@role_required(Role.SUBMITTER, Role.ORG_ADMIN)
-def case_list(request):
-    """The developer's dashboard. The cases issue fills it with the organization's cases."""
-    return render(request, "portal/case_list.html", {"organization": request.user.membership.unit})
 
 
 @require_GET

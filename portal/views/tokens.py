@@ -9,11 +9,13 @@ from django.views.decorators.http import require_GET, require_POST
 from portal import audit
 from portal.forms import TokenForm
 from portal.models import AccessToken
+from portal.roles import ANY_ROLE, role_required
 
 NEW_TOKEN_SESSION_KEY = "new_access_token"  # noqa: S105  (a session key name)
 
 
 @require_GET
+@role_required(*ANY_ROLE)
 def token_list(request):
     return render(
         request,
@@ -28,6 +30,7 @@ def token_list(request):
 
 
 @require_POST
+@role_required(*ANY_ROLE)
 def token_create(request):
     form = TokenForm(request.POST)
     if not form.is_valid():
@@ -49,6 +52,7 @@ def token_create(request):
 
 
 @require_POST
+@role_required(*ANY_ROLE)
 def token_revoke(request, token_id: int):
     with transaction.atomic():
         token = get_object_or_404(

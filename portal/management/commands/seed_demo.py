@@ -2,8 +2,9 @@
 
 import os
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from portal.models import Agency, Membership, Organization
@@ -57,7 +58,20 @@ PEOPLE = [
 
 
 def demo_password() -> str:
-    return os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
+    """DEMO_PASSWORD, or the published default, which only a DEBUG setup may use.
+
+    The demo data includes a superuser: with the default password on a real
+    deployment anyone who read the README could sign in to the admin.
+    """
+    chosen = os.environ.get("DEMO_PASSWORD")
+    if chosen:
+        return chosen
+    if not settings.DEBUG:
+        raise CommandError(
+            "seed_demo would give a superuser the published demo password: "
+            "set DEBUG=true for local use, or DEMO_PASSWORD to choose another password."
+        )
+    return DEFAULT_DEMO_PASSWORD
 
 
 class Command(BaseCommand):
