@@ -1,0 +1,115 @@
+"""Django admin for cases, artifacts (read-only), benchmarks and notifications."""
+
+from django.contrib import admin
+
+from portal.models import Artifact, Benchmark, CaseRouting, EvalResult, Notification, Submission
+
+
+class CaseRoutingInline(admin.TabularInline):
+    model = CaseRouting
+    extra = 0
+    can_delete = False
+    readonly_fields = ["agency", "routed_at", "routed_by"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ArtifactInline(admin.TabularInline):
+    model = Artifact
+    extra = 0
+    can_delete = False
+    fields = ["original_name", "kind", "size", "sha256", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EvalResultInline(admin.TabularInline):
+    model = EvalResult
+    extra = 0
+    can_delete = False
+    fields = ["benchmark", "score", "source", "notes", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    """Cases change through the portal's services (with their checks and audit), not here."""
+
+    list_display = [
+        "reference",
+        "model_name",
+        "model_version",
+        "developer",
+        "status",
+        "short_notice",
+        "planned_release_date",
+        "review_due",
+    ]
+    list_filter = ["status", "short_notice", "developer", "routed_agencies", "access_mode"]
+    search_fields = ["number", "model_name", "model_version", "developer__name"]
+    list_select_related = ["developer"]
+    date_hierarchy = "submitted_at"
+    inlines = [CaseRoutingInline, ArtifactInline, EvalResultInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Artifact)
+class ArtifactAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "case", "kind", "size", "sha256", "uploaded_at"]
+    list_filter = ["kind", "uploaded_at"]
+    search_fields = ["original_name", "sha256", "case__number", "case__model_name"]
+    list_select_related = ["case"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Benchmark)
+class BenchmarkAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "unit", "higher_is_better", "active"]
+    list_filter = ["category", "higher_is_better", "active"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "recipient", "case", "created_at", "read_at", "emailed_at"]
+    list_filter = ["created_at", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "recipient__username"]
+    list_select_related = ["recipient", "case"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

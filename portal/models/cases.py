@@ -1,0 +1,397 @@
+"""The case: a model submitted for pre-release review, its clock and its evidence.
+
+A case moves draft → submitted → in review ⇄ information requested →
+recommendation issued → released, and may be withdrawn from any state before
+release. The transitions live in ``portal.services.cases``; this module holds
+the data and the rules that can be read off it.
+"""
+
+import uuid
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, models
+from django.db.models import Q
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from portal.models.people import Agency, Organization
+
+
+class CaseStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    IN_REVIEW = "in_review", "In review"
+    INFO_REQUESTED = "info_requested", "Information requested"
+    RECOMMENDATION_ISSUED = "recommendation_issued", "Recommendation issued"
+    RELEASED = "released", "Released"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The cases this person may see: one SQL query over guardian's tables."""
+        from guardian.shortcuts import get_objects_for_user
+
+        if not user.is_authenticated:
+            return self.none()
+        return get_objects_for_user(
+            user,
+            "portal.view_submission",
+            klass=self,
+            accept_global_perms=False,
+            with_superuser=False,
+        )
+
+    def open(self):
+        return self.exclude(status__in=[CaseStatus.RELEASED, CaseStatus.WITHDRAWN])
+
+
+class Submission(models.Model):
+    """A case: one model version submitted by one AI developer."""
+
+    class AccessMode(models.TextChoices):
+        API = "api", "API only"
+        OPEN_WEIGHTS = "open_weights", "Open weights"
+        BOTH = "both", "API and open weights"
+
+    Status = CaseStatus
+
+    number = models.CharField(
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="FMR-YYYY-NNNN, given when the case is submitted.",
+    )
+    developer = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        limit_choices_to={"kind": Organization.Kind.DEVELOPER},
+    )
+    model_name = models.CharField(max_length=120)
+    model_version = models.CharField(max_length=60)
+    description = models.TextField(blank=True)
+    planned_release_date = models.DateField(null=True, blank=True)
+    access_mode = models.CharField(max_length=20, choices=AccessMode.choices, blank=True)
+    deployment_notes = models.TextField(blank=True)
+    contact_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=30, choices=CaseStatus.choices, default=CaseStatus.DRAFT, editable=False
+    )
+    short_notice = models.BooleanField(default=False, editable=False)
+    short_notice_reason = models.TextField(blank=True, editable=False)
+    withdrawn_reason = models.TextField(blank=True, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Derived from the clock ledger (ClockEvent) and stored so that lists can
+    # sort and filter by it in SQL; refreshed whenever the ledger changes.
+    review_due = models.DateField(null=True, blank=True, editable=False)
+    clock_paused = models.BooleanField(default=False, editable=False)
+    routed_agencies = models.ManyToManyField(
+        Agency, through="CaseRouting", related_name="cases", blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "case"
+        ordering = ["-created_at"]
+        permissions = [("review_submission", "Work on the case as an assigned reviewer")]
+        indexes = [
+            models.Index(fields=["developer", "status"]),
+            models.Index(fields=["status", "review_due"]),
+            models.Index(
+                fields=["short_notice"], condition=Q(short_notice=True), name="case_short_notice"
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return self.number or f"Draft {self.pk}"
+
+    @property
+    def title(self) -> str:
+        return f"{self.model_name} {self.model_version}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == CaseStatus.DRAFT
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in {CaseStatus.RELEASED, CaseStatus.WITHDRAWN}
+
+    def notice_deadline(self, submitted_on: date | None = None) -> date:
+        """The earliest release date with full notice: submitted + REVIEW_NOTICE_DAYS."""
+        submitted_on = submitted_on or timezone.localdate()
+        return submitted_on + timedelta(days=settings.REVIEW_NOTICE_DAYS)
+
+    def clock(self, today: date | None = None) -> "ReviewClock":
+        return ReviewClock.from_events(list(self.clock_events.all()), today=today)
+
+
+class CaseRouting(models.Model):
+    """Which agencies a case was sent to, when and by whom."""
+
+    case = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="routings")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="routings")
+    routed_at = models.DateTimeField(default=timezone.now)
+    routed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "agency"], name="routing_once_per_agency")
+        ]
+
+    def __str__(self):
+        return f"{self.case} → {self.agency}"
+
+
+class SubmissionUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Submission, on_delete=models.CASCADE)
+
+
+class SubmissionGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Submission, on_delete=models.CASCADE)
+
+
+class CaseNumberCounter(models.Model):
+    """The last case number given out in each year."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+    @classmethod
+    def next_number(cls, year: int) -> str:
+        """Allocate the next FMR-YYYY-NNNN atomically.
+
+        One upsert statement: PostgreSQL and SQLite both lock the year's row
+        for the statement, so two submissions at the same moment get different
+        numbers without a retry loop.
+        """
+        table = connection.ops.quote_name(cls._meta.db_table)
+        with connection.cursor() as cursor:
+            # Raw SQL is safe here: the table name comes from the model and the
+            # year is a bound parameter.
+            cursor.execute(
+                f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608
+                f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+                [year],
+            )
+            (last,) = cursor.fetchone()
+        return f"FMR-{year}-{last:04d}"
+
+
+class ClockEvent(models.Model):
+    """One entry of a case's review-clock ledger."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", "Clock started"
+        PAUSED = "paused", "Clock paused"
+        RESUMED = "resumed", "Clock resumed"
+        EXTENDED = "extended", "Review extended"
+
+    case = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="clock_events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    days = models.PositiveIntegerField(
+        default=0, help_text="Started: the notice period in days. Extended: days added."
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.case}: {self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+
+class ReviewClock:
+    """The review clock derived from a case's ledger.
+
+    due = start + notice days + extensions + paused days. A pause counts the
+    calendar days from the day it began to the day it ended; while a pause is
+    open the due date moves day by day, as if it ended today.
+    """
+
+    def __init__(self, *, started_on, notice_days, extension_days, paused_days, paused_since):
+        self.started_on: date | None = started_on
+        self.notice_days: int = notice_days
+        self.extension_days: int = extension_days
+        self.paused_days: int = paused_days
+        self.paused_since: date | None = paused_since
+        self.today: date | None = None
+
+    @classmethod
+    def from_events(cls, events, today: date | None = None) -> "ReviewClock":
+        today = today or timezone.localdate()
+        started_on = None
+        notice_days = extension_days = paused_days = 0
+        paused_since = None
+        for event in events:
+            on = timezone.localdate(event.at)
+            if event.kind == ClockEvent.Kind.STARTED and started_on is None:
+                started_on, notice_days = on, event.days
+            elif event.kind == ClockEvent.Kind.EXTENDED:
+                extension_days += event.days
+            elif event.kind == ClockEvent.Kind.PAUSED and paused_since is None:
+                paused_since = on
+            elif event.kind == ClockEvent.Kind.RESUMED and paused_since is not None:
+                paused_days += (on - paused_since).days
+                paused_since = None
+        clock = cls(
+            started_on=started_on,
+            notice_days=notice_days,
+            extension_days=extension_days,
+            paused_days=paused_days,
+            paused_since=paused_since,
+        )
+        clock.today = today
+        return clock
+
+    @property
+    def running(self) -> bool:
+        return self.started_on is not None and self.paused_since is None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_since is not None
+
+    def _open_pause_days(self) -> int:
+        return (self.today - self.paused_since).days if self.paused_since else 0
+
+    @property
+    def due(self) -> date | None:
+        if self.started_on is None:
+            return None
+        total = self.notice_days + self.extension_days + self.paused_days + self._open_pause_days()
+        return self.started_on + timedelta(days=total)
+
+    @property
+    def days_left(self) -> int | None:
+        return (self.due - self.today).days if self.due else None
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left) if self.days_left is not None else 0
+
+    @property
+    def calendar_days(self) -> int:
+        """Days since the clock started."""
+        return (self.today - self.started_on).days if self.started_on else 0
+
+    @property
+    def government_days(self) -> int:
+        """Days the clock ran: calendar days less the days it was paused."""
+        return self.calendar_days - self.paused_days - self._open_pause_days()
+
+
+def artifact_storage_name(instance, filename: str) -> str:
+    """Storage names are generated; the uploaded name is only display text."""
+    return f"artifacts/{instance.case_id}/{uuid.uuid4().hex}"
+
+
+class Artifact(models.Model):
+    class Kind(models.TextChoices):
+        WEIGHTS = "weights", "Model weights"
+        MODEL_CARD = "model_card", "Model card"
+        SYSTEM_CARD = "system_card", "System card"
+        EVALUATION_REPORT = "evaluation_report", "Evaluation report"
+        OTHER = "other", "Other"
+
+    case = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="artifacts")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    original_name = models.CharField(
+        max_length=255, help_text="The uploaded file's name; display text only."
+    )
+    file = models.FileField(upload_to=artifact_storage_name, max_length=200, editable=False)
+    size = models.PositiveBigIntegerField(editable=False)
+    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "uploaded_at"]
+        indexes = [models.Index(fields=["case", "kind"])]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_kind_display()})"
+
+
+class Benchmark(models.Model):
+    """A named evaluation, managed in the admin."""
+
+    class Category(models.TextChoices):
+        CYBER_OFFENSE = "cyber_offense", "Cyber offense"
+        CBRN = "cbrn", "CBRN"
+        AUTONOMY = "autonomy", "Autonomy"
+        DECEPTION = "deception", "Deception"
+        GENERAL = "general", "General capability"
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    unit = models.CharField(max_length=30, help_text="For example “% solved” or “Elo”.")
+    higher_is_better = models.BooleanField(default=True)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class EvalResult(models.Model):
+    """A score on a benchmark, as the developer reported it."""
+
+    class Source(models.TextChoices):
+        DEVELOPER = "developer", "Developer-reported"
+        GOVERNMENT = "government", "Government-measured"
+
+    case = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="eval_results")
+    benchmark = models.ForeignKey(Benchmark, on_delete=models.PROTECT, related_name="results")
+    score = models.DecimalField(max_digits=12, decimal_places=4)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.DEVELOPER)
+    notes = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["benchmark__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "benchmark", "source"], name="one_result_per_benchmark_and_source"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.benchmark}: {self.score}"

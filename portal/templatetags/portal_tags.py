@@ -1,0 +1,43 @@
+from django import template
+from django.template.defaultfilters import filesizeformat
+
+register = template.Library()
+
+TIMELINE_LABELS = {
+    "case.created": "Draft started",
+    "case.edited": "Draft edited",
+    "case.submitted": "Submitted for review",
+    "case.routed": "Routed to an agency",
+    "case.review_started": "Review started",
+    "case.clock_paused": "Information requested; clock paused",
+    "case.clock_resumed": "Clock resumed",
+    "case.extended": "Review extended",
+    "case.recommendation_issued": "Recommendation issued",
+    "case.released": "Released publicly",
+    "case.withdrawn": "Withdrawn",
+    "artifact.uploaded": "Artifact uploaded",
+    "artifact.deleted": "Artifact removed from the draft",
+    "eval.recorded": "Score recorded",
+    "eval.removed": "Score removed",
+}
+
+
+@register.filter
+def timeline_label(event) -> str:
+    label = TIMELINE_LABELS.get(event.action, event.action)
+    details = event.details or {}
+    if event.action == "case.routed" and details.get("agency"):
+        return f"Routed to {details['agency']}"
+    if event.action.startswith("artifact.") and details.get("name"):
+        return f"{label}: {details['name']}"
+    if event.action == "eval.recorded" and details.get("benchmark"):
+        return f"{label}: {details['benchmark']} = {details.get('score')}"
+    if event.action == "case.extended" and details.get("days"):
+        return f"{label} by {details['days']} days"
+    return label
+
+
+@register.filter
+def bytes_and_size(value: int) -> str:
+    """'1,048,576 bytes (1.0 MB)'."""
+    return f"{value:,} bytes ({filesizeformat(value)})"
