@@ -37,17 +37,21 @@ def send_notification_emails(notification_ids: list[int]) -> int:
         recipient = notification.recipient
         if not recipient.email or not recipient.is_active:
             continue
+        # Rendered before the claim: a template error must not leave the row
+        # marked as emailed when no mail went out.
+        context = {"notification": notification, "site_url": settings.SITE_URL}
+        text = render_to_string("portal/email/notification.txt", context)
+        html = render_to_string("portal/email/notification.html", context)
         claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
             emailed_at=timezone.now()
         )
         if claimed != 1:
             continue
-        context = {"notification": notification, "site_url": settings.SITE_URL}
         try:
             send_mail(
                 subject=f"[Frontier Review Portal] {notification.title}",
-                message=render_to_string("portal/email/notification.txt", context),
-                html_message=render_to_string("portal/email/notification.html", context),
+                message=text,
+                html_message=html,
                 from_email=None,
                 recipient_list=[recipient.email],
             )
