@@ -6,7 +6,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.module_loading import autodiscover_modules
 
+from portal.demo import SEEDERS
 from portal.models import Agency, Membership, Organization
 
 # A published demo password, documented in the README; never used outside demo data.
@@ -117,6 +119,10 @@ class Command(BaseCommand):
             f"Demo data ready: {len(agencies)} agencies, {len(organizations)} organizations, "
             f"{len(PEOPLE) + 1} people ({created} new memberships)."
         )
+        # Each app's demo module registers its seeders (cases, reviews, access).
+        autodiscover_modules("demo")
+        for _order, _name, seed in sorted(SEEDERS, key=lambda entry: entry[:2]):
+            seed(self.stdout)
 
     def _person(self, User, username, first, last, password):
         user, created = User.objects.get_or_create(
