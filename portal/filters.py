@@ -18,7 +18,16 @@ class FilterForm(UswdsFormMixin, forms.Form):
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Case number or model")
     status = django_filters.ChoiceFilter(choices=CaseStatus.choices, empty_label="Any status")
-    short_notice = django_filters.BooleanFilter(label="Short notice only")
+    short_notice = django_filters.BooleanFilter(
+        label="Notice",
+        widget=forms.Select(
+            choices=[
+                ("", "Any notice"),
+                ("true", "Short notice only"),
+                ("false", "Full notice only"),
+            ]
+        ),
+    )
     release_after = django_filters.DateFilter(
         field_name="planned_release_date", lookup_expr="gte", label="Release on or after"
     )

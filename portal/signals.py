@@ -43,26 +43,31 @@ def audit_failed_sign_in(sender, credentials, request=None, **kwargs):
 
 
 def sync_unit_groups(user) -> None:
-    """Put the person in their unit's group and in no other unit's group."""
-    unit_groups = Group.objects.filter(Q(agency__isnull=False) | Q(organization__isnull=False))
-    membership = (
-        Membership.objects.filter(user=user).select_related("agency", "organization").first()
+    """Put the person in exactly the groups of their membership, and no other unit's."""
+    unit_groups = Group.objects.filter(
+        Q(agency__isnull=False)
+        | Q(organization__isnull=False)
+        | Q(coordinated_agency__isnull=False)
     )
-    wanted = membership.unit.group if membership else None
-    stale = user.groups.filter(pk__in=unit_groups.values("pk"))
-    if wanted is not None:
-        stale = stale.exclude(pk=wanted.pk)
+    membership = (
+        Membership.objects.filter(user=user)
+        .select_related("agency__group", "agency__coordinators_group", "organization__group")
+        .first()
+    )
+    wanted = membership.groups() if membership else []
+    stale = user.groups.filter(pk__in=unit_groups.values("pk")).exclude(
+        pk__in=[group.pk for group in wanted]
+    )
     user.groups.remove(*stale)
-    if wanted is not None:
-        user.groups.add(wanted)
+    user.groups.add(*wanted)
 
 
 @receiver(post_delete, sender=Agency)
 @receiver(post_delete, sender=Organization)
 def delete_unit_group(sender, instance, **kwargs):
-    """A unit's group goes with it (also for the admin's bulk delete)."""
-    if instance.group_id:
-        Group.objects.filter(pk=instance.group_id).delete()
+    """A unit's groups go with it (also for the admin's bulk delete)."""
+    group_ids = [instance.group_id, getattr(instance, "coordinators_group_id", None)]
+    Group.objects.filter(pk__in=[pk for pk in group_ids if pk]).delete()
 
 
 @receiver(pre_save, sender=Membership)

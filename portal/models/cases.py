@@ -338,6 +338,13 @@ class Artifact(models.Model):
     class Meta:
         ordering = ["kind", "uploaded_at"]
         indexes = [models.Index(fields=["case", "kind"])]
+        constraints = [
+            # The same bytes under the same name and kind are one artifact: a
+            # repeated upload (a retried script, two at once) stores nothing new.
+            models.UniqueConstraint(
+                fields=["case", "kind", "original_name", "sha256"], name="artifact_stored_once"
+            )
+        ]
 
     def __str__(self):
         return f"{self.original_name} ({self.get_kind_display()})"

@@ -77,9 +77,22 @@ class Unit(models.Model):
 
 
 class Agency(Unit):
-    """A government agency that reviews cases (CAISI, NSA, ONCD, Treasury, ...)."""
+    """A government agency that reviews cases (CAISI, NSA, ONCD, Treasury, ...).
+
+    Besides the group of all its people, an agency has a group of its
+    coordinators: cases routed to the agency are visible to that group, while
+    a reviewer sees a case only once assigned to it.
+    """
 
     acronym = models.CharField(max_length=20, unique=True)
+    coordinators_group = models.OneToOneField(
+        Group,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="coordinated_agency",
+    )
     group_prefix = "agency"
 
     class Meta(Unit.Meta):
@@ -87,6 +100,16 @@ class Agency(Unit):
 
     def __str__(self):
         return self.acronym
+
+    def save(self, *args, **kwargs):
+        if self.coordinators_group_id is None:
+            if not self.slug:
+                self.slug = slugify(self.name)[:60]
+            suffix = secrets.token_hex(4)
+            self.coordinators_group = Group.objects.create(
+                name=f"agency-coordinators:{self.slug}:{suffix}"
+            )
+        super().save(*args, **kwargs)
 
 
 class Organization(Unit):
@@ -190,6 +213,13 @@ class Membership(models.Model):
     @property
     def unit(self) -> Agency | Organization | None:
         return self.agency or self.organization
+
+    def groups(self) -> list[Group]:
+        """The groups this membership puts its person in."""
+        groups = [self.unit.group]
+        if self.role == self.Role.COORDINATOR:
+            groups.append(self.agency.coordinators_group)
+        return groups
 
     def clean(self):
         super().clean()

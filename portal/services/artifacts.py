@@ -15,6 +15,16 @@ from portal.services.cases import CaseActionRefused, _locked, _require_developer
 from portal.uploads import StreamedFile, clean_display_name
 
 
+class ArtifactAlreadyStored(CaseActionRefused):
+    """The same bytes under the same name and kind are already on the case."""
+
+    def __init__(self, artifact: Artifact):
+        super().__init__(
+            f"{artifact.original_name} with these exact contents is already on the case."
+        )
+        self.artifact = artifact
+
+
 def add_artifact(
     *,
     actor,
@@ -43,6 +53,13 @@ def add_artifact(
                 supersedes = case.artifacts.filter(pk=supersedes_id).first()
                 if supersedes is None:
                     raise CaseActionRefused("The artifact to supersede is not part of this case.")
+            # The case row is locked, so this check and the insert below cannot
+            # interleave with another upload to the same case.
+            existing = case.artifacts.filter(
+                kind=kind, original_name=name, sha256=streamed.sha256
+            ).first()
+            if existing is not None:
+                raise ArtifactAlreadyStored(existing)
             artifact = Artifact(
                 case=case,
                 kind=kind,
@@ -118,7 +135,12 @@ def set_eval_result(
             "eval.recorded",
             actor=actor,
             target=case,
-            details={"benchmark": benchmark.slug, "score": str(score), "new": created},
+            details={
+                "benchmark": benchmark.slug,
+                "benchmark_name": benchmark.name,
+                "score": str(score),
+                "new": created,
+            },
         )
     return result
 

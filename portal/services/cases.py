@@ -226,7 +226,8 @@ def submit_case(*, actor, case_id: int, short_notice_reason: str = "") -> Submis
 
 def _route(case: Submission, agency: Agency, *, actor) -> None:
     CaseRouting.objects.create(case=case, agency=agency, routed_at=timezone.now(), routed_by=actor)
-    grant(VIEW_CASE, agency.group, case)
+    # The agency's coordinators see the case; its reviewers only once assigned.
+    grant(VIEW_CASE, agency.coordinators_group, case)
     audit.record("case.routed", actor=actor, target=case, details={"agency": agency.acronym})
     coordinators = get_user_model().objects.filter(
         membership__agency=agency, membership__role=Membership.Role.COORDINATOR, is_active=True
@@ -277,6 +278,16 @@ def withdraw_case(*, actor, case_id: int, reason: str) -> Submission:
         case.status = CaseStatus.WITHDRAWN
         case.withdrawn_reason = reason
         case.save(update_fields=["status", "withdrawn_reason", "updated_at"])
+        if case.clock_paused:
+            # The case is over: close the open pause so the ledger ends settled.
+            ClockEvent.objects.create(
+                case=case,
+                kind=ClockEvent.Kind.RESUMED,
+                at=timezone.now(),
+                actor=actor,
+                reason="Case withdrawn",
+            )
+            _refresh_clock(case)
         revoke(CHANGE_CASE, case.developer.group, case)
         audit.record(
             "case.withdrawn", actor=actor, target=case, details={"from": previous, "reason": reason}

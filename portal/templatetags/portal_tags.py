@@ -31,7 +31,8 @@ def timeline_label(event) -> str:
     if event.action.startswith("artifact.") and details.get("name"):
         return f"{label}: {details['name']}"
     if event.action == "eval.recorded" and details.get("benchmark"):
-        return f"{label}: {details['benchmark']} = {details.get('score')}"
+        benchmark = details.get("benchmark_name") or details["benchmark"]
+        return f"{label}: {benchmark} = {details.get('score')}"
     if event.action == "case.extended" and details.get("days"):
         return f"{label} by {details['days']} days"
     return label

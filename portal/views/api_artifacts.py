@@ -12,7 +12,7 @@ from django.urls import reverse
 from portal.api import api_error, token_required
 from portal.models import Artifact
 from portal.permissions import get_case_or_404, is_developer_member
-from portal.services.artifacts import add_artifact
+from portal.services.artifacts import ArtifactAlreadyStored, add_artifact
 from portal.services.cases import CaseActionRefused
 from portal.uploads import (
     UploadRejected,
@@ -54,6 +54,8 @@ def artifact_put(request, pk, name):
         supersedes_id = int(supersedes) if supersedes else None
     except ValueError:
         return api_error("supersedes must be an artifact id.", 400)
+    if supersedes_id is not None and not case.artifacts.filter(pk=supersedes_id).exists():
+        return api_error("supersedes names no artifact of this case.", 400)
     try:
         display_name = clean_display_name(name)
         expected = check_sha256_header(request.headers.get("X-Content-SHA256"))
@@ -61,12 +63,6 @@ def artifact_put(request, pk, name):
     except UploadRejected as rejection:
         return api_error(rejection.message, rejection.status)
 
-    existing = case.artifacts.filter(
-        original_name=display_name, kind=kind, sha256=streamed.sha256
-    ).first()
-    if existing is not None:
-        streamed.discard()
-        return JsonResponse(_artifact_json(existing), status=200)
     try:
         artifact = add_artifact(
             actor=request.user,
@@ -78,6 +74,8 @@ def artifact_put(request, pk, name):
         )
     except UploadRejected as rejection:
         return api_error(rejection.message, rejection.status)
+    except ArtifactAlreadyStored as already:
+        return JsonResponse(_artifact_json(already.artifact), status=200)
     except CaseActionRefused as refusal:
         return api_error(refusal.message, 409)
     return JsonResponse(_artifact_json(artifact), status=201)

@@ -235,7 +235,8 @@ def _first_error(form) -> str:
 def artifact_download(request, pk, artifact_id):
     case = get_case_or_404(request.user, pk)
     if not is_developer_member(request.user, case):
-        raise PermissionDenied("Artifacts are downloaded by the developer and assigned reviewers.")
+        # Reviewers download once assigned (the review app adds that path).
+        raise PermissionDenied("Only the developer can download this case's artifacts here.")
     artifact = case.artifacts.filter(pk=artifact_id).first()
     if artifact is None:
         raise Http404("No such artifact.")

@@ -31,7 +31,9 @@ def notified(case) -> set[str]:
 
 
 def perms_of(unit, case) -> set[str]:
-    return set(get_group_perms(unit.group, case))
+    """What the unit's case-carrying group holds: an agency's coordinators, an organization."""
+    group = getattr(unit, "coordinators_group", None) or unit.group
+    return set(get_group_perms(group, case))
 
 
 def routed_to(case) -> list[str]:
@@ -49,6 +51,8 @@ def test_a_submitted_case_goes_to_the_default_agency_and_its_coordinators_only(
     assert routed_to(ready_draft) == ["CAISI"]
     assert notified(ready_draft) == {"coordinator"}
     assert "view_submission" in perms_of(caisi, ready_draft)
+    # The agency's reviewers see the case only once assigned.
+    assert set(get_group_perms(caisi.group, ready_draft)) == set()
     assert perms_of(nsa, ready_draft) == set()
     routed = AuditEvent.objects.for_target(ready_draft).get(action="case.routed")
     assert (routed.actor, routed.details) == (submitter, {"agency": "CAISI"})

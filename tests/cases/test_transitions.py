@@ -322,14 +322,15 @@ def test_a_release_exactly_the_notice_period_away_is_full_notice(
     assert case.short_notice_reason == ""
 
 
-def test_submitting_takes_away_the_developers_right_to_change_and_gives_the_agency_view(
+def test_submitting_takes_away_the_developers_right_to_change_and_gives_coordinators_view(
     ready_draft, submitter, developer, caisi, nsa, coordinator
 ):
     case_services.submit_case(actor=submitter, case_id=ready_draft.pk)
 
     assert set(get_group_perms(developer.group, ready_draft)) == {"view_submission"}
-    assert set(get_group_perms(caisi.group, ready_draft)) == {"view_submission"}
-    assert set(get_group_perms(nsa.group, ready_draft)) == set()
+    assert set(get_group_perms(caisi.coordinators_group, ready_draft)) == {"view_submission"}
+    assert set(get_group_perms(caisi.group, ready_draft)) == set()
+    assert set(get_group_perms(nsa.coordinators_group, ready_draft)) == set()
     revoked = AuditEvent.objects.for_target(ready_draft).filter(action="permission.revoked")
     assert [e.details["permission"] for e in revoked] == ["change_submission"]
 
@@ -389,7 +390,8 @@ def test_each_person_sees_exactly_their_cases_in_one_query(
         "org_admin": {northwind_draft, northwind_submitted},
         "other_submitter": {meridian},
         "coordinator": {northwind_submitted, meridian},
-        "reviewer": {northwind_submitted, meridian},
+        # A reviewer sees a case only once assigned to it, not by being at the agency.
+        "reviewer": set(),
         "nsa_coordinator": {meridian},
         "operator": set(),
     }

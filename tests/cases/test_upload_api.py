@@ -228,8 +228,8 @@ def test_supersedes_must_be_an_artifact_of_the_case(client, draft, token, media)
     not_a_number = put(client, draft, b"w", query="?kind=weights&supersedes=x", **_auth(token))
     elsewhere = put(client, draft, b"w", query="?kind=weights&supersedes=999", **_auth(token))
     assert not_a_number.status_code == 400
-    assert elsewhere.status_code == 409
-    assert "not part of this case" in elsewhere.json()["error"]
+    assert elsewhere.status_code == 400
+    assert elsewhere.json() == {"error": "supersedes names no artifact of this case."}
     assert_nothing_stored(media, audit_before=before)
 
 
