@@ -34,7 +34,7 @@ uswds: node_modules/.installed
 
 run: install uswds
 	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true $(PY) manage.py seed_demo
+	DEBUG=true SITE_URL=http://localhost:$(PORT) $(PY) manage.py seed_demo
 	@echo
 	@echo "  Frontier Review Portal: http://localhost:$(PORT)/"
 	@echo "  Sign in as admin, coordinator, reviewer, reviewer2, submitter, submitter2, operator or operator2"
@@ -42,7 +42,7 @@ run: install uswds
 	@echo
 	@# Ctrl-C reaches the whole process group; the trap also stops the worker
 	@# if the web server exits on its own.
-	export DEBUG=true; trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
+	export DEBUG=true SITE_URL=http://localhost:$(PORT); trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
 	$(VENV)/bin/celery -A portal worker --beat --loglevel=INFO --concurrency=2 \
 		--schedule var/celerybeat-schedule & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
