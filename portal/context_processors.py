@@ -1,5 +1,6 @@
 from django.urls import reverse
 
+from portal.models import Notification
 from portal.roles import NAVIGATION_FOR_ROLE
 
 
@@ -14,6 +15,12 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_links": []}
     names = list(NAVIGATION_FOR_ROLE.get(user.role, []))
+    unread = 0
+    if user.role is not None:
+        unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        names.append(
+            (f"Notifications ({unread})" if unread else "Notifications", "portal:notification_list")
+        )
     if user.is_staff:
         names.append(("Administration", "admin:index"))
     names.append(("Password", "password_change"))
@@ -22,4 +29,4 @@ def navigation(request):
     for label, name in names:
         url = reverse(name)
         links.append({"label": label, "url": url, "current": _is_current(path, url)})
-    return {"nav_links": links}
+    return {"nav_links": links, "unread_notifications": unread}

@@ -40,23 +40,18 @@ BENCHMARKS = [
     ("General Reasoning Suite", "general-reasoning", "score", True, Benchmark.Category.GENERAL),
 ]
 
-# developer slug, submitter, model, version, status, days to release, scores
+# developer slug, submitter, model, version, status, days to release, scores.
+# Cases that go further (information requested, recommendation issued,
+# released) are taken there by the review app's demo data, which adds the
+# assignments, requests and recommendation those states stand on.
 CASES = [
-    ("northwind", "submitter", "Aurora", "1.0", CaseStatus.RELEASED, 100, [31.0, 12.0, 40.0]),
+    ("northwind", "submitter", "Aurora", "1.0", CaseStatus.IN_REVIEW, 100, [31.0, 12.0, 40.0]),
     ("northwind", "submitter", "Aurora", "2.0", CaseStatus.IN_REVIEW, 120, [38.5, 15.0, 46.0]),
-    ("northwind", "submitter", "Aurora", "2.1", CaseStatus.INFO_REQUESTED, 150, [39.0, 15.5, 47.0]),
+    ("northwind", "submitter", "Aurora", "2.1", CaseStatus.IN_REVIEW, 150, [39.0, 15.5, 47.0]),
     ("northwind", "submitter", "Aurora Mini", "0.9", CaseStatus.DRAFT, 200, [20.0, 8.0, 30.0]),
     ("northwind", "submitter", "Borealis", "1.0", CaseStatus.WITHDRAWN, 110, [25.0, 9.0, 35.0]),
     ("meridian", "submitter2", "Tessellate", "3.0", CaseStatus.SUBMITTED, 45, [44.0, 18.0, 52.0]),
-    (
-        "meridian",
-        "submitter2",
-        "Tessellate",
-        "2.5",
-        CaseStatus.RECOMMENDATION_ISSUED,
-        95,
-        [36.0, 14.0, 44.0],
-    ),
+    ("meridian", "submitter2", "Tessellate", "2.5", CaseStatus.IN_REVIEW, 95, [36.0, 14.0, 44.0]),
     ("meridian", "submitter2", "Quill", "1.2", CaseStatus.DRAFT, 300, []),
 ]
 
@@ -128,24 +123,12 @@ def _advance(case, status, *, submitter, coordinator) -> None:
     reason = (
         ""
         if (case.planned_release_date - timezone.localdate()).days >= 90
-        else ("A security fix must ship with this release.")
+        else "A security fix must ship with this release."
     )
     case_services.submit_case(actor=submitter, case_id=case.pk, short_notice_reason=reason)
     if status == CaseStatus.WITHDRAWN:
         case_services.withdraw_case(
             actor=submitter, case_id=case.pk, reason="Training run superseded by a newer version."
         )
-        return
-    if status == CaseStatus.SUBMITTED:
-        return
-    case_services.start_review(actor=coordinator, case_id=case.pk)
-    if status == CaseStatus.INFO_REQUESTED:
-        case_services.pause_for_information(
-            actor=coordinator, case_id=case.pk, reason="Questions about the evaluation setup."
-        )
-        return
-    if status == CaseStatus.IN_REVIEW:
-        return
-    case_services.mark_recommendation_issued(actor=coordinator, case_id=case.pk)
-    if status == CaseStatus.RELEASED:
-        case_services.mark_released(actor=submitter, case_id=case.pk)
+    elif status == CaseStatus.IN_REVIEW:
+        case_services.start_review(actor=coordinator, case_id=case.pk)

@@ -15,6 +15,8 @@ from portal.models import Membership, Submission, User
 
 VIEW_CASE = "portal.view_submission"
 CHANGE_CASE = "portal.change_submission"
+REVIEW_CASE = "portal.review_submission"
+READ_OPERATOR_FINDINGS = "portal.read_operator_findings"
 
 
 def _check_single(holder, obj) -> None:

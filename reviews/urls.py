@@ -1,9 +1,51 @@
 from django.urls import path
 
-from reviews import views
+from reviews.views import coordinator, findings, requests, reviewer, workspace
 
 app_name = "reviews"
 urlpatterns = [
-    path("queue/", views.agency_queue, name="agency_queue"),
-    path("mine/", views.my_cases, name="my_cases"),
+    # The coordinator's queue and assignment management.
+    path("queue/", coordinator.agency_queue, name="agency_queue"),
+    path("cases/<int:pk>/assign", coordinator.assign, name="assign"),
+    path("cases/<int:pk>/route", coordinator.route, name="route"),
+    path("assignments/<int:assignment_id>/remove", coordinator.remove, name="assignment_remove"),
+    path("assignments/<int:assignment_id>/due", coordinator.change_due, name="assignment_due"),
+    # The reviewer's queue and invitations.
+    path("mine/", reviewer.my_cases, name="my_cases"),
+    path(
+        "assignments/<int:assignment_id>/respond",
+        reviewer.respond,
+        name="assignment_respond",
+    ),
+    path(
+        "assignments/<int:assignment_id>/complete",
+        reviewer.complete,
+        name="assignment_complete",
+    ),
+    # The case workspace.
+    path("cases/<int:pk>/", workspace.workspace, name="workspace"),
+    path("cases/<int:pk>/findings/new", findings.finding_create, name="finding_create"),
+    path("findings/<int:finding_id>/update", findings.finding_update, name="finding_update"),
+    path(
+        "findings/<int:finding_id>/evidence/<int:evidence_id>",
+        findings.evidence_download,
+        name="evidence_download",
+    ),
+    path("cases/<int:pk>/requests/new", requests.request_open, name="request_open"),
+    path("requests/<int:request_id>/answer", requests.request_answer, name="request_answer"),
+    path("requests/<int:request_id>/withdraw", requests.request_withdraw, name="request_withdraw"),
+    path(
+        "requests/<int:request_id>/attachments/<int:attachment_id>",
+        requests.attachment_download,
+        name="attachment_download",
+    ),
+    path("cases/<int:pk>/notes", requests.note_add, name="note_add"),
+    path(
+        "cases/<int:pk>/recommendation", requests.recommendation_draft, name="recommendation_draft"
+    ),
+    path(
+        "cases/<int:pk>/recommendation/issue",
+        requests.recommendation_issue,
+        name="recommendation_issue",
+    ),
 ]

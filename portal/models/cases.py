@@ -105,7 +105,12 @@ class Submission(models.Model):
     class Meta:
         verbose_name = "case"
         ordering = ["-created_at"]
-        permissions = [("review_submission", "Work on the case as an assigned reviewer")]
+        permissions = [
+            ("review_submission", "Work on the case as an assigned reviewer"),
+            # Held by an operator organization's group while it has access to the
+            # case: it may read findings and reports marked for operators.
+            ("read_operator_findings", "Read findings marked for operators"),
+        ]
         indexes = [
             models.Index(fields=["developer", "status"]),
             models.Index(fields=["status", "review_due"]),

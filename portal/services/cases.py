@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,6 +30,7 @@ from portal.models import (
 )
 from portal.permissions import (
     CHANGE_CASE,
+    REVIEW_CASE,
     VIEW_CASE,
     grant,
     is_developer_member,
@@ -55,6 +57,13 @@ REQUIRED_TO_SUBMIT = {
     "access_mode": "access mode",
     "contact_person": "contact person",
 }
+
+
+# Other apps follow a case without portal knowing them: access shares the
+# case's grants with a newly routed agency; reviews closes open information
+# requests when a case is withdrawn. Receivers run inside the transaction.
+case_routed = Signal()  # sender=Submission; case, agency, actor
+case_withdrawn = Signal()  # sender=Submission; case, actor
 
 
 class CaseActionRefused(Exception):
@@ -229,6 +238,7 @@ def _route(case: Submission, agency: Agency, *, actor) -> None:
     # The agency's coordinators see the case; its reviewers only once assigned.
     grant(VIEW_CASE, agency.coordinators_group, case)
     audit.record("case.routed", actor=actor, target=case, details={"agency": agency.acronym})
+    case_routed.send(sender=Submission, case=case, agency=agency, actor=actor)
     coordinators = get_user_model().objects.filter(
         membership__agency=agency, membership__role=Membership.Role.COORDINATOR, is_active=True
     )
@@ -288,6 +298,7 @@ def withdraw_case(*, actor, case_id: int, reason: str) -> Submission:
                 reason="Case withdrawn",
             )
             _refresh_clock(case)
+        case_withdrawn.send(sender=Submission, case=case, actor=actor)
         revoke(CHANGE_CASE, case.developer.group, case)
         audit.record(
             "case.withdrawn", actor=actor, target=case, details={"from": previous, "reason": reason}
@@ -315,7 +326,8 @@ def _notify_agencies(case: Submission, title: str, body: str = "") -> None:
 def start_review(*, actor, case_id: int) -> Submission:
     with transaction.atomic():
         case = _locked(case_id)
-        if not is_routed_coordinator(actor, case):
+        # A coordinator starts it, or it starts when the first reviewer accepts.
+        if not (is_routed_coordinator(actor, case) or actor.has_perm(REVIEW_CASE, case)):
             raise CaseActionRefused(
                 "Only a coordinator of an agency on the case can start the review."
             )

@@ -18,7 +18,8 @@ from portal.case_forms import ArtifactUploadForm, CaseForm, EvalResultForm, Reas
 from portal.filters import CaseFilter
 from portal.models import AuditEvent, Submission
 from portal.nonces import consume_nonce, issue_nonce
-from portal.permissions import get_case_or_404, is_developer_member
+from portal.panels import render_case_panels
+from portal.permissions import REVIEW_CASE, get_case_or_404, is_developer_member
 from portal.roles import Role, role_required
 from portal.services import artifacts as artifact_services
 from portal.services import cases as case_services
@@ -149,6 +150,7 @@ def case_detail(request, pk):
         "agencies": case.routed_agencies.order_by("acronym"),
         "can_download": developer_view,
         "notice_days": settings.REVIEW_NOTICE_DAYS,
+        "panels": render_case_panels(request, case),
     }
     if developer_view and case.is_draft:
         context["notice"] = (
@@ -233,10 +235,10 @@ def _first_error(form) -> str:
 
 @require_GET
 def artifact_download(request, pk, artifact_id):
+    """For the developer and the case's working reviewers (an accepted assignment)."""
     case = get_case_or_404(request.user, pk)
-    if not is_developer_member(request.user, case):
-        # Reviewers download once assigned (the review app adds that path).
-        raise PermissionDenied("Only the developer can download this case's artifacts here.")
+    if not (is_developer_member(request.user, case) or request.user.has_perm(REVIEW_CASE, case)):
+        raise PermissionDenied("Only the developer and assigned reviewers download artifacts.")
     artifact = case.artifacts.filter(pk=artifact_id).first()
     if artifact is None:
         raise Http404("No such artifact.")

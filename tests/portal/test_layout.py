@@ -186,10 +186,10 @@ def test_standalone_error_pages_have_the_shell_without_scripts(template):
 
 
 EXPECTED_NAV = {
-    "submitter": ["Cases", "Access tokens", "Password"],
-    "coordinator": ["Agency queue", "Password"],
-    "reviewer": ["My cases", "Access tokens", "Password"],
-    "operator": ["Granted models", "Access tokens", "Password"],
+    "submitter": ["Cases", "Access tokens", "Notifications", "Password"],
+    "coordinator": ["Agency queue", "Notifications", "Password"],
+    "reviewer": ["My cases", "Access tokens", "Notifications", "Password"],
+    "operator": ["Granted models", "Access tokens", "Notifications", "Password"],
     "admin": ["Administration", "Password"],
     "outsider": ["Password"],
 }
@@ -275,3 +275,16 @@ def test_every_static_file_a_template_names_exists():
     assert "uswds/css/uswds.min.css" in named
     missing = sorted(name for name in named if not finders.find(name))
     assert missing == []
+
+
+def test_the_notifications_link_counts_unread_ones(client, submitter):
+    from portal.models import Notification
+
+    Notification.objects.create(recipient=submitter, title="One")
+    Notification.objects.create(recipient=submitter, title="Two")
+    client.force_login(submitter)
+    assert b"Notifications (2)" in client.get(reverse("portal:case_list")).content
+
+    client.post(reverse("portal:notifications_read"))
+    page = client.get(reverse("portal:case_list")).content
+    assert b"Notifications (2)" not in page and b"Notifications" in page

@@ -1,0 +1,59 @@
+"""Django admin for review work: read-only, for oversight. Changes go through the portal."""
+
+from django.contrib import admin
+
+from reviews.models import Assignment, Finding, InformationRequest, Note, Recommendation
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["case", "reviewer", "agency", "role", "status", "due_date", "attested_at"]
+    list_filter = ["status", "role", "agency"]
+    search_fields = ["case__number", "case__model_name", "reviewer__username"]
+    list_select_related = ["case", "reviewer", "agency"]
+
+
+@admin.register(Finding)
+class FindingAdmin(ReadOnlyAdmin):
+    list_display = ["title", "case", "agency", "severity", "category", "status", "marking"]
+    list_filter = ["severity", "category", "status", "marking", "agency"]
+    search_fields = ["title", "case__number"]
+    list_select_related = ["case", "agency"]
+
+
+@admin.register(InformationRequest)
+class InformationRequestAdmin(ReadOnlyAdmin):
+    list_display = ["case", "agency", "asked_by", "status", "response_due", "answered_at"]
+    list_filter = ["status", "agency"]
+    search_fields = ["case__number", "question"]
+    list_select_related = ["case", "agency", "asked_by"]
+
+
+@admin.register(Note)
+class NoteAdmin(ReadOnlyAdmin):
+    list_display = ["case", "author", "agency", "created_at"]
+    list_filter = ["agency"]
+    search_fields = ["case__number", "body"]
+    list_select_related = ["case", "author", "agency"]
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(ReadOnlyAdmin):
+    list_display = ["case", "outcome", "drafted_by", "issued_by", "issued_at"]
+    list_filter = ["outcome"]
+    search_fields = ["case__number", "summary"]
+    list_select_related = ["case", "drafted_by", "issued_by"]

@@ -1,0 +1,146 @@
+"""Demo review work on the demo cases: assignments in every state, findings of
+every marking, an open information request and issued recommendations."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from portal.demo import seeder
+from portal.models import Submission
+from portal.services import cases as case_services
+from reviews import services
+from reviews.models import Assignment, Finding, Marking, Recommendation
+
+NO_CONFLICT = {"financial_interest": False, "recent_employment": False}
+
+
+def _case(model, version):
+    return Submission.objects.filter(model_name=model, model_version=version).first()
+
+
+def _accept(coordinator, reviewer, case, role, days_before_due=7):
+    due = case.review_due - timedelta(days=days_before_due)
+    assignment = services.assign_reviewer(
+        actor=coordinator, case_id=case.pk, reviewer=reviewer, role=role, due_date=due
+    )
+    return services.respond_to_invitation(
+        actor=reviewer, assignment_id=assignment.pk, accept=True, **NO_CONFLICT
+    )
+
+
+@seeder(order=20)
+def seed_review_work(stdout) -> None:
+    User = get_user_model()
+    people = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=["coordinator", "reviewer", "reviewer2", "submitter", "submitter2"]
+        )
+    }
+    coordinator, reviewer, reviewer2 = (
+        people["coordinator"],
+        people["reviewer"],
+        people["reviewer2"],
+    )
+    made = 0
+
+    case = _case("Aurora", "2.0")
+    if case and not case.assignments.exists():
+        _accept(coordinator, reviewer, case, Assignment.Role.LEAD)
+        services.assign_reviewer(
+            actor=coordinator,
+            case_id=case.pk,
+            reviewer=reviewer2,
+            role=Assignment.Role.REVIEWER,
+            due_date=case.review_due - timedelta(days=3),
+        )
+        findings = [
+            (
+                "Sandbox escape in agentic coding tasks",
+                Finding.Category.CYBER_OFFENSE,
+                4,
+                Marking.AGENCY_ONLY,
+            ),
+            (
+                "Uplift on exploit development for known CVEs",
+                Finding.Category.CYBER_OFFENSE,
+                3,
+                Marking.INTERAGENCY,
+            ),
+            ("Refusal gaps in chemistry questions", Finding.Category.CBRN, 2, Marking.DEVELOPER),
+            (
+                "Phishing content generation at scale",
+                Finding.Category.DECEPTION,
+                2,
+                Marking.OPERATORS,
+            ),
+        ]
+        for title, category, severity, marking in findings:
+            services.record_finding(
+                actor=reviewer,
+                case_id=case.pk,
+                title=title,
+                category=category,
+                severity=severity,
+                description=f"{title}. Observed in the government evaluation (demo data).",
+                marking=marking,
+            )
+        made += 1
+
+    case = _case("Aurora", "2.1")
+    if case and not case.assignments.exists():
+        _accept(coordinator, reviewer, case, Assignment.Role.LEAD)
+        services.open_request(
+            actor=reviewer,
+            case_id=case.pk,
+            question="Which scaffolding and tool access did your cyber evaluations use?",
+            response_due=timezone.localdate() + timedelta(days=10),
+        )
+        made += 1
+
+    case = _case("Tessellate", "3.0")
+    if case and not case.assignments.exists():
+        assignment = services.assign_reviewer(
+            actor=coordinator,
+            case_id=case.pk,
+            reviewer=reviewer2,
+            role=Assignment.Role.LEAD,
+            due_date=case.review_due - timedelta(days=5),
+        )
+        services.respond_to_invitation(
+            actor=reviewer2,
+            assignment_id=assignment.pk,
+            accept=False,
+            financial_interest=True,
+            recent_employment=False,
+            other_conflict="",
+        )
+        made += 1
+
+    for model, version, outcome, release in [
+        ("Tessellate", "2.5", Recommendation.Outcome.MITIGATIONS, False),
+        ("Aurora", "1.0", Recommendation.Outcome.NO_CONCERNS, True),
+    ]:
+        case = _case(model, version)
+        if not case or case.assignments.exists():
+            continue
+        lead = _accept(coordinator, reviewer, case, Assignment.Role.LEAD)
+        services.draft_recommendation(
+            actor=reviewer,
+            case_id=case.pk,
+            outcome=outcome,
+            summary=f"The review of {case.title} found no blocking risk (demo data).",
+            conditions="Keep the cyber-offense safeguards described in the system card."
+            if outcome == Recommendation.Outcome.MITIGATIONS
+            else "",
+        )
+        services.complete_assignment(actor=reviewer, assignment_id=lead.pk)
+        services.issue_recommendation(actor=coordinator, case_id=case.pk)
+        if release:
+            submitter = User.objects.get(
+                membership__organization=case.developer, username__startswith="submitter"
+            )
+            case_services.mark_released(actor=submitter, case_id=case.pk)
+        made += 1
+    stdout.write(f"Demo review work: {made} case(s) worked.")

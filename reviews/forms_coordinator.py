@@ -1,0 +1,142 @@
+"""Forms of the coordinator's side: the queue's filters, assigning, due dates, routing.
+
+A form's choices are what a coordinator can sensibly pick (reviewers free to
+take the case, agencies not yet on it). A posted choice is checked against the
+coordinator's own agency only: whether the person is already assigned or
+declared a conflict is the service's decision, made under the case lock, and
+its refusal says so in words.
+"""
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+
+from portal.forms import UswdsFormMixin
+from portal.models import Agency, CaseStatus, Membership, Submission
+from reviews.models import Assignment
+from reviews.selectors import reviewer_loads
+
+OPEN = "open"
+ALL = "all"
+NOT_A_REVIEWER = "Choose an active reviewer of your agency."
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class QueueFilterForm(UswdsFormMixin, forms.Form):
+    pass
+
+
+class QueueFilter(django_filters.FilterSet):
+    """Search and status over the agency's queue (already limited to its routed cases)."""
+
+    q = django_filters.CharFilter(method="search", label="Case number or model")
+    status = django_filters.ChoiceFilter(
+        method="by_status",
+        label="Status",
+        empty_label=None,
+        null_label=None,
+        choices=[
+            (OPEN, "Open cases"),
+            (ALL, "All cases"),
+            *[(value, label) for value, label in CaseStatus.choices if value != CaseStatus.DRAFT],
+        ],
+    )
+
+    class Meta:
+        model = Submission
+        form = QueueFilterForm
+        fields = ["q", "status"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        # Open cases unless the coordinator asks for others.
+        data = data.copy() if data is not None else {}
+        data.setdefault("status", OPEN)
+        super().__init__(data, *args, **kwargs)
+
+    def search(self, queryset, name, value):
+        value = value.strip()[:100]
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(number__icontains=value)
+            | Q(model_name__icontains=value)
+            | Q(model_version__icontains=value)
+        )
+
+    def by_status(self, queryset, name, value):
+        if value == ALL:
+            return queryset
+        if value == OPEN:
+            return queryset.open()
+        return queryset.filter(status=value)
+
+
+class ReviewerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, person):
+        load = getattr(person, "open_load", None)
+        name = person.display_name()
+        return name if load is None else f"{name} ({load} open)"
+
+
+class AssignForm(UswdsFormMixin, forms.Form):
+    reviewer = ReviewerChoiceField(
+        queryset=get_user_model().objects.none(),
+        empty_label="Choose a reviewer",
+        error_messages={"invalid_choice": NOT_A_REVIEWER},
+    )
+    role = forms.ChoiceField(choices=Assignment.Role.choices, initial=Assignment.Role.REVIEWER)
+    due_date = forms.DateField(
+        widget=DateInput, help_text="On or before the case’s review due date."
+    )
+
+    def __init__(self, *args, case: Submission, agency_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["due_date"].initial = case.review_due
+        if case.review_due:
+            self.fields["due_date"].widget.attrs["max"] = case.review_due.isoformat()
+        if self.is_bound:
+            self.fields["reviewer"].queryset = get_user_model().objects.filter(
+                is_active=True,
+                membership__agency_id=agency_id,
+                membership__role=Membership.Role.REVIEWER,
+            )
+        else:
+            self.fields["reviewer"].queryset = available_reviewers(case, agency_id)
+
+
+def available_reviewers(case: Submission, agency_id: int):
+    """Active reviewers of the agency, with their load, who could take this case now:
+    not on it already and without a conflict declared on it."""
+    taken = Assignment.objects.filter(case=case, reviewer=OuterRef("pk")).filter(
+        Q(status__in=Assignment.HOLDING)
+        | Q(financial_interest=True)
+        | Q(recent_employment=True)
+        | ~Q(other_conflict="")
+    )
+    return reviewer_loads(agency_id).exclude(Exists(taken))
+
+
+class DueDateForm(UswdsFormMixin, forms.Form):
+    due_date = forms.DateField(widget=DateInput)
+
+
+class RouteForm(UswdsFormMixin, forms.Form):
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(),
+        empty_label="Choose an agency",
+        error_messages={"invalid_choice": "Choose an agency that takes cases."},
+    )
+
+    def __init__(self, *args, case: Submission, **kwargs):
+        super().__init__(*args, **kwargs)
+        agencies = Agency.objects.order_by("acronym")
+        if not self.is_bound:
+            agencies = agencies.active().exclude(routings__case=case)
+        self.fields["agency"].queryset = agencies

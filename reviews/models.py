@@ -1,0 +1,302 @@
+"""Reviewer work on a case: assignments, findings, information requests,
+discussion notes and the recommendation."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from portal.models import Agency, Submission
+
+
+class Assignment(models.Model):
+    """A reviewer of an agency, invited to a case by the agency's coordinator."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "Lead reviewer"
+        REVIEWER = "reviewer", "Reviewer"
+        OBSERVER = "observer", "Observer"
+
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        COMPLETED = "completed", "Completed"
+        REMOVED = "removed", "Removed"
+
+    ACTIVE = (Status.INVITED, Status.ACCEPTED)
+    # An assignment that still holds its place on the case (no duplicates of these).
+    HOLDING = (Status.INVITED, Status.ACCEPTED, Status.COMPLETED)
+
+    case = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="assignments")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.REVIEWER)
+    due_date = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.INVITED)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    invited_at = models.DateTimeField(auto_now_add=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # The conflict-of-interest attestation, given before accepting or declining.
+    attested_at = models.DateTimeField(null=True, blank=True)
+    financial_interest = models.BooleanField(default=False)
+    recent_employment = models.BooleanField(
+        default=False, help_text="Employed by the developer in the last two years."
+    )
+    other_conflict = models.TextField(blank=True)
+    decline_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "reviewer"],
+                condition=Q(status__in=["invited", "accepted", "completed"]),
+                name="one_assignment_per_reviewer_and_case",
+                violation_error_message="This person is already assigned to the case.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["reviewer", "status", "due_date"]),
+            models.Index(fields=["case", "status"]),
+            models.Index(fields=["agency", "status"]),
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer} on {self.case} ({self.get_status_display()})"
+
+    @property
+    def declared_conflict(self) -> bool:
+        return self.financial_interest or self.recent_employment or bool(self.other_conflict)
+
+
+class Severity(models.IntegerChoices):
+    LOW = 1, "Low"
+    MODERATE = 2, "Moderate"
+    HIGH = 3, "High"
+    CRITICAL = 4, "Critical"
+
+
+class Marking(models.TextChoices):
+    """Who may read a finding, from most to least restrictive."""
+
+    AGENCY_ONLY = "agency_only", "Agency only"
+    INTERAGENCY = "interagency", "Interagency"
+    DEVELOPER = "developer", "Developer"
+    OPERATORS = "operators", "Operators"
+
+
+class FindingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The findings this person may read, as one filter: never checked row by row.
+
+        - agency staff: findings of cases they can see, marked agency-only by
+          their own agency, or interagency and wider;
+        - the developer's people: their cases' findings marked developer or operators;
+        - operators: findings marked operators on cases their organization has
+          access to (the ``read_operator_findings`` permission on the case).
+        """
+        from guardian.shortcuts import get_objects_for_user
+
+        membership = getattr(user, "membership", None) if user.is_authenticated else None
+        if membership is None:
+            return self.none()
+        if membership.agency_id:
+            cases = Submission.objects.visible_to(user).values("pk")
+            return self.filter(case__in=cases).filter(
+                Q(marking=Marking.AGENCY_ONLY, agency_id=membership.agency_id)
+                | Q(marking__in=[Marking.INTERAGENCY, Marking.DEVELOPER, Marking.OPERATORS])
+            )
+        if membership.role in ("submitter", "org_admin"):
+            return self.filter(
+                case__developer_id=membership.organization_id,
+                marking__in=[Marking.DEVELOPER, Marking.OPERATORS],
+            ).exclude(case__status="draft")
+        cases = get_objects_for_user(
+            user,
+            "portal.read_operator_findings",
+            klass=Submission,
+            accept_global_perms=False,
+            with_superuser=False,
+        ).values("pk")
+        return self.filter(case__in=cases, marking=Marking.OPERATORS)
+
+
+class Finding(models.Model):
+    class Category(models.TextChoices):
+        CYBER_OFFENSE = "cyber_offense", "Cyber offense"
+        CBRN = "cbrn", "CBRN"
+        AUTONOMY = "autonomy", "Autonomy"
+        DECEPTION = "deception", "Deception"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CONFIRMED = "confirmed", "Confirmed"
+        MITIGATED = "mitigated", "Mitigated"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    Severity = Severity
+    Marking = Marking
+
+    case = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="findings")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="findings")
+    title = models.CharField(max_length=200)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
+    description = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    marking = models.CharField(
+        max_length=20,
+        choices=Marking.choices,
+        default=Marking.AGENCY_ONLY,
+        help_text="Who may read the finding. The most restrictive marking is the default.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FindingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-severity", "-created_at"]
+        indexes = [
+            models.Index(fields=["case", "marking", "agency"]),
+            models.Index(fields=["case", "severity"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+def evidence_storage_name(instance, filename: str) -> str:
+    import uuid
+
+    return f"evidence/{instance.finding.case_id}/{uuid.uuid4().hex}"
+
+
+class FindingEvidence(models.Model):
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="evidence")
+    original_name = models.CharField(max_length=255)
+    file = models.FileField(upload_to=evidence_storage_name, max_length=200, editable=False)
+    size = models.PositiveBigIntegerField(editable=False)
+    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "finding evidence"
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class InformationRequest(models.Model):
+    """A question to the developer. While any is open the review clock is paused."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ANSWERED = "answered", "Answered"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    case = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="information_requests"
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    question = models.TextField()
+    response_due = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["case", "status"]),
+            models.Index(fields=["status", "response_due"]),
+        ]
+
+    def __str__(self):
+        return f"Request on {self.case}: {self.question[:50]}"
+
+
+def attachment_storage_name(instance, filename: str) -> str:
+    import uuid
+
+    return f"answers/{instance.request.case_id}/{uuid.uuid4().hex}"
+
+
+class RequestAttachment(models.Model):
+    request = models.ForeignKey(
+        InformationRequest, on_delete=models.CASCADE, related_name="attachments"
+    )
+    original_name = models.CharField(max_length=255)
+    file = models.FileField(upload_to=attachment_storage_name, max_length=200, editable=False)
+    size = models.PositiveBigIntegerField(editable=False)
+    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.original_name
+
+
+class Note(models.Model):
+    """Discussion among the government reviewers of a case; never shown to the developer."""
+
+    case = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"Note on {self.case} by {self.author}"
+
+
+class Recommendation(models.Model):
+    """The review's outcome: drafted by the lead reviewer, issued by a coordinator."""
+
+    class Outcome(models.TextChoices):
+        NO_CONCERNS = "no_concerns", "No concerns"
+        MITIGATIONS = "mitigations", "Concerns with mitigations"
+        DELAY = "delay", "Recommend delaying release"
+
+    case = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="recommendation")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    summary = models.TextField()
+    conditions = models.TextField(blank=True)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    drafted_at = models.DateTimeField(auto_now=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} for {self.case}"
+
+    @property
+    def is_issued(self) -> bool:
+        return self.issued_at is not None

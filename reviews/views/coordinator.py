@@ -1,0 +1,201 @@
+"""The coordinator's side: the agency queue, assignments and routing.
+
+The queue is one queryset (``reviews.selectors.coordinator_queue``); the
+actions find their case or assignment among the cases the coordinator can see
+(404 alike for missing and out of reach) and change it only through the
+services. A refusal comes back as a message on the workspace and changes nothing.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.models import Membership, Submission
+from portal.permissions import routed_agency_membership
+from portal.roles import Role, role_required
+from portal.services import cases as case_services
+from portal.services.cases import CaseActionRefused
+from reviews import services
+from reviews.access import get_workspace_case_or_404
+from reviews.forms_coordinator import AssignForm, DueDateForm, QueueFilter, RouteForm
+from reviews.models import Assignment, Severity
+from reviews.selectors import coordinator_queue, reviewer_loads
+
+QUEUE_PAGE_SIZE = 25
+
+
+@require_GET
+@role_required(Role.COORDINATOR)
+def agency_queue(request):
+    agency = request.user.membership.agency
+    cases = coordinator_queue(request.user)
+    queue_filter = QueueFilter(request.GET, queryset=cases)
+    # A filter the form refuses (a made-up status) shows nothing, with its error.
+    shown = queue_filter.qs if queue_filter.is_valid() else cases.none()
+    page = Paginator(shown, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for case in page.object_list:
+        case.days_left = (case.review_due - today).days if case.review_due else None
+        case.days_overdue = max(0, -case.days_left) if case.days_left is not None else 0
+        case.top_severity_label = Severity(case.top_severity).label if case.top_severity else ""
+    # The agency's open work at a glance, whatever the filters show: one query.
+    counts = cases.open().aggregate(
+        open=Count("pk"),
+        unassigned=Count("pk", filter=Q(reviewer_count=0)),
+        short_notice=Count("pk", filter=Q(short_notice=True)),
+        waiting_on_developer=Count("pk", filter=Q(has_open_request=True)),
+    )
+    return render(
+        request,
+        "reviews/agency_queue.html",
+        {
+            "agency": agency,
+            "filter": queue_filter,
+            "page": page,
+            "total": page.paginator.count,
+            "counts": counts,
+            "reviewers": reviewer_loads(agency.pk),
+        },
+    )
+
+
+# --- the assignments section of the workspace ---------------------------------------------
+
+
+def assignments_context(request, case) -> dict:
+    """Everyone who sees the workspace sees who reviews the case; the coordinators
+    of the case's agencies also get the forms to manage their own agency's part.
+
+    A declared conflict shows as yes or no: what was declared stays with the record.
+    """
+    assignments = list(case.assignments.select_related("reviewer", "agency").order_by("pk"))
+    context = {"assignments": assignments, "manages_assignments": False}
+    membership = routed_agency_membership(request.user, case)
+    if membership is None or membership.role != Membership.Role.COORDINATOR:
+        return context
+    for assignment in assignments:
+        assignment.manageable = (
+            assignment.agency_id == membership.agency_id and assignment.status in Assignment.ACTIVE
+        )
+    context |= {
+        "manages_assignments": True,
+        "route_form": RouteForm(case=case) if not (case.is_draft or case.is_closed) else None,
+        "assign_form": (
+            AssignForm(case=case, agency_id=membership.agency_id)
+            if case.status in services.REVIEWABLE
+            else None
+        ),
+        "today": timezone.localdate(),
+    }
+    return context
+
+
+def _assignment_or_404(user, assignment_id) -> Assignment:
+    """An assignment on a case this person can see; 404 alike for missing and out of reach."""
+    assignment = (
+        Assignment.objects.filter(
+            pk=assignment_id, case__in=Submission.objects.visible_to(user).values("pk")
+        )
+        .select_related("reviewer")
+        .first()
+    )
+    if assignment is None:
+        raise Http404("No such assignment.")
+    return assignment
+
+
+def _refuse_form(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = form[field].label if field in form.fields else None
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+def _back_to_workspace(case_id):
+    return redirect("reviews:workspace", case_id)
+
+
+@require_POST
+@role_required(Role.COORDINATOR)
+def assign(request, pk):
+    case = get_workspace_case_or_404(request.user, pk)
+    form = AssignForm(request.POST, case=case, agency_id=request.user.membership.agency_id)
+    if not form.is_valid():
+        _refuse_form(request, form)
+        return _back_to_workspace(case.pk)
+    try:
+        assignment = services.assign_reviewer(
+            actor=request.user,
+            case_id=case.pk,
+            reviewer=form.cleaned_data["reviewer"],
+            role=form.cleaned_data["role"],
+            due_date=form.cleaned_data["due_date"],
+        )
+    except CaseActionRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            f"{assignment.reviewer.display_name()} is invited as "
+            f"{assignment.get_role_display().lower()}, due {assignment.due_date:%B %-d, %Y}.",
+        )
+    return _back_to_workspace(case.pk)
+
+
+@require_POST
+@role_required(Role.COORDINATOR)
+def route(request, pk):
+    case = get_workspace_case_or_404(request.user, pk)
+    form = RouteForm(request.POST, case=case)
+    if not form.is_valid():
+        _refuse_form(request, form)
+        return _back_to_workspace(case.pk)
+    agency = form.cleaned_data["agency"]
+    try:
+        case_services.route_case(actor=request.user, case_id=case.pk, agency=agency)
+    except CaseActionRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"The case is routed to {agency} too.")
+    return _back_to_workspace(case.pk)
+
+
+@require_POST
+@role_required(Role.COORDINATOR)
+def remove(request, assignment_id):
+    assignment = _assignment_or_404(request.user, assignment_id)
+    try:
+        services.remove_assignment(actor=request.user, assignment_id=assignment.pk)
+    except CaseActionRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"{assignment.reviewer.display_name()} is removed from the case.")
+    return _back_to_workspace(assignment.case_id)
+
+
+@require_POST
+@role_required(Role.COORDINATOR)
+def change_due(request, assignment_id):
+    assignment = _assignment_or_404(request.user, assignment_id)
+    form = DueDateForm(request.POST)
+    if not form.is_valid():
+        _refuse_form(request, form)
+        return _back_to_workspace(assignment.case_id)
+    try:
+        changed = services.change_due_date(
+            actor=request.user,
+            assignment_id=assignment.pk,
+            due_date=form.cleaned_data["due_date"],
+        )
+    except CaseActionRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            f"{assignment.reviewer.display_name()} is now due {changed.due_date:%B %-d, %Y}.",
+        )
+    return _back_to_workspace(assignment.case_id)

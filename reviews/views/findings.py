@@ -1,0 +1,165 @@
+"""Findings with handling markings: recording, updating, evidence downloads.
+
+Every read goes through ``Finding.objects.visible_to(user)`` (the list, the
+counts and the download alike), so a finding outside a person's marking is
+absent everywhere, and a URL to it answers 404.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from portal import audit
+from portal.models import Membership
+from portal.nonces import consume_nonce, issue_nonce
+from portal.uploads import HashingUploadHandler, UploadRejected
+from reviews import services
+from reviews.access import get_finding_or_404, get_workspace_case_or_404
+from reviews.forms_reviewer import FindingForm, FindingUpdateForm
+from reviews.models import Assignment, Finding, FindingEvidence, Severity
+
+
+def _working_case_or_403(request, pk):
+    """The case, for its accepted lead or reviewers. Out of reach: 404; observers: 403."""
+    case = get_workspace_case_or_404(request.user, pk)
+    assignment = services.active_assignment(request.user, case)
+    if assignment is None or assignment.role == Assignment.Role.OBSERVER:
+        raise PermissionDenied("Only the case's assigned reviewers record findings.")
+    return case
+
+
+@csrf_exempt  # Upload handlers must be set before the CSRF check reads the body.
+@require_POST
+def finding_create(request, pk):
+    # Who may post is decided before a byte of the body is read.
+    case = _working_case_or_403(request, pk)
+    handler = HashingUploadHandler(request)
+    request.upload_handlers = [handler]
+    try:
+        return _finding_create(request, case, handler)
+    finally:
+        handler.discard_all()
+
+
+@csrf_protect
+def _finding_create(request, case, handler):
+    from reviews.views.workspace import render_workspace
+
+    form = FindingForm(request.POST, request.FILES)
+    if handler.rejection is not None:
+        form.add_error("evidence", handler.rejection.message)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                # A double-submitted form records one finding (portal.nonces).
+                if not consume_nonce(request, f"finding:{case.pk}", request.POST.get("nonce")):
+                    raise services.ReviewActionRefused(
+                        "That form was already sent; the finding it recorded is listed below."
+                    )
+                finding = services.record_finding(
+                    actor=request.user,
+                    case_id=case.pk,
+                    title=data["title"],
+                    category=data["category"],
+                    severity=data["severity"],
+                    description=data["description"],
+                    marking=data["marking"],
+                    evidence=[(upload, upload.original_name) for upload in data["evidence"]],
+                )
+        except (services.ReviewActionRefused, UploadRejected) as refusal:
+            form.add_error(None, refusal.message)
+        except ValidationError as invalid:
+            for field, errors in invalid.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request, f"Finding recorded ({finding.get_marking_display().lower()})."
+            )
+            return redirect(f"{reverse('reviews:workspace', args=[case.pk])}#finding-{finding.pk}")
+    return render_workspace(request, case, status=400, finding_form=form)
+
+
+@require_POST
+def finding_update(request, finding_id):
+    finding = get_finding_or_404(request.user, finding_id)
+    case = get_workspace_case_or_404(request.user, finding.case_id)
+    form = FindingUpdateForm(request.POST)
+    target = f"{reverse('reviews:workspace', args=[case.pk])}#finding-{finding.pk}"
+    if not form.is_valid():
+        messages.error(request, "Choose a status and a marking.")
+        return redirect(target)
+    try:
+        services.update_finding(actor=request.user, finding_id=finding.pk, **form.cleaned_data)
+    except services.ReviewActionRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, "Finding updated.")
+    return redirect(target)
+
+
+@require_GET
+def evidence_download(request, finding_id, evidence_id):
+    finding = get_finding_or_404(request.user, finding_id)
+    evidence = finding.evidence.filter(pk=evidence_id).first()
+    if evidence is None:
+        raise Http404("No such evidence.")
+    audit.record(
+        "finding.evidence_downloaded",
+        target=finding.case,
+        details={"finding": finding.pk, "evidence": evidence.pk, "sha256": evidence.sha256},
+    )
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type="application/octet-stream",
+    )
+
+
+def _may_change(user, finding) -> bool:
+    """Whether to offer the update form; ``update_finding`` decides for real."""
+    membership = getattr(user, "membership", None)
+    return finding.author_id == user.pk or (
+        membership is not None
+        and membership.role == Membership.Role.COORDINATOR
+        and membership.agency_id == finding.agency_id
+    )
+
+
+def findings_context(request, case, *, finding_form=None) -> dict:
+    """The findings this person may read on the case, and counts from that same list."""
+    visible = list(
+        Finding.objects.visible_to(request.user)
+        .filter(case=case)
+        .select_related("author", "agency")
+        .prefetch_related(
+            Prefetch("evidence", queryset=FindingEvidence.objects.order_by("uploaded_at", "pk"))
+        )
+    )
+    for finding in visible:
+        finding.may_change = _may_change(request.user, finding)
+    counted = [f for f in visible if f.status != Finding.Status.WITHDRAWN]
+    severity_counts = [
+        (level.label, sum(1 for f in counted if f.severity == level))
+        for level in reversed(Severity)
+    ]
+    if finding_form is None:
+        assignment = services.active_assignment(request.user, case)
+        if assignment is not None and assignment.role != Assignment.Role.OBSERVER:
+            finding_form = FindingForm()
+    return {
+        "findings": visible,
+        "visible_finding_ids": {finding.pk for finding in visible},
+        "severity_counts": severity_counts,
+        "finding_form": finding_form,
+        "finding_nonce": issue_nonce(request, f"finding:{case.pk}") if finding_form else "",
+        "finding_statuses": Finding.Status.choices,
+        "finding_markings": Finding.Marking.choices,
+    }

@@ -1,0 +1,109 @@
+"""The reviewer's side: my cases, invitations with the conflict attestation, completing."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.roles import Role, role_required
+from reviews import services
+from reviews.access import get_own_assignment_or_404
+from reviews.filters import ReviewerCaseFilter
+from reviews.forms_reviewer import RespondForm
+from reviews.models import Assignment
+from reviews.selectors import reviewer_queue
+
+PAGE_SIZE = 25
+
+
+@require_GET
+@role_required(Role.REVIEWER)
+def my_cases(request):
+    mine = Assignment.objects.filter(
+        case=OuterRef("pk"), reviewer=request.user, status__in=Assignment.HOLDING
+    )
+    queue = reviewer_queue(request.user).annotate(my_assignment_id=Subquery(mine.values("pk")[:1]))
+    case_filter = ReviewerCaseFilter(request.GET, queryset=queue)
+    # Bad filter values are shown as form errors, with no list rather than a wrong one.
+    cases = case_filter.qs if case_filter.is_valid() else queue.none()
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    invitations = (
+        Assignment.objects.filter(reviewer=request.user, status=Assignment.Status.INVITED)
+        .select_related("case", "case__developer", "invited_by")
+        .order_by("due_date", "pk")
+    )
+    return render(
+        request,
+        "reviews/my_cases.html",
+        {
+            "filter": case_filter,
+            "page": page,
+            "total": page.paginator.count,
+            "invitations": invitations,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def respond(request, assignment_id):
+    """Only the invited reviewer sees this page; anyone else gets 404."""
+    assignment = get_own_assignment_or_404(request.user, assignment_id)
+    answered = assignment.status != Assignment.Status.INVITED
+    form = RespondForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assignment = services.respond_to_invitation(
+                actor=request.user,
+                assignment_id=assignment.pk,
+                accept=data["decision"] == "accept",
+                financial_interest=data["financial_interest"],
+                recent_employment=data["recent_employment"],
+                other_conflict=data["other_conflict"],
+                decline_reason=data["decline_reason"],
+            )
+        except services.ReviewActionRefused as refusal:
+            messages.error(request, refusal.message)
+            return redirect("reviews:assignment_respond", assignment.pk)
+        case = assignment.case
+        if assignment.status == Assignment.Status.ACCEPTED:
+            messages.success(request, f"You accepted {case.reference}. Its workspace is open.")
+            return redirect("reviews:workspace", case.pk)
+        if assignment.declared_conflict:
+            messages.warning(
+                request,
+                f"You declared a conflict of interest: the invitation to {case.reference} is "
+                "declined and your agency's coordinators have been told.",
+            )
+        else:
+            messages.info(request, f"You declined the invitation to {case.reference}.")
+        return redirect("reviews:my_cases")
+    if request.method == "POST" and answered:
+        # An invalid form for an answered invitation: say why nothing can change.
+        messages.error(
+            request,
+            f"This invitation was already answered ({assignment.get_status_display().lower()}).",
+        )
+        return redirect("reviews:assignment_respond", assignment.pk)
+    return render(
+        request,
+        "reviews/respond.html",
+        {"assignment": assignment, "case": assignment.case, "form": form, "answered": answered},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_POST
+def complete(request, assignment_id):
+    assignment = get_own_assignment_or_404(request.user, assignment_id)
+    try:
+        services.complete_assignment(actor=request.user, assignment_id=assignment.pk)
+    except services.ReviewActionRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            f"Your review of {assignment.case.reference} is complete. You can still read the case.",
+        )
+    return redirect("reviews:my_cases")
