@@ -41,6 +41,7 @@ class MembershipInline(admin.StackedInline):
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
     inlines = [MembershipInline]
+    fieldsets = [*UserAdmin.fieldsets, ("Notifications", {"fields": ["email_delivery"]})]
     list_display = [
         "username",
         "email",

@@ -14,6 +14,7 @@ from portal.models.cases import (
 )
 from portal.models.notifications import Notification, UsedFormNonce
 from portal.models.people import Agency, Membership, Organization, User
+from portal.models.reminders import SentReminder
 from portal.models.tokens import AccessToken
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Notification",
     "Organization",
     "ReviewClock",
+    "SentReminder",
     "Submission",
     "SubmissionGroupObjectPermission",
     "SubmissionUserObjectPermission",

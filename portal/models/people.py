@@ -18,6 +18,17 @@ from django.utils.text import slugify
 class User(AbstractUser):
     """A person who signs in. Their unit and role live on ``membership``."""
 
+    class EmailDelivery(models.TextChoices):
+        IMMEDIATE = "immediate", "Each notification as it happens"
+        DAILY_DIGEST = "daily_digest", "One daily digest"
+
+    email_delivery = models.CharField(
+        max_length=20,
+        choices=EmailDelivery.choices,
+        default=EmailDelivery.IMMEDIATE,
+        help_text="In-app notifications always appear at once; this sets when emails go out.",
+    )
+
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
 

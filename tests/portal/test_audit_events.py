@@ -232,6 +232,7 @@ def user_change_form(user, **changes):
         "first_name": user.first_name,
         "last_name": user.last_name,
         "is_active": "on" if user.is_active else "",
+        "email_delivery": user.email_delivery,
         "is_staff": "on" if user.is_staff else "",
         "is_superuser": "on" if user.is_superuser else "",
         "groups": [g.pk for g in user.groups.all()],

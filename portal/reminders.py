@@ -1,0 +1,156 @@
+"""The deadline sweep: find due reminders, claim each once, notify.
+
+Apps register reminder sources in a ``reminders`` module (found with
+``autodiscover_modules``), so ``portal`` runs reminders for reviews and access
+without importing them. A source is a function ``(at) -> iterable of
+Reminder``; it picks the nearest threshold an item has reached, so a sweep
+that was missed for days sends one reminder per item, not a burst of stale
+ones.
+
+Exactly once: each reminder's key (kind, subject, threshold) is inserted into
+``SentReminder`` in the same transaction that creates its notifications and
+queues their emails on commit. A concurrent sweep blocks on the same key and
+then finds it taken; a re-run finds it taken at once.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+
+from portal.models import Notification, SentReminder, User
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Reminder:
+    kind: str
+    subject: object
+    threshold: str
+    # Computed at send time, after the claim: who is still there to be told.
+    recipients: Callable[[], Iterable[User]]
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+    case: object = None
+    url: str = ""
+    # The date the threshold counts towards. It is part of the key, so a moved
+    # due date arms the reminders again instead of counting as already sent.
+    deadline: object = None
+
+    @property
+    def threshold_key(self) -> str:
+        return f"{self.threshold}@{self.deadline.isoformat()}" if self.deadline else self.threshold
+
+    @property
+    def subject_key(self) -> str:
+        meta = self.subject._meta
+        return f"{meta.app_label}.{meta.model_name}:{self.subject.pk}"
+
+
+SOURCES: list[tuple[str, str, Callable]] = []
+
+
+def reminder_source(kind: str, description: str):
+    """Register ``function(at) -> Iterable[Reminder]`` under a kind."""
+
+    def decorator(function):
+        if not any(existing == kind for existing, _, _ in SOURCES):
+            SOURCES.append((kind, description, function))
+        return function
+
+    return decorator
+
+
+def nearest_threshold(days_left: int, thresholds: Iterable[int]) -> int | None:
+    """The smallest threshold the item has reached: 2 days left of (14, 7, 3, 1) → 3."""
+    reached = [t for t in thresholds if days_left <= t]
+    return min(reached) if reached else None
+
+
+class _NobodyToTell(Exception):
+    pass
+
+
+def send_once(reminder: Reminder) -> bool:
+    """Claim the reminder's key and notify its recipients, in one transaction.
+
+    Returns False when the key was already taken (sent before) or nobody is
+    left to tell (then nothing is claimed, and a later sweep may send it).
+    """
+    from portal.services.notifications import notify
+
+    try:
+        with transaction.atomic():
+            try:
+                # Only the claim's own insert may mean "sent before": an integrity
+                # error anywhere else is a bug and must not pass silently.
+                with transaction.atomic():
+                    claim = SentReminder.objects.create(
+                        kind=reminder.kind,
+                        subject=reminder.subject_key,
+                        threshold=reminder.threshold_key,
+                    )
+            except IntegrityError:
+                return False
+            people = [person for person in reminder.recipients() if person.is_active]
+            if not people:
+                raise _NobodyToTell
+            body = render_to_string(reminder.template, reminder.context).strip()
+            notify(people, title=reminder.title, body=body, case=reminder.case, url=reminder.url)
+            claim.recipients = len(people)
+            claim.save(update_fields=["recipients"])
+    except _NobodyToTell:
+        return False
+    return True
+
+
+def run_sweep(at: datetime | None = None) -> dict[str, int]:
+    """Send every reminder due at ``at`` (default now). Returns the count per kind."""
+    at = at or timezone.now()
+    autodiscover_modules("reminders")
+    counts = {}
+    for kind, _description, source in SOURCES:
+        sent = 0
+        for reminder in source(at):
+            if send_once(reminder):
+                sent += 1
+        counts[kind] = sent
+    counts["pending emails"] = send_missed_emails(at)
+    return counts
+
+
+def send_missed_emails(at: datetime, *, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Emails whose task never ran (a broker outage): send them now.
+
+    ``send_notification_emails`` claims each row before sending, so a task
+    that was only late, not lost, cannot send a second copy.
+    """
+    from portal.tasks import send_notification_emails
+
+    pending = list(
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__lte=at - older_than,
+            recipient__is_active=True,
+            recipient__email_delivery=User.EmailDelivery.IMMEDIATE,
+        )
+        .exclude(recipient__email="")
+        .values_list("pk", flat=True)[:5000]
+    )
+    sent = 0
+    for start in range(0, len(pending), 500):
+        try:
+            sent += send_notification_emails(pending[start : start + 500])
+        except OSError:
+            # The mail server is down: the rest waits for the next sweep, and the
+            # reminders this sweep already sent stay sent.
+            logger.exception("Could not send missed emails; the next sweep tries again.")
+            break
+    return sent

@@ -1,0 +1,261 @@
+"""Deadline reminders for review work, found by the portal's deadline sweep.
+
+Each source picks, per item, the nearest threshold reached as of ``at`` and
+leaves the sending (claimed exactly once) to ``portal.reminders``.
+"""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.models import CaseStatus, Membership, Submission
+from portal.reminders import Reminder, nearest_threshold, reminder_source
+from reviews.models import Assignment, InformationRequest
+
+ASSIGNMENT_DUE_DAYS = (14, 7, 3, 1)
+OVERDUE_REPEAT_DAYS = 7
+INVITATION_STALE_DAYS = 3
+REQUEST_DUE_DAYS = (7, 2)
+CASE_DUE_DAYS = (14, 3)
+RELEASE_SOON_DAYS = 7
+UNDECIDED = (CaseStatus.SUBMITTED, CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
+
+User = get_user_model()
+
+
+def _coordinators(agency_ids):
+    def people():
+        return User.objects.filter(
+            is_active=True,
+            membership__agency_id__in=list(agency_ids),
+            membership__role=Membership.Role.COORDINATOR,
+        )
+
+    return people
+
+
+def _still_assigned(assignment_id):
+    """The reviewer, if the assignment is still theirs (and the case still under
+    review) when the reminder goes out."""
+
+    def people():
+        return User.objects.filter(
+            is_active=True,
+            assignments__pk=assignment_id,
+            assignments__status=Assignment.Status.ACCEPTED,
+            assignments__case__status__in=UNDECIDED,
+        )
+
+    return people
+
+
+def _developer_people(case):
+    def people():
+        return User.objects.filter(
+            is_active=True,
+            membership__organization_id=case.developer_id,
+            membership__role__in=Membership.DEVELOPER_ROLES,
+        )
+
+    return people
+
+
+def _developer_people_while_open(request_id, case):
+    def people():
+        still_open = InformationRequest.objects.filter(
+            pk=request_id, status=InformationRequest.Status.OPEN, case__status__in=UNDECIDED
+        ).exists()
+        return list(_developer_people(case)()) if still_open else []
+
+    return people
+
+
+def _workspace(case) -> str:
+    return reverse("reviews:workspace", args=[case.pk])
+
+
+@reminder_source("assignment_due", "assignment due soon (reviewer)")
+def assignments_due(at):
+    today = timezone.localdate(at)
+    # Work on a withdrawn or decided case is over, even if nobody closed the assignment.
+    assignments = Assignment.objects.filter(
+        status=Assignment.Status.ACCEPTED,
+        case__status__in=UNDECIDED,
+        due_date__gte=today,
+        due_date__lte=today + timedelta(days=max(ASSIGNMENT_DUE_DAYS)),
+    ).select_related("case")
+    for assignment in assignments.iterator(chunk_size=500):
+        days_left = (assignment.due_date - today).days
+        threshold = nearest_threshold(days_left, ASSIGNMENT_DUE_DAYS)
+        case = assignment.case
+        yield Reminder(
+            kind="assignment_due",
+            subject=assignment,
+            threshold=f"due-{threshold}",
+            deadline=assignment.due_date,
+            recipients=_still_assigned(assignment.pk),
+            title=f"Your review of {case.number} is due in {days_left} day(s)",
+            template="reminders/assignment_due.txt",
+            context={"assignment": assignment, "case": case, "days_left": days_left},
+            case=case,
+            url=_workspace(case),
+        )
+
+
+@reminder_source("assignment_overdue", "assignment overdue (reviewer and coordinators)")
+def assignments_overdue(at):
+    today = timezone.localdate(at)
+    assignments = Assignment.objects.filter(
+        status=Assignment.Status.ACCEPTED, case__status__in=UNDECIDED, due_date__lt=today
+    ).select_related("case")
+    for assignment in assignments.iterator(chunk_size=500):
+        days_overdue = (today - assignment.due_date).days
+        week = (days_overdue - 1) // OVERDUE_REPEAT_DAYS
+        case = assignment.case
+        reviewer = _still_assigned(assignment.pk)
+        coordinators = _coordinators([assignment.agency_id])
+        yield Reminder(
+            kind="assignment_overdue",
+            subject=assignment,
+            threshold=f"overdue-week-{week}",
+            deadline=assignment.due_date,
+            recipients=lambda r=reviewer, c=coordinators: [*r(), *c()],
+            title=f"Review of {case.number} is {days_overdue} day(s) overdue",
+            template="reminders/assignment_overdue.txt",
+            context={"assignment": assignment, "case": case, "days_overdue": days_overdue},
+            case=case,
+            url=_workspace(case),
+        )
+
+
+@reminder_source("invitation_unanswered", "invitation not answered (coordinators)")
+def invitations_unanswered(at):
+    assignments = Assignment.objects.filter(
+        status=Assignment.Status.INVITED,
+        case__status__in=UNDECIDED,
+        invited_at__lte=at - timedelta(days=INVITATION_STALE_DAYS),
+    ).select_related("case", "reviewer")
+    for assignment in assignments.iterator(chunk_size=500):
+        case = assignment.case
+
+        def people(a=assignment):
+            still_invited = Assignment.objects.filter(
+                pk=a.pk, status=Assignment.Status.INVITED, case__status__in=UNDECIDED
+            ).exists()
+            return list(_coordinators([a.agency_id])()) if still_invited else []
+
+        yield Reminder(
+            kind="invitation_unanswered",
+            subject=assignment,
+            threshold=f"after-{INVITATION_STALE_DAYS}-days",
+            recipients=people,
+            title=f"{assignment.reviewer.display_name()} has not answered the invitation "
+            f"to {case.number}",
+            template="reminders/invitation_unanswered.txt",
+            context={"assignment": assignment, "case": case},
+            case=case,
+            url=_workspace(case),
+        )
+
+
+@reminder_source("request_due", "information request answer due or overdue (developer)")
+def requests_due(at):
+    today = timezone.localdate(at)
+    requests = InformationRequest.objects.filter(
+        status=InformationRequest.Status.OPEN,
+        # Withdrawing a case leaves its requests open; nobody owes an answer then.
+        case__status__in=UNDECIDED,
+        response_due__lte=today + timedelta(days=max(REQUEST_DUE_DAYS)),
+    ).select_related("case")
+    for request in requests.iterator(chunk_size=500):
+        days_left = (request.response_due - today).days
+        case = request.case
+        if days_left < 0:
+            threshold, title = (
+                "overdue",
+                f"Your answer to the reviewers of {case.number} is overdue",
+            )
+        else:
+            threshold = f"due-{nearest_threshold(days_left, REQUEST_DUE_DAYS)}"
+            title = f"The reviewers of {case.number} expect your answer in {days_left} day(s)"
+        yield Reminder(
+            kind="request_due",
+            subject=request,
+            threshold=threshold,
+            deadline=request.response_due,
+            recipients=_developer_people_while_open(request.pk, case),
+            title=title,
+            template="reminders/request_due.txt",
+            context={"request": request, "case": case, "days_left": days_left},
+            case=case,
+            url=reverse("portal:case_detail", args=[case.pk]),
+        )
+
+
+def _no_recommendation(case_id):
+    return Submission.objects.filter(pk=case_id, status__in=UNDECIDED).exists()
+
+
+@reminder_source("case_due", "review period ending without a recommendation (coordinators)")
+def cases_due(at):
+    today = timezone.localdate(at)
+    # A paused clock is not running out: while a request is open the stored due
+    # date leaves the pause out, and the real one moves a day later every day.
+    cases = Submission.objects.filter(
+        status__in=UNDECIDED,
+        clock_paused=False,
+        review_due__gte=today,
+        review_due__lte=today + timedelta(days=max(CASE_DUE_DAYS)),
+    )
+    for case in cases.iterator(chunk_size=500):
+        days_left = (case.review_due - today).days
+        agencies = list(case.routings.values_list("agency_id", flat=True))
+
+        def people(c=case, a=agencies):
+            return list(_coordinators(a)()) if _no_recommendation(c.pk) else []
+
+        yield Reminder(
+            kind="case_due",
+            subject=case,
+            threshold=f"due-{nearest_threshold(days_left, CASE_DUE_DAYS)}",
+            deadline=case.review_due,
+            recipients=people,
+            title=f"The review of {case.number} is due in {days_left} day(s), "
+            "with no recommendation yet",
+            template="reminders/case_due.txt",
+            context={"case": case, "days_left": days_left},
+            case=case,
+            url=_workspace(case),
+        )
+
+
+@reminder_source("release_soon", "planned release within a week, no recommendation (coordinators)")
+def releases_soon(at):
+    today = timezone.localdate(at)
+    cases = Submission.objects.filter(
+        status__in=UNDECIDED,
+        planned_release_date__gte=today,
+        planned_release_date__lte=today + timedelta(days=RELEASE_SOON_DAYS),
+    )
+    for case in cases.iterator(chunk_size=500):
+        days_left = (case.planned_release_date - today).days
+        agencies = list(case.routings.values_list("agency_id", flat=True))
+
+        def people(c=case, a=agencies):
+            return list(_coordinators(a)()) if _no_recommendation(c.pk) else []
+
+        yield Reminder(
+            kind="release_soon",
+            subject=case,
+            threshold=f"release-{RELEASE_SOON_DAYS}",
+            deadline=case.planned_release_date,
+            recipients=people,
+            title=f"{case.number} is planned for public release in {days_left} day(s), "
+            "with no recommendation issued",
+            template="reminders/release_soon.txt",
+            context={"case": case, "days_left": days_left},
+            case=case,
+            url=_workspace(case),
+        )
