@@ -7,6 +7,7 @@ when REDIS_URL is unset. The README's configuration table lists every variable.
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import (
@@ -157,7 +158,26 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {}
+# A user action that queues work must answer quickly even when the broker is
+# down: publishing gives up after about a second, the change stays committed,
+# and the deadline sweep sends what was missed.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.3,
+    "interval_max": 0.5,
+}
+CELERY_BEAT_SCHEDULE = {
+    "deadline-sweep": {
+        "task": "portal.deadline_sweep",
+        "schedule": env_int("DEADLINE_SWEEP_SECONDS", 15 * 60, minimum=10),
+    },
+    "daily-digest": {
+        "task": "portal.send_daily_digests",
+        "schedule": crontab(hour=env_int("DIGEST_HOUR_UTC", 11, minimum=0, maximum=23), minute=0),
+    },
+}
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
@@ -248,6 +268,17 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 REVIEW_NOTICE_DAYS = env_int("REVIEW_NOTICE_DAYS", 90, minimum=1)
 # Acronyms of the agencies every submitted case is routed to.
 DEFAULT_ROUTING_AGENCIES = env_list("DEFAULT_ROUTING_AGENCIES", ["CAISI"])
+# How downloads are sent: sendfile (the WSGI server's file wrapper), x-accel
+# (nginx X-Accel-Redirect to DOWNLOAD_ACCEL_PREFIX), or redirect (the storage's
+# short-lived signed URL, for S3-compatible storage).
+DOWNLOAD_BACKEND = env_str("DOWNLOAD_BACKEND") or "sendfile"
+if DOWNLOAD_BACKEND not in {"sendfile", "x-accel", "redirect"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"DOWNLOAD_BACKEND must be sendfile, x-accel or redirect, not {DOWNLOAD_BACKEND!r}"
+    )
+DOWNLOAD_ACCEL_PREFIX = env_str("DOWNLOAD_ACCEL_PREFIX") or "/protected-artifacts/"
 # The largest artifact accepted, in bytes (default 200 GiB).
 ARTIFACT_MAX_BYTES = env_int("ARTIFACT_MAX_BYTES", 200 * 1024**3, minimum=1)
 TOKEN_MAX_DAYS = env_int("TOKEN_MAX_DAYS", 365, minimum=1)

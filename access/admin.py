@@ -1,0 +1,74 @@
+"""Django admin for access: terms are managed here; grants and downloads are read-only."""
+
+from django.contrib import admin
+
+from access.models import AccessGrant, DownloadEvent, EvaluationReport, Terms, TermsAcceptance
+
+
+@admin.register(Terms)
+class TermsAdmin(admin.ModelAdmin):
+    """A new version requires every operator to accept again; old versions never change."""
+
+    list_display = ["version", "title", "published_at"]
+    search_fields = ["title", "body"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["version", "title", "body", "published_at"] if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TermsAcceptance)
+class TermsAcceptanceAdmin(ReadOnlyAdmin):
+    list_display = ["user", "terms", "accepted_at", "ip"]
+    list_filter = ["terms"]
+    search_fields = ["user__username"]
+    list_select_related = ["user", "terms"]
+
+
+@admin.register(AccessGrant)
+class AccessGrantAdmin(ReadOnlyAdmin):
+    list_display = [
+        "case",
+        "operator",
+        "status",
+        "starts_at",
+        "ends_at",
+        "granted_by",
+        "revoked_at",
+    ]
+    list_filter = ["status", "operator"]
+    search_fields = ["case__number", "case__model_name", "operator__name"]
+    list_select_related = ["case", "operator", "granted_by"]
+
+
+@admin.register(DownloadEvent)
+class DownloadEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "artifact", "outcome", "range", "bytes_sent", "ip"]
+    list_filter = ["outcome", "created_at"]
+    search_fields = ["user__username", "artifact__original_name", "ip", "token_prefix"]
+    list_select_related = ["user", "artifact"]
+    show_full_result_count = False
+
+
+@admin.register(EvaluationReport)
+class EvaluationReportAdmin(ReadOnlyAdmin):
+    list_display = ["title", "case", "operator", "risk", "marking", "created_at"]
+    list_filter = ["risk", "marking", "operator"]
+    search_fields = ["title", "case__number"]
+    list_select_related = ["case", "operator"]

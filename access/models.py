@@ -1,0 +1,246 @@
+"""Pre-public access for critical-infrastructure operators.
+
+A developer grants an operator organization access to a case's artifacts (or
+approves a coordinator's nomination). Access is live only between the grant's
+start and end, for people who accepted the current terms, and until revoked:
+every download request checks all of it at that moment.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from portal.models import Artifact, Organization, Submission
+
+
+class Terms(models.Model):
+    """A version of the pre-public access terms. The newest published one is current."""
+
+    version = models.PositiveIntegerField(unique=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name_plural = "terms"
+
+    def __str__(self):
+        return f"Terms v{self.version}: {self.title}"
+
+    @classmethod
+    def current(cls) -> "Terms | None":
+        return cls.objects.filter(published_at__lte=timezone.now()).order_by("-version").first()
+
+
+class TermsAcceptance(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="terms_acceptances"
+    )
+    terms = models.ForeignKey(Terms, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_at = models.DateTimeField(auto_now_add=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "terms"], name="terms_accepted_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user} accepted v{self.terms.version}"
+
+
+class AccessGrantQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Grants this person may see: one query over guardian's tables."""
+        from guardian.shortcuts import get_objects_for_user
+
+        if not user.is_authenticated:
+            return self.none()
+        return get_objects_for_user(
+            user,
+            "access.view_accessgrant",
+            klass=self,
+            accept_global_perms=False,
+            with_superuser=False,
+        )
+
+    def live(self, at=None):
+        """Active and inside their window right now."""
+        at = at or timezone.now()
+        return self.filter(status=AccessGrant.Status.ACTIVE, starts_at__lte=at, ends_at__gt=at)
+
+
+class AccessGrant(models.Model):
+    class Status(models.TextChoices):
+        NOMINATED = "nominated", "Nominated"
+        ACTIVE = "active", "Active"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    case = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="access_grants")
+    operator = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="access_grants",
+        limit_choices_to={"kind": Organization.Kind.OPERATOR},
+    )
+    all_artifacts = models.BooleanField(
+        default=True, help_text="Every artifact of the case, including later versions."
+    )
+    artifacts = models.ManyToManyField(Artifact, blank=True, related_name="access_grants")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    granted_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AccessGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "operator"],
+                condition=Q(status__in=["nominated", "active"]),
+                name="one_open_grant_per_case_and_operator",
+                violation_error_message="This operator already has access to the case.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="grant_ends_after_it_starts",
+                violation_error_message="Access must end after it starts.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["operator", "status", "ends_at"]),
+            models.Index(fields=["status", "ends_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.case} → {self.operator} ({self.get_status_display()})"
+
+    def is_live(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.status == self.Status.ACTIVE and self.starts_at <= at < self.ends_at
+
+    def granted_artifacts(self):
+        if self.all_artifacts:
+            return self.case.artifacts.all()
+        return self.artifacts.all()
+
+
+class AccessGrantUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(AccessGrant, on_delete=models.CASCADE)
+
+
+class AccessGrantGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(AccessGrant, on_delete=models.CASCADE)
+
+
+class DownloadEvent(models.Model):
+    """Every download request, allowed or denied."""
+
+    class Outcome(models.TextChoices):
+        ALLOWED = "allowed", "Allowed"
+        PARTIAL = "partial", "Allowed (range)"
+        NOT_MODIFIED = "head", "Headers only"
+        DENIED_REVOKED = "denied_revoked", "Denied: revoked"
+        DENIED_WINDOW = "denied_window", "Denied: outside the access window"
+        DENIED_TERMS = "denied_terms", "Denied: terms not accepted"
+        DENIED_NOT_GRANTED = "denied_not_granted", "Denied: not granted"
+        UNSATISFIABLE = "unsatisfiable", "Range not satisfiable"
+
+    grant = models.ForeignKey(
+        AccessGrant, on_delete=models.PROTECT, null=True, blank=True, related_name="downloads"
+    )
+    case = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+")
+    artifact = models.ForeignKey(Artifact, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    token_prefix = models.CharField(
+        max_length=12, blank=True, help_text="Empty for a browser session."
+    )
+    range = models.CharField(max_length=100, blank=True)
+    bytes_sent = models.PositiveBigIntegerField(default=0)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["case", "created_at"]),
+            models.Index(fields=["grant", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.artifact} {self.get_outcome_display()}"
+
+
+def report_storage_name(instance, filename: str) -> str:
+    import uuid
+
+    return f"reports/{instance.report.case_id}/{uuid.uuid4().hex}"
+
+
+class EvaluationReport(models.Model):
+    """An operator's own risk evaluation, sent back to the case."""
+
+    class Risk(models.TextChoices):
+        LOW = "low", "Low"
+        MODERATE = "moderate", "Moderate"
+        HIGH = "high", "High"
+        CRITICAL = "critical", "Critical"
+
+    class Marking(models.TextChoices):
+        AGENCY_ONLY = "agency_only", "Agencies only"
+        DEVELOPER = "developer", "Agencies and the developer"
+
+    grant = models.ForeignKey(AccessGrant, on_delete=models.PROTECT, related_name="reports")
+    case = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="operator_reports")
+    operator = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    risk = models.CharField(max_length=10, choices=Risk.choices)
+    assessment = models.TextField()
+    marking = models.CharField(
+        max_length=20,
+        choices=Marking.choices,
+        default=Marking.AGENCY_ONLY,
+        help_text="Who may read the report. The most restrictive marking is the default.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title
+
+
+class ReportFile(models.Model):
+    report = models.ForeignKey(EvaluationReport, on_delete=models.CASCADE, related_name="files")
+    original_name = models.CharField(max_length=255)
+    file = models.FileField(upload_to=report_storage_name, max_length=200, editable=False)
+    size = models.PositiveBigIntegerField(editable=False)
+    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.original_name

@@ -1,0 +1,59 @@
+"""Pre-public access on the case page.
+
+The developer's people see the case's grants with the controls to grant,
+approve a nomination and revoke, the link to the download log and the
+operators' reports marked for them. Agency staff who can see the case get the
+same facts read-only, every report, and (coordinators of a routed agency) a
+form to nominate an operator. Nobody else gets the panel.
+"""
+
+from django.utils import timezone
+
+from access.forms_developer import GrantForm, NominationForm
+from access.models import AccessGrant
+from access.services import GRANTABLE
+from access.views.reports import readable_reports
+from portal.panels import case_panel
+from portal.permissions import is_developer_member, is_routed_coordinator
+
+OPEN = (AccessGrant.Status.NOMINATED, AccessGrant.Status.ACTIVE)
+
+
+def days_left(access_grant, now) -> int | None:
+    """Whole days until the grant ends, for open grants; 0 on its last day."""
+    if access_grant.status not in OPEN or access_grant.ends_at <= now:
+        return None
+    return (timezone.localdate(access_grant.ends_at) - timezone.localdate(now)).days
+
+
+@case_panel(30)
+def access_panel(request, case):
+    user = request.user
+    developer_view = is_developer_member(user, case)
+    if case.is_draft or not (developer_view or user.is_agency_staff):
+        return None
+    now = timezone.now()
+    grants = list(
+        AccessGrant.objects.filter(case=case)
+        .select_related("operator", "granted_by", "nominated_by", "revoked_by")
+        .prefetch_related("artifacts")
+        .order_by("-created_at", "-pk")
+    )
+    for access_grant in grants:
+        access_grant.days_left = days_left(access_grant, now)
+        access_grant.is_open = access_grant.status in OPEN
+    grantable = case.status in GRANTABLE
+    return "access/case_panel.html", {
+        "developer_view": developer_view,
+        "grants": grants,
+        "grant_form": GrantForm(case=case) if developer_view and grantable else None,
+        "nomination_form": (
+            NominationForm() if grantable and is_routed_coordinator(user, case) else None
+        ),
+        "reports": list(
+            readable_reports(user)
+            .filter(case=case)
+            .select_related("operator", "author")
+            .order_by("-created_at")
+        ),
+    }

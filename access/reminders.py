@@ -1,0 +1,137 @@
+"""Grant reminders and grant expiry, run by the portal's deadline sweep.
+
+Expiry is a step of the sweep: ``expired_grants`` first closes every active
+grant whose end has passed (``expire_grant``: status expired, the operator's
+permissions removed, audited; idempotent, so two sweeps at once close a grant
+once), then yields a "grant_expired" reminder for each grant that ended in the
+last week, which the sweep claims exactly once. Revocation needs no sweep:
+it removes the permissions at once.
+"""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+
+from access.models import AccessGrant
+from access.services import expire_grant
+from portal.models import Membership
+from portal.reminders import Reminder, nearest_threshold, reminder_source
+
+ENDING_DAYS = (7, 1)
+# A grant that ended longer ago than this is not announced any more (a sweep
+# that was down for weeks does not send stale news).
+EXPIRED_NOTICE_WINDOW = timedelta(days=7)
+
+User = get_user_model()
+
+
+def _security_team(operator_id):
+    return User.objects.filter(
+        is_active=True,
+        membership__organization_id=operator_id,
+        membership__role=Membership.Role.SECURITY_TEAM,
+    )
+
+
+def _developer_people(developer_id):
+    return User.objects.filter(
+        is_active=True,
+        membership__organization_id=developer_id,
+        membership__role__in=Membership.DEVELOPER_ROLES,
+    )
+
+
+def _while_status(grant_id, status, people):
+    """The people, if the grant is still in ``status`` when the reminder goes out."""
+
+    def recipients():
+        if not AccessGrant.objects.filter(pk=grant_id, status=status).exists():
+            return []
+        return list(people())
+
+    return recipients
+
+
+@reminder_source("grant_ending", "pre-public access ending in 7 and 1 days (operator, developer)")
+def grants_ending(at):
+    today = timezone.localdate(at)
+    grants = AccessGrant.objects.filter(
+        status=AccessGrant.Status.ACTIVE,
+        ends_at__gt=at,
+        ends_at__lt=at + timedelta(days=max(ENDING_DAYS) + 1),
+    ).select_related("case", "operator")
+    for access_grant in grants.iterator(chunk_size=500):
+        days_left = (timezone.localdate(access_grant.ends_at) - today).days
+        threshold = nearest_threshold(days_left, ENDING_DAYS)
+        if threshold is None:
+            continue
+        case = access_grant.case
+        title = (
+            f"Access of {access_grant.operator} to {case.number} ends in "
+            f"{days_left} day{'s' if days_left != 1 else ''}"
+        )
+        context = {"grant": access_grant, "case": case, "days_left": days_left}
+        # One reminder per audience: each goes to a page its readers can open.
+        audiences = [
+            (
+                "operator",
+                lambda g=access_grant: _security_team(g.operator_id),
+                reverse("access:grant_detail", args=[access_grant.pk]),
+            ),
+            (
+                "developer",
+                lambda c=case: _developer_people(c.developer_id),
+                reverse("portal:case_detail", args=[case.pk]) + "#access",
+            ),
+        ]
+        for audience, people, url in audiences:
+            yield Reminder(
+                kind="grant_ending",
+                subject=access_grant,
+                threshold=f"ending-{threshold}:{audience}",
+                recipients=_while_status(access_grant.pk, AccessGrant.Status.ACTIVE, people),
+                title=title,
+                template="access/reminders/grant_ending.txt",
+                context=context,
+                case=case,
+                url=url,
+            )
+
+
+def expire_ended_grants(at) -> int:
+    """Close every active grant, and every nomination never approved, whose window
+    has ended by ``at``; returns how many."""
+    ended = AccessGrant.objects.filter(
+        status__in=[AccessGrant.Status.ACTIVE, AccessGrant.Status.NOMINATED], ends_at__lte=at
+    )
+    return sum(expire_grant(pk, at=at) for pk in list(ended.values_list("pk", flat=True)))
+
+
+@reminder_source("grant_expired", "pre-public access ended: grant closed (operator)")
+def expired_grants(at):
+    expire_ended_grants(at)
+    grants = AccessGrant.objects.filter(
+        status=AccessGrant.Status.EXPIRED,
+        granted_at__isnull=False,  # a nomination that lapsed never gave the operator access
+        ends_at__lte=at,
+        ends_at__gt=at - EXPIRED_NOTICE_WINDOW,
+    ).select_related("case", "operator")
+    for access_grant in grants.iterator(chunk_size=500):
+        case = access_grant.case
+        yield Reminder(
+            kind="grant_expired",
+            subject=access_grant,
+            threshold="expired",
+            recipients=_while_status(
+                access_grant.pk,
+                AccessGrant.Status.EXPIRED,
+                lambda g=access_grant: _security_team(g.operator_id),
+            ),
+            title=f"Access to {case.title} ({case.developer}) has ended",
+            template="access/reminders/grant_expired.txt",
+            context={"grant": access_grant, "case": case},
+            case=None,
+            url=reverse("access:report_create", args=[access_grant.pk]),
+        )

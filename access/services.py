@@ -1,0 +1,486 @@
+"""Writing access: grants, nominations, revocation, expiry, terms, downloads, reports.
+
+Each function checks the actor, runs in one transaction, writes the audit event
+and queues notifications on commit. Permission changes (guardian) take effect
+on the next request: a revoked grant is invisible to the operator at once.
+"""
+
+from datetime import datetime, time
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from access.models import (
+    AccessGrant,
+    DownloadEvent,
+    EvaluationReport,
+    ReportFile,
+    Terms,
+    TermsAcceptance,
+)
+from portal import audit
+from portal.models import CaseStatus, Membership, Organization, Submission
+from portal.permissions import READ_OPERATOR_FINDINGS, grant, is_developer_member, revoke
+from portal.services.cases import CaseActionRefused
+from portal.services.notifications import notify
+from portal.uploads import StreamedFile, clean_display_name
+
+User = get_user_model()
+VIEW_GRANT = "access.view_accessgrant"
+GRANTABLE = (
+    CaseStatus.SUBMITTED,
+    CaseStatus.IN_REVIEW,
+    CaseStatus.INFO_REQUESTED,
+    CaseStatus.RECOMMENDATION_ISSUED,
+)
+
+
+class AccessActionRefused(CaseActionRefused):
+    """The action is not allowed now; the message says why."""
+
+
+def default_end(case: Submission) -> datetime:
+    """Access ends when the model is released: the start of the planned release day."""
+    return timezone.make_aware(datetime.combine(case.planned_release_date, time.min))
+
+
+def _operator_people(operator_id):
+    return list(
+        User.objects.filter(
+            is_active=True,
+            membership__organization_id=operator_id,
+            membership__role=Membership.Role.SECURITY_TEAM,
+        )
+    )
+
+
+def _developer_people(case):
+    return list(
+        User.objects.filter(
+            is_active=True,
+            membership__organization_id=case.developer_id,
+            membership__role__in=Membership.DEVELOPER_ROLES,
+        )
+    )
+
+
+def _coordinators(case):
+    return list(
+        User.objects.filter(
+            is_active=True,
+            membership__agency__routings__case=case,
+            membership__role=Membership.Role.COORDINATOR,
+        ).distinct()
+    )
+
+
+def _when(moment) -> str:
+    return f"{timezone.localtime(moment):%B %-d, %Y %H:%M %Z}"
+
+
+def _grant_url(access_grant) -> str:
+    return reverse("access:grant_detail", args=[access_grant.pk])
+
+
+def _share_with_case_parties(access_grant: AccessGrant) -> None:
+    """The developer and the case's agencies see the grant from the start."""
+    case = access_grant.case
+    grant(VIEW_GRANT, case.developer.group, access_grant)
+    for routing in case.routings.select_related("agency__coordinators_group"):
+        grant(VIEW_GRANT, routing.agency.coordinators_group, access_grant)
+
+
+def _open_to_operator(access_grant: AccessGrant) -> None:
+    group = access_grant.operator.group
+    grant(VIEW_GRANT, group, access_grant)
+    grant(READ_OPERATOR_FINDINGS, group, access_grant.case)
+
+
+def _close_to_operator(access_grant: AccessGrant) -> None:
+    group = access_grant.operator.group
+    revoke(VIEW_GRANT, group, access_grant)
+    still_open = AccessGrant.objects.filter(
+        case=access_grant.case, operator=access_grant.operator, status=AccessGrant.Status.ACTIVE
+    ).exclude(pk=access_grant.pk)
+    if not still_open.exists():
+        revoke(READ_OPERATOR_FINDINGS, group, access_grant.case)
+
+
+def _check_window(case, starts_at, ends_at):
+    if ends_at <= starts_at:
+        raise AccessActionRefused("Access must end after it starts.")
+    if ends_at <= timezone.now():
+        raise AccessActionRefused("The end of access is in the past.")
+
+
+def _create(*, actor, case, operator, status, starts_at, ends_at, all_artifacts, artifact_ids):
+    if operator.kind != Organization.Kind.OPERATOR or not operator.active:
+        raise AccessActionRefused("Choose an active critical-infrastructure operator.")
+    if case.status not in GRANTABLE:
+        raise AccessActionRefused(f"The case is {case.get_status_display().lower()}.")
+    starts_at = starts_at or timezone.now()
+    ends_at = ends_at or default_end(case)
+    _check_window(case, starts_at, ends_at)
+    chosen = list(case.artifacts.filter(pk__in=artifact_ids or []))
+    if not all_artifacts and (not chosen or len(chosen) != len(set(artifact_ids or []))):
+        raise AccessActionRefused("Choose the artifacts to share, all of them from this case.")
+    try:
+        with transaction.atomic():
+            access_grant = AccessGrant.objects.create(
+                case=case,
+                operator=operator,
+                status=status,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                all_artifacts=all_artifacts,
+            )
+    except IntegrityError:
+        raise AccessActionRefused(f"{operator} already has access to this case.") from None
+    if not all_artifacts:
+        access_grant.artifacts.set(chosen)
+    _share_with_case_parties(access_grant)
+    return access_grant
+
+
+def grant_access(
+    *,
+    actor,
+    case_id: int,
+    operator: Organization,
+    all_artifacts: bool = True,
+    artifact_ids=None,
+    starts_at=None,
+    ends_at=None,
+) -> AccessGrant:
+    with transaction.atomic():
+        case = Submission.objects.select_for_update().get(pk=case_id)
+        if not is_developer_member(actor, case):
+            raise AccessActionRefused("Only the developer's submitters can grant access.")
+        access_grant = _create(
+            actor=actor,
+            case=case,
+            operator=operator,
+            status=AccessGrant.Status.ACTIVE,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            all_artifacts=all_artifacts,
+            artifact_ids=artifact_ids,
+        )
+        access_grant.granted_by = actor
+        access_grant.granted_at = timezone.now()
+        access_grant.save(update_fields=["granted_by", "granted_at"])
+        _open_to_operator(access_grant)
+        audit.record(
+            "access.granted",
+            actor=actor,
+            target=access_grant,
+            details=_grant_details(access_grant),
+        )
+        notify(
+            _operator_people(operator.pk),
+            title=f"Pre-public access to {case.title} ({case.developer})",
+            body=f"Access is open until {_when(access_grant.ends_at)}. "
+            "Accept the current terms before your first download.",
+            url=_grant_url(access_grant),
+        )
+    return access_grant
+
+
+def nominate_access(*, actor, case_id: int, operator: Organization, ends_at=None) -> AccessGrant:
+    """A coordinator proposes an operator; the developer approves or not."""
+    with transaction.atomic():
+        case = Submission.objects.select_for_update().get(pk=case_id)
+        membership = getattr(actor, "membership", None)
+        if (
+            membership is None
+            or membership.role != Membership.Role.COORDINATOR
+            or not case.routings.filter(agency_id=membership.agency_id).exists()
+        ):
+            raise AccessActionRefused("Only a coordinator of an agency on the case can nominate.")
+        access_grant = _create(
+            actor=actor,
+            case=case,
+            operator=operator,
+            status=AccessGrant.Status.NOMINATED,
+            starts_at=None,
+            ends_at=ends_at,
+            all_artifacts=True,
+            artifact_ids=None,
+        )
+        access_grant.nominated_by = actor
+        access_grant.save(update_fields=["nominated_by"])
+        audit.record(
+            "access.nominated",
+            actor=actor,
+            target=access_grant,
+            details=_grant_details(access_grant),
+        )
+        notify(
+            _developer_people(case),
+            title=f"{membership.agency} nominates {operator} for access to {case.number}",
+            body="Approve or decline the nomination on the case page.",
+            case=case,
+            url=reverse("portal:case_detail", args=[case.pk]),
+        )
+    return access_grant
+
+
+def approve_nomination(*, actor, grant_id: int) -> AccessGrant:
+    with transaction.atomic():
+        access_grant = (
+            AccessGrant.objects.select_for_update()
+            .select_related("case", "operator")
+            .get(pk=grant_id)
+        )
+        case = access_grant.case
+        if not is_developer_member(actor, case):
+            raise AccessActionRefused("Only the developer's submitters can approve access.")
+        if access_grant.status != AccessGrant.Status.NOMINATED:
+            raise AccessActionRefused(
+                f"This grant is {access_grant.get_status_display().lower()}, not nominated."
+            )
+        # The case or the operator may have changed since the nomination.
+        if case.status not in GRANTABLE:
+            raise AccessActionRefused(f"The case is {case.get_status_display().lower()}.")
+        operator = access_grant.operator
+        if operator.kind != Organization.Kind.OPERATOR or not operator.active:
+            raise AccessActionRefused(f"{operator} is no longer an active operator.")
+        now = timezone.now()
+        if access_grant.ends_at <= now:
+            raise AccessActionRefused("The nominated access would already have ended.")
+        access_grant.status = AccessGrant.Status.ACTIVE
+        access_grant.starts_at = now
+        access_grant.granted_by = actor
+        access_grant.granted_at = now
+        access_grant.save(update_fields=["status", "starts_at", "granted_by", "granted_at"])
+        _open_to_operator(access_grant)
+        audit.record(
+            "access.granted", actor=actor, target=access_grant, details=_grant_details(access_grant)
+        )
+        notify(
+            _operator_people(access_grant.operator_id),
+            title=f"Pre-public access to {case.title} ({case.developer})",
+            body="Accept the current terms before your first download.",
+            url=_grant_url(access_grant),
+        )
+    return access_grant
+
+
+def revoke_access(*, actor, grant_id: int, reason: str) -> AccessGrant:
+    """Takes effect on the operator's next request."""
+    reason = reason.strip()
+    with transaction.atomic():
+        access_grant = (
+            AccessGrant.objects.select_for_update()
+            .select_related("case", "operator")
+            .get(pk=grant_id)
+        )
+        if not is_developer_member(actor, access_grant.case):
+            raise AccessActionRefused("Only the developer's submitters can revoke access.")
+        if access_grant.status not in (AccessGrant.Status.ACTIVE, AccessGrant.Status.NOMINATED):
+            raise AccessActionRefused(
+                f"This grant is already {access_grant.get_status_display().lower()}."
+            )
+        if not reason:
+            raise AccessActionRefused("Give a reason for revoking access.")
+        access_grant.status = AccessGrant.Status.REVOKED
+        access_grant.revoked_by = actor
+        access_grant.revoked_at = timezone.now()
+        access_grant.revocation_reason = reason[:500]
+        access_grant.save(update_fields=["status", "revoked_by", "revoked_at", "revocation_reason"])
+        _close_to_operator(access_grant)
+        audit.record("access.revoked", actor=actor, target=access_grant, details={"reason": reason})
+        notify(
+            _operator_people(access_grant.operator_id),
+            title=f"Access to {access_grant.case.title} was revoked",
+            body=reason,
+        )
+    return access_grant
+
+
+def expire_grant(access_grant_id: int, *, at=None) -> bool:
+    """Close a grant (or a nomination never approved) whose window has ended.
+
+    Safe to run twice: returns False then.
+    """
+    at = at or timezone.now()
+    open_statuses = (AccessGrant.Status.ACTIVE, AccessGrant.Status.NOMINATED)
+    with transaction.atomic():
+        access_grant = AccessGrant.objects.select_for_update().get(pk=access_grant_id)
+        if access_grant.status not in open_statuses or access_grant.ends_at > at:
+            return False
+        access_grant.status = AccessGrant.Status.EXPIRED
+        access_grant.save(update_fields=["status"])
+        _close_to_operator(access_grant)
+        audit.record(
+            "access.expired",
+            actor=None,
+            actor_repr="deadline sweep",
+            target=access_grant,
+            details={"ended_at": access_grant.ends_at},
+        )
+    return True
+
+
+def accept_terms(*, actor, terms_id: int, ip: str | None = None) -> TermsAcceptance:
+    current = Terms.current()
+    if current is None or current.pk != terms_id:
+        raise AccessActionRefused("These are not the current terms; read the current ones.")
+    # One transaction: an acceptance is never stored without its audit event.
+    with transaction.atomic():
+        acceptance, created = TermsAcceptance.objects.get_or_create(
+            user=actor, terms=current, defaults={"ip": ip}
+        )
+        if created:
+            audit.record(
+                "terms.accepted", actor=actor, target=current, details={"version": current.version}
+            )
+    return acceptance
+
+
+def has_accepted_current_terms(user) -> bool:
+    current = Terms.current()
+    return current is not None and TermsAcceptance.objects.filter(user=user, terms=current).exists()
+
+
+def record_download(
+    *,
+    request,
+    case,
+    artifact,
+    access_grant,
+    outcome: str,
+    bytes_sent: int = 0,
+    byte_range: str = "",
+) -> DownloadEvent:
+    from portal.audit import client_ip
+
+    token = getattr(request, "access_token", None)
+    user = request.user if request.user.is_authenticated else None
+    event = DownloadEvent.objects.create(
+        grant=access_grant,
+        case=case,
+        artifact=artifact,
+        user=user,
+        token_prefix=token.prefix if token else "",
+        range=byte_range[:100],
+        bytes_sent=bytes_sent,
+        ip=client_ip(request),
+        user_agent=request.headers.get("User-Agent", "")[:300],
+        outcome=outcome,
+    )
+    audit.record(
+        _download_action(outcome),
+        actor=user,
+        target=artifact,
+        request=request,
+        details={
+            "download": event.pk,
+            "grant": access_grant.pk if access_grant else None,
+            "outcome": outcome,
+            "range": event.range,
+            "bytes": bytes_sent,
+            "token": event.token_prefix,
+        },
+    )
+    return event
+
+
+def _download_action(outcome: str) -> str:
+    if outcome in ("allowed", "partial", "head"):
+        return "download.allowed"
+    if outcome == "unsatisfiable":
+        return "download.range_not_satisfiable"
+    return "download.denied"
+
+
+def file_report(
+    *,
+    actor,
+    grant_id: int,
+    title: str,
+    risk: str,
+    assessment: str,
+    marking: str,
+    files: list[tuple[StreamedFile, str]] = (),
+) -> EvaluationReport:
+    stored = []
+    try:
+        with transaction.atomic():
+            access_grant = AccessGrant.objects.select_related("case", "operator").get(pk=grant_id)
+            membership = getattr(actor, "membership", None)
+            if membership is None or membership.organization_id != access_grant.operator_id:
+                raise AccessActionRefused("Only the operator's security team can report.")
+            if access_grant.status not in (AccessGrant.Status.ACTIVE, AccessGrant.Status.EXPIRED):
+                raise AccessActionRefused(
+                    f"This grant is {access_grant.get_status_display().lower()}."
+                )
+            if (
+                risk not in EvaluationReport.Risk.values
+                or marking not in EvaluationReport.Marking.values
+            ):
+                raise AccessActionRefused("Choose a risk level and who may read the report.")
+            if not title.strip() or not assessment.strip():
+                raise AccessActionRefused("Give the report a title and your assessment.")
+            report = EvaluationReport.objects.create(
+                grant=access_grant,
+                case=access_grant.case,
+                operator=access_grant.operator,
+                author=actor,
+                title=title.strip()[:200],
+                risk=risk,
+                assessment=assessment.strip(),
+                marking=marking,
+            )
+            for streamed, name in files:
+                record = ReportFile(
+                    report=report,
+                    original_name=clean_display_name(name),
+                    size=streamed.size,
+                    sha256=streamed.sha256,
+                )
+                record.file.save("upload", streamed, save=False)
+                stored.append(record)
+                record.save()
+            audit.record(
+                "report.filed",
+                actor=actor,
+                target=access_grant.case,
+                details={
+                    "report": report.pk,
+                    "risk": risk,
+                    "marking": marking,
+                    "files": len(stored),
+                },
+            )
+            recipients = _coordinators(access_grant.case)
+            if marking == EvaluationReport.Marking.DEVELOPER:
+                recipients += _developer_people(access_grant.case)
+            notify(
+                recipients,
+                title=f"{access_grant.operator} reported on {access_grant.case.number}",
+                body=f"Risk: {report.get_risk_display()}.",
+                case=access_grant.case,
+                url=reverse("access:report_detail", args=[report.pk]),
+            )
+    except BaseException:
+        for record in stored:
+            record.file.storage.delete(record.file.name)
+        raise
+    finally:
+        for streamed, _name in files:
+            streamed.discard()
+    return report
+
+
+def _grant_details(access_grant: AccessGrant) -> dict:
+    return {
+        "case": access_grant.case.reference,
+        "operator": str(access_grant.operator),
+        "starts_at": access_grant.starts_at,
+        "ends_at": access_grant.ends_at,
+        "all_artifacts": access_grant.all_artifacts,
+        "status": access_grant.status,
+    }

@@ -1,0 +1,335 @@
+"""Downloads by browser (session) and by script (bearer token): one check, one log.
+
+Both doors call ``_download``, which checks at the moment of each request, in
+this order:
+
+1. the grant is visible to the person and is to their own organization, and
+2. it is live (active, inside its window) — else 404, the same answer as for
+   a grant that does not exist; revocation removes the permission, so a
+   revoked grant fails the first check on the very next request;
+3. the artifact is one the grant shares, under its download name — else 404;
+4. the person accepted the current terms — else 403 pointing to the terms.
+
+Every request whose grant and artifact can be identified (the artifact belongs
+to the grant's case) leaves a DownloadEvent, allowed or denied. A request for
+an unknown grant, or an artifact of another case, is answered 404 and logged
+nowhere: it names nothing the log could hold without telling on someone.
+"""
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_http_methods
+
+from access.forms_operator import TermsAcceptanceForm
+from access.models import AccessGrant, DownloadEvent, Terms
+from access.services import has_accepted_current_terms, record_download
+from portal.api import api_error, token_required
+from portal.downloads import Unsatisfiable, etag_for, parse_range, serve_file
+from portal.models import Artifact, Membership
+
+Outcome = DownloadEvent.Outcome
+UNSAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
+MAX_NAME_LENGTH = 200
+NOT_FOUND = "No such grant or artifact, or access is not open."
+TERMS_NOT_ACCEPTED = "Accept the current terms of pre-public access before downloading."
+
+
+# -- Names -------------------------------------------------------------------
+
+
+def safe_filename(name: str) -> str:
+    """The artifact's name as ``curl -O`` may save it: ASCII letters, digits, ``. _ -``.
+
+    Anything else (spaces, quotes, slashes, control and non-ASCII characters)
+    becomes ``_``; a leading dot too, so the file is neither hidden nor ``..``.
+    """
+    safe = UNSAFE_CHARACTERS.sub("_", name or "")
+    if safe.startswith("."):
+        safe = "_" + safe[1:]
+    if len(safe) > MAX_NAME_LENGTH:
+        stem, extension = os.path.splitext(safe)
+        extension = extension if len(extension) <= 20 else ""
+        safe = stem[: MAX_NAME_LENGTH - len(extension)] + extension
+    return safe or "artifact"
+
+
+@dataclass(frozen=True)
+class GrantedFile:
+    artifact: Artifact
+    name: str  # the last segment of its download URL and its line in SHA256SUMS
+
+
+def granted_files(access_grant: AccessGrant) -> list[GrantedFile]:
+    """The grant's artifacts, each under a download name unique within the grant.
+
+    A new version of an artifact often has the old one's name; the later one
+    gets its id before the extension, so ``curl -O`` of both keeps both and
+    SHA256SUMS names each once. Earlier names never change.
+    """
+    files, taken = [], set()
+    for artifact in sorted(access_grant.granted_artifacts(), key=lambda a: a.pk):
+        name = safe_filename(artifact.original_name)
+        if name in taken:
+            stem, extension = os.path.splitext(name)
+            name = f"{stem}-{artifact.pk}{extension}"
+        taken.add(name)
+        files.append(GrantedFile(artifact, name))
+    return files
+
+
+def sha256sums(files: list[GrantedFile]) -> str:
+    """What ``sha256sum -c`` reads: two spaces between digest and name (text mode)."""
+    return "".join(f"{f.artifact.sha256}  {f.name}\n" for f in files)
+
+
+# -- Which grants ------------------------------------------------------------
+
+
+def operator_grants(user):
+    """Grants this person may download from: visible to them and to their own organization.
+
+    The developer and the case's agencies see grants too; they never download
+    through them, so a submitter's or coordinator's request finds nothing.
+    """
+    membership = getattr(user, "membership", None)
+    if membership is None or membership.role != Membership.Role.SECURITY_TEAM:
+        return AccessGrant.objects.none()
+    return AccessGrant.objects.visible_to(user).filter(operator_id=membership.organization_id)
+
+
+def live_grants(user, *, at=None):
+    """Live grants with all a list shows, in a fixed number of queries."""
+    return (
+        operator_grants(user)
+        .live(at)
+        .select_related("case__developer")
+        .prefetch_related("case__artifacts", "artifacts")
+        .order_by("ends_at", "pk")
+    )
+
+
+# -- The one download check --------------------------------------------------
+
+
+def _refusal(request, access_grant: AccessGrant, artifact: Artifact, filename: str):
+    """Why this request may not have the artifact, as an Outcome; None when it may."""
+    user = request.user
+    membership = getattr(user, "membership", None)
+    own_grant = membership is not None and membership.organization_id == access_grant.operator_id
+    if not operator_grants(user).filter(pk=access_grant.pk).exists():
+        if not own_grant:
+            return Outcome.DENIED_NOT_GRANTED
+        if access_grant.status == AccessGrant.Status.REVOKED:
+            return Outcome.DENIED_REVOKED
+        if access_grant.status == AccessGrant.Status.EXPIRED:
+            return Outcome.DENIED_WINDOW
+        return Outcome.DENIED_NOT_GRANTED
+    if not access_grant.is_live(timezone.now()):
+        if access_grant.status == AccessGrant.Status.REVOKED:
+            return Outcome.DENIED_REVOKED
+        if access_grant.status == AccessGrant.Status.NOMINATED:
+            return Outcome.DENIED_NOT_GRANTED
+        return Outcome.DENIED_WINDOW
+    names = {f.artifact.pk: f.name for f in granted_files(access_grant)}
+    if names.get(artifact.pk) != filename:
+        return Outcome.DENIED_NOT_GRANTED
+    if not has_accepted_current_terms(user):
+        return Outcome.DENIED_TERMS
+    return None
+
+
+def _served_outcome(request, response) -> str:
+    if response.status_code == 416:
+        return Outcome.UNSATISFIABLE
+    if request.method == "HEAD":
+        return Outcome.NOT_MODIFIED
+    return Outcome.PARTIAL if response.status_code == 206 else Outcome.ALLOWED
+
+
+def _download(request, grant_id, artifact_id, filename, *, refuse):
+    access_grant = AccessGrant.objects.select_related("case").filter(pk=grant_id).first()
+    artifact = None
+    if access_grant is not None:
+        artifact = Artifact.objects.filter(pk=artifact_id, case_id=access_grant.case_id).first()
+    if artifact is None:
+        return refuse(request, 404)
+
+    log = {
+        "request": request,
+        "case": access_grant.case,
+        "artifact": artifact,
+        "access_grant": access_grant,
+        "byte_range": request.headers.get("Range", ""),
+    }
+    outcome = _refusal(request, access_grant, artifact, filename)
+    if outcome is not None:
+        record_download(outcome=outcome, **log)
+        return refuse(request, 403 if outcome == Outcome.DENIED_TERMS else 404)
+
+    response = serve_file(
+        request, artifact.file, filename=filename, size=artifact.size, sha256=artifact.sha256
+    )
+    sent = 0 if request.method == "HEAD" else int(response.get("Content-Length") or 0)
+    record_download(outcome=_served_outcome(request, response), bytes_sent=sent, **log)
+    return response
+
+
+def _serve_text(request, text: str, *, filename: str) -> HttpResponse:
+    """A small generated file with the same ETag, Range and If-Range rules as artifacts."""
+    body = text.encode("utf-8")
+    etag = etag_for(hashlib.sha256(body).hexdigest())
+    headers = {
+        "ETag": etag,
+        "Accept-Ranges": "bytes",
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": content_disposition_header(as_attachment=True, filename=filename),
+    }
+    byte_range = None
+    if_range = request.headers.get("If-Range")
+    if if_range is None or if_range.strip() == etag:
+        try:
+            byte_range = parse_range(request.headers.get("Range"), len(body))
+        except Unsatisfiable:
+            headers.pop("Content-Disposition")
+            return HttpResponse(
+                status=416, headers={**headers, "Content-Range": f"bytes */{len(body)}"}
+            )
+    if byte_range:
+        headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{len(body)}"
+        body = body[byte_range.start : byte_range.end + 1]
+    response = HttpResponse(
+        b"" if request.method == "HEAD" else body,
+        status=206 if byte_range else 200,
+        headers=headers,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Content-Length"] = str(len(body))
+    return response
+
+
+def _sha256sums(request, grant_id, *, refuse):
+    access_grant = live_grants(request.user).filter(pk=grant_id).first()
+    if access_grant is None:
+        return refuse(request, 404)
+    return _serve_text(request, sha256sums(granted_files(access_grant)), filename="SHA256SUMS")
+
+
+# -- The browser -------------------------------------------------------------
+
+
+def _browser_refusal(request, status):
+    if status == 403:
+        current = Terms.current()
+        form = TermsAcceptanceForm(initial={"terms_id": current.pk}) if current else None
+        return render(
+            request,
+            "access/terms.html",
+            {"terms": current, "acceptance": None, "form": form, "refusal": TERMS_NOT_ACCEPTED},
+            status=403,
+        )
+    raise Http404(NOT_FOUND)
+
+
+@require_http_methods(["GET", "HEAD"])
+def browser_download(request, grant_id, artifact_id, filename):
+    return _download(request, grant_id, artifact_id, filename, refuse=_browser_refusal)
+
+
+@require_http_methods(["GET", "HEAD"])
+def browser_sha256sums(request, grant_id):
+    return _sha256sums(request, grant_id, refuse=_browser_refusal)
+
+
+# -- Scripts -----------------------------------------------------------------
+
+
+def _api_refusal(request, status):
+    if status == 403:
+        terms_url = request.build_absolute_uri(reverse("access:terms"))
+        return JsonResponse(
+            {
+                "error": f"{TERMS_NOT_ACCEPTED} Read and accept them at {terms_url}",
+                "terms_url": terms_url,
+            },
+            status=403,
+        )
+    return api_error(NOT_FOUND, 404)
+
+
+def _only(request, *methods):
+    """A JSON 405 for any other method, as the rest of the API answers."""
+    if request.method in methods:
+        return None
+    response = api_error(f"Use {' or '.join(methods)}.", 405)
+    response["Allow"] = ", ".join(methods)
+    return response
+
+
+def _grant_json(request, access_grant: AccessGrant, *, terms_accepted: bool) -> dict:
+    case = access_grant.case
+    return {
+        "id": access_grant.pk,
+        "case": case.reference,
+        "model": case.title,
+        "developer": case.developer.name,
+        "ends_at": access_grant.ends_at,
+        "terms_accepted": terms_accepted,
+        "sha256sums_url": request.build_absolute_uri(
+            reverse("api_sha256sums", args=[access_grant.pk])
+        ),
+        "artifacts": [
+            {
+                "id": f.artifact.pk,
+                "name": f.name,
+                "original_name": f.artifact.original_name,
+                "kind": f.artifact.kind,
+                "size": f.artifact.size,
+                "sha256": f.artifact.sha256,
+                "download_url": request.build_absolute_uri(
+                    reverse("api_download", args=[access_grant.pk, f.artifact.pk, f.name])
+                ),
+            }
+            for f in granted_files(access_grant)
+        ],
+    }
+
+
+@token_required
+def api_grants(request):
+    """The caller's live grants, with every artifact's download URL and checksum."""
+    if refused := _only(request, "GET"):
+        return refused
+    if request.user.role != Membership.Role.SECURITY_TEAM:
+        return api_error("Only operators' security teams have grants.", 403)
+    accepted = has_accepted_current_terms(request.user)
+    grants = [
+        _grant_json(request, access_grant, terms_accepted=accepted)
+        for access_grant in live_grants(request.user)
+    ]
+    payload = {"grants": grants}
+    if not accepted:
+        payload["terms_url"] = request.build_absolute_uri(reverse("access:terms"))
+    return JsonResponse(payload)
+
+
+@token_required
+def api_download(request, grant_id, artifact_id, filename):
+    if refused := _only(request, "GET", "HEAD"):
+        return refused
+    return _download(request, grant_id, artifact_id, filename, refuse=_api_refusal)
+
+
+@token_required
+def api_sha256sums(request, grant_id):
+    if refused := _only(request, "GET", "HEAD"):
+        return refused
+    return _sha256sums(request, grant_id, refuse=_api_refusal)

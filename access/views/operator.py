@@ -1,0 +1,144 @@
+"""Operator pages: granted models, one grant, the organization's downloads, the terms.
+
+For security-team members only (others get 403). Grants come from one
+queryset, ``operator_grants``: a grant another organization holds, or one no
+longer visible (revoked, expired), is a 404 like a grant that does not exist.
+"""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from access.forms_operator import TermsAcceptanceForm
+from access.models import AccessGrant, DownloadEvent, Terms, TermsAcceptance
+from access.services import AccessActionRefused, accept_terms, has_accepted_current_terms
+from access.views.downloads import granted_files, live_grants, operator_grants
+from portal.audit import client_ip
+from portal.roles import Role, role_required
+
+HISTORY_PAGE_SIZE = 50
+
+
+def days_left(access_grant: AccessGrant, now) -> int:
+    """Whole days until access ends; 0 on its last day."""
+    return max((access_grant.ends_at - now) // timedelta(days=1), 0)
+
+
+def access_state(access_grant: AccessGrant, now) -> str:
+    """What the person may do with the grant now, in words."""
+    if access_grant.is_live(now):
+        return "Open"
+    if access_grant.status != AccessGrant.Status.ACTIVE:
+        return access_grant.get_status_display()
+    return "Not open yet" if now < access_grant.starts_at else "Ended"
+
+
+@require_GET
+@role_required(Role.SECURITY_TEAM)
+def granted_models(request):
+    now = timezone.now()
+    grants = list(live_grants(request.user, at=now))
+    for access_grant in grants:
+        access_grant.days_left = days_left(access_grant, now)
+        access_grant.files = granted_files(access_grant)
+    return render(
+        request,
+        "access/granted_models.html",
+        {
+            "organization": request.user.membership.unit,
+            "grants": grants,
+            "terms_accepted": has_accepted_current_terms(request.user),
+        },
+    )
+
+
+@require_GET
+@role_required(Role.SECURITY_TEAM)
+def grant_detail(request, grant_id):
+    access_grant = get_object_or_404(
+        operator_grants(request.user)
+        .select_related("case__developer")
+        .prefetch_related("case__artifacts", "artifacts"),
+        pk=grant_id,
+    )
+    now = timezone.now()
+    live = access_grant.is_live(now)
+    return render(
+        request,
+        "access/grant_detail.html",
+        {
+            "grant": access_grant,
+            "live": live,
+            "state": access_state(access_grant, now),
+            "days_left": days_left(access_grant, now) if live else None,
+            "files": granted_files(access_grant),
+            "terms_accepted": has_accepted_current_terms(request.user),
+        },
+    )
+
+
+@require_GET
+@role_required(Role.SECURITY_TEAM)
+def download_history(request):
+    """Downloads by the organization's people from grants to the organization."""
+    organization_id = request.user.membership.organization_id
+    events = DownloadEvent.objects.filter(
+        grant__operator_id=organization_id, user__membership__organization_id=organization_id
+    ).select_related("user", "artifact", "case")
+    page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "access/download_history.html",
+        {"organization": request.user.membership.unit, "page": page},
+    )
+
+
+def _terms_page(request, form, *, status=200):
+    current = Terms.current()
+    acceptance = (
+        TermsAcceptance.objects.filter(user=request.user, terms=current).first()
+        if current
+        else None
+    )
+    return render(
+        request,
+        "access/terms.html",
+        {"terms": current, "acceptance": acceptance, "form": form if current else None},
+        status=status,
+    )
+
+
+@require_GET
+@role_required(Role.SECURITY_TEAM)
+def terms(request):
+    current = Terms.current()
+    form = TermsAcceptanceForm(initial={"terms_id": current.pk}) if current else None
+    return _terms_page(request, form)
+
+
+@require_POST
+@role_required(Role.SECURITY_TEAM)
+def terms_accept(request):
+    form = TermsAcceptanceForm(request.POST)
+    if form.is_valid():
+        try:
+            acceptance = accept_terms(
+                actor=request.user,
+                terms_id=form.cleaned_data["terms_id"],
+                ip=client_ip(request),
+            )
+        except AccessActionRefused as refusal:
+            form = TermsAcceptanceForm(initial={"terms_id": getattr(Terms.current(), "pk", None)})
+            messages.error(request, refusal.message)
+            return _terms_page(request, form, status=409)
+        messages.success(
+            request,
+            f"You accepted version {acceptance.terms.version} of the terms. "
+            "Downloads are open to you.",
+        )
+        return redirect("access:granted_models")
+    return _terms_page(request, form, status=400)

@@ -1,0 +1,159 @@
+"""Operators' evaluation reports: filed by the operator, read by the case's agencies.
+
+Who reads a report (``readable_reports``): agency staff who can see its case
+(coordinators of routed agencies, reviewers who accepted), the operator
+organization that wrote it, and the developer only when the report is marked
+for the developer. Everyone else gets 404, as if it did not exist.
+"""
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from access import services
+from access.forms_developer import MAX_REPORT_FILES, ReportForm, report_scope
+from access.models import AccessGrant, EvaluationReport
+from portal.downloads import serve_file
+from portal.models import Membership, Submission
+from portal.nonces import consume_nonce, issue_nonce
+from portal.services.cases import CaseActionRefused
+from portal.uploads import HashingUploadHandler, UploadRejected, clean_display_name
+
+# An operator reports on access it has, or had until it ended; never on a
+# nomination it was not given, nor on access that was revoked.
+REPORTABLE = (AccessGrant.Status.ACTIVE, AccessGrant.Status.EXPIRED)
+
+
+def readable_reports(user):
+    """The reports this person may read: one query, whatever their role."""
+    reports = EvaluationReport.objects.all()
+    membership = getattr(user, "membership", None) if user.is_authenticated else None
+    if membership is None:
+        return reports.none()
+    if membership.agency_id is not None:
+        return reports.filter(case__in=Submission.objects.visible_to(user).values("pk"))
+    if membership.role in Membership.OPERATOR_ROLES:
+        return reports.filter(operator_id=membership.organization_id)
+    if membership.role in Membership.DEVELOPER_ROLES:
+        return reports.filter(
+            marking=EvaluationReport.Marking.DEVELOPER,
+            case__developer_id=membership.organization_id,
+            case__in=Submission.objects.visible_to(user).values("pk"),
+        )
+    return reports.none()
+
+
+def get_report_or_404(user, report_id) -> EvaluationReport:
+    report = (
+        readable_reports(user)
+        .select_related("case", "case__developer", "operator", "author", "grant")
+        .filter(pk=report_id)
+        .first()
+    )
+    if report is None:
+        raise Http404("No such report.")
+    return report
+
+
+def _reportable_grant_or_404(user, grant_id) -> AccessGrant:
+    """A grant the person's security team holds (or held until it ended)."""
+    membership = getattr(user, "membership", None)
+    if membership is None or membership.role not in Membership.OPERATOR_ROLES:
+        raise Http404("No such grant.")
+    access_grant = (
+        AccessGrant.objects.select_related("case", "case__developer", "operator")
+        .filter(pk=grant_id, operator_id=membership.organization_id, status__in=REPORTABLE)
+        .first()
+    )
+    if access_grant is None:
+        raise Http404("No such grant.")
+    return access_grant
+
+
+@csrf_exempt  # Upload handlers must be set before the CSRF check reads the body.
+@require_http_methods(["GET", "POST"])
+def report_create(request, grant_id):
+    # Decide who may report before a byte of the body is read: a person out of
+    # reach gets 404 without their files being streamed to disk first.
+    access_grant = _reportable_grant_or_404(request.user, grant_id)
+    if request.method == "GET":
+        return _report_form(request, access_grant, ReportForm())
+    handler = HashingUploadHandler(request)
+    request.upload_handlers = [handler]
+    try:
+        return _file_report(request, access_grant, handler)
+    finally:
+        # Also when the CSRF check refuses the post: the body was parsed by then.
+        handler.discard_all()
+
+
+@csrf_protect
+def _report_form(request, access_grant, form, *, status=200):
+    return render(
+        request,
+        "access/report_form.html",
+        {
+            "grant": access_grant,
+            "case": access_grant.case,
+            "form": form,
+            "nonce": issue_nonce(request, report_scope(access_grant)),
+            "max_files": MAX_REPORT_FILES,
+        },
+        status=status,
+    )
+
+
+@csrf_protect
+def _file_report(request, access_grant, handler):
+    form = ReportForm(request.POST)
+    try:
+        if handler.rejection is not None:
+            raise UploadRejected(handler.rejection.message, handler.rejection.status)
+        if not form.is_valid():
+            return _report_form(request, access_grant, form, status=400)
+        uploads = request.FILES.getlist("files")
+        if len(uploads) > MAX_REPORT_FILES:
+            raise UploadRejected(f"Attach at most {MAX_REPORT_FILES} files to one report.")
+        files = [(upload, clean_display_name(upload.original_name)) for upload in uploads]
+        with transaction.atomic():
+            if not consume_nonce(request, report_scope(access_grant), request.POST.get("nonce")):
+                raise UploadRejected(
+                    "That report form was already sent (or is out of date). "
+                    "Your organization's reports are listed on the grant."
+                )
+            report = services.file_report(
+                actor=request.user, grant_id=access_grant.pk, files=files, **form.cleaned_data
+            )
+    except (UploadRejected, CaseActionRefused) as refusal:
+        form.add_error(None, refusal.message)
+        return _report_form(request, access_grant, form, status=getattr(refusal, "status", 400))
+    messages.success(request, "Report filed. The reviewing agencies have been told.")
+    return redirect("access:report_detail", report.pk)
+
+
+@require_GET
+def report_detail(request, report_id):
+    report = get_report_or_404(request.user, report_id)
+    return render(
+        request,
+        "access/report_detail.html",
+        {"report": report, "case": report.case, "files": report.files.order_by("uploaded_at")},
+    )
+
+
+@require_GET
+def report_file_download(request, report_id, file_id):
+    report = get_report_or_404(request.user, report_id)
+    report_file = report.files.filter(pk=file_id).first()
+    if report_file is None:
+        raise Http404("No such file.")
+    return serve_file(
+        request,
+        report_file.file,
+        filename=report_file.original_name,
+        size=report_file.size,
+        sha256=report_file.sha256,
+    )

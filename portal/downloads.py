@@ -1,0 +1,159 @@
+"""Serving stored files: HEAD, Range, ETag, If-Range and safe file names.
+
+The app decides who may read a byte; this module sends them, one of three ways
+chosen by ``DOWNLOAD_BACKEND``:
+
+- ``sendfile`` (default): a file response the WSGI server can hand to the
+  kernel (gunicorn's ``wsgi.file_wrapper`` uses ``sendfile(2)``), so the bytes
+  never pass through Python; a range is a seek and a length.
+- ``x-accel``: an empty response with ``X-Accel-Redirect`` to an internal nginx
+  location (``DOWNLOAD_ACCEL_PREFIX``); nginx sends the bytes and handles Range.
+- ``redirect``: a short-lived signed URL from the storage (S3-compatible
+  storage's presigned URL), for stores that serve bytes themselves.
+
+Range handling follows RFC 9110: one ``bytes=`` range is honoured (206 with
+Content-Range); a malformed header, or several ranges, gets the whole file
+(200); a range past the end gets 416. ``If-Range`` with another validator than
+the current ETag gets the whole file.
+"""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.utils.http import content_disposition_header
+
+RANGE_PATTERN = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    start: int
+    end: int  # inclusive
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+
+class Unsatisfiable(Exception):
+    pass
+
+
+def parse_range(header: str | None, size: int) -> ByteRange | None:
+    """The one range to send, None for the whole file; raises Unsatisfiable."""
+    if not header:
+        return None
+    header = header.strip()
+    if "," in header:
+        return None  # several ranges: send the whole file, as RFC 9110 allows
+    match = RANGE_PATTERN.match(header.replace(" ", ""))
+    if not match or match.groups() == ("", ""):
+        return None  # malformed: ignore it
+    first, last = match.groups()
+    if first == "":
+        suffix = int(last)
+        if suffix == 0:
+            raise Unsatisfiable
+        return ByteRange(max(size - suffix, 0), size - 1) if size else None
+    start = int(first)
+    end = int(last) if last else size - 1
+    if last and end < start:
+        return None  # invalid range: ignore it
+    if start >= size:
+        raise Unsatisfiable
+    return ByteRange(start, min(end, size - 1))
+
+
+class RangeFile:
+    """A window on an open file: reads stop at the end of the range.
+
+    It exposes ``fileno`` so a WSGI server's sendfile sends the window from the
+    file's current position for Content-Length bytes, and no ``tell`` so
+    Django does not recompute the length from the file's size.
+    """
+
+    def __init__(self, file, start: int, length: int):
+        self._file = file
+        self._file.seek(start)
+        self._remaining = length
+        self.name = getattr(file, "name", "")
+
+    def fileno(self):
+        return self._file.fileno()
+
+    def read(self, size: int = -1) -> bytes:
+        if self._remaining <= 0:
+            return b""
+        if size is None or size < 0 or size > self._remaining:
+            size = self._remaining
+        data = self._file.read(size)
+        self._remaining -= len(data)
+        return data
+
+    def close(self):
+        self._file.close()
+
+
+def etag_for(sha256: str) -> str:
+    return f'"{sha256}"'
+
+
+def serve_file(request, fieldfile, *, filename: str, size: int, sha256: str) -> HttpResponse:
+    """Answer a GET or HEAD for a stored file, after the caller has authorized it."""
+    etag = etag_for(sha256)
+    headers = {
+        "ETag": etag,
+        "Accept-Ranges": "bytes",
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": content_disposition_header(as_attachment=True, filename=filename),
+    }
+    byte_range = None
+    if_range = request.headers.get("If-Range")
+    if if_range is None or if_range.strip() == etag:
+        try:
+            byte_range = parse_range(request.headers.get("Range"), size)
+        except Unsatisfiable:
+            response = HttpResponse(
+                status=416, headers={**headers, "Content-Range": f"bytes */{size}"}
+            )
+            del response["Content-Disposition"]
+            return response
+
+    backend = settings.DOWNLOAD_BACKEND
+    if backend == "redirect":
+        return HttpResponseRedirect(
+            fieldfile.storage.url(fieldfile.name), headers={"Cache-Control": "no-store"}
+        )
+    status = 206 if byte_range else 200
+    length = byte_range.length if byte_range else size
+    if byte_range:
+        headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{size}"
+
+    if request.method == "HEAD":
+        response = HttpResponse(
+            status=status, headers=headers, content_type="application/octet-stream"
+        )
+        response["Content-Length"] = str(length)
+        return response
+
+    if backend == "x-accel":
+        # nginx serves the file from its internal location and applies Range itself.
+        location = settings.DOWNLOAD_ACCEL_PREFIX.rstrip("/") + "/" + quote(fieldfile.name)
+        response = HttpResponse(
+            status=200, headers=headers, content_type="application/octet-stream"
+        )
+        response["X-Accel-Redirect"] = location
+        del response["Accept-Ranges"]
+        return response
+
+    handle = fieldfile.storage.open(fieldfile.name, "rb")
+    body = RangeFile(handle, byte_range.start, length) if byte_range else handle
+    response = FileResponse(body, status=status, content_type="application/octet-stream")
+    for name, value in headers.items():
+        response[name] = value
+    response["Content-Length"] = str(length)
+    return response

@@ -1,0 +1,200 @@
+"""Access on the case page, and the case's download log.
+
+The developer's people get the grant form and the controls; a routed
+coordinator reads the grants and may nominate, but sees no grant or revoke
+control; an operator never sees the case at all.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from access import services
+from access.models import DownloadEvent
+from access.panels import access_panel
+from portal.models import CaseStatus
+from tests.access.fixtures_developer import *  # noqa: F403  (the fixtures in its __all__)
+from tests.access.fixtures_developer import case_url, give_access
+
+
+def access_panel_of(response):
+    for template_name, context in response.context["panels"]:
+        if template_name == "access/case_panel.html":
+            return context
+    return None
+
+
+def grant_action(case):
+    return f'action="{reverse("access:grant_create", args=[case.pk])}"'
+
+
+def revoke_action(access_grant):
+    return f'action="{reverse("access:grant_revoke", args=[access_grant.pk])}"'
+
+
+def approve_action(access_grant):
+    return f'action="{reverse("access:grant_approve", args=[access_grant.pk])}"'
+
+
+def nominate_action(case):
+    return f'action="{reverse("access:grant_nominate", args=[case.pk])}"'
+
+
+def test_the_developer_sees_the_grants_with_the_grant_form_and_controls(
+    client, submitter, coordinator, case, live_grant, granite
+):
+    nomination = services.nominate_access(actor=coordinator, case_id=case.pk, operator=granite)
+    client.force_login(submitter)
+
+    response = client.get(case_url(case))
+
+    panel = access_panel_of(response)
+    assert [g.pk for g in panel["grants"]] == [nomination.pk, live_grant.pk]
+    page = response.content.decode()
+    assert grant_action(case) in page
+    assert revoke_action(live_grant) in page
+    assert approve_action(nomination) in page
+    assert approve_action(live_grant) not in page
+    assert nominate_action(case) not in page
+    assert reverse("access:case_downloads", args=[case.pk]) in page
+    assert "First Harbor Bank" in page
+    assert f"{(case.planned_release_date - timezone.localdate()).days} days left" in page
+    # The grant form offers active operators only, and ends at the planned release by default.
+    form = panel["grant_form"]
+    assert list(form.fields["operator"].queryset) == [live_grant.operator, granite]
+    assert timezone.localtime(form.fields["ends_at"].initial).date() == case.planned_release_date
+
+
+def test_a_routed_coordinator_reads_the_grants_and_may_only_nominate(
+    client, coordinator, case, live_grant
+):
+    client.force_login(coordinator)
+
+    response = client.get(case_url(case))
+
+    panel = access_panel_of(response)
+    assert [g.pk for g in panel["grants"]] == [live_grant.pk]
+    assert panel["grant_form"] is None
+    page = response.content.decode()
+    assert nominate_action(case) in page
+    assert grant_action(case) not in page
+    assert revoke_action(live_grant) not in page
+    assert reverse("access:case_downloads", args=[case.pk]) in page
+
+
+def test_an_accepted_reviewer_reads_the_grants_without_any_control(
+    client, accepted_reviewer, case, live_grant
+):
+    client.force_login(accepted_reviewer)
+
+    response = client.get(case_url(case))
+
+    panel = access_panel_of(response)
+    assert [g.pk for g in panel["grants"]] == [live_grant.pk]
+    page = response.content.decode()
+    for action in (grant_action(case), nominate_action(case), revoke_action(live_grant)):
+        assert action not in page
+
+
+def test_a_draft_has_no_access_panel(client, submitter, ready_draft):
+    client.force_login(submitter)
+
+    response = client.get(case_url(ready_draft))
+
+    assert response.status_code == 200
+    assert access_panel_of(response) is None
+
+
+def test_a_closed_case_shows_its_grants_but_no_grant_form(
+    client, submitter, case, live_grant, move_case
+):
+    move_case(case, "withdraw")
+    client.force_login(submitter)
+
+    panel = access_panel_of(client.get(case_url(case)))
+
+    assert [g.pk for g in panel["grants"]] == [live_grant.pk]
+    assert panel["grant_form"] is None
+
+
+def test_the_panel_decides_by_the_person_not_the_page(rf, operator, outsider, case, live_grant):
+    """Even called for a person who somehow reached the page, it gives them nothing."""
+    for person in (operator, outsider):
+        request = rf.get("/")
+        request.user = person
+        assert access_panel(request, case) is None
+
+
+# --- the download log ------------------------------------------------------------------
+
+
+def downloads_url(case):
+    return reverse("access:case_downloads", args=[case.pk])
+
+
+@pytest.fixture
+def download_events(case, live_grant, operator):
+    artifact = case.artifacts.get()
+    return DownloadEvent.objects.bulk_create(
+        DownloadEvent(
+            grant=live_grant,
+            case=case,
+            artifact=artifact,
+            user=operator,
+            outcome=DownloadEvent.Outcome.ALLOWED,
+            bytes_sent=artifact.size,
+            ip="192.0.2.7",
+        )
+        for _ in range(60)
+    )
+
+
+@pytest.mark.parametrize("who", ["submitter", "coordinator", "accepted_reviewer"])
+def test_the_developer_and_the_agencies_read_the_download_log(
+    client, request, who, case, download_events, django_assert_max_num_queries
+):
+    client.force_login(request.getfixturevalue(who))
+
+    with django_assert_max_num_queries(12):
+        response = client.get(downloads_url(case))
+
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert page.paginator.count == 60
+    assert len(page.object_list) == 50
+    assert "First Harbor Bank" in response.content.decode()
+    assert client.get(downloads_url(case), {"page": 2}).context["page"].object_list.__len__() == 10
+
+
+@pytest.mark.parametrize(
+    "who", ["operator", "other_submitter", "reviewer", "nsa_coordinator", "outsider"]
+)
+def test_nobody_else_reads_the_download_log(client, request, who, case, download_events):
+    client.force_login(request.getfixturevalue(who))
+
+    assert client.get(downloads_url(case)).status_code == 404
+
+
+def test_the_log_shows_only_this_cases_downloads(
+    client, submitter, case, download_events, make_ready_draft, bank
+):
+    other = make_ready_draft(model_name="Aurora", model_version="9.0")
+    from portal.services import cases as case_services
+
+    case_services.submit_case(actor=submitter, case_id=other.pk)
+    other_grant = give_access(submitter, other, bank, ends_at=timezone.now() + timedelta(days=3))
+    DownloadEvent.objects.create(
+        grant=other_grant,
+        case=other,
+        artifact=other.artifacts.get(),
+        outcome=DownloadEvent.Outcome.DENIED_TERMS,
+    )
+    client.force_login(submitter)
+
+    response = client.get(downloads_url(case))
+
+    assert response.context["page"].paginator.count == 60
+    other.refresh_from_db()
+    assert other.status == CaseStatus.SUBMITTED
