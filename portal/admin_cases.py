@@ -30,7 +30,17 @@ class EvalResultInline(admin.TabularInline):
     model = EvalResult
     extra = 0
     can_delete = False
-    fields = ["benchmark", "score", "source", "notes", "recorded_by", "recorded_at"]
+    fields = [
+        "benchmark",
+        "score",
+        "source",
+        "notes",
+        "recorded_by",
+        "recorded_at",
+        "frontier_before",
+        "previous_best",
+        "is_jump",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -48,10 +58,18 @@ class SubmissionAdmin(admin.ModelAdmin):
         "developer",
         "status",
         "short_notice",
+        "capability_jump",
         "planned_release_date",
         "review_due",
     ]
-    list_filter = ["status", "short_notice", "developer", "routed_agencies", "access_mode"]
+    list_filter = [
+        "status",
+        "short_notice",
+        "capability_jump",
+        "developer",
+        "routed_agencies",
+        "access_mode",
+    ]
     search_fields = ["number", "model_name", "model_version", "developer__name"]
     list_select_related = ["developer"]
     date_hierarchy = "submitted_at"
@@ -92,10 +110,37 @@ class ArtifactAdmin(admin.ModelAdmin):
 
 @admin.register(Benchmark)
 class BenchmarkAdmin(admin.ModelAdmin):
-    list_display = ["name", "category", "unit", "higher_is_better", "active"]
-    list_filter = ["category", "higher_is_better", "active"]
+    """A changed threshold applies to cases submitted afterwards; earlier evaluations stay."""
+
+    list_display = [
+        "name",
+        "category",
+        "unit",
+        "higher_is_better",
+        "jump_threshold",
+        "jump_threshold_kind",
+        "discrepancy_tolerance",
+        "active",
+    ]
+    list_filter = ["category", "higher_is_better", "jump_threshold_kind", "active"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "unit", "higher_is_better", "category", "active"]}),
+        ("Description", {"fields": ["description"]}),
+        (
+            "Capability jumps",
+            {
+                "description": (
+                    "A new developer-reported score is a jump when it beats the best earlier "
+                    "score of any developer by more than the threshold: points of the unit "
+                    "(absolute) or percent of that best score (relative). Government-measured "
+                    "scores further than the tolerance from the developer's are a discrepancy."
+                ),
+                "fields": ["jump_threshold", "jump_threshold_kind", "discrepancy_tolerance"],
+            },
+        ),
+    ]
 
 
 @admin.register(Notification)

@@ -42,10 +42,22 @@ DASHBOARD_FOR_ROLE = {
 }
 
 NAVIGATION_FOR_ROLE = {
-    Role.COORDINATOR: [("Agency queue", "reviews:agency_queue")],
-    Role.REVIEWER: [("My cases", "reviews:my_cases"), ("Access tokens", "portal:token_list")],
-    Role.SUBMITTER: [("Cases", "portal:case_list"), ("Access tokens", "portal:token_list")],
-    Role.ORG_ADMIN: [("Cases", "portal:case_list"), ("Access tokens", "portal:token_list")],
+    Role.COORDINATOR: [("Agency queue", "reviews:agency_queue"), ("Frontier", "portal:frontier")],
+    Role.REVIEWER: [
+        ("My cases", "reviews:my_cases"),
+        ("Frontier", "portal:frontier"),
+        ("Access tokens", "portal:token_list"),
+    ],
+    Role.SUBMITTER: [
+        ("Cases", "portal:case_list"),
+        ("Frontier", "portal:frontier"),
+        ("Access tokens", "portal:token_list"),
+    ],
+    Role.ORG_ADMIN: [
+        ("Cases", "portal:case_list"),
+        ("Frontier", "portal:frontier"),
+        ("Access tokens", "portal:token_list"),
+    ],
     Role.SECURITY_TEAM: [
         ("Granted models", "access:granted_models"),
         ("Access tokens", "portal:token_list"),

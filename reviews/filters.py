@@ -50,6 +50,9 @@ class ReviewerCaseFilter(django_filters.FilterSet):
         label="Open information request",
         widget=forms.Select(choices=YES_NO),
     )
+    capability_jump = django_filters.BooleanFilter(
+        label="Capability jump", widget=forms.Select(choices=YES_NO)
+    )
     severity = django_filters.ChoiceFilter(
         field_name="top_severity",
         lookup_expr="gte",

@@ -49,10 +49,17 @@ class QueueFilter(django_filters.FilterSet):
         ],
     )
 
+    capability_jump = django_filters.BooleanFilter(
+        label="Capability jump",
+        widget=forms.Select(
+            choices=[("", "Any"), ("true", "Capability jump only"), ("false", "No jump")]
+        ),
+    )
+
     class Meta:
         model = Submission
         form = QueueFilterForm
-        fields = ["q", "status"]
+        fields = ["q", "status", "capability_jump"]
 
     def __init__(self, data=None, *args, **kwargs):
         # Open cases unless the coordinator asks for others.

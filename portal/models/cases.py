@@ -8,8 +8,10 @@ the data and the rules that can be read off it.
 
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
@@ -84,6 +86,9 @@ class Submission(models.Model):
         max_length=30, choices=CaseStatus.choices, default=CaseStatus.DRAFT, editable=False
     )
     short_notice = models.BooleanField(default=False, editable=False)
+    # Set at submit when any developer-reported score jumps past the frontier
+    # (portal.capability), so every list can flag and filter it in SQL.
+    capability_jump = models.BooleanField(default=False, editable=False)
     short_notice_reason = models.TextField(blank=True, editable=False)
     withdrawn_reason = models.TextField(blank=True, editable=False)
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -116,6 +121,11 @@ class Submission(models.Model):
             models.Index(fields=["status", "review_due"]),
             models.Index(
                 fields=["short_notice"], condition=Q(short_notice=True), name="case_short_notice"
+            ),
+            models.Index(
+                fields=["capability_jump"],
+                condition=Q(capability_jump=True),
+                name="case_capability_jump",
             ),
         ]
 
@@ -356,7 +366,11 @@ class Artifact(models.Model):
 
 
 class Benchmark(models.Model):
-    """A named evaluation, managed in the admin."""
+    """A named evaluation, managed in the admin, with its capability-jump settings."""
+
+    class ThresholdKind(models.TextChoices):
+        ABSOLUTE = "absolute", "Absolute (points of the benchmark's unit)"
+        RELATIVE = "relative", "Relative (percent of the frontier)"
 
     class Category(models.TextChoices):
         CYBER_OFFENSE = "cyber_offense", "Cyber offense"
@@ -372,6 +386,26 @@ class Benchmark(models.Model):
     category = models.CharField(max_length=20, choices=Category.choices)
     description = models.TextField(blank=True)
     active = models.BooleanField(default=True)
+    jump_threshold = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        default=Decimal("5"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="A new score is a capability jump when it beats the frontier by more than this.",
+    )
+    jump_threshold_kind = models.CharField(
+        max_length=10, choices=ThresholdKind.choices, default=ThresholdKind.ABSOLUTE
+    )
+    discrepancy_tolerance = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        default=Decimal("2"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=(
+            "Developer-reported and government-measured scores of a case that differ by "
+            "more than this (in the benchmark's unit) are flagged as a discrepancy."
+        ),
+    )
 
     class Meta:
         ordering = ["category", "name"]
@@ -381,7 +415,11 @@ class Benchmark(models.Model):
 
 
 class EvalResult(models.Model):
-    """A score on a benchmark, as the developer reported it."""
+    """A score on a benchmark, as the developer reported it or the government measured it.
+
+    A developer-reported score is compared with the frontier when its case is
+    submitted (``portal.capability``); the comparison is stored with it.
+    """
 
     class Source(models.TextChoices):
         DEVELOPER = "developer", "Developer-reported"
@@ -396,6 +434,25 @@ class EvalResult(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # The capability-jump evaluation, stored at submit (developer-reported only).
+    frontier_before = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The best score on the benchmark before this case, across all developers.",
+    )
+    previous_best = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The developer's own best score on the benchmark before this case.",
+    )
+    is_jump = models.BooleanField(default=False, editable=False)
+    evaluated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["benchmark__name"]
@@ -404,6 +461,7 @@ class EvalResult(models.Model):
                 fields=["case", "benchmark", "source"], name="one_result_per_benchmark_and_source"
             )
         ]
+        indexes = [models.Index(fields=["benchmark", "source"])]
 
     def __str__(self):
         return f"{self.benchmark}: {self.score}"

@@ -47,6 +47,7 @@ def agency_queue(request):
         open=Count("pk"),
         unassigned=Count("pk", filter=Q(reviewer_count=0)),
         short_notice=Count("pk", filter=Q(short_notice=True)),
+        capability_jump=Count("pk", filter=Q(capability_jump=True)),
         waiting_on_developer=Count("pk", filter=Q(has_open_request=True)),
     )
     return render(

@@ -167,6 +167,7 @@ def test_search_status_filter_and_counts(client, coordinator, submitter, submit_
         "unassigned": 2,
         "short_notice": 0,
         "waiting_on_developer": 0,
+        "capability_jump": 0,
     }
     assert numbers(client.get(QUEUE, {"q": "zeph"})) == [zephyr.number]
     assert numbers(client.get(QUEUE, {"q": aurora.number})) == [aurora.number]

@@ -1,0 +1,164 @@
+"""The Frontier page and its CSV: who sees what, filters, and a fixed number of queries."""
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from portal.models import Benchmark
+from tests.capability.conftest import make_benchmark
+
+SVG = "{http://www.w3.org/2000/svg}"
+FRONTIER = reverse("portal:frontier")
+FRONTIER_CSV = reverse("portal:frontier_csv")
+
+
+@pytest.fixture
+def history(ctf, submit_scores, submitter, other_submitter):
+    """Northwind 40, then Meridian 46 (a jump over 40), then Northwind 43."""
+    first = submit_scores({ctf: 40}, model_name="Aurora")
+    jump = submit_scores({ctf: 46}, actor=other_submitter, model_name="Tessellate")
+    third = submit_scores({ctf: 43}, model_name="Aurora")
+    return first, jump, third
+
+
+def svgs(html: str) -> list[ET.Element]:
+    found = re.findall(r"<svg\b.*?</svg>", html, re.S)
+    return [ET.fromstring(svg) for svg in found]  # noqa: S314 - markup we rendered
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "reviewer", "submitter"])
+def test_agency_staff_and_developers_open_the_page(client, personas, persona):
+    client.force_login(personas[persona])
+    response = client.get(FRONTIER)
+    assert response.status_code == 200
+    html = response.content.decode()
+    # No inline script or event handler (the CSP allows neither); only the layout's own file.
+    assert all(" src=" in tag for tag in re.findall(r"<script\b[^>]*>", html))
+    assert not re.search(r"\son[a-z]+=", html)
+
+
+@pytest.mark.parametrize("persona", ["operator", "outsider", "admin"])
+def test_operators_and_people_without_a_role_get_403(client, personas, persona):
+    client.force_login(personas[persona])
+    assert client.get(FRONTIER).status_code == 403
+    assert client.get(FRONTIER_CSV).status_code == 403
+
+
+@pytest.mark.parametrize("url", [FRONTIER, FRONTIER_CSV])
+def test_anonymous_people_are_sent_to_sign_in(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_coordinator_sees_every_routed_case_with_the_frontier_and_the_jump(
+    client, coordinator, history
+):
+    first, jump, third = history
+    client.force_login(coordinator)
+    html = client.get(FRONTIER).content.decode()
+
+    for case in history:
+        assert case.number in html
+    assert "Frontier before" in html
+    assert html.count(">Capability jump</span>") == 1
+    assert "1 capability jump shown" in html
+    [chart] = [s for s in svgs(html) if "Cyber Ctf" in s.find(f"{SVG}title").text]
+    assert len(chart.findall(f".//{SVG}g[@class='portal-chart-jump']")) == 1
+    assert chart.find(f"{SVG}path") is not None  # the frontier line
+
+
+def test_a_reviewer_sees_only_the_cases_assigned_to_them(client, reviewer, history, accept_lead):
+    first, jump, third = history
+    accept_lead(jump, reviewer)
+    client.force_login(reviewer)
+    html = client.get(FRONTIER).content.decode()
+
+    assert jump.number in html
+    assert first.number not in html
+    assert third.number not in html
+
+
+def test_a_developer_sees_only_its_own_history_and_never_the_frontier(client, submitter, history):
+    first, jump, third = history
+    client.force_login(submitter)
+    html = client.get(FRONTIER).content.decode()
+
+    assert first.number in html and third.number in html
+    assert jump.number not in html
+    assert "Meridian" not in html
+    assert "Frontier before" not in html
+    assert "Capability jump" not in html
+    assert "Your previous best" in html
+    assert 'name="developer"' not in html  # no developer filter to pick another's
+    assert client.get(FRONTIER_CSV).status_code == 403
+
+
+def test_filter_by_category_and_developer(client, coordinator, history, other_developer):
+    bio = make_benchmark("bio-qa", category=Benchmark.Category.CBRN)
+    client.force_login(coordinator)
+
+    html = client.get(FRONTIER, {"category": "cbrn"}).content.decode()
+    assert bio.name in html and "Cyber Ctf" not in html
+    assert history[0].number not in html
+
+    html = client.get(FRONTIER, {"developer": other_developer.pk}).content.decode()
+    assert history[1].number in html
+    assert history[0].number not in html and history[2].number not in html
+
+    response = client.get(FRONTIER, {"category": "made-up"})
+    assert response.status_code == 200
+    assert history[0].number not in response.content.decode()
+
+
+def test_the_csv_lists_the_frontier_table_for_agency_staff(client, coordinator, history, ctf):
+    first, jump, third = history
+    client.force_login(coordinator)
+    response = client.get(FRONTIER_CSV)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [(r["case"], r["developer_reported_score"], r["frontier_before"]) for r in rows] == [
+        (first.number, "40", ""),
+        (jump.number, "46", "40"),
+        (third.number, "43", "46"),
+    ]
+    assert [r["capability_jump"] for r in rows] == ["no", "yes", "no"]
+    assert rows[1]["gain_over_frontier"] == "6"
+    assert rows[2]["gain_over_frontier"] == "-3"
+
+
+def test_the_csv_never_hands_a_spreadsheet_a_formula(client, coordinator, submit_scores, ctf):
+    submit_scores({ctf: 40}, model_name="=HYPERLINK(1)")
+    client.force_login(coordinator)
+    [row] = list(csv.DictReader(io.StringIO(client.get(FRONTIER_CSV).content.decode())))
+    assert row["model"].startswith("'=HYPERLINK")
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("url", [FRONTIER, FRONTIER_CSV])
+def test_the_number_of_queries_does_not_grow_with_the_results(
+    client, coordinator, ctf, submit_scores, other_submitter, url
+):
+    bio = make_benchmark("bio-qa", category=Benchmark.Category.CBRN)
+    submit_scores({ctf: 40, bio: 10})
+    client.force_login(coordinator)
+    small = count_queries(client, url)
+
+    for score in range(41, 49):
+        submit_scores({ctf: score, bio: score}, actor=other_submitter)
+    client.force_login(coordinator)  # the clock moved on by days: a fresh session
+    assert count_queries(client, url) == small
