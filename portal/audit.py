@@ -5,10 +5,10 @@ variable, so that signal receivers (sign-in, admin changes to memberships and
 permissions) can name who did it and from where without a request argument.
 """
 
-import ipaddress
 from contextvars import ContextVar
 
 from portal.models import AuditEvent
+from portal.network import client_ip
 
 _current_request = ContextVar("audit_request", default=None)
 # ``actor`` not given: the person of the current request. ``actor=None``: nobody.
@@ -25,21 +25,6 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             _current_request.reset(token)
-
-
-def client_ip(request) -> str | None:
-    """The address the request came from.
-
-    Only REMOTE_ADDR is trusted; a proxy's X-Forwarded-For is not read here.
-    Anything that is not an IP address (a Unix socket's peer, say) is None:
-    the audit log's column, an ``inet`` on PostgreSQL, would refuse it.
-    """
-    if request is None:
-        return None
-    try:
-        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")))
-    except ValueError:
-        return None
 
 
 def record(

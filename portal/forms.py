@@ -65,6 +65,49 @@ class SignInForm(UswdsFormMixin, AuthenticationForm):
     error_messages = {"invalid_login": SIGN_IN_REFUSED, "inactive": SIGN_IN_REFUSED}
 
 
+CODE_REFUSED = "That code is not right. Codes change every 30 seconds and work once."
+CONFIRM_REFUSED = "The password or code is not right."
+
+
+class SignInCodeForm(UswdsFormMixin, forms.Form):
+    """The second step: a code from the authenticator app, or a recovery code."""
+
+    code = forms.CharField(
+        label="Authentication code",
+        max_length=32,
+        help_text="The 6-digit code your authenticator app shows, or one of your recovery codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+
+class EnrolmentForm(UswdsFormMixin, forms.Form):
+    code = forms.CharField(
+        label="Code from the app",
+        max_length=16,
+        help_text="Enter the 6-digit code the app shows for the Frontier Review Portal.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class ConfirmForm(UswdsFormMixin, forms.Form):
+    """Re-authentication before a sensitive action: the password, and a code if enrolled."""
+
+    password = forms.CharField(
+        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    code = forms.CharField(
+        label="Authentication code",
+        max_length=32,
+        help_text="The 6-digit code your authenticator app shows, or one of your recovery codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+    def __init__(self, *args, needs_code: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_code:
+            del self.fields["code"]
+
+
 class PortalPasswordChangeForm(UswdsFormMixin, PasswordChangeForm):
     def clean(self):
         # Django puts "too short" and "too common" under the confirmation field;

@@ -4,6 +4,7 @@ Memberships also keep each person in exactly their unit's group here, so the
 rule holds however a membership changes (a page, the admin, a command).
 """
 
+from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -11,7 +12,7 @@ from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from portal import audit
+from portal import audit, session_policy
 from portal.models import Agency, Membership, Organization
 
 User = get_user_model()
@@ -20,7 +21,20 @@ WATCHED_USER_FLAGS = ("is_active", "is_staff", "is_superuser")
 
 @receiver(user_logged_in)
 def audit_sign_in(sender, request, user, **kwargs):
+    session_policy.start(request, user)
     audit.record("auth.sign_in", actor=user, target=user, request=request)
+
+
+@receiver(user_locked_out)
+def audit_lockout(sender, request, username, ip_address, **kwargs):
+    """django-axes refused a username or an address after too many failures."""
+    audit.record(
+        "auth.locked_out",
+        actor=None,
+        actor_repr="",
+        details={"username": str(username or "")[:150]},
+        request=request,
+    )
 
 
 @receiver(user_logged_out)
@@ -136,6 +150,7 @@ def audit_user_flags(sender, instance, created, raw=False, **kwargs):
             flag: current[flag] for flag in WATCHED_USER_FLAGS if previous[flag] != current[flag]
         }
         audit.record("user.flags_changed", target=instance, details=changed)
+    session_policy.deactivation_ends_sessions(sender, instance, created, raw=raw)
 
 
 def _related_pks(through, instance, model) -> list:

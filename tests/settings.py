@@ -23,3 +23,9 @@ PASSWORD_HASHERS = [  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = True
 STATIC_ROOT = os.path.join(os.environ["VAR_DIR"], "staticfiles")  # noqa: F405
 os.makedirs(STATIC_ROOT, exist_ok=True)
+# Two-step sign-in is enforced in production; the suite signs people in with
+# force_login, and tests/security turns enforcement on with the settings fixture.
+MFA_ENFORCED = False
+# Sign-in throttling (django-axes) needs a request for every authenticate(); many
+# tests call it without one. tests/security/test_throttling.py turns it on.
+AXES_ENABLED = False

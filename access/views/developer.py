@@ -22,6 +22,7 @@ from access.models import AccessGrant, DownloadEvent
 from portal.models import Submission
 from portal.permissions import get_case_or_404, is_developer_member, is_routed_coordinator
 from portal.services.cases import CaseActionRefused
+from portal.session_policy import recent_auth_required
 
 DOWNLOADS_PER_PAGE = 50
 
@@ -75,6 +76,7 @@ def _developer_grant(request, grant_id) -> AccessGrant:
 
 
 @require_POST
+@recent_auth_required
 def grant(request, case_id):
     case = _developer_case(request, case_id)
     form = GrantForm(request.POST, case=case)
@@ -114,6 +116,7 @@ def nominate(request, case_id):
 
 
 @require_POST
+@recent_auth_required
 def approve(request, grant_id):
     access_grant = _developer_grant(request, grant_id)
     return _run(
@@ -125,6 +128,7 @@ def approve(request, grant_id):
 
 
 @require_POST
+@recent_auth_required
 def revoke(request, grant_id):
     access_grant = _developer_grant(request, grant_id)
     form = RevokeForm(request.POST)

@@ -184,6 +184,7 @@ def _lock_chain() -> None:
     """Serialize chain writers until the surrounding transaction ends."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # Raw SQL is safe: a fixed statement, the lock key a bound parameter.
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK_KEY])
     # SQLite: the settings open every transaction with BEGIN IMMEDIATE, which
     # takes the database's single write lock before this read.

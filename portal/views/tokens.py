@@ -10,6 +10,7 @@ from portal import audit
 from portal.forms import TokenForm
 from portal.models import AccessToken
 from portal.roles import ANY_ROLE, role_required
+from portal.session_policy import recent_auth_required
 
 NEW_TOKEN_SESSION_KEY = "new_access_token"  # noqa: S105  (a session key name)
 
@@ -31,6 +32,7 @@ def token_list(request):
 
 @require_POST
 @role_required(*ANY_ROLE)
+@recent_auth_required
 def token_create(request):
     form = TokenForm(request.POST)
     if not form.is_valid():

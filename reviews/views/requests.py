@@ -18,6 +18,7 @@ from portal.models import CaseStatus
 from portal.nonces import consume_nonce
 from portal.permissions import is_developer_member, is_routed_coordinator
 from portal.services.cases import CaseActionRefused
+from portal.session_policy import recent_auth_required
 from portal.uploads import HashingUploadHandler, UploadRejected, clean_display_name
 from reviews import services as review_services
 from reviews.access import get_request_or_404, get_workspace_case_or_404
@@ -107,7 +108,9 @@ def request_open(request, pk):
     )
 
 
-@csrf_exempt  # Upload handlers must be set before the CSRF check reads the body.
+# csrf_exempt is safe: upload handlers must be set before the CSRF check reads the
+# body, so _answer runs the same check (csrf_protect) right after.
+@csrf_exempt
 @require_POST
 def request_answer(request, request_id):
     # Decide who may answer before a byte of the body is read: a person out of
@@ -217,6 +220,7 @@ def recommendation_draft(request, pk):
 
 
 @require_POST
+@recent_auth_required
 def recommendation_issue(request, pk):
     case = get_workspace_case_or_404(request.user, pk)
     return _run(

@@ -160,7 +160,7 @@ def test_the_grant_page_shows_files_and_download_links(signed_in, grant, accepte
 
 
 def test_a_grant_whose_window_ended_shows_its_state_without_links(
-    signed_in, submitter, granted_case, bank, frozen
+    signed_in, submitter, operator, granted_case, bank, frozen
 ):
     ended = access_services.grant_access(
         actor=submitter,
@@ -169,6 +169,7 @@ def test_a_grant_whose_window_ended_shows_its_state_without_links(
         ends_at=timezone.now() + timedelta(hours=1),
     )
     frozen.advance(hours=1)  # the sweep has not run: still active, and still visible
+    signed_in.force_login(operator)  # an hour without activity ended the operator's session
     html = signed_in.get(reverse("access:grant_detail", args=[ended.pk])).content.decode()
     assert "Ended" in html
     assert "nothing can be downloaded" in html

@@ -82,17 +82,15 @@ def test_an_unknown_username_gets_the_same_answer_and_is_recorded(client, review
 
 
 def test_a_failed_sign_in_names_no_actor_even_from_a_signed_in_browser(client, reviewer):
-    """The admin sign-in page accepts a post from someone already signed in."""
+    """The confirmation page (re-authentication) takes a password from someone signed in."""
     client.force_login(reviewer)
 
-    response = client.post(
-        reverse("admin:login"), {"username": "admin", "password": "guess"}, REMOTE_ADDR=VISITOR_IP
-    )
+    response = client.post(reverse("reauthenticate"), {"password": "guess"}, REMOTE_ADDR=VISITOR_IP)
 
     assert response.status_code == 200
     event = only_event("auth.sign_in_failed")
     assert (event.actor, event.actor_repr, event.ip) == (None, "", VISITOR_IP)
-    assert event.details == {"username": "admin"}
+    assert event.details == {"username": "reviewer"}
 
 
 def test_a_deactivated_person_cannot_sign_in_and_the_attempt_is_recorded(client, reviewer):

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
 
 from portal.demo import SEEDERS
+from portal.mfa import demo_authenticator
 from portal.models import Agency, Membership, Organization
 
 # A published demo password, documented in the README; never used outside demo data.
@@ -115,6 +116,11 @@ class Command(BaseCommand):
                 for key, value in wanted.items():
                     setattr(membership, key, value)
                 membership.save()
+        # Agency staff and the admin must sign in with a code: they get the published
+        # demo secret (``manage.py demo_totp USERNAME`` prints the current code). Only
+        # reached where demo_password() allowed it: DEBUG or DEMO_PASSWORD set.
+        for username in ["admin", *(p[0] for p in PEOPLE if p[4] in Membership.AGENCY_ROLES)]:
+            demo_authenticator(User.objects.get(username=username))
         self.stdout.write(
             f"Demo data ready: {len(agencies)} agencies, {len(organizations)} organizations, "
             f"{len(PEOPLE) + 1} people ({created} new memberships)."

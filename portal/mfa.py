@@ -1,0 +1,187 @@
+"""Two-step sign-in: who must have it, checking a code, enrolment, recovery codes.
+
+A person's second factor is a TOTP authenticator app (django-otp's
+``TOTPDevice``) and a set of single-use recovery codes (a ``StaticDevice``).
+django-otp remembers the time step of the last accepted TOTP code
+(``last_t``) and refuses any code of that step or an earlier one, so a code
+seen over someone's shoulder cannot be used again; both devices slow down
+after failures (``throttling_failure_count``).
+
+Agency staff (coordinators, reviewers) and platform admins must have it while
+``MFA_ENFORCED`` is on; ``MfaEnrolmentMiddleware`` keeps such a person on the
+enrolment page until they have. Everyone else may turn it on.
+"""
+
+import re
+from binascii import unhexlify
+
+import segno
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+RECOVERY_CODE_COUNT = 10
+AUTHENTICATOR_NAME = "Authenticator app"
+RECOVERY_NAME = "Recovery codes"
+# The demo accounts' shared TOTP secret (hex; base32 JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP).
+# Published in the README: seeded only where seed_demo may publish a password.
+DEMO_TOTP_KEY = "48656c6c6f21deadbeef48656c6c6f21deadbeef"
+DEMO_DEVICE_NAME = "Demo authenticator"
+
+
+def is_required(user) -> bool:
+    """Agency staff and platform admins must sign in with a second factor."""
+    return bool(user.is_staff or user.is_agency_staff)
+
+
+def must_enrol(user) -> bool:
+    return settings.MFA_ENFORCED and is_required(user) and not has_device(user)
+
+
+def authenticator(user) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def has_device(user) -> bool:
+    """A confirmed authenticator, or recovery codes left to sign in with."""
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or StaticToken.objects.filter(device__user=user, device__confirmed=True).exists()
+    )
+
+
+def recovery_codes_left(user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def normalize(code: str) -> str:
+    return re.sub(r"[\s-]", "", code or "").lower()
+
+
+def verify_code(user, code: str):
+    """The device that accepts ``code`` (a TOTP code or a recovery code), or None.
+
+    The devices are locked while they check, so two requests cannot both
+    spend one recovery code or one time step.
+    """
+    code = normalize(code)
+    if not code or len(code) > 16:
+        return None
+    devices = TOTPDevice if code.isdigit() else StaticDevice
+    with transaction.atomic():
+        for device in devices.objects.filter(user=user, confirmed=True).select_for_update():
+            if device.verify_token(code):
+                return device
+    return None
+
+
+# --- enrolment ------------------------------------------------------------------------------
+
+
+def pending_authenticator(user) -> TOTPDevice:
+    """The not yet confirmed authenticator being set up (the same one on every reload)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
+    return device
+
+
+def confirm_authenticator(user, code: str) -> TOTPDevice | None:
+    """Confirm the pending authenticator with a code from it; it replaces any earlier one."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+        if device is None or not device.verify_token(normalize(code)):
+            return None
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    return device
+
+
+def new_recovery_codes(user) -> list[str]:
+    """A fresh set of recovery codes; the earlier set stops working."""
+    with transaction.atomic():
+        StaticDevice.objects.filter(user=user).delete()
+        device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+        codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+    return codes
+
+
+def secret_text(device: TOTPDevice) -> str:
+    """The secret in base32, in groups of four, for typing into an app by hand."""
+    from base64 import b32encode
+
+    secret = b32encode(unhexlify(device.key)).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def qr_svg(device: TOTPDevice) -> str:
+    """The otpauth:// address as an inline SVG QR code, drawn here (no script, no CDN)."""
+    return segno.make(device.config_url, error="m").svg_inline(
+        scale=5, dark="#1b1b1b", light="#ffffff", title="QR code for your authenticator app"
+    )
+
+
+def demo_authenticator(user) -> TOTPDevice:
+    """Give a demo account the published demo secret (seed_demo only)."""
+    device = TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME).first()
+    if device is None:
+        TOTPDevice.objects.filter(user=user).delete()
+        device = TOTPDevice.objects.create(
+            user=user, name=DEMO_DEVICE_NAME, key=DEMO_TOTP_KEY, confirmed=True
+        )
+    return device
+
+
+# --- the gate ------------------------------------------------------------------------------
+
+
+def enrolment_allowed(view):
+    """Mark a view a person who must enrol may still open (sign-in, enrolment, confirmation)."""
+    view.mfa_enrolment_allowed = True
+    return view
+
+
+class MfaEnrolmentMiddleware:
+    """With MFA_ENFORCED: no page without the second step.
+
+    A session signed in without its second step although the person has a
+    device (a session from before they enrolled, say) is ended and sent to
+    sign in again. A person who must have MFA and has none reaches only the
+    enrolment page, sign-out and confirmation.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not settings.MFA_ENFORCED:
+            return None
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return None
+        if getattr(view_func, "mfa_enrolment_allowed", False) or _is_logout(view_func):
+            return None
+        if has_device(user):
+            logout(request)
+            return redirect_to_login(request.get_full_path())
+        if is_required(user):
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('mfa_setup')}?{query}")
+        return None
+
+
+def _is_logout(view_func) -> bool:
+    from django.contrib.auth.views import LogoutView
+
+    return getattr(view_func, "view_class", None) is LogoutView

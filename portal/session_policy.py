@@ -1,0 +1,166 @@
+"""How long a signed-in session lasts, and when a sensitive action asks again.
+
+At sign-in the session records when it started, when the person last proved
+who they are, when they were last seen, and their tier: agency staff and
+platform admins are *privileged* (15 minutes idle, 12 hours in all by
+default), everyone else *standard* (1 hour, 24 hours). The tier is decided at
+sign-in. ``SessionPolicyMiddleware`` ends a session past either limit, and a
+session whose person was deactivated (Django no longer loads them) is deleted
+on its next request. ``recent_auth_required`` sends a sensitive action whose
+last proof is older than ``REAUTH_SECONDS`` to the confirmation page first.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.sessions.models import Session
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+
+SIGNED_IN_AT = "auth_signed_in_at"
+AUTHENTICATED_AT = "auth_authenticated_at"
+SEEN_AT = "auth_seen_at"
+TIER = "auth_tier"
+PRIVILEGED, STANDARD = "privileged", "standard"
+# Last-seen is written at most this often, not on every request.
+SEEN_RESOLUTION_SECONDS = 60
+
+
+def _now() -> float:
+    return timezone.now().timestamp()
+
+
+def tier_of(user) -> str:
+    return PRIVILEGED if user.is_staff or user.is_agency_staff else STANDARD
+
+
+def limits(tier: str) -> tuple[int, int]:
+    """(idle seconds, absolute seconds) for a tier."""
+    if tier == STANDARD:
+        return settings.SESSION_IDLE_SECONDS, settings.SESSION_MAX_SECONDS
+    return settings.SESSION_IDLE_SECONDS_PRIVILEGED, settings.SESSION_MAX_SECONDS_PRIVILEGED
+
+
+def start(request, user) -> None:
+    """Called at every sign-in (``user_logged_in``)."""
+    now = _now()
+    request.session[SIGNED_IN_AT] = now
+    request.session[AUTHENTICATED_AT] = now
+    request.session[SEEN_AT] = now
+    request.session[TIER] = tier_of(user)
+
+
+def mark_authenticated(request) -> None:
+    """The person has just proved who they are again (the confirmation page)."""
+    request.session[AUTHENTICATED_AT] = _now()
+
+
+def end_reason(session) -> str | None:
+    """Why a signed-in session must end now, or None."""
+    signed_in_at = session.get(SIGNED_IN_AT)
+    seen_at = session.get(SEEN_AT)
+    if signed_in_at is None or seen_at is None:
+        return "expired"  # a session from before these limits existed
+    idle, absolute = limits(session.get(TIER, PRIVILEGED))
+    now = _now()
+    if now - signed_in_at > absolute:
+        return "expired"
+    if now - seen_at > idle:
+        return "idle"
+    return None
+
+
+def recently_authenticated(request) -> bool:
+    authenticated_at = request.session.get(AUTHENTICATED_AT)
+    return authenticated_at is not None and _now() - authenticated_at <= settings.REAUTH_SECONDS
+
+
+ENDED_MESSAGES = {
+    "idle": "You were signed out after a time without activity. Sign in again to continue.",
+    "expired": "Your session reached its time limit. Sign in again to continue.",
+}
+
+
+class SessionPolicyMiddleware:
+    """Ends sessions past their idle or absolute limit, and those of deactivated people.
+
+    It only signs the person out; ``LoginRequiredMiddleware`` then sends the
+    request to the sign-in page with ``next``, so nothing behind it runs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            reason = end_reason(request.session)
+            if reason:
+                logout(request)
+                messages.info(request, ENDED_MESSAGES[reason])
+            elif _now() - request.session[SEEN_AT] >= SEEN_RESOLUTION_SECONDS:
+                request.session[SEEN_AT] = _now()
+        elif SESSION_KEY in request.session:
+            # Signed in once, but Django no longer loads the person: deactivated,
+            # deleted, or the password changed. Delete the session row itself.
+            request.session.flush()
+        return self.get_response(request)
+
+
+def end_sessions_of(user) -> int:
+    """Delete every stored session of ``user`` (database sessions); how many went."""
+    if not settings.SESSION_ENGINE.endswith("sessions.backends.db"):
+        return 0
+    user_pk = str(user.pk)
+    doomed = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get(SESSION_KEY) == user_pk
+    ]
+    Session.objects.filter(pk__in=doomed).delete()
+    return len(doomed)
+
+
+def _confirm_page_for(request) -> str:
+    """Where the person returns once confirmed: the page itself, or the form's page for a post."""
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.headers.get("Referer", "")
+    if url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return reverse("home")
+
+
+def recent_auth_required(view):
+    """A sensitive action: only within REAUTH_SECONDS of the last sign-in or confirmation.
+
+    Otherwise the person is sent to confirm with their password (and code),
+    then back to the page — for a post, the page the form was on, so they can
+    send it again. A stale post changes nothing.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if recently_authenticated(request):
+            return view(request, *args, **kwargs)
+        messages.info(request, "Confirm it is you to continue: this action needs a recent sign-in.")
+        query = urlencode({"next": _confirm_page_for(request)})
+        return redirect(f"{reverse('reauthenticate')}?{query}")
+
+    return wrapper
+
+
+def deactivation_ends_sessions(sender, instance, created, raw=False, **kwargs):
+    """post_save of the user model: switching a person off ends their sessions at once."""
+    previous = getattr(instance, "_previous_flags", None) or {}
+    if not raw and not created and previous.get("is_active") and not instance.is_active:
+        end_sessions_of(instance)

@@ -1,0 +1,81 @@
+"""How to reach every URL pattern of the portal with the objects of the security world."""
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from access.views.downloads import granted_files
+
+# URL kwargs by pattern name, from the world (see tests/security/world.py).
+KWARGS = {
+    # Cases: the case in review, or the developer's draft where only a draft can change.
+    "portal:case_detail": lambda w: {"pk": w.case.pk},
+    "portal:case_edit": lambda w: {"pk": w.draft.pk},
+    "portal:case_submit": lambda w: {"pk": w.draft.pk},
+    "portal:case_withdraw": lambda w: {"pk": w.case.pk},
+    "portal:case_mark_released": lambda w: {"pk": w.case.pk},
+    "portal:artifact_upload": lambda w: {"pk": w.case.pk},
+    "portal:artifact_download": lambda w: {"pk": w.case.pk, "artifact_id": w.artifact.pk},
+    "portal:artifact_delete": lambda w: {"pk": w.draft.pk, "artifact_id": w.draft_artifact.pk},
+    "portal:eval_result_set": lambda w: {"pk": w.draft.pk},
+    "portal:eval_result_remove": lambda w: {"pk": w.draft.pk, "result_id": w.score.pk},
+    "portal:token_revoke": lambda w: {"token_id": w.submitter_token.pk},
+    "api_artifact_put": lambda w: {"pk": w.case.pk, "name": "aurora-2.1.safetensors"},
+    # Review work.
+    "reviews:assign": lambda w: {"pk": w.case.pk},
+    "reviews:route": lambda w: {"pk": w.case.pk},
+    "reviews:assignment_remove": lambda w: {"assignment_id": w.assignment.pk},
+    "reviews:assignment_due": lambda w: {"assignment_id": w.assignment.pk},
+    "reviews:assignment_respond": lambda w: {"assignment_id": w.assignment.pk},
+    "reviews:assignment_complete": lambda w: {"assignment_id": w.assignment.pk},
+    "reviews:workspace": lambda w: {"pk": w.case.pk},
+    "reviews:finding_create": lambda w: {"pk": w.case.pk},
+    "reviews:finding_update": lambda w: {"finding_id": w.finding.pk},
+    "reviews:evidence_download": lambda w: {
+        "finding_id": w.finding.pk,
+        "evidence_id": w.evidence.pk,
+    },
+    "reviews:request_open": lambda w: {"pk": w.case.pk},
+    "reviews:request_answer": lambda w: {"request_id": w.open_request.pk},
+    "reviews:request_withdraw": lambda w: {"request_id": w.open_request.pk},
+    "reviews:attachment_download": lambda w: {
+        "request_id": w.answered_request.pk,
+        "attachment_id": w.attachment.pk,
+    },
+    "reviews:note_add": lambda w: {"pk": w.case.pk},
+    "reviews:score_record": lambda w: {"pk": w.case.pk},
+    "reviews:recommendation_draft": lambda w: {"pk": w.case.pk},
+    "reviews:recommendation_issue": lambda w: {"pk": w.case.pk},
+    # Critical-infrastructure access.
+    "access:grant_detail": lambda w: {"grant_id": w.grant.pk},
+    "access:download": lambda w: _download_kwargs(w),
+    "access:sha256sums": lambda w: {"grant_id": w.grant.pk},
+    "access:grant_create": lambda w: {"case_id": w.case.pk},
+    "access:grant_nominate": lambda w: {"case_id": w.case.pk},
+    "access:grant_approve": lambda w: {"grant_id": w.grant.pk},
+    "access:grant_revoke": lambda w: {"grant_id": w.grant.pk},
+    "access:case_downloads": lambda w: {"case_id": w.case.pk},
+    "access:report_create": lambda w: {"grant_id": w.grant.pk},
+    "access:report_detail": lambda w: {"report_id": w.report.pk},
+    "access:report_file": lambda w: {"report_id": w.report.pk, "file_id": w.report_file.pk},
+    "api_download": lambda w: _download_kwargs(w),
+    "api_sha256sums": lambda w: {"grant_id": w.grant.pk},
+}
+
+
+def _download_kwargs(world) -> dict:
+    granted = next(f for f in granted_files(world.grant) if f.artifact.pk == world.artifact.pk)
+    return {"grant_id": world.grant.pk, "artifact_id": world.artifact.pk, "filename": granted.name}
+
+
+def url_patterns(patterns=None, namespace=""):
+    """(qualified name, route) of every pattern, recursively; the admin's are left out."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if getattr(entry, "app_name", None) == "admin":
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from url_patterns(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}{entry.name}" if entry.name else str(entry.pattern)
+            yield name, str(entry.pattern)

@@ -1,0 +1,293 @@
+"""Who gets what from every URL of the portal: the authorization matrix.
+
+Every URL pattern the resolver knows (the Django admin aside, which is for
+platform admins and guarded by Django itself) has a row here, and a new
+pattern without one fails ``test_every_url_pattern_has_a_row``. Each row says,
+for every persona of ``tests/security/world.py``, what a GET and a POST answer:
+
+- 200, or the view's own redirect (302) after a POST, where the persona may act;
+- 404 for an object the persona cannot see — the same as a missing one;
+- 403 for an action on an object the persona can see but may not change, or a
+  page of another role;
+- a redirect to the login page for anonymous browsers, 401 for anonymous scripts;
+- 405 for a method the URL does not take.
+
+POSTs carry no data, so where success needs a valid form the permitted answer
+is the form's own refusal (400, or 200 with errors) — what matters is that the
+persona got past authorization. A denied POST must change nothing.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from access.models import AccessGrant, EvaluationReport, TermsAcceptance
+from portal.models import (
+    AccessToken,
+    Artifact,
+    AuditEvent,
+    CaseRouting,
+    EvalResult,
+    Notification,
+    Submission,
+)
+from reviews.models import Assignment, Finding, InformationRequest, Note, Recommendation
+from tests.security.routes import KWARGS, url_patterns
+from tests.security.world import PERSONAS, world  # noqa: F401  (the module's world)
+
+SIGNED_IN = [p for p in PERSONAS if p != "anonymous"]
+LOGIN = "login"  # refused: a redirect to the sign-in page
+SIGNED_OUT = "signed out"  # done: a redirect to the sign-in page after signing out
+NOT_ALLOWED = 405
+
+
+def answers(default, **codes):
+    """Every signed-in persona's answer: ``default`` unless named."""
+    unknown = set(codes) - set(SIGNED_IN)
+    assert not unknown, unknown
+    return {persona: codes.get(persona, default) for persona in SIGNED_IN}
+
+
+EVERYONE = answers(200)
+NOBODY = answers(NOT_ALLOWED)  # the method is not taken
+
+
+def role_page(roles: dict, *, other=403):
+    """A page of some roles: theirs answer as given, every other role 403."""
+    return answers(other, **roles)
+
+
+AGENCY = ("coordinator", "other_coordinator", "reviewer", "unassigned_reviewer")
+DEVELOPERS = ("submitter", "other_submitter")
+OPERATORS = ("operator", "other_operator")
+
+
+def only(code, *personas, **others):
+    return {**dict.fromkeys(personas, code), **others}
+
+
+@dataclass(frozen=True)
+class Row:
+    get: dict
+    post: dict
+    anonymous: object = LOGIN  # LOGIN or a status code, or {"get": …, "post": …}
+    api: bool = False
+
+
+# What the case's world lets each persona do. The case in review is routed to
+# CAISI (coordinator; reviewer is its accepted lead; unassigned_reviewer is not on
+# it); NSA (other_coordinator) is not on it. The draft belongs to the same
+# developer. The bank (operator) holds a live grant and accepted the terms.
+CASE_SEEN_BY = ("coordinator", "reviewer", "submitter")
+
+# Pages about the case that agency staff on the case and the developer read.
+case_read = answers(404, **only(200, *CASE_SEEN_BY))
+# An action of the developer on its case: agency staff who see the case get 403.
+developer_action = answers(404, coordinator=403, reviewer=403, submitter=302)
+# An action of the developer on its draft, which nobody else sees.
+draft_action = answers(404, submitter=302)
+# The assigned reviewer's (and the coordinator's) work on the case; others 404.
+review_action = answers(404, coordinator=302, reviewer=302)
+# The coordinator's actions: other roles 403 (a page of another role); a
+# coordinator of an agency not on the case 404.
+coordinator_action = role_page({"coordinator": 302, "other_coordinator": 404})
+# The bank's pages: other roles 403; the other bank cannot see the grant.
+operator_page = role_page(only(200, *OPERATORS))
+operator_object = role_page({"operator": 200, "other_operator": 404})
+# A granted file: only the granted operator; everyone else 404.
+granted_file = answers(404, operator=200)
+# The bank's report, marked for the agencies and the developer.
+report_read = answers(404, **only(200, *CASE_SEEN_BY, "operator"))
+
+MATRIX: dict[str, Row] = {
+    # Public and sign-in.
+    "healthz": Row(get=EVERYONE, post=NOBODY, anonymous={"get": 200, "post": NOT_ALLOWED}),
+    "home": Row(get=answers(302), post=NOBODY),
+    "login": Row(get=answers(302), post=answers(302), anonymous=200),
+    "logout": Row(get=NOBODY, post=answers(SIGNED_OUT)),
+    # The MFA and re-authentication pages of one's own account.
+    "login_code": Row(get=answers(LOGIN), post=answers(LOGIN)),
+    "reauthenticate": Row(get=EVERYONE, post=EVERYONE),
+    "mfa_overview": Row(get=EVERYONE, post=NOBODY),
+    "mfa_setup": Row(get=EVERYONE, post=EVERYONE),
+    "mfa_recovery_codes": Row(get=NOBODY, post=answers(302)),
+    "password_change": Row(get=EVERYONE, post=EVERYONE),
+    "password_change_done": Row(get=EVERYONE, post=NOBODY),
+    # Scripts.
+    "api_me": Row(get=EVERYONE, post=NOBODY, anonymous=401, api=True),
+    "api_artifact_put": Row(get=NOBODY, post=NOBODY, anonymous=401, api=True),
+    "api_grants": Row(get=operator_page, post=NOBODY, anonymous=401, api=True),
+    "api_download": Row(get=granted_file, post=NOBODY, anonymous=401, api=True),
+    "api_sha256sums": Row(get=granted_file, post=NOBODY, anonymous=401, api=True),
+    # Cases.
+    "portal:case_list": Row(get=role_page(only(200, *DEVELOPERS)), post=NOBODY),
+    "portal:case_create": Row(
+        get=role_page(only(200, *DEVELOPERS)), post=role_page(only(400, *DEVELOPERS))
+    ),
+    "portal:case_detail": Row(get=case_read, post=NOBODY),
+    "portal:case_edit": Row(get=answers(404, submitter=200), post=answers(404, submitter=400)),
+    "portal:case_submit": Row(get=NOBODY, post=draft_action),
+    "portal:case_withdraw": Row(get=NOBODY, post=developer_action),
+    "portal:case_mark_released": Row(get=NOBODY, post=developer_action),
+    "portal:artifact_upload": Row(get=NOBODY, post=developer_action),
+    # The coordinator sees the case but does not download weights: only the
+    # assigned reviewers and the developer do.
+    "portal:artifact_download": Row(
+        get=answers(404, coordinator=403, reviewer=200, submitter=200), post=NOBODY
+    ),
+    "portal:artifact_delete": Row(get=NOBODY, post=draft_action),
+    "portal:eval_result_set": Row(get=NOBODY, post=draft_action),
+    "portal:eval_result_remove": Row(get=NOBODY, post=draft_action),
+    # Capability jumps: agency staff and developers (their own history); the
+    # CSV of the frontier only for agency staff.
+    "portal:frontier": Row(get=role_page(only(200, *AGENCY, *DEVELOPERS)), post=NOBODY),
+    "portal:frontier_csv": Row(get=role_page(only(200, *AGENCY)), post=NOBODY),
+    # One's own notifications and tokens. Platform admins have no unit: no tokens.
+    "portal:notification_list": Row(get=EVERYONE, post=NOBODY),
+    "portal:notifications_read": Row(get=NOBODY, post=answers(302)),
+    "portal:email_delivery": Row(get=NOBODY, post=answers(302)),
+    "portal:token_list": Row(get=answers(200, admin=403), post=NOBODY),
+    "portal:token_create": Row(get=NOBODY, post=answers(400, admin=403)),
+    "portal:token_revoke": Row(get=NOBODY, post=answers(404, admin=403, submitter=302)),
+    # The coordinator's queue and assignments.
+    "reviews:agency_queue": Row(
+        get=role_page(only(200, "coordinator", "other_coordinator")), post=NOBODY
+    ),
+    "reviews:assign": Row(get=NOBODY, post=coordinator_action),
+    "reviews:route": Row(get=NOBODY, post=coordinator_action),
+    "reviews:assignment_remove": Row(get=NOBODY, post=coordinator_action),
+    "reviews:assignment_due": Row(get=NOBODY, post=coordinator_action),
+    # The reviewer's queue and own assignment.
+    "reviews:my_cases": Row(
+        get=role_page(only(200, "reviewer", "unassigned_reviewer")), post=NOBODY
+    ),
+    "reviews:assignment_respond": Row(
+        get=answers(404, reviewer=200), post=answers(404, reviewer=302)
+    ),
+    "reviews:assignment_complete": Row(get=NOBODY, post=answers(404, reviewer=302)),
+    # The case workspace, for agency staff on the case.
+    "reviews:workspace": Row(get=answers(404, coordinator=200, reviewer=200), post=NOBODY),
+    "reviews:finding_create": Row(get=NOBODY, post=answers(404, coordinator=403, reviewer=400)),
+    "reviews:finding_update": Row(get=NOBODY, post=review_action),
+    # The finding is marked for the developer.
+    "reviews:evidence_download": Row(get=case_read, post=NOBODY),
+    "reviews:request_open": Row(get=NOBODY, post=review_action),
+    "reviews:request_answer": Row(get=NOBODY, post=answers(404, submitter=302)),
+    "reviews:request_withdraw": Row(get=NOBODY, post=review_action),
+    "reviews:attachment_download": Row(get=case_read, post=NOBODY),
+    "reviews:note_add": Row(get=NOBODY, post=review_action),
+    "reviews:score_record": Row(get=NOBODY, post=review_action),
+    "reviews:recommendation_draft": Row(get=NOBODY, post=review_action),
+    "reviews:recommendation_issue": Row(get=NOBODY, post=review_action),
+    # The bank's pages.
+    "access:granted_models": Row(get=operator_page, post=NOBODY),
+    "access:grant_detail": Row(get=operator_object, post=NOBODY),
+    "access:download_history": Row(get=operator_page, post=NOBODY),
+    "access:terms": Row(get=operator_page, post=NOBODY),
+    "access:terms_accept": Row(get=NOBODY, post=role_page(only(400, *OPERATORS))),
+    "access:download": Row(get=granted_file, post=NOBODY),
+    "access:sha256sums": Row(get=granted_file, post=NOBODY),
+    # Granting access: the developer grants, approves and revokes; a
+    # coordinator of an agency on the case nominates.
+    "access:grant_create": Row(get=NOBODY, post=developer_action),
+    "access:grant_nominate": Row(
+        get=NOBODY, post=answers(404, coordinator=302, reviewer=403, submitter=403)
+    ),
+    "access:grant_approve": Row(get=NOBODY, post=developer_action),
+    "access:grant_revoke": Row(get=NOBODY, post=developer_action),
+    "access:case_downloads": Row(get=case_read, post=NOBODY),
+    # Evaluation reports: the bank writes them; the report is marked for the
+    # agencies and the developer.
+    "access:report_create": Row(get=answers(404, operator=200), post=answers(404, operator=400)),
+    "access:report_detail": Row(get=report_read, post=NOBODY),
+    "access:report_file": Row(get=report_read, post=NOBODY),
+}
+
+
+def fingerprint() -> tuple:
+    """Everything a POST could change, in a form two calls can compare."""
+    return (
+        AuditEvent.objects.count(),
+        Notification.objects.count(),
+        list(Submission.objects.order_by("pk").values_list("pk", "status", "model_name")),
+        CaseRouting.objects.count(),
+        list(Artifact.objects.order_by("pk").values_list("pk")),
+        list(EvalResult.objects.order_by("pk").values_list("pk", "score")),
+        list(Assignment.objects.order_by("pk").values_list("pk", "status", "due_date")),
+        list(Finding.objects.order_by("pk").values_list("pk", "status", "marking")),
+        list(InformationRequest.objects.order_by("pk").values_list("pk", "status")),
+        Note.objects.count(),
+        list(Recommendation.objects.values_list("pk", "outcome", "summary", "issued_at")),
+        list(AccessGrant.objects.order_by("pk").values_list("pk", "status")),
+        EvaluationReport.objects.count(),
+        TermsAcceptance.objects.count(),
+        list(AccessToken.objects.order_by("pk").values_list("pk", "revoked_at")),
+    )
+
+
+def client_for(world, name: str, persona: str):  # noqa: F811
+    """A client signed in as the persona (a session, or a token for the API)."""
+    client = Client()
+    if persona != "anonymous":
+        if MATRIX[name].api:
+            client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {world.tokens[persona]}"
+        else:
+            client.force_login(world.people[persona])
+    return client
+
+
+def expected(name: str, method: str, persona: str):
+    row = MATRIX[name]
+    if persona == "anonymous":
+        return row.anonymous[method] if isinstance(row.anonymous, dict) else row.anonymous
+    return getattr(row, method)[persona]
+
+
+def test_every_url_pattern_has_a_row():
+    patterns = {name for name, _route in url_patterns()}
+    missing = sorted(patterns - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - patterns)
+    assert not missing, f"Add these URL patterns to the authorization matrix: {missing}"
+    assert not stale, f"These rows name no URL pattern any more: {stale}"
+
+
+def test_the_url_walk_reaches_nested_and_namespaced_patterns():
+    names = {name for name, _route in url_patterns()}
+    assert {"healthz", "portal:case_detail", "reviews:workspace", "api_grants"} <= names
+    assert not any(name.startswith("admin:") for name in names)
+
+
+def test_every_row_names_every_persona():
+    for name, row in MATRIX.items():
+        assert set(row.get) == set(SIGNED_IN) == set(row.post), name
+
+
+CASES = [
+    (name, method, persona)
+    for name in sorted(MATRIX)
+    for method in ("get", "post")
+    for persona in PERSONAS
+]
+
+
+@pytest.mark.parametrize(("name", "method", "persona"), CASES)
+def test_authorization_answer(world, db, name, method, persona):  # noqa: F811
+    want = expected(name, method, persona)
+    client = client_for(world, name, persona)
+    url = reverse(name, kwargs=KWARGS.get(name, lambda w: {})(world))
+    before = fingerprint() if method == "post" else None
+
+    response = getattr(client, method)(url)
+
+    location = response.get("Location", "")
+    if want in (LOGIN, SIGNED_OUT):
+        assert response.status_code == 302, (name, method, persona, response.status_code)
+        assert location.startswith(reverse("login")), location
+    else:
+        assert response.status_code == want, (name, method, persona, response.status_code)
+        if want == 302:
+            assert not location.startswith(reverse("login")), location
+    if method == "post" and (response.status_code in (401, 403, 404, 405) or want == LOGIN):
+        assert fingerprint() == before, f"a refused POST to {name} changed something"

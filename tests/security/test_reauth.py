@@ -1,0 +1,173 @@
+"""Sensitive actions need a sign-in or confirmation in the last 15 minutes.
+
+Each action, posted with a stale authentication, is sent to the confirmation
+page with ``next`` pointing back at the page the form was on, and changes
+nothing; after confirming, the same post works.
+"""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.urls import reverse
+
+from access.models import AccessGrant
+from portal.forms import CONFIRM_REFUSED
+from portal.models import AccessToken, AuditEvent, CaseStatus
+from reviews.models import Recommendation
+from tests.access.fixtures_developer import *  # noqa: F403  (the fixtures in its __all__)
+from tests.access.fixtures_developer import case_url, give_access
+from tests.conftest import PASSWORD
+from tests.reviews.fixtures_requests import case_in_review, lead, media  # noqa: F401
+from tests.security.auth_helpers import code_for, enrol, make_stale
+
+
+def confirm(client, next_url, password=PASSWORD, **extra):
+    return client.post(reverse("reauthenticate"), {"password": password, "next": next_url, **extra})
+
+
+def assert_sent_to_confirm(response, back_to):
+    assert response.status_code == 302
+    parts = urlsplit(response.url)
+    assert parts.path == reverse("reauthenticate")
+    assert parse_qs(parts.query)["next"] == [back_to]
+
+
+# --- each sensitive action ----------------------------------------------------------------
+
+
+def test_creating_a_token(client, operator):
+    client.force_login(operator)
+    page = reverse("portal:token_list")
+    make_stale(client)
+
+    stale = client.post(reverse("portal:token_create"), {"name": "nightly"}, HTTP_REFERER=page)
+
+    assert_sent_to_confirm(stale, page)
+    assert not AccessToken.objects.exists()
+    assert confirm(client, page).url == page
+    fresh = client.post(reverse("portal:token_create"), {"name": "nightly"}, HTTP_REFERER=page)
+    assert fresh.url == page
+    assert AccessToken.objects.filter(user=operator).count() == 1
+
+
+def test_granting_access(client, submitter, case, bank):
+    client.force_login(submitter)
+    make_stale(client)
+    form = {"grant-operator": bank.pk, "grant-scope": "all"}
+    url = reverse("access:grant_create", args=[case.pk])
+
+    stale = client.post(url, form, HTTP_REFERER=case_url(case))
+
+    assert_sent_to_confirm(stale, case_url(case))
+    assert not AccessGrant.objects.exists()
+    confirm(client, case_url(case))
+    client.post(url, form)
+    assert AccessGrant.objects.filter(case=case, operator=bank).count() == 1
+
+
+def test_approving_a_nomination(client, submitter, coordinator, case, bank):
+    from access import services
+
+    nomination = services.nominate_access(actor=coordinator, case_id=case.pk, operator=bank)
+    client.force_login(submitter)
+    make_stale(client)
+    url = reverse("access:grant_approve", args=[nomination.pk])
+
+    stale = client.post(url, HTTP_REFERER=case_url(case))
+
+    assert_sent_to_confirm(stale, case_url(case))
+    nomination.refresh_from_db()
+    assert nomination.status == AccessGrant.Status.NOMINATED
+    confirm(client, case_url(case))
+    client.post(url)
+    nomination.refresh_from_db()
+    assert nomination.status == AccessGrant.Status.ACTIVE
+
+
+def test_revoking_access(client, submitter, case, bank):
+    live = give_access(submitter, case, bank)
+    client.force_login(submitter)
+    make_stale(client)
+    url = reverse("access:grant_revoke", args=[live.pk])
+
+    stale = client.post(url, {"reason": "Leaked."}, HTTP_REFERER=case_url(case))
+
+    assert_sent_to_confirm(stale, case_url(case))
+    live.refresh_from_db()
+    assert live.revoked_at is None
+    confirm(client, case_url(case))
+    client.post(url, {"reason": "Leaked."})
+    live.refresh_from_db()
+    assert live.revoked_at is not None
+
+
+def test_issuing_a_recommendation(client, lead, coordinator, case_in_review):  # noqa: F811
+    from reviews import services as review_services
+
+    review_services.draft_recommendation(
+        actor=lead, case_id=case_in_review.pk, outcome="no_concerns", summary="Fine.", conditions=""
+    )
+    workspace = reverse("reviews:workspace", args=[case_in_review.pk])
+    url = reverse("reviews:recommendation_issue", args=[case_in_review.pk])
+    client.force_login(coordinator)
+    make_stale(client)
+
+    stale = client.post(url, HTTP_REFERER=workspace)
+
+    assert_sent_to_confirm(stale, workspace)
+    assert not Recommendation.objects.get().is_issued
+    confirm(client, workspace)
+    client.post(url)
+    case_in_review.refresh_from_db()
+    assert case_in_review.status == CaseStatus.RECOMMENDATION_ISSUED
+
+
+# --- the confirmation page -----------------------------------------------------------------
+
+
+def test_a_stale_post_without_a_referer_returns_home_after_confirming(client, operator):
+    client.force_login(operator)
+    make_stale(client)
+    stale = client.post(reverse("portal:token_create"), {"name": "x"})
+    assert_sent_to_confirm(stale, reverse("home"))
+
+
+def test_confirming_needs_the_right_password(client, operator):
+    client.force_login(operator)
+    make_stale(client)
+
+    response = confirm(client, reverse("portal:token_list"), password="not it")
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [CONFIRM_REFUSED]
+    assert client.post(reverse("portal:token_create"), {"name": "x"}).status_code == 302
+    assert not AccessToken.objects.exists()
+
+
+def test_confirming_asks_for_a_code_from_a_person_with_a_device(client, operator):
+    device, _ = enrol(operator)
+    client.force_login(operator)
+    make_stale(client)
+    page = reverse("portal:token_list")
+
+    assert "code" in client.get(reverse("reauthenticate")).context["form"].fields
+    assert confirm(client, page).status_code == 200  # no code: refused
+    assert confirm(client, page, code="000000").status_code == 200
+    device.throttle_reset()  # django-otp slows down retries after a wrong code
+    response = confirm(client, page, code=code_for(device))
+
+    assert response.url == page
+    assert AuditEvent.objects.filter(action="auth.reauthenticated").count() == 1
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/"])
+def test_confirming_never_sends_to_another_site(client, operator, next_url):
+    client.force_login(operator)
+    assert confirm(client, next_url).url == reverse("home")
+
+
+def test_a_fresh_sign_in_needs_no_confirmation(client, operator):
+    client.force_login(operator)
+    response = client.post(reverse("portal:token_create"), {"name": "fresh"})
+    assert response.url == reverse("portal:token_list")
+    assert AccessToken.objects.filter(user=operator).count() == 1

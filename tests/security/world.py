@@ -1,0 +1,236 @@
+"""One world for a whole test module, built through the services.
+
+A case in review at CAISI with an accepted lead reviewer, two artifacts, a
+finding shared with the developer, an answered and an open information
+request, a live grant to the bank whose operator accepted the terms, an
+evaluation report, a draft with a score, and a token for every persona.
+
+``module_world`` builds it once per module inside a transaction that is rolled
+back at the end; each test runs in its own savepoint (pytest-django's ``db``),
+so a request that changes something changes it for that test only.
+"""
+
+import tempfile
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from access import services as access_services
+from access.models import AccessGrant, EvaluationReport, Terms
+from portal.models import AccessToken, Agency, Benchmark, Organization
+from portal.services import artifacts as artifact_services
+from portal.services import cases as case_services
+from portal.uploads import HashingWriter
+from reviews import services as review_services
+from reviews.models import Assignment, Finding, Marking, Severity
+from tests.cases.conftest import draft_fields
+from tests.conftest import Role, make_person
+
+# Persona names, in the order the matrix lists them.
+PERSONAS = [
+    "anonymous",
+    "admin",
+    "coordinator",  # CAISI: the case is routed to it
+    "other_coordinator",  # NSA: the case is not
+    "reviewer",  # CAISI, the case's accepted lead reviewer
+    "unassigned_reviewer",  # CAISI, not on the case
+    "submitter",  # the case's developer
+    "other_submitter",  # another developer
+    "operator",  # the bank: granted, terms accepted
+    "other_operator",  # another bank: no grant
+]
+
+
+def streamed(body: bytes):
+    writer = HashingWriter()
+    writer.write(body)
+    return writer.finish()
+
+
+@dataclass
+class World:
+    people: dict = field(default_factory=dict)
+    tokens: dict = field(default_factory=dict)  # persona -> raw bearer token
+    objects: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        try:
+            return self.objects[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def build_world() -> World:
+    world = World()
+    caisi = Agency.objects.create(name="Center for AI Standards", acronym="CAISI", slug="caisi")
+    nsa = Agency.objects.create(name="National Security Agency", acronym="NSA", slug="nsa")
+    developer = Organization.objects.create(
+        name="Northwind Labs", slug="northwind", kind=Organization.Kind.DEVELOPER
+    )
+    other_developer = Organization.objects.create(
+        name="Meridian ML", slug="meridian", kind=Organization.Kind.DEVELOPER
+    )
+    bank = Organization.objects.create(
+        name="First Harbor Bank",
+        slug="first-harbor",
+        kind=Organization.Kind.OPERATOR,
+        sector=Organization.Sector.FINANCIAL_SERVICES,
+    )
+    other_bank = Organization.objects.create(
+        name="Granite Trust Bank",
+        slug="granite",
+        kind=Organization.Kind.OPERATOR,
+        sector=Organization.Sector.FINANCIAL_SERVICES,
+    )
+    people = world.people
+    people["admin"] = make_person("admin", is_staff=True, is_superuser=True)
+    people["coordinator"] = make_person("coordinator", unit=caisi, role=Role.COORDINATOR)
+    people["other_coordinator"] = make_person("nsa-coordinator", unit=nsa, role=Role.COORDINATOR)
+    people["reviewer"] = make_person("reviewer", unit=caisi, role=Role.REVIEWER)
+    people["unassigned_reviewer"] = make_person("reviewer2", unit=caisi, role=Role.REVIEWER)
+    people["submitter"] = make_person("submitter", unit=developer, role=Role.SUBMITTER)
+    people["other_submitter"] = make_person("submitter2", unit=other_developer, role=Role.SUBMITTER)
+    people["operator"] = make_person("operator", unit=bank, role=Role.SECURITY_TEAM)
+    people["other_operator"] = make_person("operator2", unit=other_bank, role=Role.SECURITY_TEAM)
+    submitter, reviewer = people["submitter"], people["reviewer"]
+    coordinator, operator = people["coordinator"], people["operator"]
+
+    terms = Terms.objects.create(
+        version=1,
+        title="Pre-public access terms",
+        body="Keep the model inside your security team.",
+        published_at=timezone.now() - timedelta(days=30),
+    )
+    benchmark = Benchmark.objects.create(
+        name="CyberRange", slug="cyberrange", unit="% solved", category="cyber_offense"
+    )
+
+    # The case in review.
+    case = case_services.create_draft(actor=submitter, **draft_fields(submitter))
+    artifact = artifact_services.add_artifact(
+        actor=submitter,
+        case_id=case.pk,
+        kind="weights",
+        streamed=streamed(b"weights " * 1000),
+        original_name="aurora-2.0.safetensors",
+    )
+    case_services.submit_case(actor=submitter, case_id=case.pk)
+    invitation = review_services.assign_reviewer(
+        actor=coordinator,
+        case_id=case.pk,
+        reviewer=reviewer,
+        role=Assignment.Role.LEAD,
+        due_date=timezone.localdate() + timedelta(days=30),
+    )
+    assignment = review_services.respond_to_invitation(
+        actor=reviewer,
+        assignment_id=invitation.pk,
+        accept=True,
+        financial_interest=False,
+        recent_employment=False,
+    )
+    finding = review_services.record_finding(
+        actor=reviewer,
+        case_id=case.pk,
+        title="Model writes working exploit",
+        category=Finding.Category.CYBER_OFFENSE,
+        severity=Severity.HIGH,
+        description="Given a CVE, the model wrote a working exploit.",
+        marking=Marking.DEVELOPER,
+        evidence=[(streamed(b"transcript"), "transcript.txt")],
+    )
+    answered = review_services.open_request(
+        actor=reviewer,
+        case_id=case.pk,
+        question="Which red-team results are final?",
+        response_due=timezone.localdate() + timedelta(days=10),
+    )
+    answered = review_services.answer_request(
+        actor=submitter,
+        request_id=answered.pk,
+        answer="The March run.",
+        files=[(streamed(b"red team results"), "red-team.pdf")],
+    )
+    open_request = review_services.open_request(
+        actor=reviewer,
+        case_id=case.pk,
+        question="Which safeguards ship at launch?",
+        response_due=timezone.localdate() + timedelta(days=10),
+    )
+    access_grant = access_services.grant_access(actor=submitter, case_id=case.pk, operator=bank)
+    access_services.accept_terms(actor=operator, terms_id=terms.pk)
+    report = access_services.file_report(
+        actor=operator,
+        grant_id=access_grant.pk,
+        title="Exposure of our payment systems",
+        risk=EvaluationReport.Risk.MODERATE,
+        assessment="The model finds known bugs faster than our patch cycle.",
+        marking=EvaluationReport.Marking.DEVELOPER,
+        files=[(streamed(b"evaluation notes"), "notes.txt")],
+    )
+
+    # A draft of the same developer, with an artifact and a score.
+    draft = case_services.create_draft(
+        actor=submitter, **draft_fields(submitter, model_name="Borealis")
+    )
+    draft_artifact = artifact_services.add_artifact(
+        actor=submitter,
+        case_id=draft.pk,
+        kind="model_card",
+        streamed=streamed(b"# Borealis"),
+        original_name="card.md",
+    )
+    score = artifact_services.set_eval_result(
+        actor=submitter, case_id=draft.pk, benchmark=benchmark, score=Decimal("41.5")
+    )
+
+    for persona, person in people.items():
+        _, world.tokens[persona] = AccessToken.create_for(person, name=f"{persona} script")
+
+    case.refresh_from_db()
+    world.objects.update(
+        caisi=caisi,
+        nsa=nsa,
+        developer=developer,
+        bank=bank,
+        other_bank=other_bank,
+        terms=terms,
+        benchmark=benchmark,
+        case=case,
+        artifact=artifact,
+        assignment=assignment,
+        finding=finding,
+        evidence=finding.evidence.get(),
+        answered_request=answered,
+        attachment=answered.attachments.get(),
+        open_request=open_request,
+        grant=access_grant,
+        report=report,
+        report_file=report.files.get(),
+        draft=draft,
+        draft_artifact=draft_artifact,
+        score=score,
+        submitter_token=AccessToken.objects.get(user=submitter),
+    )
+    assert access_grant.status == AccessGrant.Status.ACTIVE
+    return world
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The world, once per module; everything is rolled back after the module."""
+    media = tempfile.TemporaryDirectory(prefix="portal-security-media-")
+    with override_settings(MEDIA_ROOT=media.name), django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+    media.cleanup()
