@@ -10,12 +10,13 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: help install uswds run test lint migrations-check clean
+.PHONY: help install uswds run test lint migrations-check bench load-test clean
 
 help:
 	@echo "make run    - install, migrate, seed demo data, serve on http://localhost:$(PORT)/ with a Celery worker and beat"
 	@echo "make test   - run the whole test suite"
 	@echo "make lint   - ruff"
+	@echo "make bench  - seed a large data set and measure pages, transfers and the sweep (BENCH_SCALE=smoke: tiny)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (Django 6.1); set PYTHON=/path/to/python3.12"; exit 1; }
@@ -56,6 +57,19 @@ lint: install
 
 migrations-check: install
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+# The bench uses a database of its own: DATABASE_URL (PostgreSQL) if set, else
+# SQLite under var/bench. Full size takes several minutes and ~2 GiB of disk.
+BENCH_SCALE ?= full
+bench: install uswds
+	mkdir -p var/bench
+	DEBUG=true VAR_DIR=var/bench LOG_LEVEL=WARNING $(PY) manage.py migrate --noinput -v0
+	DEBUG=true VAR_DIR=var/bench LOG_LEVEL=WARNING $(PY) manage.py run_bench --scale $(BENCH_SCALE) \
+		$(if $(filter full,$(BENCH_SCALE)),--write docs/benchmarks.md)
+
+# wrk on loopback, 16 connections, 30 s each: the reviewer queue and downloads (after make bench).
+load-test: install
+	DEBUG=true VAR_DIR=var/bench LOG_LEVEL=WARNING $(PY) manage.py run_load_test --write docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

@@ -125,9 +125,16 @@ def serve_file(request, fieldfile, *, filename: str, size: int, sha256: str) -> 
 
     backend = settings.DOWNLOAD_BACKEND
     if backend == "redirect":
-        return HttpResponseRedirect(
-            fieldfile.storage.url(fieldfile.name), headers={"Cache-Control": "no-store"}
-        )
+        # The store serves the bytes (and Range) from a URL that expires within
+        # a minute; the file keeps its name where the store can set it.
+        storage = fieldfile.storage
+        if hasattr(storage, "download_url"):
+            url = storage.download_url(
+                fieldfile.name, filename_header=headers["Content-Disposition"]
+            )
+        else:
+            url = storage.url(fieldfile.name)
+        return HttpResponseRedirect(url, headers={"Cache-Control": "no-store"})
     status = 206 if byte_range else 200
     length = byte_range.length if byte_range else size
     if byte_range:

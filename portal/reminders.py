@@ -118,12 +118,41 @@ def run_sweep(at: datetime | None = None) -> dict[str, int]:
     counts = {}
     for kind, _description, source in SOURCES:
         sent = 0
-        for reminder in source(at):
-            if send_once(reminder):
-                sent += 1
+        for batch in _batches(source(at), CLAIM_CHECK_BATCH):
+            # One query per batch skips what was sent before; a reminder sent
+            # meanwhile by a concurrent sweep still loses at its claim below.
+            taken = _already_claimed(batch)
+            for reminder in batch:
+                key = (reminder.kind, reminder.subject_key, reminder.threshold_key)
+                if key not in taken and send_once(reminder):
+                    sent += 1
         counts[kind] = sent
     counts["pending emails"] = send_missed_emails(at)
     return counts
+
+
+CLAIM_CHECK_BATCH = 500
+
+
+def _batches(items: Iterable, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _already_claimed(reminders: list[Reminder]) -> set[tuple[str, str, str]]:
+    """The keys of these reminders that are already in SentReminder (one query)."""
+    return set(
+        SentReminder.objects.filter(
+            kind__in={r.kind for r in reminders},
+            subject__in={r.subject_key for r in reminders},
+        ).values_list("kind", "subject", "threshold")
+    )
 
 
 def send_missed_emails(at: datetime, *, older_than: timedelta = timedelta(minutes=5)) -> int:

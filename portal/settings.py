@@ -5,10 +5,13 @@ unset, and a Celery setup that needs no server (kombu's filesystem transport)
 when REDIS_URL is unset. The README's configuration table lists every variable.
 """
 
+import ipaddress
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from portal.env import (
     check_redis_url,
@@ -37,12 +40,17 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = (env_str("SITE_URL") or "http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site asks for a verified second factor (portal.admin_site).
+    "portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "guardian",
     "django_filters",
     "portal",
@@ -52,15 +60,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (SECURE_CSP below).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits, then the two-step sign-in gate.
+    "portal.session_policy.SessionPolicyMiddleware",
+    "portal.mfa.MfaEnrolmentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.audit.AuditContextMiddleware",
+    # Last, as django-axes asks: turns a lockout into the sign-in page's own answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -75,6 +91,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
@@ -181,6 +198,8 @@ CELERY_BEAT_SCHEDULE = {
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every attempt while the username or the address is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -205,6 +224,41 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Two-step sign-in (TOTP, single-use recovery codes). Agency staff and platform
+# admins must have it when MFA_ENFORCED; anyone may turn it on.
+MFA_ENFORCED = env_bool("MFA_ENFORCED", True)
+OTP_TOTP_ISSUER = "Frontier Review Portal"
+# Seconds between the password and the code before the sign-in starts over.
+MFA_PENDING_SECONDS = 300
+
+# Sign-in throttling (django-axes): a username, or an address, is locked out
+# after SIGN_IN_FAILURE_LIMIT failures, for SIGN_IN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "portal.network.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.views.signin.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Proxies (addresses or networks) whose X-Forwarded-For is believed. Empty: the
+# peer's own address is the client's, and X-Forwarded-For is ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must list IP addresses or networks, not {_proxy!r}"
+        ) from None
+
+# Sessions end after a time without activity and after an absolute lifetime,
+# shorter for agency staff and platform admins; sensitive actions need a
+# sign-in or confirmation within REAUTH_SECONDS.
+SESSION_IDLE_SECONDS_PRIVILEGED = env_int("SESSION_IDLE_SECONDS_PRIVILEGED", 15 * 60, minimum=60)
+SESSION_MAX_SECONDS_PRIVILEGED = env_int("SESSION_MAX_SECONDS_PRIVILEGED", 12 * 3600, minimum=60)
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 3600, minimum=60)
+SESSION_MAX_SECONDS = env_int("SESSION_MAX_SECONDS", 24 * 3600, minimum=60)
+REAUTH_SECONDS = env_int("REAUTH_SECONDS", 15 * 60, minimum=60)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE") or "America/New_York"
 USE_I18N = True
@@ -227,6 +281,32 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Artifacts on local disk (default; MEDIA_ROOT) or on S3-compatible storage.
+# With s3, MEDIA_ROOT still holds uploads while they stream in and are hashed.
+STORAGE_BACKEND = env_str("STORAGE_BACKEND") or "local"
+if STORAGE_BACKEND == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "portal.storage.ArtifactS3Storage",
+        "OPTIONS": {
+            "bucket_name": env_required("AWS_STORAGE_BUCKET_NAME", "STORAGE_BACKEND is s3"),
+            # Unset for AWS itself; the address of MinIO, Ceph, moto, … otherwise.
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            # Unset: boto3 finds credentials itself (instance role, ~/.aws, …).
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            # Presigned download URLs are short-lived: the portal checks every
+            # request, so a leaked URL must stop working within a minute.
+            "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 60, minimum=1, maximum=60),
+        },
+    }
+elif STORAGE_BACKEND != "local":
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}")
 
 # Email: SMTP when EMAIL_HOST is set, otherwise printed to the console.
 EMAIL_HOST = env_str("EMAIL_HOST") or ""
@@ -249,20 +329,50 @@ else:
 del EMAIL_HOST
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Frontier Review Portal <noreply@localhost>"
 
-# Cookies and headers. Cookies are Secure unless DEBUG is on (local http).
+# Cookies and headers. Cookies are Secure unless DEBUG is on (local http);
+# `manage.py check --deploy --fail-level WARNING` passes with the production
+# environment the README lists.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# No script of ours reads the CSRF cookie: forms carry the token in a hidden field.
+CSRF_COOKIE_HTTPONLY = True
+# Lax, not Strict: a link in a notification email must arrive signed in. Every
+# change is a POST, which Lax never sends cross-site, and the CSRF check guards it.
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 24 * 3600, minimum=60)
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+# Load balancers probe over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# HSTS is on by default outside DEBUG: the portal is only ever served over
+# HTTPS, and a first visit over http is how a network attacker strips TLS.
+# Preload is a commitment to the browsers' lists that is slow to undo, so it
+# is opt-in.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy: scripts only from our own static files, each <script>
+# tag carrying the request's nonce; no inline script, style or event handler
+# anywhere; nothing may frame the portal, and forms post only to it.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
 
 # The portal's own rules.
 REVIEW_NOTICE_DAYS = env_int("REVIEW_NOTICE_DAYS", 90, minimum=1)
@@ -289,4 +399,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
+    # django-axes logs every sign-in at INFO; its lockouts (WARNING) still show,
+    # and the audit log records every attempt.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -3,8 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from portal import api
-from portal.forms import PortalPasswordChangeForm, SignInForm
-from portal.views import api_artifacts, cases, home, notifications, tokens
+from portal.forms import PortalPasswordChangeForm
+from portal.views import (
+    api_artifacts,
+    cases,
+    frontier,
+    home,
+    notifications,
+    signin,
+    tokens,
+    two_step,
+)
 
 portal_patterns = [
     path("cases/", cases.case_list, name="case_list"),
@@ -31,6 +40,8 @@ portal_patterns = [
         cases.eval_result_remove,
         name="eval_result_remove",
     ),
+    path("frontier/", frontier.frontier, name="frontier"),
+    path("frontier.csv", frontier.frontier_csv, name="frontier_csv"),
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/read", notifications.notifications_mark_read, name="notifications_read"),
     path("notifications/email", notifications.email_delivery, name="email_delivery"),
@@ -42,16 +53,17 @@ portal_patterns = [
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", home.healthz, name="healthz"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="portal/login.html",
-            authentication_form=SignInForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
+    path("login/", signin.sign_in, name="login"),
+    path("login/code", signin.sign_in_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/confirm", signin.reauthenticate, name="reauthenticate"),
+    path("account/two-step/", two_step.overview, name="mfa_overview"),
+    path("account/two-step/setup", two_step.setup, name="mfa_setup"),
+    path(
+        "account/two-step/recovery-codes",
+        two_step.recovery_codes_new,
+        name="mfa_recovery_codes",
+    ),
     path(
         "account/password/",
         auth_views.PasswordChangeView.as_view(

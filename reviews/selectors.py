@@ -64,19 +64,31 @@ def reviewer_queue(user):
 
 
 def coordinator_queue(user):
-    """Cases routed to the coordinator's agency: unassigned first, then soonest due."""
+    """Cases routed to the coordinator's agency: unassigned first, then soonest due.
+
+    The reviewer count is a correlated subquery, not a join with GROUP BY: the
+    sort needs only "assigned or not" (an indexed EXISTS per case), and the
+    per-row subqueries (count, severity) run for the rows of one page only.
+    """
     agency_id = user.membership.agency_id
-    active = Q(assignments__agency_id=agency_id, assignments__status__in=Assignment.ACTIVE)
+    active_here = Assignment.objects.filter(
+        case=OuterRef("pk"), agency_id=agency_id, status__in=Assignment.ACTIVE
+    )
+    reviewer_count = (
+        active_here.order_by().values("case").annotate(count=Count("pk")).values("count")
+    )
     return (
         Submission.objects.visible_to(user)
         .filter(routings__agency_id=agency_id)
         .select_related("developer")
         .annotate(
-            reviewer_count=Count("assignments", filter=active, distinct=True),
+            reviewer_count=Coalesce(
+                Subquery(reviewer_count, output_field=IntegerField()), Value(0)
+            ),
             has_open_request=Exists(_open_requests()),
             top_severity=_highest_visible_severity(user),
             # Unassigned or not: the number of reviewers does not rank the assigned cases.
-            assigned=Case(When(reviewer_count=0, then=Value(0)), default=Value(1)),
+            assigned=Case(When(Exists(active_here), then=Value(1)), default=Value(0)),
         )
         .order_by("assigned", F("review_due").asc(nulls_last=True), "pk")
     )

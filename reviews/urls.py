@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews.views import coordinator, findings, requests, reviewer, workspace
+from reviews.views import coordinator, findings, requests, reviewer, scores, workspace
 
 app_name = "reviews"
 urlpatterns = [
@@ -40,6 +40,7 @@ urlpatterns = [
         name="attachment_download",
     ),
     path("cases/<int:pk>/notes", requests.note_add, name="note_add"),
+    path("cases/<int:pk>/scores", scores.score_record, name="score_record"),
     path(
         "cases/<int:pk>/recommendation", requests.recommendation_draft, name="recommendation_draft"
     ),

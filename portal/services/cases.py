@@ -17,7 +17,7 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import audit
+from portal import audit, capability
 from portal.models import (
     Agency,
     CaseNumberCounter,
@@ -230,6 +230,17 @@ def submit_case(*, actor, case_id: int, short_notice_reason: str = "") -> Submis
         )
         for agency in agencies:
             _route(case, agency, actor=actor)
+        # After routing, so the alert reaches the coordinators of every agency on the case.
+        jumps = capability.evaluate_submission(case)
+        if jumps:
+            # Not a "case." action: the developer's timeline must not reveal the frontier.
+            audit.record(
+                "capability.jump_flagged",
+                actor=actor,
+                target=case,
+                details={"benchmarks": [result.benchmark.slug for result in jumps]},
+            )
+            capability.alert_jumps(jumps)
     return case
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.case_forms import ArtifactUploadForm, CaseForm, EvalResultForm, ReasonForm
 from portal.filters import CaseFilter
-from portal.models import AuditEvent, Submission
+from portal.models import AuditEvent, EvalResult, Submission
 from portal.nonces import consume_nonce, issue_nonce
 from portal.panels import render_case_panels
 from portal.permissions import REVIEW_CASE, get_case_or_404, is_developer_member
@@ -133,6 +133,9 @@ def case_detail(request, pk):
     developer_view = is_developer_member(request.user, case)
     artifacts = case.artifacts.select_related("uploaded_by", "supersedes").order_by("uploaded_at")
     results = case.eval_results.select_related("benchmark").order_by("benchmark__name", "source")
+    if not request.user.is_agency_staff:
+        # Government-measured scores are the agencies' work, not shared outside them.
+        results = results.filter(source=EvalResult.Source.DEVELOPER)
     timeline = [
         event
         for event in AuditEvent.objects.for_target(case)
@@ -165,7 +168,9 @@ def case_detail(request, pk):
     return render(request, "portal/cases/case_detail.html", context)
 
 
-@csrf_exempt  # Upload handlers must be set before the CSRF check reads the body.
+# csrf_exempt is safe: upload handlers must be set before the CSRF check reads the
+# body, so _artifact_upload runs the same check (csrf_protect) right after.
+@csrf_exempt
 @require_POST
 def artifact_upload(request, pk):
     # Decide who may upload before a byte of the body is read: a person out of

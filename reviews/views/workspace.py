@@ -13,7 +13,7 @@ from portal.panels import render_case_panels
 from portal.permissions import REVIEW_CASE
 from portal.templatetags.portal_tags import timeline_label
 from reviews.access import get_workspace_case_or_404
-from reviews.views import coordinator, findings, requests
+from reviews.views import coordinator, findings, requests, scores
 
 CASE_TIMELINE_PREFIXES = ("case.", "artifact.", "eval.")
 REVIEW_TIMELINE_LABELS = {
@@ -32,6 +32,8 @@ REVIEW_TIMELINE_LABELS = {
     "note.added": "Note added",
     "recommendation.drafted": "Recommendation drafted",
     "recommendation.issued": "Recommendation issued",
+    "capability.jump_flagged": "Capability jump flagged",
+    "score.measured": "Government-measured score recorded",
 }
 
 
@@ -48,15 +50,13 @@ def render_workspace(request, case, *, status=200, **overrides):
         "clock": case.clock(),
         "agencies": case.routed_agencies.order_by("acronym"),
         "artifacts": case.artifacts.select_related("uploaded_by").order_by("kind", "uploaded_at"),
-        "results": case.eval_results.select_related("benchmark").order_by(
-            "benchmark__name", "source"
-        ),
         # The same check as portal:artifact_download: an accepted assignment.
         "can_download": request.user.has_perm(REVIEW_CASE, case),
     }
     context |= coordinator.assignments_context(request, case)
     context |= findings.findings_context(request, case)
     context |= requests.requests_context(request, case)
+    context |= scores.scores_context(request, case)
     context |= overrides
     # Sections other apps add (access: grants, downloads, operators' reports).
     context["panels"] = render_case_panels(request, case)

@@ -1,0 +1,30 @@
+"""gunicorn for the Frontier Review Portal: `gunicorn -c deploy/gunicorn.conf.py portal.wsgi`.
+
+Sync workers behind nginx: nginx buffers slow clients, and large downloads
+leave the worker through sendfile(2) (or, with DOWNLOAD_BACKEND=x-accel, never
+pass through it at all). Every value can be changed by an environment variable.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+# A 1 GiB upload on a slow link takes a while: the timeout is per request, so
+# keep it long, and let nginx cap slow clients instead.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "600"))
+graceful_timeout = 30
+keepalive = 5
+# The kernel sends file responses (wsgi.file_wrapper → sendfile(2)): the bytes
+# never enter Python. Careful: in gunicorn *any* value of the `sendfile`
+# setting — True included — turns sendfile OFF (it backs `--no-sendfile`), so
+# it is left unset here and the SENDFILE environment variable says "on".
+os.environ.setdefault("SENDFILE", "true")
+# Recycle workers now and then, so a slow leak can never grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+# nginx on the same host sets X-Forwarded-For / -Proto.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"

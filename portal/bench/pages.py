@@ -1,0 +1,183 @@
+"""Pages at size: SQL queries and median server time, as a ratio to /healthz.
+
+Requests go through Django's test client in this process (the whole
+middleware stack, no network), so the time is the server's own. The trivial
+view is measured in the same run, interleaved with the pages, so a busy
+machine slows both alike.
+"""
+
+import contextlib
+import statistics
+import time
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from access.models import AccessGrant, Terms, TermsAcceptance
+from portal.models import AccessToken, Submission
+
+
+@dataclass
+class PageResult:
+    name: str
+    path: str
+    persona: str
+    status: int
+    queries: int
+    median_ms: float
+    ratio: float | None = None
+
+
+class QueryCounter:
+    """Counts every SQL statement (CaptureQueriesContext keeps at most 9,000)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+@contextlib.contextmanager
+def count_queries():
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        yield counter
+
+
+def _client(username: str) -> Client:
+    client = Client(HTTP_HOST="127.0.0.1")
+    user = get_user_model().objects.get(username=username)
+    client.force_login(user)
+    # Agency staff sign in with a second factor: mark the session verified the
+    # way django-otp's login does, so the pages answer instead of redirecting.
+    try:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+    except ImportError:
+        return client
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def operator_token() -> str:
+    """A bearer token for the demo operator, who has accepted the current terms."""
+    operator = get_user_model().objects.get(username="operator")
+    current = Terms.current()
+    if current and not TermsAcceptance.objects.filter(user=operator, terms=current).exists():
+        TermsAcceptance.objects.create(user=operator, terms=current)
+    _token, raw = AccessToken.create_for(operator, name="bench", days=1)
+    return raw
+
+
+def demo_operator_grant() -> AccessGrant | None:
+    """A live grant of the demo operator's organization."""
+    operator = get_user_model().objects.get(username="operator")
+    return (
+        AccessGrant.objects.live()
+        .filter(operator_id=operator.membership.organization_id)
+        .order_by("pk")
+        .first()
+    )
+
+
+def page_targets() -> list[tuple[str, str, str, dict]]:
+    """(name, persona, path, extra request headers) for every dashboard and list page."""
+    busiest = (
+        Submission.objects.filter(routings__agency__acronym="CAISI", status="in_review")
+        .order_by("pk")
+        .first()
+    )
+    grant = demo_operator_grant()
+    token = operator_token()
+    targets = [
+        ("trivial view (/healthz)", "anonymous", reverse("healthz"), {}),
+        ("agency queue", "coordinator", reverse("reviews:agency_queue"), {}),
+        (
+            "agency queue, filtered",
+            "coordinator",
+            reverse("reviews:agency_queue") + "?status=in_review&page=3",
+            {},
+        ),
+        ("my cases (reviewer)", "reviewer", reverse("reviews:my_cases"), {}),
+        ("developer's cases", "submitter", reverse("portal:case_list"), {}),
+        (
+            "case page (developer)",
+            "submitter",
+            reverse("portal:case_detail", args=[busiest.pk]),
+            {},
+        ),
+        (
+            "case workspace (coordinator)",
+            "coordinator",
+            reverse("reviews:workspace", args=[busiest.pk]),
+            {},
+        ),
+        ("notifications", "coordinator", reverse("portal:notification_list"), {}),
+        ("access tokens", "operator", reverse("portal:token_list"), {}),
+        ("granted models (operator)", "operator", reverse("access:granted_models"), {}),
+        ("download history (operator)", "operator", reverse("access:download_history"), {}),
+        (
+            "case downloads (developer)",
+            "submitter",
+            reverse("access:case_downloads", args=[grant.case_id]) if grant else "",
+            {},
+        ),
+        (
+            "/api/v1/grants/",
+            "token",
+            reverse("api_grants"),
+            {"HTTP_AUTHORIZATION": f"Bearer {token}"},
+        ),
+    ]
+    return [t for t in targets if t[2]]
+
+
+def measure_pages(repeats: int) -> list[PageResult]:
+    clients: dict[str, Client] = {}
+    results = []
+    baseline_times: list[float] = []
+    baseline_path = reverse("healthz")
+    for name, persona, path, headers in page_targets():
+        if persona in ("anonymous", "token"):
+            client = Client(HTTP_HOST="127.0.0.1")
+        else:
+            client = clients.setdefault(persona, _client(persona))
+        # The first request of a session does one-off work (a session save, a
+        # device check): warm up, then count a request like any later one.
+        client.get(path, **headers)
+        with count_queries() as queries:
+            response = client.get(path, **headers)
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            Client(HTTP_HOST="127.0.0.1").get(baseline_path)
+            baseline_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            client.get(path, **headers)
+            times.append(time.perf_counter() - started)
+        results.append(
+            PageResult(
+                name=name,
+                path=path,
+                persona=persona,
+                status=response.status_code,
+                queries=queries.count,
+                median_ms=statistics.median(times) * 1000,
+            )
+        )
+    baseline_ms = statistics.median(baseline_times) * 1000
+    for result in results:
+        if result.path == baseline_path:
+            result.median_ms = baseline_ms  # the baseline: all its interleaved runs
+        result.ratio = result.median_ms / baseline_ms
+    return results

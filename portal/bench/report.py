@@ -1,0 +1,102 @@
+"""The results as Markdown tables, with each target checked."""
+
+import platform
+from datetime import UTC, datetime
+
+TARGET_PAGE_RATIO = 5.0
+TARGET_APP_DOWNLOAD = 0.80
+TARGET_ACCEL_DOWNLOAD = 0.95
+TARGET_UPLOAD_RATIO = 2.0
+TARGET_RSS_MIB = 64
+TARGET_SWEEP_SECONDS = 30
+
+
+def _mark(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def render(*, scale, database: str, counts: dict, pages, downloads, uploads, sweeps) -> str:
+    lines = [
+        f"## Bench run: scale `{scale.name}`",
+        "",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {database} · Python {platform.python_version()}"
+        f" · {platform.machine()}",
+        "",
+        "Data: " + ", ".join(f"{n:,} {what}" for what, n in counts.items()) + ".",
+        "",
+        "### Pages (test client in process; time as a ratio to /healthz in the same run)",
+        "",
+        "| page | as | HTTP | SQL queries | median ms | × trivial view |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    for page in pages:
+        lines.append(
+            f"| {page.name} | {page.persona} | {page.status} | {page.queries} "
+            f"| {page.median_ms:.1f} | {page.ratio:.1f} |"
+        )
+    lines += [
+        "",
+        "### Downloads of one artifact (curl on loopback; share of nginx's static throughput)",
+        "",
+        "| how | median s | MiB/s | share of nginx static | note |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for result in downloads:
+        lines.append(
+            f"| {result.name} | {result.seconds:.3f} | {result.mib_per_s:,.0f} "
+            f"| {result.ratio:.2f} | {result.note} |"
+        )
+    lines += [
+        "",
+        "### Upload of one artifact (PUT; ratio to hashing + copying the file)",
+        "",
+        "| how | median s | MiB/s | × hash + copy | note |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for result in uploads:
+        lines.append(
+            f"| {result.name} | {result.seconds:.3f} | {result.mib_per_s:,.0f} "
+            f"| {result.ratio:.2f} | {result.note} |"
+        )
+    lines += [
+        "",
+        "### Deadline sweep (`portal.reminders.run_sweep`)",
+        "",
+        "| run | assignments | seconds | SQL queries | reminders sent |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for sweep in sweeps:
+        lines.append(
+            f"| {sweep.run} | {sweep.assignments:,} | {sweep.seconds:.2f} | {sweep.queries:,} "
+            f"| {sweep.sent:,} |"
+        )
+    lines += ["", "### Targets", ""]
+    if scale.name != "full":
+        lines += [
+            f"Scale `{scale.name}` only checks that the harness works: its small files and",
+            "data make the ratios meaningless. The targets apply at full size.",
+            "",
+        ]
+    lines += ["| target | measured | |", "|---|---|---|"]
+    lists = [p for p in pages if p.ratio is not None and not p.name.startswith("trivial")]
+    worst = max(lists, key=lambda p: p.ratio)
+    download_rss = downloads[1].extra.get("rss_growth_mib", 0)
+    upload_rss = uploads[1].extra.get("rss_growth_mib", 0)
+    lines += [
+        f"| pages ≤ {TARGET_PAGE_RATIO:g}× the trivial view | worst {worst.ratio:.1f}× "
+        f"({worst.name}) | {_mark(worst.ratio <= TARGET_PAGE_RATIO)} |",
+        f"| app download ≥ {TARGET_APP_DOWNLOAD:.0%} of nginx static | {downloads[1].ratio:.0%} "
+        f"| {_mark(downloads[1].ratio >= TARGET_APP_DOWNLOAD)} |",
+        f"| X-Accel download ≥ {TARGET_ACCEL_DOWNLOAD:.0%} of nginx static "
+        f"| {downloads[2].ratio:.0%} | {_mark(downloads[2].ratio >= TARGET_ACCEL_DOWNLOAD)} |",
+        f"| upload ≤ {TARGET_UPLOAD_RATIO:g}× hash + copy | {uploads[1].ratio:.2f}× "
+        f"| {_mark(uploads[1].ratio <= TARGET_UPLOAD_RATIO)} |",
+        f"| worker RSS growth < {TARGET_RSS_MIB} MiB (download / upload) "
+        f"| {download_rss:.1f} / {upload_rss:.1f} MiB "
+        f"| {_mark(max(download_rss, upload_rss) < TARGET_RSS_MIB)} |",
+        f"| sweep < {TARGET_SWEEP_SECONDS} s; second run sends nothing "
+        f"| {sweeps[0].seconds:.1f} s; {sweeps[1].sent} sent "
+        f"| {_mark(sweeps[0].seconds < TARGET_SWEEP_SECONDS and sweeps[1].sent == 0)} |",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,153 @@
+"""``make load-test``: wrk on loopback against the reviewer queue and downloads.
+
+16 connections for 30 seconds each (bounded: two runs, one minute in all),
+through nginx (deploy/nginx.conf) in front of gunicorn (deploy/gunicorn.conf.py,
+downloads by X-Accel-Redirect). Needs the data of ``make bench`` in the same
+database. Counts the 5xx answers, which must be zero. Not part of CI.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+
+from access.views.downloads import safe_filename
+from portal.bench import servers
+from portal.bench.pages import _client, operator_token
+from portal.bench.transfers import download_artifact
+
+CONNECTIONS = 16
+SECONDS = 30
+DOWNLOAD_BYTES = 64 * 1024 * 1024
+STATUS_SCRIPT = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) c2, c3, c4, c5 = 0, 0, 0, 0 end
+function response(status, headers, body)
+  if status >= 500 then c5 = c5 + 1
+  elseif status >= 400 then c4 = c4 + 1
+  elseif status >= 300 then c3 = c3 + 1
+  else c2 = c2 + 1 end
+end
+function done(summary, latency, requests)
+  local t = {0, 0, 0, 0}
+  for _, thread in ipairs(threads) do
+    t[1] = t[1] + thread:get("c2"); t[2] = t[2] + thread:get("c3")
+    t[3] = t[3] + thread:get("c4"); t[4] = t[4] + thread:get("c5")
+  end
+  io.write(string.format("status 2xx %d\\nstatus 3xx %d\\nstatus 4xx %d\\nstatus 5xx %d\\n",
+    t[1], t[2], t[3], t[4]))
+end
+"""
+
+
+class Command(BaseCommand):
+    help = "Load-test the reviewer queue and downloads with wrk (loopback, 16 connections, 30 s)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seconds", type=int, default=SECONDS)
+        parser.add_argument("--write", metavar="PATH", help="Append the results to this file.")
+
+    def handle(self, *args, seconds, write, **options):
+        if shutil.which("wrk") is None:
+            raise CommandError("wrk is not installed: apt-get install wrk")
+        seconds = max(1, min(seconds, 60))
+        workdir = Path(tempfile.mkdtemp(prefix="portal-load-", dir=settings.VAR_DIR))
+        reviewer = _client("reviewer")
+        cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in reviewer.cookies.items())
+        grant, artifact, _path = download_artifact(DOWNLOAD_BYTES, workdir)
+        download_path = reverse(
+            "api_download", args=[grant.pk, artifact.pk, safe_filename(artifact.original_name)]
+        )
+        token = operator_token()
+        # The servers run as in production (DEBUG off): pages need the static
+        # files' manifest, as after a deployment's collectstatic.
+        subprocess.run(  # noqa: S603 - this project's manage.py
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=settings.BASE_DIR,
+            env=servers.server_env(),
+            check=True,
+        )
+        script = workdir / "status.lua"
+        script.write_text(STATUS_SCRIPT)
+        rows = []
+        try:
+            with (
+                servers.gunicorn(workers=5, env={"DOWNLOAD_BACKEND": "x-accel"}) as (app, _m),
+                servers.nginx(app, workdir / "nginx") as nginx_url,
+            ):
+                for label, path, header in (
+                    (
+                        "reviewer queue (/reviews/mine/)",
+                        reverse("reviews:my_cases"),
+                        f"Cookie: {cookie}",
+                    ),
+                    (
+                        f"download {DOWNLOAD_BYTES // 2**20} MiB (X-Accel-Redirect)",
+                        download_path,
+                        f"Authorization: Bearer {token}",
+                    ),
+                ):
+                    self.stdout.write(f"wrk: {label} …")
+                    rows.append((label, self._wrk(nginx_url + path, header, script, seconds)))
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        text = self._table(rows, seconds)
+        self.stdout.write(text)
+        if write:
+            with Path(write).open("a") as handle:
+                handle.write("\n" + text + "\n")
+        if any(result["5xx"] for _label, result in rows):
+            raise CommandError("5xx answers under load")
+
+    def _wrk(self, url, header, script, seconds) -> dict:
+        output = subprocess.run(  # noqa: S603 - fixed program, loopback URL
+            [
+                shutil.which("wrk"),
+                f"-c{CONNECTIONS}",
+                "-t2",
+                f"-d{seconds}s",
+                "--latency",
+                "--timeout",
+                "30s",
+                "-H",
+                header,
+                "-s",
+                str(script),
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 60,
+        ).stdout
+        statuses = dict(re.findall(r"^status (\dxx) (\d+)$", output, re.M))
+        return {
+            "requests/s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+            "transfer/s": re.search(r"Transfer/sec:\s+(\S+)", output).group(1),
+            "p50": re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1),
+            "p99": re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1),
+            "2xx": int(statuses.get("2xx", 0)),
+            "5xx": int(statuses.get("5xx", 0)),
+            "other": sum(int(n) for c, n in statuses.items() if c not in ("2xx", "5xx")),
+        }
+
+    def _table(self, rows, seconds) -> str:
+        lines = [
+            f"### Load test (wrk, loopback, {CONNECTIONS} connections, {seconds} s each)",
+            "",
+            "| target | requests/s | transfer/s | p50 | p99 | 2xx | 5xx | other |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for label, r in rows:
+            lines.append(
+                f"| {label} | {r['requests/s']:,.0f} | {r['transfer/s']} | {r['p50']} | {r['p99']} "
+                f"| {r['2xx']:,} | {r['5xx']} | {r['other']} |"
+            )
+        return "\n".join(lines)

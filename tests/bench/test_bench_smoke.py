@@ -1,0 +1,45 @@
+"""The bench harness at smoke size: it seeds, measures, and its query counts hold.
+
+Query counts of the list pages must not grow with the data: the pages are
+measured at two sizes and each count compared.
+"""
+
+import pytest
+from django.core.management import call_command
+
+from portal.bench import pages, seed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def demo_password(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "bench-tests-only-password")
+
+
+def _counts():
+    return {result.name: (result.status, result.queries) for result in pages.measure_pages(1)}
+
+
+def test_page_query_counts_do_not_grow_with_the_data():
+    small = seed.Scale("small", 60, 300, 120, 30, 50, 1024, 1, 1)
+    seed.seed(small)
+    before = _counts()
+    assert all(status == 200 for status, _ in before.values()), before
+    # Ten times the cases, assignments and findings (a second bulk batch).
+    more = seed.Scale("more", 540, 2700, 1080, 30, 50, 1024, 1, 1)
+    with_more = seed.BULK_NUMBER_PREFIX
+    seed.BULK_NUMBER_PREFIX = "FMR-C"
+    try:
+        seed.seed(more)
+    finally:
+        seed.BULK_NUMBER_PREFIX = with_more
+    after = _counts()
+    assert after == before
+
+
+def test_run_bench_smoke_without_servers(capsys):
+    call_command("run_bench", "--scale", "smoke", "--skip-transfers")
+    out = capsys.readouterr().out
+    assert "| agency queue | coordinator | 200 |" in out
+    assert "second run (nothing left to send)" in out
