@@ -208,19 +208,21 @@ def short_grant(submitter, granted_case, bank):
     )
 
 
-def test_access_ends_exactly_at_its_end(signed_in, short_grant, frozen):
-    url = weights_url(short_grant)
+def test_access_ends_exactly_at_its_end(operator, accepted, short_grant, frozen):
+    # A token, not a session: an hour on, an operator's idle session would have run out
+    # (and whether it had would depend on how long the test took to get here).
+    token = bearer(operator)
 
     frozen.moment = short_grant.ends_at - timedelta(microseconds=1)
-    assert signed_in.head(url).status_code == 200
+    assert api_head(short_grant, token).status_code == 200
 
     frozen.moment = short_grant.ends_at
-    assert signed_in.head(url).status_code == 404
+    assert api_head(short_grant, token).status_code == 404
     assert last_event().outcome == Outcome.DENIED_WINDOW
 
     # Expired by the sweep, the grant is gone from the operator's view altogether.
     assert access_services.expire_grant(short_grant.pk)
-    assert signed_in.head(url).status_code == 404
+    assert api_head(short_grant, token).status_code == 404
     assert last_event().outcome == Outcome.DENIED_WINDOW
 
 
