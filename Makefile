@@ -10,11 +10,12 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: help install uswds run test lint migrations-check bench load-test clean
+.PHONY: help install uswds run test e2e screenshots lint migrations-check bench load-test clean
 
 help:
 	@echo "make run    - install, migrate, seed demo data, serve on http://localhost:$(PORT)/ with a Celery worker and beat"
 	@echo "make test   - run the whole test suite"
+	@echo "make e2e    - only the browser journeys and accessibility checks (Chromium + Playwright)"
 	@echo "make lint   - ruff"
 	@echo "make bench  - seed a large data set and measure pages, transfers and the sweep (BENCH_SCALE=smoke: tiny)"
 
@@ -50,6 +51,14 @@ run: install uswds
 
 test: install uswds
 	$(VENV)/bin/pytest
+
+# The browser journeys alone (make test runs them too): Debian's chromium, no browser download.
+e2e: install uswds
+	$(VENV)/bin/pytest tests/e2e
+
+# Refresh the README's screenshots (docs/screenshots/) from the browser journeys.
+screenshots: install uswds
+	E2E_SCREENSHOTS=true $(VENV)/bin/pytest tests/e2e
 
 lint: install
 	$(VENV)/bin/ruff check .

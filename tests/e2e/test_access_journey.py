@@ -1,0 +1,67 @@
+"""A developer grants a bank pre-public access; the bank's security team accepts the
+terms, downloads the weights and checks their SHA-256; the developer revokes, and the
+operator's next download is refused."""
+
+import hashlib
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from access.models import AccessGrant
+from portal.models import Organization
+from tests.e2e.conftest import click_sensitive, screenshot, sign_in, tick
+
+
+def test_grant_download_verify_and_revoke(new_page, fresh_case):
+    case = fresh_case
+    artifact = case.artifacts.get()
+    bank = Organization.objects.get(slug="first-harbor-bank")
+
+    developer = new_page()
+    sign_in(developer, "submitter")
+    developer.goto(f"/cases/{case.pk}/")
+    grant_form = developer.locator("form", has=developer.get_by_role("button", name="Grant access"))
+
+    def choose_bank(form):
+        form.get_by_label("Operator").select_option(str(bank.pk))
+        tick(form, "All artifacts, including later versions")
+
+    click_sensitive(developer, "Grant access", scope=grant_form, fill=choose_bank)
+    grant = AccessGrant.objects.get(case=case, operator=bank)
+    assert grant.status == AccessGrant.Status.ACTIVE
+
+    operator = new_page()
+    sign_in(operator, "operator")
+    screenshot(operator, "operator-granted-models")
+    operator.goto(f"/access/grants/{grant.pk}/")
+    operator.get_by_role("link", name="terms of pre-public access").click()
+    tick(operator, "I have read these terms and accept them.")
+    operator.get_by_role("button", name="Accept version").click()
+    operator.wait_for_load_state()
+
+    operator.goto(f"/access/grants/{grant.pk}/")
+    link = operator.get_by_role("link", name=f"Download {artifact.original_name}")
+    download_url = link.get_attribute("href")
+    with operator.expect_download() as event:
+        link.click()
+    download = event.value
+    assert download.failure() is None
+    content = Path(download.path()).read_bytes()
+    assert hashlib.sha256(content).hexdigest() == artifact.sha256
+    expect(operator.get_by_text(artifact.sha256)).to_be_visible()
+
+    developer.goto(f"/cases/{case.pk}/")
+    revoke_form = developer.locator(f"form[action$='/grants/{grant.pk}/revoke']")
+
+    def give_reason(form):
+        developer.locator("summary", has_text="Revoke").click()  # opens the <details>
+        form.get_by_label("Reason").fill("The bank's evaluation is finished.")
+
+    click_sensitive(developer, "Revoke access", scope=revoke_form, fill=give_reason)
+    grant.refresh_from_db()
+    assert grant.status == AccessGrant.Status.REVOKED
+
+    response = operator.request.get(download_url)
+    assert response.status == 404
+    operator.goto("/access/granted/")
+    expect(operator.get_by_text(case.number)).to_have_count(0)
