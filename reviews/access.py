@@ -29,6 +29,20 @@ def get_own_assignment_or_404(user, assignment_id) -> Assignment:
     return assignment
 
 
+def get_visible_assignment_or_404(user, assignment_id) -> Assignment:
+    """An assignment on a case this person can see; 404 alike for missing and out of reach."""
+    assignment = (
+        Assignment.objects.filter(
+            pk=assignment_id, case__in=Submission.objects.visible_to(user).values("pk")
+        )
+        .select_related("reviewer")
+        .first()
+    )
+    if assignment is None:
+        raise Http404("No such assignment.")
+    return assignment
+
+
 def get_finding_or_404(user, finding_id) -> Finding:
     finding = (
         Finding.objects.visible_to(user)

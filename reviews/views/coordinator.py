@@ -9,18 +9,17 @@ services. A refusal comes back as a message on the workspace and changes nothing
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.models import Membership, Submission
+from portal.models import Membership
 from portal.permissions import routed_agency_membership
 from portal.roles import Role, role_required
 from portal.services import cases as case_services
 from portal.services.cases import CaseActionRefused
 from reviews import services
-from reviews.access import get_workspace_case_or_404
+from reviews.access import get_visible_assignment_or_404, get_workspace_case_or_404
 from reviews.forms_coordinator import AssignForm, DueDateForm, QueueFilter, RouteForm
 from reviews.models import Assignment, Severity
 from reviews.selectors import coordinator_queue, reviewer_loads
@@ -95,20 +94,6 @@ def assignments_context(request, case) -> dict:
     return context
 
 
-def _assignment_or_404(user, assignment_id) -> Assignment:
-    """An assignment on a case this person can see; 404 alike for missing and out of reach."""
-    assignment = (
-        Assignment.objects.filter(
-            pk=assignment_id, case__in=Submission.objects.visible_to(user).values("pk")
-        )
-        .select_related("reviewer")
-        .first()
-    )
-    if assignment is None:
-        raise Http404("No such assignment.")
-    return assignment
-
-
 def _refuse_form(request, form) -> None:
     for field, errors in form.errors.items():
         label = form[field].label if field in form.fields else None
@@ -168,7 +153,7 @@ def route(request, pk):
 @require_POST
 @role_required(Role.COORDINATOR)
 def remove(request, assignment_id):
-    assignment = _assignment_or_404(request.user, assignment_id)
+    assignment = get_visible_assignment_or_404(request.user, assignment_id)
     try:
         services.remove_assignment(actor=request.user, assignment_id=assignment.pk)
     except CaseActionRefused as refusal:
@@ -181,7 +166,7 @@ def remove(request, assignment_id):
 @require_POST
 @role_required(Role.COORDINATOR)
 def change_due(request, assignment_id):
-    assignment = _assignment_or_404(request.user, assignment_id)
+    assignment = get_visible_assignment_or_404(request.user, assignment_id)
     form = DueDateForm(request.POST)
     if not form.is_valid():
         _refuse_form(request, form)
