@@ -13,6 +13,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from portal.models import Artifact, Organization, Submission
+from portal.models.visibility import with_object_perm
 
 
 class Terms(models.Model):
@@ -54,17 +55,13 @@ class TermsAcceptance(models.Model):
 
 class AccessGrantQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Grants this person may see: one query over guardian's tables."""
-        from guardian.shortcuts import get_objects_for_user
-
-        if not user.is_authenticated:
-            return self.none()
-        return get_objects_for_user(
+        """Grants this person may see: one semi-join over guardian's tables."""
+        return with_object_perm(
+            self,
             user,
-            "access.view_accessgrant",
-            klass=self,
-            accept_global_perms=False,
-            with_superuser=False,
+            "view_accessgrant",
+            AccessGrantUserObjectPermission,
+            AccessGrantGroupObjectPermission,
         )
 
     def live(self, at=None):

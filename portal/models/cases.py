@@ -32,17 +32,15 @@ class CaseStatus(models.TextChoices):
 
 class SubmissionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The cases this person may see: one SQL query over guardian's tables."""
-        from guardian.shortcuts import get_objects_for_user
+        """The cases this person may see: one semi-join over guardian's tables."""
+        from portal.models.visibility import with_object_perm
 
-        if not user.is_authenticated:
-            return self.none()
-        return get_objects_for_user(
+        return with_object_perm(
+            self,
             user,
-            "portal.view_submission",
-            klass=self,
-            accept_global_perms=False,
-            with_superuser=False,
+            "view_submission",
+            SubmissionUserObjectPermission,
+            SubmissionGroupObjectPermission,
         )
 
     def open(self):
