@@ -15,9 +15,7 @@ comes from object permissions.
 from django.db.models import QuerySet, Subquery
 
 
-def with_object_perm(
-    queryset: QuerySet, user, codename: str, user_perms, group_perms
-) -> QuerySet:
+def with_object_perm(queryset: QuerySet, user, codename: str, user_perms, group_perms) -> QuerySet:
     """``queryset`` narrowed to the objects ``user`` holds ``codename`` on.
 
     ``user_perms`` and ``group_perms`` are the model's guardian tables (direct
