@@ -43,3 +43,18 @@ def test_run_bench_smoke_without_servers(capsys):
     out = capsys.readouterr().out
     assert "| agency queue | coordinator | 200 |" in out
     assert "second run (nothing left to send)" in out
+
+
+def test_the_trivial_view_is_the_baseline_and_is_never_served_by_the_portal(client):
+    seed.seed(seed.Scale("tiny", 10, 20, 10, 30, 20, 1024, 1, 1))
+    results = pages.measure_pages(1)
+    baseline = results[0]
+    assert baseline.name == pages.TRIVIAL and baseline.status == 200 and baseline.reference
+    assert baseline.ratio == 1.0
+    assert [r.name for r in results if r.reference] == [pages.TRIVIAL, "health check (/healthz)"]
+    # Only the bench's own URLconf has it; the portal answers 404 (after sign-in).
+    assert client.get("/bench/trivial").status_code in (302, 404)
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="coordinator"))
+    assert client.get("/bench/trivial").status_code == 404
