@@ -116,6 +116,8 @@ class Submission(models.Model):
         ]
         indexes = [
             models.Index(fields=["developer", "status"]),
+            # The developer's list: newest first, one organization at a time.
+            models.Index(fields=["developer", "-created_at"], name="case_developer_newest"),
             models.Index(fields=["status", "review_due"]),
             models.Index(
                 fields=["short_notice"], condition=Q(short_notice=True), name="case_short_notice"

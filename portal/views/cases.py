@@ -41,10 +41,12 @@ def _developer_case_or_404(request, pk) -> Submission:
 @require_GET
 @role_required(*DEVELOPER_ROLES)
 def case_list(request):
+    # The developer's own cases: the organization is what grants its people
+    # the view permission, and its index serves the newest-first page directly.
     cases = (
-        Submission.objects.visible_to(request.user)
+        Submission.objects.filter(developer_id=request.user.membership.organization_id)
         .select_related("developer")
-        .order_by("-created_at")
+        .order_by("-created_at", "-pk")
     )
     case_filter = CaseFilter(request.GET, queryset=cases)
     page = Paginator(case_filter.qs, 25).get_page(request.GET.get("page"))
