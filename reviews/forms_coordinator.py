@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from portal.forms import UswdsFormMixin
 from portal.models import Agency, CaseStatus, Membership, Submission
 from reviews.models import Assignment
-from reviews.selectors import reviewer_loads
+from reviews.selectors import agency_reviewers, open_loads
 
 OPEN = "open"
 ALL = "all"
@@ -67,6 +67,17 @@ class QueueFilter(django_filters.FilterSet):
         data.setdefault("status", OPEN)
         super().__init__(data, *args, **kwargs)
 
+    def shows_open_cases_only(self) -> bool:
+        """Valid, and no narrower than the default: every open case of the agency."""
+        if not self.is_valid():
+            return False
+        data = self.form.cleaned_data
+        return (
+            data.get("status") == OPEN
+            and not (data.get("q") or "").strip()
+            and data.get("capability_jump") is None
+        )
+
     def search(self, queryset, name, value):
         value = value.strip()[:100]
         if not value:
@@ -86,10 +97,15 @@ class QueueFilter(django_filters.FilterSet):
 
 
 class ReviewerChoiceField(forms.ModelChoiceField):
+    """Reviewers, each labelled with their open assignments when ``loads`` is set."""
+
+    loads: dict[int, int] | None = None
+
     def label_from_instance(self, person):
-        load = getattr(person, "open_load", None)
         name = person.display_name()
-        return name if load is None else f"{name} ({load} open)"
+        if self.loads is None:
+            return name
+        return f"{name} ({self.loads.get(person.pk, 0)} open)"
 
 
 class AssignForm(UswdsFormMixin, forms.Form):
@@ -116,10 +132,11 @@ class AssignForm(UswdsFormMixin, forms.Form):
             )
         else:
             self.fields["reviewer"].queryset = available_reviewers(case, agency_id)
+            self.fields["reviewer"].loads = open_loads(agency_id)
 
 
 def available_reviewers(case: Submission, agency_id: int):
-    """Active reviewers of the agency, with their load, who could take this case now:
+    """Active reviewers of the agency who could take this case now:
     not on it already and without a conflict declared on it."""
     taken = Assignment.objects.filter(case=case, reviewer=OuterRef("pk")).filter(
         Q(status__in=Assignment.HOLDING)
@@ -127,7 +144,7 @@ def available_reviewers(case: Submission, agency_id: int):
         | Q(recent_employment=True)
         | ~Q(other_conflict="")
     )
-    return reviewer_loads(agency_id).exclude(Exists(taken))
+    return agency_reviewers(agency_id).exclude(Exists(taken))
 
 
 class DueDateForm(UswdsFormMixin, forms.Form):

@@ -63,7 +63,9 @@ class Assignment(models.Model):
         indexes = [
             models.Index(fields=["reviewer", "status", "due_date"]),
             models.Index(fields=["case", "status"]),
-            models.Index(fields=["agency", "status"]),
+            # With the case: the queue's "assigned or not" and the reviewer
+            # loads read the agency's active assignments from the index alone.
+            models.Index(fields=["agency", "status", "case"], name="assignment_agency_open_cases"),
         ]
 
     def __str__(self):

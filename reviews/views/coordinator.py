@@ -7,13 +7,12 @@ services. A refusal comes back as a message on the workspace and changes nothing
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.models import Membership
+from portal.pagination import CountedPaginator
 from portal.permissions import routed_agency_membership
 from portal.roles import Role, role_required
 from portal.services import cases as case_services
@@ -22,7 +21,7 @@ from reviews import services
 from reviews.access import get_visible_assignment_or_404, get_workspace_case_or_404
 from reviews.forms_coordinator import AssignForm, DueDateForm, QueueFilter, RouteForm
 from reviews.models import Assignment, Severity
-from reviews.selectors import coordinator_queue, reviewer_loads
+from reviews.selectors import coordinator_queue, queue_counts, reviewer_loads
 
 QUEUE_PAGE_SIZE = 25
 
@@ -35,20 +34,18 @@ def agency_queue(request):
     queue_filter = QueueFilter(request.GET, queryset=cases)
     # A filter the form refuses (a made-up status) shows nothing, with its error.
     shown = queue_filter.qs if queue_filter.is_valid() else cases.none()
-    page = Paginator(shown, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The agency's open work at a glance, whatever the filters show: one query.
+    counts = queue_counts(agency.pk)
+    # Unfiltered, the list is exactly the open cases just counted: no second count.
+    known = counts["open"] if queue_filter.shows_open_cases_only() else None
+    page = CountedPaginator(shown, QUEUE_PAGE_SIZE, known_count=known).get_page(
+        request.GET.get("page")
+    )
     today = timezone.localdate()
     for case in page.object_list:
         case.days_left = (case.review_due - today).days if case.review_due else None
         case.days_overdue = max(0, -case.days_left) if case.days_left is not None else 0
         case.top_severity_label = Severity(case.top_severity).label if case.top_severity else ""
-    # The agency's open work at a glance, whatever the filters show: one query.
-    counts = cases.open().aggregate(
-        open=Count("pk"),
-        unassigned=Count("pk", filter=Q(reviewer_count=0)),
-        short_notice=Count("pk", filter=Q(short_notice=True)),
-        capability_jump=Count("pk", filter=Q(capability_jump=True)),
-        waiting_on_developer=Count("pk", filter=Q(has_open_request=True)),
-    )
     return render(
         request,
         "reviews/agency_queue.html",

@@ -221,3 +221,39 @@ def test_the_queue_pages_by_25_and_costs_the_same_at_any_size(
     assert len(response.context["page"].object_list) == 25
     assert len(response.context["reviewers"]) == 12
     assert len(numbers(client.get(QUEUE, {"page": 2}))) == 1
+
+
+def test_the_total_is_the_number_of_rows_under_every_filter(
+    client, coordinator, submitter, submit_case
+):
+    submit_case(model_name="Aurora")
+    submit_case(model_name="Zephyr")
+    gone = submit_case(model_name="Gone")
+    case_services.withdraw_case(actor=submitter, case_id=gone.pk, reason="Cancelled.")
+    client.force_login(coordinator)
+    for query in [
+        {},
+        {"status": "open"},
+        {"status": "all"},
+        {"status": "withdrawn"},
+        {"q": "zeph"},
+        {"q": "zeph", "status": "all"},
+        {"capability_jump": "false"},
+        {"capability_jump": "true"},
+    ]:
+        response = client.get(QUEUE, query)
+        assert response.context["total"] == len(numbers(response)), query
+
+
+def test_the_unfiltered_queue_counts_its_open_cases_once(client, coordinator, submit_case):
+    """The "open cases" figure is the list's total: no second COUNT(*) for the paginator."""
+    submit_case(model_name="Aurora")
+    client.force_login(coordinator)
+    with CaptureQueriesContext(connection) as unfiltered:
+        response = client.get(QUEUE)
+    assert response.context["total"] == response.context["counts"]["open"] == 1
+    counts = [q["sql"] for q in unfiltered.captured_queries if 'COUNT(*) AS "__count"' in q["sql"]]
+    assert not [sql for sql in counts if "portal_submission" in sql]
+    with CaptureQueriesContext(connection) as searched:
+        assert client.get(QUEUE, {"q": "aur"}).context["total"] == 1
+    assert len(searched.captured_queries) == len(unfiltered.captured_queries) + 1
