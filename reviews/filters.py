@@ -42,6 +42,16 @@ class ReviewerCaseFilter(django_filters.FilterSet):
     due_before = django_filters.DateFilter(
         field_name="my_due", lookup_expr="lte", label="My due date on or before"
     )
+    assignment = django_filters.ChoiceFilter(
+        field_name="my_status",
+        choices=[
+            ("invited", "Awaiting my answer"),
+            ("accepted", "Accepted"),
+            ("completed", "Completed"),
+        ],
+        empty_label="Any",
+        label="My assignment",
+    )
     short_notice = django_filters.BooleanFilter(
         label="Short notice", widget=forms.Select(choices=YES_NO)
     )

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery, Window
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,6 +15,7 @@ from reviews.models import Assignment
 from reviews.selectors import reviewer_queue
 
 PAGE_SIZE = 25
+INVITATIONS_SHOWN = 5
 
 
 @require_GET
@@ -28,11 +29,16 @@ def my_cases(request):
     # Bad filter values are shown as form errors, with no list rather than a wrong one.
     cases = case_filter.qs if case_filter.is_valid() else queue.none()
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    invitations = (
+    # The soonest few invitations up top; all of them are in the list below
+    # (filter "Awaiting my answer"), so the page stays short however many wait.
+    # One query: the window count is taken over every invitation before the LIMIT.
+    invitations = list(
         Assignment.objects.filter(reviewer=request.user, status=Assignment.Status.INVITED)
-        .select_related("case", "case__developer", "invited_by")
-        .order_by("due_date", "pk")
+        .select_related("case", "case__developer")
+        .annotate(waiting=Window(Count("pk")))
+        .order_by("due_date", "pk")[:INVITATIONS_SHOWN]
     )
+    invitation_count = invitations[0].waiting if invitations else 0
     return render(
         request,
         "reviews/my_cases.html",
@@ -41,6 +47,7 @@ def my_cases(request):
             "page": page,
             "total": page.paginator.count,
             "invitations": invitations,
+            "invitation_count": invitation_count,
         },
     )
 

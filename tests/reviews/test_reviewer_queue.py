@@ -123,6 +123,9 @@ def test_another_reviewer_sees_none_of_them(client, queue, caisi):
         ({"severity": "3"}, ["Aurora"]),
         ({"severity": "4"}, []),
         ({"q": "zeph"}, ["Zephyr"]),
+        ({"assignment": "invited"}, ["Zephyr"]),
+        ({"assignment": "accepted"}, ["Borealis", "Aurora"]),
+        ({"assignment": "completed"}, []),
         ({"q": "FMR-"}, ["Borealis", "Zephyr", "Aurora"]),
         ({"sort": "-due"}, ["Aurora", "Zephyr", "Borealis"]),
         ({"sort": "number"}, ["Aurora", "Borealis", "Zephyr"]),
@@ -174,6 +177,7 @@ def test_developer_choices_are_only_the_developers_of_my_cases(
         {"sort": "reviewer__password"},
         {"status": "<script>"},
         {"developer": "abc"},
+        {"assignment": "declined"},
         {"open_request": "maybe"},
     ],
 )
@@ -273,3 +277,34 @@ def test_my_cases_makes_a_fixed_number_of_queries(
     assert count_queries(client, {"severity": "2", "sort": "severity", "q": "Model"}) <= (
         small_filtered
     )
+
+
+def test_only_the_soonest_invitations_are_listed_up_top_with_a_link_to_all(
+    client, reviewer, submit, coordinator
+):
+    for number in range(7):
+        invite(
+            coordinator,
+            submit(model_name=f"Invited {number}"),
+            reviewer,
+            due=timezone.localdate() + timedelta(days=30 - number),
+        )
+    client.force_login(reviewer)
+    response = client.get(MY_CASES)
+    shown = response.context["invitations"]
+    assert len(shown) == 5 and response.context["invitation_count"] == 7
+    # Soonest due first: the last two invited are due first.
+    assert [a.case.model_name for a in shown[:2]] == ["Invited 6", "Invited 5"]
+    assert b"7 invitations wait for your answer" in response.content
+    assert b'href="/reviews/mine/?assignment=invited"' in response.content
+    # The link's filter lists every invitation.
+    listed = client.get(MY_CASES, {"assignment": "invited"})
+    assert listed.context["total"] == 7
+    assert client.get(MY_CASES, {"assignment": "accepted"}).context["total"] == 0
+
+
+def test_a_few_invitations_are_all_shown_without_a_link(client, reviewer, queue):
+    client.force_login(reviewer)
+    response = client.get(MY_CASES)
+    assert response.context["invitation_count"] == 1
+    assert b"?assignment=invited" not in response.content
