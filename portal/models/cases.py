@@ -132,6 +132,17 @@ class Submission(models.Model):
     def __str__(self):
         return self.reference
 
+    # The routings keep copies of these for the agencies' queues (CaseRouting).
+    QUEUE_FIELDS = ("status", "review_due")
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or set(update_fields) & set(self.QUEUE_FIELDS):
+            self.routings.exclude(case_status=self.status, review_due=self.review_due).update(
+                case_status=self.status, review_due=self.review_due
+            )
+
     @property
     def reference(self) -> str:
         return self.number or f"Draft {self.pk}"
@@ -166,14 +177,32 @@ class CaseRouting(models.Model):
     routed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Copies of the case's status and stored due date, kept in step by
+    # Submission.save(): an agency's queue is filtered, sorted, paged and
+    # counted from its routings alone, and joins only the page's cases.
+    case_status = models.CharField(
+        max_length=30, choices=CaseStatus.choices, default=CaseStatus.DRAFT, editable=False
+    )
+    review_due = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["case", "agency"], name="routing_once_per_agency")
         ]
+        indexes = [
+            models.Index(
+                fields=["agency", "case_status", "review_due", "case"], name="routing_queue"
+            )
+        ]
 
     def __str__(self):
         return f"{self.case} → {self.agency}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            self.case_status = self.case.status
+            self.review_due = self.case.review_due
+        super().save(*args, **kwargs)
 
 
 class SubmissionUserObjectPermission(UserObjectPermissionBase):

@@ -150,6 +150,9 @@ def test_every_transition_is_allowed_or_refused_as_the_lifecycle_says(
 
         case.refresh_from_db()
         assert case.status == (status_after or status)
+        # Each routing keeps the case's status and due date for the agencies' queues.
+        copies = set(CaseRouting.objects.filter(case=case).values_list("case_status", "review_due"))
+        assert copies <= {(case.status, case.review_due)}
         written = AuditEvent.objects.filter(sequence__gt=since, action=audit_action)
         assert [(e.actor, e.target_id) for e in written] == [(actor, str(case.pk))]
         return
