@@ -42,7 +42,11 @@ DASHBOARD_FOR_ROLE = {
 }
 
 NAVIGATION_FOR_ROLE = {
-    Role.COORDINATOR: [("Agency queue", "reviews:agency_queue"), ("Frontier", "portal:frontier")],
+    Role.COORDINATOR: [
+        ("Agency queue", "reviews:agency_queue"),
+        ("Reviewers", "reviews:agency_reviewers"),
+        ("Frontier", "portal:frontier"),
+    ],
     Role.REVIEWER: [
         ("My cases", "reviews:my_cases"),
         ("Frontier", "portal:frontier"),

@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
 from portal.forms import UswdsFormMixin
-from portal.models import Agency, CaseStatus, Membership, Submission
+from portal.models import Agency, CaseRouting, CaseStatus, Membership, Submission
 from reviews.models import Assignment
-from reviews.selectors import agency_reviewers, open_loads
+from reviews.selectors import CLOSED, agency_reviewers, open_loads
 
 OPEN = "open"
 ALL = "all"
@@ -34,7 +34,7 @@ class QueueFilterForm(UswdsFormMixin, forms.Form):
 
 
 class QueueFilter(django_filters.FilterSet):
-    """Search and status over the agency's queue (already limited to its routed cases)."""
+    """Search and status over the agency's queue: its routings (``queue_routings``)."""
 
     q = django_filters.CharFilter(method="search", label="Case number or model")
     status = django_filters.ChoiceFilter(
@@ -50,6 +50,7 @@ class QueueFilter(django_filters.FilterSet):
     )
 
     capability_jump = django_filters.BooleanFilter(
+        field_name="case__capability_jump",
         label="Capability jump",
         widget=forms.Select(
             choices=[("", "Any"), ("true", "Capability jump only"), ("false", "No jump")]
@@ -57,9 +58,9 @@ class QueueFilter(django_filters.FilterSet):
     )
 
     class Meta:
-        model = Submission
+        model = CaseRouting
         form = QueueFilterForm
-        fields = ["q", "status", "capability_jump"]
+        fields = []
 
     def __init__(self, data=None, *args, **kwargs):
         # Open cases unless the coordinator asks for others.
@@ -83,17 +84,17 @@ class QueueFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(number__icontains=value)
-            | Q(model_name__icontains=value)
-            | Q(model_version__icontains=value)
+            Q(case__number__icontains=value)
+            | Q(case__model_name__icontains=value)
+            | Q(case__model_version__icontains=value)
         )
 
     def by_status(self, queryset, name, value):
         if value == ALL:
             return queryset
         if value == OPEN:
-            return queryset.open()
-        return queryset.filter(status=value)
+            return queryset.exclude(case_status__in=CLOSED)
+        return queryset.filter(case_status=value)
 
 
 class ReviewerChoiceField(forms.ModelChoiceField):

@@ -11,6 +11,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     IntegerField,
     Max,
     OuterRef,
@@ -20,7 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from portal.models import CaseStatus, Submission
+from portal.models import CaseRouting, CaseStatus, Submission
 from reviews.models import Assignment, Finding, InformationRequest
 
 UNDER_REVIEW = (CaseStatus.SUBMITTED, CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
@@ -46,26 +47,34 @@ def _highest_visible_severity(user):
 
 
 def reviewer_queue(user):
-    """Cases the reviewer is assigned to (invited, accepted or completed)."""
-    mine = Assignment.objects.filter(
-        case=OuterRef("pk"), reviewer=user, status__in=Assignment.HOLDING
-    )
+    """Cases the reviewer is assigned to (invited, accepted or completed).
+
+    Driven from the reviewer's own assignments, joined once: a person holds at
+    most one assignment per case (a partial unique constraint), so the join
+    gives one row per case and its columns (due date, status, role) are plain
+    columns to sort and filter on, not a subquery per case.
+    """
     return (
-        Submission.objects.filter(Exists(mine))
+        Submission.objects.alias(
+            mine=FilteredRelation(
+                "assignments",
+                condition=Q(assignments__reviewer=user, assignments__status__in=Assignment.HOLDING),
+            )
+        )
+        .filter(mine__isnull=False)
         .select_related("developer")
         .annotate(
             has_open_request=Exists(_open_requests()),
             top_severity=_highest_visible_severity(user),
-            my_due=Subquery(mine.values("due_date")[:1]),
-            my_status=Subquery(mine.values("status")[:1]),
-            my_role=Subquery(mine.values("role")[:1]),
+            my_assignment_id=F("mine__pk"),
+            my_due=F("mine__due_date"),
+            my_status=F("mine__status"),
+            my_role=F("mine__role"),
         )
     )
 
 
-def _routed_to(agency_id: int):
-    """Cases routed to an agency: what its coordinators may see (the routing grants it)."""
-    return Submission.objects.filter(routings__agency_id=agency_id)
+CLOSED = (CaseStatus.RELEASED, CaseStatus.WITHDRAWN)
 
 
 def _active_here(agency_id: int):
@@ -75,13 +84,31 @@ def _active_here(agency_id: int):
     )
 
 
-def coordinator_queue(user):
-    """Cases routed to the coordinator's agency: unassigned first, then soonest due.
+def queue_routings(agency_id: int):
+    """The agency's queue in order: unassigned first, then soonest due.
 
-    The list is the agency's routings, joined once: routing a case is what gives
-    its coordinators the right to see it. "Assigned or not" is one hashed set of
-    the agency's active assignments; the reviewer count and the severity are
-    correlated subqueries that PostgreSQL evaluates for the rows of one page only.
+    The queue is the agency's routings: routing a case is what gives its
+    coordinators the right to see it, and each routing carries a copy of the
+    case's status and stored due date, so the list is filtered, sorted, paged
+    and counted from one table (index ``routing_queue``). "Assigned or not" is
+    one hashed set of the agency's active assignments.
+    """
+    return (
+        CaseRouting.objects.filter(agency_id=agency_id)
+        .annotate(
+            assigned=ExpressionWrapper(
+                Q(case_id__in=_active_here(agency_id)), output_field=BooleanField()
+            )
+        )
+        .order_by("assigned", F("review_due").asc(nulls_last=True), "case_id")
+    )
+
+
+def coordinator_cases(user, case_ids: list[int]) -> list:
+    """The cases of one page of the queue, in the order given, with what each row shows.
+
+    The reviewer count and the highest severity this person may read are
+    subqueries over the page's cases only.
     """
     agency_id = user.membership.agency_id
     per_case = (
@@ -93,38 +120,36 @@ def coordinator_queue(user):
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return (
-        _routed_to(agency_id)
+    cases = (
+        Submission.objects.filter(pk__in=case_ids, routings__agency_id=agency_id)
         .select_related("developer")
         .annotate(
             reviewer_count=Coalesce(Subquery(per_case, output_field=IntegerField()), Value(0)),
             has_open_request=Exists(_open_requests()),
             top_severity=_highest_visible_severity(user),
-            assigned=ExpressionWrapper(
-                Q(pk__in=_active_here(agency_id)), output_field=BooleanField()
-            ),
         )
-        .order_by("assigned", F("review_due").asc(nulls_last=True), "pk")
     )
+    by_pk = {case.pk: case for case in cases}
+    return [by_pk[pk] for pk in case_ids if pk in by_pk]
 
 
 def queue_counts(agency_id: int) -> dict:
-    """The agency's open cases at a glance, whatever the filters show: one query."""
-    assigned = Q(pk__in=_active_here(agency_id))
-    waiting = Q(
-        pk__in=InformationRequest.objects.filter(status=InformationRequest.Status.OPEN).values(
-            "case_id"
-        )
-    )
+    """The agency's open cases at a glance, whatever the filters show: one query.
+
+    Counted over the agency's routings; each flag is a small hashed set
+    (short notice and capability jumps have partial indexes of their own).
+    """
+    flagged = Submission.objects.values("pk")
+    waiting = InformationRequest.objects.filter(status=InformationRequest.Status.OPEN)
     return (
-        _routed_to(agency_id)
-        .open()
+        CaseRouting.objects.filter(agency_id=agency_id)
+        .exclude(case_status__in=CLOSED)
         .aggregate(
             open=Count("pk"),
-            unassigned=Count("pk", filter=~assigned),
-            short_notice=Count("pk", filter=Q(short_notice=True)),
-            capability_jump=Count("pk", filter=Q(capability_jump=True)),
-            waiting_on_developer=Count("pk", filter=waiting),
+            unassigned=Count("pk", filter=~Q(case_id__in=_active_here(agency_id))),
+            short_notice=Count("pk", filter=Q(case_id__in=flagged.filter(short_notice=True))),
+            capability_jump=Count("pk", filter=Q(case_id__in=flagged.filter(capability_jump=True))),
+            waiting_on_developer=Count("pk", filter=Q(case_id__in=waiting.values("case_id"))),
         )
     )
 

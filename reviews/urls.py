@@ -6,6 +6,7 @@ app_name = "reviews"
 urlpatterns = [
     # The coordinator's queue and assignment management.
     path("queue/", coordinator.agency_queue, name="agency_queue"),
+    path("reviewers/", coordinator.agency_reviewers, name="agency_reviewers"),
     path("cases/<int:pk>/assign", coordinator.assign, name="assign"),
     path("cases/<int:pk>/route", coordinator.route, name="route"),
     path("assignments/<int:assignment_id>/remove", coordinator.remove, name="assignment_remove"),

@@ -21,7 +21,7 @@ from reviews import services
 from reviews.access import get_visible_assignment_or_404, get_workspace_case_or_404
 from reviews.forms_coordinator import AssignForm, DueDateForm, QueueFilter, RouteForm
 from reviews.models import Assignment, Severity
-from reviews.selectors import coordinator_queue, queue_counts, reviewer_loads
+from reviews.selectors import coordinator_cases, queue_counts, queue_routings, reviewer_loads
 
 QUEUE_PAGE_SIZE = 25
 
@@ -30,17 +30,19 @@ QUEUE_PAGE_SIZE = 25
 @role_required(Role.COORDINATOR)
 def agency_queue(request):
     agency = request.user.membership.agency
-    cases = coordinator_queue(request.user)
-    queue_filter = QueueFilter(request.GET, queryset=cases)
+    routings = queue_routings(agency.pk)
+    queue_filter = QueueFilter(request.GET, queryset=routings)
     # A filter the form refuses (a made-up status) shows nothing, with its error.
-    shown = queue_filter.qs if queue_filter.is_valid() else cases.none()
+    shown = queue_filter.qs if queue_filter.is_valid() else routings.none()
     # The agency's open work at a glance, whatever the filters show: one query.
     counts = queue_counts(agency.pk)
     # Unfiltered, the list is exactly the open cases just counted: no second count.
     known = counts["open"] if queue_filter.shows_open_cases_only() else None
-    page = CountedPaginator(shown, QUEUE_PAGE_SIZE, known_count=known).get_page(
-        request.GET.get("page")
-    )
+    page = CountedPaginator(
+        shown.values_list("case_id", flat=True), QUEUE_PAGE_SIZE, known_count=known
+    ).get_page(request.GET.get("page"))
+    # Then the page's cases themselves, with what each row shows.
+    page.object_list = coordinator_cases(request.user, list(page.object_list))
     today = timezone.localdate()
     for case in page.object_list:
         case.days_left = (case.review_due - today).days if case.review_due else None
@@ -55,8 +57,19 @@ def agency_queue(request):
             "page": page,
             "total": page.paginator.count,
             "counts": counts,
-            "reviewers": reviewer_loads(agency.pk),
         },
+    )
+
+
+@require_GET
+@role_required(Role.COORDINATOR)
+def agency_reviewers(request):
+    """The agency's active reviewers and the open work each one holds (two queries)."""
+    agency = request.user.membership.agency
+    return render(
+        request,
+        "reviews/agency_reviewers.html",
+        {"agency": agency, "reviewers": reviewer_loads(agency.pk)},
     )
 
 

@@ -155,6 +155,9 @@ MATRIX: dict[str, Row] = {
     "reviews:agency_queue": Row(
         get=role_page(only(200, "coordinator", "other_coordinator")), post=NOBODY
     ),
+    "reviews:agency_reviewers": Row(
+        get=role_page(only(200, "coordinator", "other_coordinator")), post=NOBODY
+    ),
     "reviews:assign": Row(get=NOBODY, post=coordinator_action),
     "reviews:route": Row(get=NOBODY, post=coordinator_action),
     "reviews:assignment_remove": Row(get=NOBODY, post=coordinator_action),
