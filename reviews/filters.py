@@ -11,8 +11,8 @@ from django import forms
 from django.db.models import Q
 
 from portal.filters import FilterForm
-from portal.models import CaseStatus, Organization
-from reviews.models import Severity
+from portal.models import CaseStatus, Organization, Submission
+from reviews.models import Assignment, Severity
 
 # ?sort= value → ORDER BY. Anything else is a form error, never a column name.
 SORTS = {
@@ -78,10 +78,13 @@ class ReviewerCaseFilter(django_filters.FilterSet):
         form = FilterForm
         fields = []
 
-    def __init__(self, data=None, queryset=None, **kwargs):
+    def __init__(self, data=None, queryset=None, *, reviewer, **kwargs):
         super().__init__(data, queryset=queryset, **kwargs)
+        # The developers of the reviewer's cases, read from their assignments
+        # (the queryset's own rows, without its per-case annotations).
+        mine = Assignment.objects.filter(reviewer=reviewer, status__in=Assignment.HOLDING)
         self.filters["developer"].queryset = Organization.objects.filter(
-            pk__in=self.queryset.values("developer_id")
+            pk__in=Submission.objects.filter(pk__in=mine.values("case_id")).values("developer_id")
         ).order_by("name")
 
     def search(self, queryset, name, value):

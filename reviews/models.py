@@ -66,6 +66,12 @@ class Assignment(models.Model):
             # With the case: the queue's "assigned or not" and the reviewer
             # loads read the agency's active assignments from the index alone.
             models.Index(fields=["agency", "status", "case"], name="assignment_agency_open_cases"),
+            # My cases: a reviewer's current assignments, soonest due first.
+            models.Index(
+                fields=["reviewer", "due_date"],
+                condition=Q(status__in=["invited", "accepted", "completed"]),
+                name="assignment_holding_by_due",
+            ),
         ]
 
     def __str__(self):

@@ -6,10 +6,9 @@ a finding outside it.
 """
 
 from django.db.models import (
-    BooleanField,
+    Case,
     Count,
     Exists,
-    ExpressionWrapper,
     F,
     FilteredRelation,
     IntegerField,
@@ -18,11 +17,13 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 
 from portal.models import CaseRouting, CaseStatus, Submission
-from reviews.models import Assignment, Finding, InformationRequest
+from reviews.models import Assignment, Finding, InformationRequest, Marking
 
 UNDER_REVIEW = (CaseStatus.SUBMITTED, CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
 
@@ -33,19 +34,6 @@ def _open_requests():
     )
 
 
-def _highest_visible_severity(user):
-    visible = (
-        Finding.objects.visible_to(user)
-        .filter(case=OuterRef("pk"))
-        .exclude(status=Finding.Status.WITHDRAWN)
-        .order_by()
-        .values("case")
-        .annotate(top=Max("severity"))
-        .values("top")
-    )
-    return Coalesce(Subquery(visible, output_field=IntegerField()), Value(0))
-
-
 def reviewer_queue(user):
     """Cases the reviewer is assigned to (invited, accepted or completed).
 
@@ -53,7 +41,13 @@ def reviewer_queue(user):
     most one assignment per case (a partial unique constraint), so the join
     gives one row per case and its columns (due date, status, role) are plain
     columns to sort and filter on, not a subquery per case.
+
+    A reviewer may read a case once they accept (and still after completing),
+    never while only invited: the highest severity counts the findings their
+    agency may read on the cases they may read, as ``Finding.visible_to``.
     """
+    membership = user.membership
+    readable = Q(mine__status__in=[Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED])
     return (
         Submission.objects.alias(
             mine=FilteredRelation(
@@ -65,7 +59,10 @@ def reviewer_queue(user):
         .select_related("developer")
         .annotate(
             has_open_request=Exists(_open_requests()),
-            top_severity=_highest_visible_severity(user),
+            top_severity=Case(
+                When(readable, then=_highest_severity_for_agency(membership.agency_id)),
+                default=Value(0),
+            ),
             my_assignment_id=F("mine__pk"),
             my_due=F("mine__due_date"),
             my_status=F("mine__status"),
@@ -77,56 +74,61 @@ def reviewer_queue(user):
 CLOSED = (CaseStatus.RELEASED, CaseStatus.WITHDRAWN)
 
 
-def _active_here(agency_id: int):
-    """Cases with an invited or accepted reviewer of the agency (an indexed scan, hashed once)."""
-    return Assignment.objects.filter(agency_id=agency_id, status__in=Assignment.ACTIVE).values(
-        "case_id"
-    )
-
-
 def queue_routings(agency_id: int):
     """The agency's queue in order: unassigned first, then soonest due.
 
     The queue is the agency's routings: routing a case is what gives its
-    coordinators the right to see it, and each routing carries a copy of the
-    case's status and stored due date, so the list is filtered, sorted, paged
-    and counted from one table (index ``routing_queue``). "Assigned or not" is
-    one hashed set of the agency's active assignments.
+    coordinators the right to see it, and each routing carries what the queue
+    sorts and filters on (the case's status and due date, its number of active
+    reviewers of the agency). The open cases are read in order from the
+    partial index ``routing_open_queue``, a page at a time.
     """
     return (
         CaseRouting.objects.filter(agency_id=agency_id)
-        .annotate(
-            assigned=ExpressionWrapper(
-                Q(case_id__in=_active_here(agency_id)), output_field=BooleanField()
-            )
-        )
+        .annotate(assigned=GreaterThan(F("reviewers"), 0))
         .order_by("assigned", F("review_due").asc(nulls_last=True), "case_id")
     )
+
+
+def _highest_severity_for_agency(agency_id: int):
+    """The highest severity among a case's findings that the agency's staff may read.
+
+    For cases the agency may see (routed to it): agency-only findings of its own
+    and every finding marked interagency or wider, as ``Finding.visible_to``.
+    """
+    readable = (
+        Finding.objects.filter(case=OuterRef("pk"))
+        .exclude(status=Finding.Status.WITHDRAWN)
+        .filter(
+            Q(marking=Marking.AGENCY_ONLY, agency_id=agency_id)
+            | Q(marking__in=[Marking.INTERAGENCY, Marking.DEVELOPER, Marking.OPERATORS])
+        )
+        .order_by()
+        .values("case")
+        .annotate(top=Max("severity"))
+        .values("top")
+    )
+    return Coalesce(Subquery(readable, output_field=IntegerField()), Value(0))
 
 
 def coordinator_cases(user, case_ids: list[int]) -> list:
     """The cases of one page of the queue, in the order given, with what each row shows.
 
-    The reviewer count and the highest severity this person may read are
-    subqueries over the page's cases only.
+    Only cases routed to the coordinator's agency come back; the severity is
+    over the page's cases only.
     """
     agency_id = user.membership.agency_id
-    per_case = (
-        Assignment.objects.filter(
-            case=OuterRef("pk"), agency_id=agency_id, status__in=Assignment.ACTIVE
-        )
-        .order_by()
-        .values("case")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
     cases = (
-        Submission.objects.filter(pk__in=case_ids, routings__agency_id=agency_id)
+        Submission.objects.alias(
+            here=FilteredRelation("routings", condition=Q(routings__agency_id=agency_id))
+        )
+        .filter(pk__in=case_ids, here__isnull=False)
         .select_related("developer")
+        .order_by()
         .annotate(
-            reviewer_count=Coalesce(Subquery(per_case, output_field=IntegerField()), Value(0)),
+            reviewer_count=F("here__reviewers"),
             has_open_request=Exists(_open_requests()),
-            top_severity=_highest_visible_severity(user),
+            top_severity=_highest_severity_for_agency(agency_id),
         )
     )
     by_pk = {case.pk: case for case in cases}
@@ -136,8 +138,9 @@ def coordinator_cases(user, case_ids: list[int]) -> list:
 def queue_counts(agency_id: int) -> dict:
     """The agency's open cases at a glance, whatever the filters show: one query.
 
-    Counted over the agency's routings; each flag is a small hashed set
-    (short notice and capability jumps have partial indexes of their own).
+    Counted over the agency's open routings (an index-only scan); the flags
+    are small hashed sets (short notice and capability jumps have partial
+    indexes of their own, open requests are few).
     """
     flagged = Submission.objects.values("pk")
     waiting = InformationRequest.objects.filter(status=InformationRequest.Status.OPEN)
@@ -146,7 +149,7 @@ def queue_counts(agency_id: int) -> dict:
         .exclude(case_status__in=CLOSED)
         .aggregate(
             open=Count("pk"),
-            unassigned=Count("pk", filter=~Q(case_id__in=_active_here(agency_id))),
+            unassigned=Count("pk", filter=Q(reviewers=0)),
             short_notice=Count("pk", filter=Q(case_id__in=flagged.filter(short_notice=True))),
             capability_jump=Count("pk", filter=Q(case_id__in=flagged.filter(capability_jump=True))),
             waiting_on_developer=Count("pk", filter=Q(case_id__in=waiting.values("case_id"))),

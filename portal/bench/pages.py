@@ -116,6 +116,7 @@ def page_targets() -> list[tuple[str, str, str, dict]]:
             reverse("reviews:agency_queue") + "?status=in_review&page=3",
             {},
         ),
+        ("agency reviewers and loads", "coordinator", reverse("reviews:agency_reviewers"), {}),
         ("my cases (reviewer)", "reviewer", reverse("reviews:my_cases"), {}),
         ("developer's cases", "submitter", reverse("portal:case_list"), {}),
         (

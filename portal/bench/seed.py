@@ -30,6 +30,7 @@ from portal.models import (
 from portal.models.audit import GENESIS_HASH
 from portal.models.cases import SubmissionGroupObjectPermission, SubmissionUserObjectPermission
 from reviews.models import Assignment, Finding, Marking, Severity
+from reviews.signals import recount_reviewers
 
 BATCH = 2000
 BULK_NUMBER_PREFIX = "FMR-B"
@@ -85,6 +86,8 @@ def seed(scale: Scale, *, stdout=None) -> dict[str, int]:
         people = _people(scale, rng)
         cases = _cases(scale, rng)
         assignments = _assignments(scale, rng, cases, people)
+        # bulk_create sends no signals: count each routing's reviewers here.
+        recount_reviewers(CaseRouting.objects.filter(case__in=cases))
         findings = _findings(scale, rng, cases, people)
     events = _audit_events(scale, rng, cases)
     _refresh_statistics()

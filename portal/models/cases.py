@@ -13,7 +13,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -177,22 +178,40 @@ class CaseRouting(models.Model):
     routed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    # Copies of the case's status and stored due date, kept in step by
-    # Submission.save(): an agency's queue is filtered, sorted, paged and
-    # counted from its routings alone, and joins only the page's cases.
+    # What an agency's queue shows and sorts on, kept here so that the queue is
+    # filtered, sorted, paged and counted from its routings alone and joins only
+    # the 25 cases of a page: copies of the case's status and stored due date
+    # (kept in step by Submission.save()), and the number of the agency's
+    # reviewers invited or assigned to the case (kept by the reviews app).
     case_status = models.CharField(
         max_length=30, choices=CaseStatus.choices, default=CaseStatus.DRAFT, editable=False
     )
     review_due = models.DateField(null=True, blank=True, editable=False)
+    reviewers = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["case", "agency"], name="routing_once_per_agency")
         ]
+        # The queue's order: unassigned first, then soonest due. The open cases
+        # (the default view) have an index of their own, read in order.
         indexes = [
             models.Index(
-                fields=["agency", "case_status", "review_due", "case"], name="routing_queue"
-            )
+                F("agency"),
+                GreaterThan(F("reviewers"), 0),
+                F("review_due"),
+                F("case"),
+                condition=~Q(case_status__in=[CaseStatus.RELEASED, CaseStatus.WITHDRAWN]),
+                name="routing_open_queue",
+            ),
+            models.Index(
+                F("agency"),
+                F("case_status"),
+                GreaterThan(F("reviewers"), 0),
+                F("review_due"),
+                F("case"),
+                name="routing_queue",
+            ),
         ]
 
     def __str__(self):

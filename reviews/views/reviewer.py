@@ -22,7 +22,7 @@ INVITATIONS_SHOWN = 5
 @role_required(Role.REVIEWER)
 def my_cases(request):
     queue = reviewer_queue(request.user)
-    case_filter = ReviewerCaseFilter(request.GET, queryset=queue)
+    case_filter = ReviewerCaseFilter(request.GET, queryset=queue, reviewer=request.user)
     # Bad filter values are shown as form errors, with no list rather than a wrong one.
     cases = case_filter.qs if case_filter.is_valid() else queue.none()
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -308,3 +308,15 @@ def test_a_few_invitations_are_all_shown_without_a_link(client, reviewer, queue)
     response = client.get(MY_CASES)
     assert response.context["invitation_count"] == 1
     assert b"?assignment=invited" not in response.content
+
+
+def test_a_reviewer_who_completed_still_sees_the_severity(
+    client, personas_matrix, review_case, caisi
+):
+    author = personas_matrix["author"]
+    record(author, review_case, severity=Severity.HIGH, marking=Marking.INTERAGENCY)
+    done = make_person("done", unit=caisi, role=Role.REVIEWER)
+    assignment = assign(personas_matrix["coordinator"], review_case, done)
+    services.complete_assignment(actor=done, assignment_id=assignment.pk)
+    row = reviewer_queue(done).get(pk=review_case.pk)
+    assert (row.my_status, row.top_severity) == (Assignment.Status.COMPLETED, Severity.HIGH)
