@@ -87,6 +87,13 @@ class ReviewerCaseFilter(django_filters.FilterSet):
             pk__in=Submission.objects.filter(pk__in=mine.values("case_id")).values("developer_id")
         ).order_by("name")
 
+    def shows_every_case(self) -> bool:
+        """Valid and narrowed by nothing (a sort order changes no rows)."""
+        if not self.is_valid():
+            return False
+        data = self.form.cleaned_data
+        return not any(value not in (None, "") for name, value in data.items() if name != "sort")
+
     def search(self, queryset, name, value):
         value = value.strip()
         if not value:

@@ -1,11 +1,11 @@
 """The reviewer's side: my cases, invitations with the conflict attestation, completing."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, Window
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.pagination import CountedPaginator
 from portal.roles import Role, role_required
 from reviews import services
 from reviews.access import get_own_assignment_or_404
@@ -25,7 +25,14 @@ def my_cases(request):
     case_filter = ReviewerCaseFilter(request.GET, queryset=queue, reviewer=request.user)
     # Bad filter values are shown as form errors, with no list rather than a wrong one.
     cases = case_filter.qs if case_filter.is_valid() else queue.none()
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Unfiltered, the list has one row per current assignment: count those
+    # from their index rather than the joined, annotated list.
+    known = (
+        Assignment.objects.filter(reviewer=request.user, status__in=Assignment.HOLDING).count()
+        if case_filter.shows_every_case()
+        else None
+    )
+    page = CountedPaginator(cases, PAGE_SIZE, known_count=known).get_page(request.GET.get("page"))
     # The soonest few invitations up top; all of them are in the list below
     # (filter "Awaiting my answer"), so the page stays short however many wait.
     # One query: the window count is taken over every invitation before the LIMIT.
