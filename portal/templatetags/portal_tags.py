@@ -1,5 +1,6 @@
 from django import template
 from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -20,6 +21,16 @@ TIMELINE_LABELS = {
     "eval.recorded": "Score recorded",
     "eval.removed": "Score removed",
 }
+
+
+@register.simple_tag
+def status_tag(case) -> str:
+    """A case's status as a USWDS tag (a tag, not an include: lists show 25 of them)."""
+    return format_html(
+        '<span class="usa-tag portal-status portal-status--{}">{}</span>',
+        case.status,
+        case.get_status_display(),
+    )
 
 
 @register.filter
