@@ -1,7 +1,7 @@
 """The reviewer's side: my cases, invitations with the conflict attestation, completing."""
 
 from django.contrib import messages
-from django.db.models import Count, Window
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,24 +25,28 @@ def my_cases(request):
     case_filter = ReviewerCaseFilter(request.GET, queryset=queue, reviewer=request.user)
     # Bad filter values are shown as form errors, with no list rather than a wrong one.
     cases = case_filter.qs if case_filter.is_valid() else queue.none()
-    # Unfiltered, the list has one row per current assignment: count those
-    # from their index rather than the joined, annotated list.
-    known = (
-        Assignment.objects.filter(reviewer=request.user, status__in=Assignment.HOLDING).count()
-        if case_filter.shows_every_case()
-        else None
+    # The reviewer's current assignments by status, from their index: how many
+    # invitations wait and, unfiltered, the list's total (one row per assignment).
+    held = dict(
+        Assignment.objects.filter(reviewer=request.user, status__in=Assignment.HOLDING)
+        .order_by()
+        .values_list("status")
+        .annotate(count=Count("pk"))
     )
+    known = sum(held.values()) if case_filter.shows_every_case() else None
     page = CountedPaginator(cases, PAGE_SIZE, known_count=known).get_page(request.GET.get("page"))
     # The soonest few invitations up top; all of them are in the list below
     # (filter "Awaiting my answer"), so the page stays short however many wait.
-    # One query: the window count is taken over every invitation before the LIMIT.
-    invitations = list(
-        Assignment.objects.filter(reviewer=request.user, status=Assignment.Status.INVITED)
-        .select_related("case", "case__developer")
-        .annotate(waiting=Window(Count("pk")))
-        .order_by("due_date", "pk")[:INVITATIONS_SHOWN]
+    invitation_count = held.get(Assignment.Status.INVITED, 0)
+    invitations = (
+        list(
+            Assignment.objects.filter(reviewer=request.user, status=Assignment.Status.INVITED)
+            .select_related("case", "case__developer")
+            .order_by("due_date", "pk")[:INVITATIONS_SHOWN]
+        )
+        if invitation_count
+        else []
     )
-    invitation_count = invitations[0].waiting if invitations else 0
     return render(
         request,
         "reviews/my_cases.html",
