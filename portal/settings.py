@@ -100,6 +100,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, with <select> and <input> written in Python: the same
+# markup, without an include per option (portal/form_renderer.py).
+FORM_RENDERER = "portal.form_renderer.PortalFormRenderer"
+
 # Database: PostgreSQL in production, SQLite by default. SQLite takes its write
 # lock at BEGIN (IMMEDIATE) so that read-then-write sequences such as the audit
 # chain are serialized instead of failing with "database is locked".
