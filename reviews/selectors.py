@@ -184,7 +184,10 @@ def open_loads(agency_id: int) -> dict[int, int]:
         Assignment.objects.filter(
             agency_id=agency_id,
             status__in=Assignment.ACTIVE,
-            case__status__in=UNDER_REVIEW,
+            # The agency's routings carry the case's status: no join of the cases.
+            case_id__in=CaseRouting.objects.filter(
+                agency_id=agency_id, case_status__in=UNDER_REVIEW
+            ).values("case_id"),
         )
         .order_by()
         .values("reviewer_id")
