@@ -12,6 +12,7 @@ interleaved with each page, so a busy machine slows both alike. ``/healthz``
 import contextlib
 import statistics
 import time
+import warnings
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -33,6 +34,7 @@ class PageResult:
     median_ms: float
     ratio: float | None = None
     reference: bool = False  # the trivial view and /healthz: not held to the target
+    detail: bool = False  # one case's page, not a list: measured, not held to the list target
 
 
 class QueryCounter:
@@ -95,6 +97,7 @@ def demo_operator_grant() -> AccessGrant | None:
 
 
 TRIVIAL = "trivial view (signed-in layout)"
+DETAIL_PAGES = ("case page (developer)", "case workspace (coordinator)")
 
 
 def page_targets() -> list[tuple[str, str, str, dict]]:
@@ -152,7 +155,12 @@ def page_targets() -> list[tuple[str, str, str, dict]]:
 
 
 def measure_pages(repeats: int) -> list[PageResult]:
-    with override_settings(ROOT_URLCONF="portal.bench.urls", DEBUG=False):
+    with (
+        override_settings(ROOT_URLCONF="portal.bench.urls", DEBUG=False),
+        warnings.catch_warnings(),
+    ):
+        # Static files are not collected for the bench: WhiteNoise says so once.
+        warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
         return _measure_pages(repeats)
 
 
@@ -191,6 +199,7 @@ def _measure_pages(repeats: int) -> list[PageResult]:
                 queries=queries.count,
                 median_ms=statistics.median(times) * 1000,
                 reference=persona == "anonymous" or name == TRIVIAL,
+                detail=name in DETAIL_PAGES,
             )
         )
     baseline_ms = statistics.median(baseline_times) * 1000
