@@ -160,7 +160,7 @@ def measure_pages(repeats: int) -> list[PageResult]:
         warnings.catch_warnings(),
     ):
         # Static files are not collected for the bench: WhiteNoise says so once.
-        warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
+        warnings.filterwarnings("ignore", message="No directory at")
         return _measure_pages(repeats)
 
 
