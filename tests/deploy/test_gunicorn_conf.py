@@ -17,3 +17,38 @@ def test_the_production_config_sends_files_with_sendfile(monkeypatch):
     config = WSGIApplication().cfg
     assert config.sendfile is True
     assert config.worker_class_str == "sync"
+
+
+def test_files_are_sent_through_a_corked_socket(monkeypatch):
+    """Cork, send the file, uncork: headers and file leave in full segments."""
+    import inspect
+    import runpy
+    import socket
+
+    from gunicorn.http import wsgi
+
+    original = inspect.unwrap(wsgi.Response.sendfile)  # as gunicorn ships it
+    monkeypatch.setattr(wsgi.Response, "sendfile", original)
+    config = runpy.run_path(str(GUNICORN_CONF))
+    patched = wsgi.Response.sendfile
+    assert patched is not original and patched.corked
+    # Loading the config again (a reload) does not wrap twice.
+    runpy.run_path(str(GUNICORN_CONF))
+    assert wsgi.Response.sendfile is patched
+
+    calls = []
+
+    class Sock:
+        def setsockopt(self, level, option, value):
+            calls.append((level, option, value))
+
+    class Response:
+        sock = Sock()
+
+    def send_file(self, respiter):
+        calls.append("sendfile")
+        return True
+
+    assert config["corked"](send_file)(Response(), iter(())) is True
+    cork = (socket.IPPROTO_TCP, socket.TCP_CORK)
+    assert calls == [(*cork, 1), "sendfile", (*cork, 0)]

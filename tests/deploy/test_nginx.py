@@ -16,6 +16,7 @@ from access.views.downloads import safe_filename
 from portal.bench import servers
 from portal.bench.pages import operator_token
 from portal.bench.transfers import download_artifact
+from portal.downloads import etag_for
 from tests.deploy.conftest import require_program
 
 # gunicorn runs in another process and reads the test's committed rows, which
@@ -55,9 +56,18 @@ def test_range_download_through_nginx_with_x_accel(tmp_path, settings):
         assert "X-Accel-Redirect" not in headers
         assert "attachment" in headers["Content-Disposition"]
 
-        status, _headers, body = _get(nginx_url + url_path, auth)
+        status, headers, body = _get(nginx_url + url_path, auth)
         assert status == 200
         assert body == content
+        # The app's ETag (the file's SHA-256) comes through nginx, and If-Range
+        # compares against it: the same ETag resumes, another gets the whole file.
+        etag = etag_for(artifact.sha256)
+        assert headers["ETag"] == etag
+        resume = {**auth, "Range": "bytes=10-19", "If-Range": etag}
+        status, headers, body = _get(nginx_url + url_path, resume)
+        assert (status, body, headers["ETag"]) == (206, content[10:20], etag)
+        status, _headers, body = _get(nginx_url + url_path, {**resume, "If-Range": '"stale"'})
+        assert (status, body) == (200, content)
 
         # Without the token: the app refuses, nginx sends nothing.
         status, _headers, body = _get(nginx_url + url_path)
