@@ -9,8 +9,10 @@ file: a rejected upload leaves neither a partial file nor a row.
 import contextlib
 import hashlib
 import os
+import queue
 import re
 import tempfile
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -73,7 +75,18 @@ class StreamedFile(File):
 
 
 class HashingWriter:
-    """Writes chunks to a temporary file, counting and hashing them."""
+    """Writes chunks to a temporary file, counting and hashing them.
+
+    Hashing and writing run on a thread of their own while the caller reads
+    the next chunk from the network: ``hashlib`` and file writes release the
+    GIL, so on two cores receiving and hashing overlap instead of taking
+    turns (a 1 GiB PUT went from 2.7× to under 2× the time of hashing and
+    copying the file, docs/benchmarks.md). At most ``QUEUED`` chunks wait, so
+    memory stays bounded. An error on that thread (a full disk) is raised by
+    the next ``write`` or by ``finish``.
+    """
+
+    QUEUED = 2
 
     def __init__(self, max_bytes: int | None = None):
         self.max_bytes = max_bytes if max_bytes is not None else settings.ARTIFACT_MAX_BYTES
@@ -81,6 +94,31 @@ class HashingWriter:
         self._file = os.fdopen(handle, "wb")
         self._digest = hashlib.sha256()
         self.size = 0
+        self._chunks: queue.Queue = queue.Queue(maxsize=self.QUEUED)
+        self._error: BaseException | None = None
+        self._worker = threading.Thread(target=self._drain, name="upload-hash", daemon=True)
+        self._worker.start()
+
+    def _drain(self) -> None:
+        while (chunk := self._chunks.get()) is not None:
+            if self._error is not None:
+                continue  # keep taking chunks so the writer never blocks
+            try:
+                self._digest.update(chunk)
+                self._file.write(chunk)
+            except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
+                self._error = error
+
+    def _stop(self) -> None:
+        if self._worker.is_alive():
+            self._chunks.put(None)
+            self._worker.join()
+
+    def _raise_worker_error(self) -> None:
+        if self._error is not None:
+            error = self._error
+            self.discard()
+            raise error
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -90,10 +128,12 @@ class HashingWriter:
                 f"The file is larger than the maximum of {filesizeformat(self.max_bytes)}.",
                 status=413,
             )
-        self._digest.update(chunk)
-        self._file.write(chunk)
+        self._raise_worker_error()
+        self._chunks.put(chunk)
 
     def finish(self, expected_sha256: str | None = None) -> StreamedFile:
+        self._stop()
+        self._raise_worker_error()
         self._file.close()
         if self.size == 0:
             self.discard()
@@ -108,6 +148,7 @@ class HashingWriter:
         return StreamedFile(self.path, self.size, sha256)
 
     def discard(self) -> None:
+        self._stop()
         if not self._file.closed:
             self._file.close()
         with contextlib.suppress(FileNotFoundError):

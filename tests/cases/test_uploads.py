@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import os
 import re
 import tracemalloc
 
@@ -348,3 +349,46 @@ def test_an_interrupted_browser_upload_leaves_nothing(client, submitter, draft, 
     assert response.status_code == 302
     assert messages_of(response) == ["File: This field is required."]
     assert_nothing_stored(media, audit_before=before)
+
+
+def test_a_disk_error_while_hashing_is_raised_and_leaves_no_file(media_root, settings):
+    """Hashing and writing run on a thread of their own; its error reaches the caller."""
+    from portal.uploads import HashingWriter
+
+    writer = HashingWriter(max_bytes=10 * 1024 * 1024)
+
+    class FullDisk:
+        closed = False
+
+        def write(self, chunk):
+            raise OSError(28, "No space left on device")
+
+        def close(self):
+            self.closed = True
+
+    real = writer._file
+    writer._file = FullDisk()
+    real.close()
+    with pytest.raises(OSError, match="No space left"):
+        for _ in range(50):
+            writer.write(b"x" * 1024)
+        writer.finish()
+    assert not os.path.exists(writer.path)
+    assert not writer._worker.is_alive()
+
+
+def test_chunks_are_hashed_in_order(media_root):
+    import hashlib
+
+    from portal.uploads import HashingWriter
+
+    chunks = [bytes([n]) * (1000 + n) for n in range(200)]
+    writer = HashingWriter(max_bytes=10 * 1024 * 1024)
+    for chunk in chunks:
+        writer.write(chunk)
+    streamed = writer.finish()
+    body = b"".join(chunks)
+    assert streamed.sha256 == hashlib.sha256(body).hexdigest() and streamed.size == len(body)
+    with open(streamed.temporary_file_path(), "rb") as stored:
+        assert stored.read() == body
+    streamed.discard()
