@@ -33,7 +33,7 @@ class Reminder:
     kind: str
     subject: object
     threshold: str
-    # Computed at send time, after the claim: who is still there to be told.
+    # Computed at send time, just before the claim: who is still there to be told.
     recipients: Callable[[], Iterable[User]]
     title: str
     template: str
@@ -74,8 +74,8 @@ def nearest_threshold(days_left: int, thresholds: Iterable[int]) -> int | None:
     return min(reached) if reached else None
 
 
-class _NobodyToTell(Exception):
-    pass
+class _AlreadySent(Exception):
+    """The reminder's key was claimed before (by an earlier or a concurrent sweep)."""
 
 
 def send_once(reminder: Reminder) -> bool:
@@ -86,27 +86,28 @@ def send_once(reminder: Reminder) -> bool:
     """
     from portal.services.notifications import notify
 
+    # Who is still there to be told, and what to tell them, before the claim:
+    # the claim then records how many were told in the same insert.
+    people = [person for person in reminder.recipients() if person.is_active]
+    if not people:
+        return False
+    body = render_to_string(reminder.template, reminder.context).strip()
     try:
         with transaction.atomic():
             try:
-                # Only the claim's own insert may mean "sent before": an integrity
-                # error anywhere else is a bug and must not pass silently.
-                with transaction.atomic():
-                    claim = SentReminder.objects.create(
-                        kind=reminder.kind,
-                        subject=reminder.subject_key,
-                        threshold=reminder.threshold_key,
-                    )
-            except IntegrityError:
-                return False
-            people = [person for person in reminder.recipients() if person.is_active]
-            if not people:
-                raise _NobodyToTell
-            body = render_to_string(reminder.template, reminder.context).strip()
+                # The claim is the transaction's first statement: an integrity
+                # error here means "sent before" and rolls back nothing else.
+                # One anywhere else is a bug and must not pass silently.
+                SentReminder.objects.create(
+                    kind=reminder.kind,
+                    subject=reminder.subject_key,
+                    threshold=reminder.threshold_key,
+                    recipients=len(people),
+                )
+            except IntegrityError as taken:
+                raise _AlreadySent from taken
             notify(people, title=reminder.title, body=body, case=reminder.case, url=reminder.url)
-            claim.recipients = len(people)
-            claim.save(update_fields=["recipients"])
-    except _NobodyToTell:
+    except _AlreadySent:
         return False
     return True
 

@@ -7,10 +7,11 @@ leaves the sending (claimed exactly once) to ``portal.reminders``.
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import CaseStatus, Membership, Submission
+from portal.models import CaseRouting, CaseStatus, Membership, Submission
 from portal.reminders import Reminder, nearest_threshold, reminder_source
 from reviews.models import Assignment, InformationRequest
 
@@ -85,7 +86,7 @@ def assignments_due(at):
         case__status__in=UNDECIDED,
         due_date__gte=today,
         due_date__lte=today + timedelta(days=max(ASSIGNMENT_DUE_DAYS)),
-    ).select_related("case")
+    ).select_related("case", "case__developer")
     for assignment in assignments.iterator(chunk_size=500):
         days_left = (assignment.due_date - today).days
         threshold = nearest_threshold(days_left, ASSIGNMENT_DUE_DAYS)
@@ -109,7 +110,7 @@ def assignments_overdue(at):
     today = timezone.localdate(at)
     assignments = Assignment.objects.filter(
         status=Assignment.Status.ACCEPTED, case__status__in=UNDECIDED, due_date__lt=today
-    ).select_related("case")
+    ).select_related("case", "case__developer")
     for assignment in assignments.iterator(chunk_size=500):
         days_overdue = (today - assignment.due_date).days
         week = (days_overdue - 1) // OVERDUE_REPEAT_DAYS
@@ -136,7 +137,7 @@ def invitations_unanswered(at):
         status=Assignment.Status.INVITED,
         case__status__in=UNDECIDED,
         invited_at__lte=at - timedelta(days=INVITATION_STALE_DAYS),
-    ).select_related("case", "reviewer")
+    ).select_related("case", "case__developer", "reviewer")
     for assignment in assignments.iterator(chunk_size=500):
         case = assignment.case
 
@@ -168,7 +169,7 @@ def requests_due(at):
         # Withdrawing a case leaves its requests open; nobody owes an answer then.
         case__status__in=UNDECIDED,
         response_due__lte=today + timedelta(days=max(REQUEST_DUE_DAYS)),
-    ).select_related("case")
+    ).select_related("case", "case__developer")
     for request in requests.iterator(chunk_size=500):
         days_left = (request.response_due - today).days
         case = request.case
@@ -198,20 +199,28 @@ def _no_recommendation(case_id):
     return Submission.objects.filter(pk=case_id, status__in=UNDECIDED).exists()
 
 
+# Each case's agencies, fetched for a chunk of cases at once.
+_ROUTINGS = Prefetch("routings", queryset=CaseRouting.objects.only("case_id", "agency_id"))
+
+
 @reminder_source("case_due", "review period ending without a recommendation (coordinators)")
 def cases_due(at):
     today = timezone.localdate(at)
     # A paused clock is not running out: while a request is open the stored due
     # date leaves the pause out, and the real one moves a day later every day.
-    cases = Submission.objects.filter(
-        status__in=UNDECIDED,
-        clock_paused=False,
-        review_due__gte=today,
-        review_due__lte=today + timedelta(days=max(CASE_DUE_DAYS)),
+    cases = (
+        Submission.objects.filter(
+            status__in=UNDECIDED,
+            clock_paused=False,
+            review_due__gte=today,
+            review_due__lte=today + timedelta(days=max(CASE_DUE_DAYS)),
+        )
+        .select_related("developer")
+        .prefetch_related(_ROUTINGS)
     )
     for case in cases.iterator(chunk_size=500):
         days_left = (case.review_due - today).days
-        agencies = list(case.routings.values_list("agency_id", flat=True))
+        agencies = [routing.agency_id for routing in case.routings.all()]
 
         def people(c=case, a=agencies):
             return list(_coordinators(a)()) if _no_recommendation(c.pk) else []
@@ -234,14 +243,18 @@ def cases_due(at):
 @reminder_source("release_soon", "planned release within a week, no recommendation (coordinators)")
 def releases_soon(at):
     today = timezone.localdate(at)
-    cases = Submission.objects.filter(
-        status__in=UNDECIDED,
-        planned_release_date__gte=today,
-        planned_release_date__lte=today + timedelta(days=RELEASE_SOON_DAYS),
+    cases = (
+        Submission.objects.filter(
+            status__in=UNDECIDED,
+            planned_release_date__gte=today,
+            planned_release_date__lte=today + timedelta(days=RELEASE_SOON_DAYS),
+        )
+        .select_related("developer")
+        .prefetch_related(_ROUTINGS)
     )
     for case in cases.iterator(chunk_size=500):
         days_left = (case.planned_release_date - today).days
-        agencies = list(case.routings.values_list("agency_id", flat=True))
+        agencies = [routing.agency_id for routing in case.routings.all()]
 
         def people(c=case, a=agencies):
             return list(_coordinators(a)()) if _no_recommendation(c.pk) else []
