@@ -5,6 +5,7 @@ revoked token; they never redirect to the sign-in page. Bearer tokens are not
 sent automatically by browsers, so these views need no CSRF protection.
 """
 
+from datetime import timedelta
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
@@ -41,6 +42,9 @@ def authenticate_bearer(request) -> tuple[AccessToken | None, str]:
     return token, ""
 
 
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
 def token_required(view):
     """Authenticate the request by bearer token; answer 401 JSON otherwise."""
 
@@ -49,8 +53,12 @@ def token_required(view):
         token, why = authenticate_bearer(request)
         if token is None:
             return api_error(why, 401)
-        token.last_used_at = timezone.now()
-        AccessToken.objects.filter(pk=token.pk).update(last_used_at=token.last_used_at)
+        now = timezone.now()
+        # "Last used" to the minute: a script downloading file after file
+        # does not write the token's row on every request.
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+            token.last_used_at = now
+            AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
         request.user = token.user
         request.access_token = token
         return view(request, *args, **kwargs)

@@ -45,6 +45,28 @@ def test_a_valid_token_says_who_it_belongs_to(client, submitter, submitter_token
     assert token.last_used_at >= before
 
 
+def test_last_used_is_written_at_most_once_a_minute(client, submitter_token):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    token, raw = submitter_token
+    client.get(ME_URL, **bearer(raw))
+    token.refresh_from_db()
+    first = token.last_used_at
+    with CaptureQueriesContext(connection) as queries:
+        client.get(ME_URL, **bearer(raw))
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    token.refresh_from_db()
+    assert token.last_used_at == first
+    # A minute later the next request writes it again.
+    type(token).objects.filter(pk=token.pk).update(last_used_at=first - timedelta(minutes=2))
+    client.get(ME_URL, **bearer(raw))
+    token.refresh_from_db()
+    assert token.last_used_at > first
+
+
 def test_the_scheme_is_case_insensitive(client, submitter_token):
     _, raw = submitter_token
 
