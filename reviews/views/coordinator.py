@@ -8,6 +8,7 @@ services. A refusal comes back as a message on the workspace and changes nothing
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -48,6 +49,7 @@ def agency_queue(request):
         case.days_left = (case.review_due - today).days if case.review_due else None
         case.days_overdue = max(0, -case.days_left) if case.days_left is not None else 0
         case.top_severity_label = Severity(case.top_severity).label if case.top_severity else ""
+        case.workspace_url = reverse("reviews:workspace", args=[case.pk])
     return render(
         request,
         "reviews/agency_queue.html",
