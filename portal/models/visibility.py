@@ -4,15 +4,17 @@ guardian's ``get_objects_for_user`` answers the same question with two ``IN``
 subqueries joined by ``OR`` and a few queries beforehand to look up the
 permission. PostgreSQL cannot turn an ``OR`` of subqueries into a join, so
 every list paid for probing both for each row. Here the person's own grants
-and their groups' grants are one ``UNION ALL`` subquery, with the permission
-looked up inside it: lists join against it once and no query runs before.
+and their groups' grants are one ``UNION ALL`` subquery that lists join
+against once. The permission's id is looked up once per process.
 
 Superusers and model-wide permissions give nothing here, as with guardian's
 ``accept_global_perms=False, with_superuser=False``: what a person sees always
 comes from object permissions.
 """
 
-from django.db.models import QuerySet, Subquery
+from django.db.models import QuerySet
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
 
 
 def with_object_perm(queryset: QuerySet, user, codename: str, user_perms, group_perms) -> QuerySet:
@@ -24,17 +26,10 @@ def with_object_perm(queryset: QuerySet, user, codename: str, user_perms, group_
     if not user.is_authenticated:
         return queryset.none()
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Permission
 
-    model = queryset.model
-    # A scalar subquery: PostgreSQL evaluates it once, before the scans.
-    permission_id = Subquery(
-        Permission.objects.filter(
-            codename=codename,
-            content_type__app_label=model._meta.app_label,
-            content_type__model=model._meta.model_name,
-        ).values("pk")[:1]
-    )
+    permission_id = permission_id_for(queryset.model, codename)
+    if permission_id is None:
+        return queryset.none()
     memberships = get_user_model().groups.through.objects.filter(user_id=user.pk)
     own = user_perms.objects.filter(user_id=user.pk, permission_id=permission_id)
     through_groups = group_perms.objects.filter(
@@ -45,3 +40,34 @@ def with_object_perm(queryset: QuerySet, user, codename: str, user_perms, group_
             through_groups.values("content_object_id"), all=True
         )
     )
+
+
+# Permission ids by (model label, codename), looked up once per process. They
+# only change when migrations (re)create permissions, which ends with
+# post_migrate: the cache is emptied then (a test database flush included).
+_permission_ids: dict[tuple[str, str], int] = {}
+
+
+def permission_id_for(model, codename: str) -> int | None:
+    key = (model._meta.label_lower, codename)
+    if key not in _permission_ids:
+        from django.contrib.auth.models import Permission
+
+        found = (
+            Permission.objects.filter(
+                codename=codename,
+                content_type__app_label=model._meta.app_label,
+                content_type__model=model._meta.model_name,
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if found is None:
+            return None
+        _permission_ids[key] = found
+    return _permission_ids[key]
+
+
+@receiver(post_migrate)
+def forget_permission_ids(**kwargs) -> None:
+    _permission_ids.clear()
