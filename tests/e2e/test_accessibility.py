@@ -34,7 +34,12 @@ def pages_by_role(demo):
     ).first()
     return {
         "submitter": ["/cases/", f"/cases/{aurora.pk}/", "/frontier/"],
-        "coordinator": ["/reviews/queue/", f"/reviews/cases/{aurora.pk}/", "/frontier/"],
+        "coordinator": [
+            "/reviews/queue/",
+            "/reviews/reviewers/",
+            f"/reviews/cases/{aurora.pk}/",
+            "/frontier/",
+        ],
         "reviewer": ["/reviews/mine/", f"/reviews/cases/{aurora.pk}/"],
         "operator": ["/access/granted/", "/access/terms/"]
         + ([f"/access/grants/{grant.pk}/"] if grant else []),
