@@ -50,17 +50,19 @@ def render(*, scale, database: str, counts: dict, pages, downloads, uploads, swe
         )
     lines += [
         "",
-        "### Downloads of one artifact (curl on loopback; share of nginx's static throughput)",
+        "### Downloads of one artifact (curl on loopback, fastest of the interleaved runs;"
+        " share of nginx's static throughput)",
         "",
-        "| how | median s | MiB/s | share of nginx static | note |",
+        "| how | best s | MiB/s | share of nginx static | note |",
         "|---|---:|---:|---:|---|",
     ]
     lines += _transfer_rows(downloads)
     lines += [
         "",
-        "### Upload of one artifact (PUT; ratio to hashing + copying the file)",
+        "### Upload of one artifact (PUT, fastest of the interleaved runs;"
+        " ratio to hashing + copying the file)",
         "",
-        "| how | median s | MiB/s | × hash + copy | note |",
+        "| how | best s | MiB/s | × hash + copy | note |",
         "|---|---:|---:|---:|---|",
     ]
     lines += _transfer_rows(uploads)

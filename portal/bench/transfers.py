@@ -14,7 +14,6 @@ The client is curl, so the client's speed is the same in every measurement.
 import hashlib
 import os
 import shutil
-import statistics
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -138,8 +137,8 @@ def measure_uploads(size: int, repeats: int, workdir: Path) -> list[TransferResu
             _forget_uploads(case)
         _, peak = servers.peak_rss_kib(worker)
     source.unlink()
-    baseline = statistics.median(baselines)
-    upload = statistics.median(times)
+    baseline = min(baselines)
+    upload = min(times)
     mib = size / CHUNK
     return [
         TransferResult("hash + copy (baseline)", baseline, mib / baseline, 1.0),
@@ -212,13 +211,13 @@ def measure_downloads(size: int, repeats: int, workdir: Path) -> list[TransferRe
                 times[key].append(seconds)
         _, peak = servers.peak_rss_kib(worker)
     mib = size / CHUNK
-    static = statistics.median(times["static"])
+    static = min(times["static"])
     results = [TransferResult("nginx static file (baseline)", static, mib / static, 1.0)]
     for key, label in (
         ("app", "app under gunicorn (sendfile)"),
         ("accel", "nginx X-Accel-Redirect"),
     ):
-        seconds = statistics.median(times[key])
+        seconds = min(times[key])
         results.append(
             TransferResult(
                 label,
