@@ -98,6 +98,14 @@ class Marking(models.TextChoices):
     OPERATORS = "operators", "Operators"
 
 
+def readable_by_agency(agency_id: int) -> Q:
+    """The markings an agency's staff may read on a case they may see: their own
+    agency's agency-only findings and every finding marked interagency or wider."""
+    return Q(marking=Marking.AGENCY_ONLY, agency_id=agency_id) | Q(
+        marking__in=[Marking.INTERAGENCY, Marking.DEVELOPER, Marking.OPERATORS]
+    )
+
+
 class FindingQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The findings this person may read, as one filter: never checked row by row.
@@ -115,10 +123,7 @@ class FindingQuerySet(models.QuerySet):
             return self.none()
         if membership.agency_id:
             cases = Submission.objects.visible_to(user).values("pk")
-            return self.filter(case__in=cases).filter(
-                Q(marking=Marking.AGENCY_ONLY, agency_id=membership.agency_id)
-                | Q(marking__in=[Marking.INTERAGENCY, Marking.DEVELOPER, Marking.OPERATORS])
-            )
+            return self.filter(case__in=cases).filter(readable_by_agency(membership.agency_id))
         if membership.role in ("submitter", "org_admin"):
             return self.filter(
                 case__developer_id=membership.organization_id,

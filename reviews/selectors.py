@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
 
 from portal.models import CaseRouting, CaseStatus, Submission
-from reviews.models import Assignment, Finding, InformationRequest, Marking
+from reviews.models import Assignment, Finding, InformationRequest, readable_by_agency
 
 UNDER_REVIEW = (CaseStatus.SUBMITTED, CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
 
@@ -99,10 +99,7 @@ def _highest_severity_for_agency(agency_id: int):
     readable = (
         Finding.objects.filter(case=OuterRef("pk"))
         .exclude(status=Finding.Status.WITHDRAWN)
-        .filter(
-            Q(marking=Marking.AGENCY_ONLY, agency_id=agency_id)
-            | Q(marking__in=[Marking.INTERAGENCY, Marking.DEVELOPER, Marking.OPERATORS])
-        )
+        .filter(readable_by_agency(agency_id))
         .order_by()
         .values("case")
         .annotate(top=Max("severity"))
