@@ -9,7 +9,9 @@ class CaseRoutingInline(admin.TabularInline):
     model = CaseRouting
     extra = 0
     can_delete = False
-    readonly_fields = ["agency", "routed_at", "routed_by"]
+    # The queue's copies of the case (status, due date) and the agency's active
+    # reviewers are kept by the code, never typed in.
+    readonly_fields = ["agency", "routed_at", "routed_by", "case_status", "review_due", "reviewers"]
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -68,3 +68,16 @@ def test_the_migration_fills_the_copies_of_existing_routings(case_in):
     migration = import_module("portal.migrations.0009_routing_queue")
     migration.copy_case_fields(apps, None)
     assert copies(case) == {(CaseStatus.IN_REVIEW, case.review_due)}
+
+
+def test_the_admin_shows_the_copies_read_only(admin_client, case_in):
+    from django.urls import reverse
+
+    case = case_in(CaseStatus.IN_REVIEW)
+    page = admin_client.get(reverse("admin:portal_submission_change", args=[case.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Case status" in body and "Reviewers" in body
+    # Shown, never an input: the code keeps them.
+    assert 'name="routings-0-case_status"' not in body
+    assert 'name="routings-0-reviewers"' not in body
