@@ -73,12 +73,12 @@ BENCH_SCALE ?= full
 bench: install uswds
 	mkdir -p var/bench
 	DEBUG=true VAR_DIR=var/bench LOG_LEVEL=WARNING $(PY) manage.py migrate --noinput -v0
-	DEBUG=true VAR_DIR=var/bench LOG_LEVEL=WARNING $(PY) manage.py run_bench --scale $(BENCH_SCALE) \
+	DEBUG=true VAR_DIR=var/bench LOG_LEVEL=WARNING $(PY) -m portal.bench run --scale $(BENCH_SCALE) \
 		$(if $(filter full,$(BENCH_SCALE)),--write docs/benchmarks.md)
 
 # wrk on loopback, 16 connections, 30 s each: the reviewer queue and downloads (after make bench).
 load-test: install
-	DEBUG=true VAR_DIR=var/bench LOG_LEVEL=WARNING $(PY) manage.py run_load_test --write docs/benchmarks.md
+	DEBUG=true VAR_DIR=var/bench LOG_LEVEL=WARNING $(PY) -m portal.bench load-test --write docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

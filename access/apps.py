@@ -6,6 +6,10 @@ class AccessConfig(AppConfig):
     verbose_name = "Critical-infrastructure access"
 
     def ready(self):
-        # The case page shows grants, nominations and reports through a panel (portal.panels).
-        import access.panels  # noqa: F401
-        import access.signals  # noqa: F401  (follows cases through portal's signals)
+        # Everything the access app adds to the portal's hooks (portal.core.hooks).
+        from access import (  # noqa: F401
+            demo,  # demo grants, terms and reports
+            panels,  # grants, nominations and reports on the case page
+            reminders,  # grants ending and ended
+            signals,  # follows cases (routing to a new agency)
+        )

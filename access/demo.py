@@ -3,7 +3,7 @@
 First Harbor Bank (``operator``) has live access to Aurora 2.0, access to
 Aurora 2.1 that ended, and access to Tessellate 2.5 that was revoked; Granite
 Trust Bank (``operator2``) has live access to Aurora 2.0's weights only. The
-demo cases carry real small artifact files (``portal.demo``), so the banks can
+demo cases carry real small artifact files (``portal.cases.demo``), so the banks can
 download and verify them.
 """
 
@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from access import services
 from access.models import AccessGrant, Terms
-from portal.demo import seeder
-from portal.models import Artifact, Organization, Submission
+from portal.accounts.models import Organization
+from portal.cases.models import Artifact, Submission
+from portal.core.hooks import seeder
 
 TERMS_BODY = """\
 1. Use the model only to evaluate the risk it poses to your organization's systems.

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from access.models import EvaluationReport
 from access.services import default_end
-from portal.forms import UswdsFormMixin
-from portal.models import Organization
+from portal.accounts.models import Organization
+from portal.core.forms import UswdsFormMixin
 
 REPORT_TEXT_LIMIT = 20_000
 # A report carries at most this many files; they are evidence, not a data dump.

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from portal.forms import UswdsFormMixin
+from portal.core.forms import UswdsFormMixin
 
 
 class TermsAcceptanceForm(UswdsFormMixin, forms.Form):

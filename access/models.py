@@ -12,8 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from portal.models import Artifact, Organization, Submission
-from portal.models.visibility import with_object_perm
+from portal.accounts.models import Organization
+from portal.accounts.visibility import with_object_perm
+from portal.cases.models import Artifact, Submission
 
 
 class Terms(models.Model):

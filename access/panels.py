@@ -13,8 +13,8 @@ from access.forms_developer import GrantForm, NominationForm
 from access.models import AccessGrant
 from access.services import GRANTABLE
 from access.views.reports import readable_reports
-from portal.panels import case_panel
-from portal.permissions import is_developer_member, is_routed_coordinator
+from portal.cases.access import is_developer_member, is_routed_coordinator
+from portal.core.hooks import case_panel
 
 OPEN = (AccessGrant.Status.NOMINATED, AccessGrant.Status.ACTIVE)
 

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from access.models import AccessGrant
 from access.services import expire_grant
-from portal.models import Membership
-from portal.reminders import Reminder, nearest_threshold, reminder_source
+from portal.accounts.models import Membership
+from portal.core.hooks import Reminder, reminder_source
+from portal.notifications.sweep import nearest_threshold
 
 ENDING_DAYS = (7, 1)
 # A grant that ended longer ago than this is not announced any more (a sweep

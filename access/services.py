@@ -20,12 +20,14 @@ from access.models import (
     Terms,
     TermsAcceptance,
 )
-from portal import audit
-from portal.models import CaseStatus, Membership, Organization, Submission
-from portal.permissions import READ_OPERATOR_FINDINGS, grant, is_developer_member, revoke
-from portal.services.cases import CaseActionRefused
-from portal.services.notifications import notify
-from portal.uploads import StreamedFile, clean_display_name
+from portal.accounts.models import Membership, Organization
+from portal.accounts.permissions import grant, revoke
+from portal.audit import events as audit
+from portal.cases.access import READ_OPERATOR_FINDINGS, is_developer_member
+from portal.cases.models import CaseStatus, Submission
+from portal.cases.services.lifecycle import CaseActionRefused
+from portal.files.uploads import StreamedFile, clean_display_name
+from portal.notifications.services import notify
 
 User = get_user_model()
 VIEW_GRANT = "access.view_accessgrant"
@@ -355,7 +357,7 @@ def record_download(
     bytes_sent: int = 0,
     byte_range: str = "",
 ) -> DownloadEvent:
-    from portal.audit import client_ip
+    from portal.audit.events import client_ip
 
     token = getattr(request, "access_token", None)
     user = request.user if request.user.is_authenticated else None

@@ -3,8 +3,8 @@
 from django.dispatch import receiver
 
 from access.models import AccessGrant
-from portal.permissions import grant
-from portal.services.cases import case_routed
+from portal.accounts.permissions import grant
+from portal.core.hooks import case_routed
 
 
 @receiver(case_routed)

@@ -40,8 +40,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = (env_str("SITE_URL") or "http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    # The admin site asks for a verified second factor (portal.admin_site).
-    "portal.apps.PortalAdminConfig",
+    # The admin site asks for a verified second factor (portal.accounts.admin_site).
+    "portal.accounts.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,7 +53,14 @@ INSTALLED_APPS = [
     "axes",
     "guardian",
     "django_filters",
-    "portal",
+    # The portal's own apps, lowest layer first (docs/architecture.md).
+    "portal.core",
+    "portal.accounts",
+    "portal.audit",
+    "portal.files",
+    "portal.notifications",
+    "portal.cases",
+    "portal.capability",
     "reviews",
     "access",
 ]
@@ -71,10 +78,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle and absolute session limits, then the two-step sign-in gate.
-    "portal.session_policy.SessionPolicyMiddleware",
-    "portal.mfa.MfaEnrolmentMiddleware",
+    "portal.accounts.session_policy.SessionPolicyMiddleware",
+    "portal.accounts.mfa.MfaEnrolmentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "portal.audit.AuditContextMiddleware",
+    "portal.audit.events.AuditContextMiddleware",
     # Last, as django-axes asks: turns a lockout into the sign-in page's own answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -94,7 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portal.context_processors.navigation",
+                "portal.accounts.context_processors.navigation",
             ],
         },
     },
@@ -102,7 +109,7 @@ TEMPLATES = [
 
 # Django's form renderer, with <select> and <input> written in Python: the same
 # markup, without an include per option (portal/form_renderer.py).
-FORM_RENDERER = "portal.form_renderer.PortalFormRenderer"
+FORM_RENDERER = "portal.core.form_renderer.PortalFormRenderer"
 
 # Database: PostgreSQL in production, SQLite by default. SQLite takes its write
 # lock at BEGIN (IMMEDIATE) so that read-then-write sequences such as the audit
@@ -200,7 +207,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-AUTH_USER_MODEL = "portal.User"
+AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses every attempt while the username or the address is locked out.
     "axes.backends.AxesStandaloneBackend",
@@ -240,8 +247,8 @@ MFA_PENDING_SECONDS = 300
 AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "portal.network.client_ip"
-AXES_LOCKOUT_CALLABLE = "portal.views.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "portal.core.network.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.accounts.views.signin.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 # Proxies (addresses or networks) whose X-Forwarded-For is believed. Empty: the
 # peer's own address is the client's, and X-Forwarded-For is ignored.
@@ -290,7 +297,7 @@ STORAGES = {
 STORAGE_BACKEND = env_str("STORAGE_BACKEND") or "local"
 if STORAGE_BACKEND == "s3":
     STORAGES["default"] = {
-        "BACKEND": "portal.storage.ArtifactS3Storage",
+        "BACKEND": "portal.files.storage.ArtifactS3Storage",
         "OPTIONS": {
             "bucket_name": env_required("AWS_STORAGE_BUCKET_NAME", "STORAGE_BACKEND is s3"),
             # Unset for AWS itself; the address of MinIO, Ceph, moto, … otherwise.

@@ -2,18 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import api
-from portal.forms import PortalPasswordChangeForm
-from portal.views import (
-    api_artifacts,
-    cases,
-    frontier,
-    home,
-    notifications,
-    signin,
-    tokens,
-    two_step,
-)
+from portal.accounts import api
+from portal.accounts.forms import PortalPasswordChangeForm
+from portal.accounts.views import home, signin, tokens, two_step
+from portal.capability import views as frontier
+from portal.cases.views import api as api_artifacts
+from portal.cases.views import pages as cases
+from portal.notifications import views as notifications
 
 portal_patterns = [
     path("cases/", cases.case_list, name="case_list"),
@@ -89,7 +84,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "portal.views.errors.bad_request"
-handler403 = "portal.views.errors.permission_denied"
-handler404 = "portal.views.errors.page_not_found"
-handler500 = "portal.views.errors.server_error"
+handler400 = "portal.core.views.bad_request"
+handler403 = "portal.core.views.permission_denied"
+handler404 = "portal.core.views.page_not_found"
+handler500 = "portal.core.views.server_error"

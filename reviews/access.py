@@ -2,8 +2,8 @@
 
 from django.http import Http404
 
-from portal.models import Submission
-from portal.permissions import get_case_or_404
+from portal.cases.access import get_case_or_404
+from portal.cases.models import Submission
 from reviews.models import Assignment, Finding, InformationRequest
 
 

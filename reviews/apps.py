@@ -6,6 +6,10 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Reviews"
 
     def ready(self):
-        # The developer's case page shows the review through a panel (portal.panels).
-        import reviews.panels  # noqa: F401
-        import reviews.signals  # noqa: F401  (follows cases through portal's signals)
+        # Everything the review app adds to the portal's hooks (portal.core.hooks).
+        from reviews import (  # noqa: F401
+            demo,  # demo assignments, findings, requests and the frontier's history
+            panels,  # the review section of the developer's case page
+            reminders,  # reviewers', coordinators' and developers' deadlines
+            signals,  # follows cases (withdrawal) and assignments (the queue's counts)
+        )

@@ -6,9 +6,9 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from portal.demo import seeder
-from portal.models import Submission
-from portal.services import cases as case_services
+from portal.cases.models import Submission
+from portal.cases.services import lifecycle as case_services
+from portal.core.hooks import seeder
 from reviews import services
 from reviews.models import Assignment, Finding, Marking, Recommendation
 

@@ -22,10 +22,11 @@ from unittest import mock
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from portal.demo import seed_benchmarks, seeder
-from portal.models import Benchmark, EvalResult, Submission
-from portal.services import artifacts as artifact_services
-from portal.services import cases as case_services
+from portal.cases.demo import seed_benchmarks
+from portal.cases.models import Benchmark, EvalResult, Submission
+from portal.cases.services import artifacts as artifact_services
+from portal.cases.services import lifecycle as case_services
+from portal.core.hooks import seeder
 from reviews import services
 from reviews.models import Recommendation
 from reviews.services_scores import record_government_score
@@ -131,7 +132,7 @@ def _exists(slug, model, version) -> bool:
 
 @seeder(order=5)
 def seed_score_history(stdout) -> None:
-    from portal.demo import _demo_file, _store
+    from portal.cases.demo import _demo_file, _store
 
     User = get_user_model()
     benchmarks = {b.slug: b for b in seed_benchmarks()}

@@ -10,8 +10,9 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from portal.filters import FilterForm
-from portal.models import CaseStatus, Organization, Submission
+from portal.accounts.models import Organization
+from portal.cases.filters import FilterForm
+from portal.cases.models import CaseStatus, Submission
 from reviews.models import Assignment, Severity
 
 # ?sort= value → ORDER BY. Anything else is a form error, never a column name.

@@ -12,8 +12,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
-from portal.forms import UswdsFormMixin
-from portal.models import Agency, CaseRouting, CaseStatus, Membership, Submission
+from portal.accounts.models import Agency, Membership
+from portal.cases.models import CaseRouting, CaseStatus, Submission
+from portal.core.forms import UswdsFormMixin
 from reviews.models import Assignment
 from reviews.selectors import CLOSED, agency_reviewers, open_loads
 

@@ -8,7 +8,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
-from portal.forms import UswdsFormMixin
+from portal.core.forms import UswdsFormMixin
 from reviews.models import Recommendation
 
 TEXT_LIMIT = 20_000

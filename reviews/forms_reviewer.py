@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from portal.forms import UswdsFormMixin, reject_control_characters
+from portal.core.forms import UswdsFormMixin, reject_control_characters
 from reviews.models import Finding, Marking
 
 MAX_EVIDENCE_FILES = 10

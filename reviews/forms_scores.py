@@ -2,8 +2,8 @@
 
 from django import forms
 
-from portal.forms import UswdsFormMixin, reject_control_characters
-from portal.models import Benchmark
+from portal.cases.models import Benchmark
+from portal.core.forms import UswdsFormMixin, reject_control_characters
 
 
 class GovernmentScoreForm(UswdsFormMixin, forms.Form):

@@ -5,7 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from portal.models import Agency, Submission
+from portal.accounts.models import Agency
+from portal.cases.models import Submission
 
 
 class Assignment(models.Model):
@@ -131,7 +132,7 @@ class FindingQuerySet(models.QuerySet):
             ).exclude(case__status="draft")
         cases = get_objects_for_user(
             user,
-            "portal.read_operator_findings",
+            "cases.read_operator_findings",
             klass=Submission,
             accept_global_perms=False,
             with_superuser=False,

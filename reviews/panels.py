@@ -5,9 +5,9 @@ whose marking lets the developer read them, and the recommendation once it is
 issued. Notes and a recommendation still in draft never reach this panel.
 """
 
-from portal.nonces import issue_nonce
-from portal.panels import case_panel
-from portal.permissions import is_developer_member
+from portal.cases.access import is_developer_member
+from portal.core.hooks import case_panel
+from portal.core.nonces import issue_nonce
 from reviews.forms_requests import answer_scope
 from reviews.models import Finding, InformationRequest, Recommendation
 

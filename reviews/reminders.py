@@ -1,7 +1,7 @@
 """Deadline reminders for review work, found by the portal's deadline sweep.
 
 Each source picks, per item, the nearest threshold reached as of ``at`` and
-leaves the sending (claimed exactly once) to ``portal.reminders``.
+leaves the sending (claimed exactly once) to ``portal.notifications.sweep``.
 """
 
 from datetime import timedelta
@@ -11,8 +11,10 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import CaseRouting, CaseStatus, Membership, Submission
-from portal.reminders import Reminder, nearest_threshold, reminder_source
+from portal.accounts.models import Membership
+from portal.cases.models import CaseRouting, CaseStatus, Submission
+from portal.core.hooks import Reminder, reminder_source
+from portal.notifications.sweep import nearest_threshold
 from reviews.models import Assignment, InformationRequest
 
 ASSIGNMENT_DUE_DAYS = (14, 7, 3, 1)

@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
 
-from portal.models import CaseRouting, CaseStatus, Submission
+from portal.cases.models import CaseRouting, CaseStatus, Submission
 from reviews.models import Assignment, Finding, InformationRequest, readable_by_agency
 
 UNDER_REVIEW = (CaseStatus.SUBMITTED, CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)

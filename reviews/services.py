@@ -14,13 +14,15 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import audit
-from portal.models import CaseStatus, Membership, Submission
-from portal.permissions import REVIEW_CASE, VIEW_CASE, grant, is_developer_member, revoke
-from portal.services import cases as case_services
-from portal.services.cases import CaseActionRefused
-from portal.services.notifications import notify
-from portal.uploads import StreamedFile, clean_display_name
+from portal.accounts.models import Membership
+from portal.accounts.permissions import grant, revoke
+from portal.audit import events as audit
+from portal.cases.access import REVIEW_CASE, VIEW_CASE, is_developer_member
+from portal.cases.models import CaseStatus, Submission
+from portal.cases.services import lifecycle as case_services
+from portal.cases.services.lifecycle import CaseActionRefused
+from portal.files.uploads import StreamedFile, clean_display_name
+from portal.notifications.services import notify
 from reviews.models import (
     Assignment,
     Finding,

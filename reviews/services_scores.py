@@ -2,7 +2,7 @@
 
 The agencies' own run of a benchmark sits beside the developer's reported
 score on the workspace; a difference above the benchmark's tolerance is a
-discrepancy (``portal.capability``). Only an accepted lead or reviewer records
+discrepancy (``portal.capability.frontier``). Only an accepted lead or reviewer records
 one, while the case is under review; recording again replaces the score (one
 government-measured result per case and benchmark), and each change is an
 audit event. Government-measured scores never move the frontier.
@@ -13,8 +13,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from portal import audit
-from portal.models import Benchmark, CaseStatus, EvalResult
+from portal.audit import events as audit
+from portal.cases.models import Benchmark, CaseStatus, EvalResult
 from reviews.services import ReviewActionRefused, _locked_case, _working_reviewer
 
 MEASURING_STATUSES = (CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)

@@ -11,9 +11,9 @@ from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from portal import audit
-from portal.models import CaseRouting
-from portal.services.cases import case_withdrawn
+from portal.audit import events as audit
+from portal.cases.models import CaseRouting
+from portal.core.hooks import case_withdrawn
 from reviews.models import Assignment, InformationRequest
 
 

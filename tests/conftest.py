@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
-from portal.models import Agency, Membership, Organization, User
+from portal.accounts.models import Agency, Membership, Organization, User
 
 PASSWORD = "correct horse battery staple"
 FAST_HASH = make_password(PASSWORD, hasher="md5")

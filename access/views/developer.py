@@ -19,10 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 from access import services
 from access.forms_developer import GrantForm, NominationForm, RevokeForm
 from access.models import AccessGrant, DownloadEvent
-from portal.models import Submission
-from portal.permissions import get_case_or_404, is_developer_member, is_routed_coordinator
-from portal.services.cases import CaseActionRefused
-from portal.session_policy import recent_auth_required
+from portal.accounts.session_policy import recent_auth_required
+from portal.cases.access import get_case_or_404, is_developer_member, is_routed_coordinator
+from portal.cases.models import Submission
+from portal.cases.services.lifecycle import CaseActionRefused
 
 DOWNLOADS_PER_PAGE = 50
 

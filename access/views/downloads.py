@@ -31,9 +31,10 @@ from django.views.decorators.http import require_http_methods
 from access.forms_operator import TermsAcceptanceForm
 from access.models import AccessGrant, DownloadEvent, Terms
 from access.services import has_accepted_current_terms, record_download
-from portal.api import api_error, token_required
-from portal.downloads import Unsatisfiable, etag_for, parse_range, serve_file
-from portal.models import Artifact, Membership
+from portal.accounts.api import api_error, token_required
+from portal.accounts.models import Membership
+from portal.cases.models import Artifact
+from portal.files.serve import Unsatisfiable, etag_for, parse_range, serve_file
 
 Outcome = DownloadEvent.Outcome
 UNSAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")

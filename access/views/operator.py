@@ -17,8 +17,8 @@ from access.forms_operator import TermsAcceptanceForm
 from access.models import AccessGrant, DownloadEvent, Terms, TermsAcceptance
 from access.services import AccessActionRefused, accept_terms, has_accepted_current_terms
 from access.views.downloads import granted_files, live_grants, operator_grants
-from portal.audit import client_ip
-from portal.roles import Role, role_required
+from portal.accounts.roles import Role, role_required
+from portal.audit.events import client_ip
 
 HISTORY_PAGE_SIZE = 50
 

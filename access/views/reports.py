@@ -16,11 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from access import services
 from access.forms_developer import MAX_REPORT_FILES, ReportForm, report_scope
 from access.models import AccessGrant, EvaluationReport
-from portal.downloads import serve_file
-from portal.models import Membership, Submission
-from portal.nonces import consume_nonce, issue_nonce
-from portal.services.cases import CaseActionRefused
-from portal.uploads import HashingUploadHandler, UploadRejected, clean_display_name
+from portal.accounts.models import Membership
+from portal.cases.models import Submission
+from portal.cases.services.lifecycle import CaseActionRefused
+from portal.core.nonces import consume_nonce, issue_nonce
+from portal.files.serve import serve_file
+from portal.files.uploads import HashingUploadHandler, UploadRejected, clean_display_name
 
 # An operator reports on access it has, or had until it ended; never on a
 # nomination it was not given, nor on access that was revoked.

@@ -21,7 +21,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from access.models import AccessGrant, Terms, TermsAcceptance
-from portal.models import AccessToken, Submission
+from portal.accounts.models import AccessToken
+from portal.cases.models import Submission
 
 
 @dataclass

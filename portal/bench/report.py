@@ -68,7 +68,7 @@ def render(*, scale, database: str, counts: dict, pages, downloads, uploads, swe
     lines += _transfer_rows(uploads)
     lines += [
         "",
-        "### Deadline sweep (`portal.reminders.run_sweep`)",
+        "### Deadline sweep (`portal.notifications.sweep.run_sweep`)",
         "",
         "| run | assignments | seconds | SQL queries | reminders sent |",
         "|---|---:|---:|---:|---:|",

@@ -18,17 +18,15 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from portal.models import (
-    Agency,
-    AuditEvent,
+from portal.accounts.models import Agency, Membership, Organization
+from portal.audit.models import GENESIS_HASH, AuditEvent
+from portal.cases.models import (
     CaseRouting,
     CaseStatus,
-    Membership,
-    Organization,
     Submission,
+    SubmissionGroupObjectPermission,
+    SubmissionUserObjectPermission,
 )
-from portal.models.audit import GENESIS_HASH
-from portal.models.cases import SubmissionGroupObjectPermission, SubmissionUserObjectPermission
 from reviews.models import Assignment, Finding, Marking, Severity
 from reviews.signals import recount_reviewers
 
@@ -267,7 +265,7 @@ def _cases(scale: Scale, rng: random.Random) -> list[Submission]:
 def _permission_id(codename: str) -> int:
     from django.contrib.auth.models import Permission
 
-    return Permission.objects.get(content_type__app_label="portal", codename=codename).pk
+    return Permission.objects.get(content_type__app_label="cases", codename=codename).pk
 
 
 def _assignments(scale, rng, cases, people) -> int:

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from portal.bench.pages import count_queries
 from portal.celery import app as celery_app
-from portal.reminders import run_sweep
-from portal.services import notifications
+from portal.notifications import services as notifications
+from portal.notifications.sweep import run_sweep
 from reviews.models import Assignment
 
 

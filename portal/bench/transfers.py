@@ -25,9 +25,10 @@ from django.urls import reverse
 
 from access.models import AccessGrant
 from access.views.downloads import safe_filename
+from portal.accounts.models import AccessToken
 from portal.bench import servers
 from portal.bench.pages import demo_operator_grant, operator_token
-from portal.models import AccessToken, Artifact, CaseStatus, Submission
+from portal.cases.models import Artifact, CaseStatus, Submission
 
 CHUNK = 1024 * 1024
 

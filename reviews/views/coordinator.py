@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.models import Membership
-from portal.pagination import CountedPaginator
-from portal.permissions import routed_agency_membership
-from portal.roles import Role, role_required
-from portal.services import cases as case_services
-from portal.services.cases import CaseActionRefused
+from portal.accounts.models import Membership
+from portal.accounts.roles import Role, role_required
+from portal.cases.access import routed_agency_membership
+from portal.cases.services import lifecycle as case_services
+from portal.cases.services.lifecycle import CaseActionRefused
+from portal.core.pagination import CountedPaginator
 from reviews import services
 from reviews.access import get_visible_assignment_or_404, get_workspace_case_or_404
 from reviews.forms_coordinator import AssignForm, DueDateForm, QueueFilter, RouteForm

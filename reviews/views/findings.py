@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from portal import audit
-from portal.models import Membership
-from portal.nonces import consume_nonce, issue_nonce
-from portal.uploads import HashingUploadHandler, UploadRejected
+from portal.accounts.models import Membership
+from portal.audit import events as audit
+from portal.core.nonces import consume_nonce, issue_nonce
+from portal.files.uploads import HashingUploadHandler, UploadRejected
 from reviews import services
 from reviews.access import get_finding_or_404, get_workspace_case_or_404
 from reviews.forms_reviewer import FindingForm, FindingUpdateForm
@@ -60,7 +60,7 @@ def _finding_create(request, case, handler):
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                # A double-submitted form records one finding (portal.nonces).
+                # A double-submitted form records one finding (portal.core.nonces).
                 if not consume_nonce(request, f"finding:{case.pk}", request.POST.get("nonce")):
                     raise services.ReviewActionRefused(
                         "That form was already sent; the finding it recorded is listed below."

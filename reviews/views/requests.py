@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.models import CaseStatus
-from portal.nonces import consume_nonce
-from portal.permissions import is_developer_member, is_routed_coordinator
-from portal.services.cases import CaseActionRefused
-from portal.session_policy import recent_auth_required
-from portal.uploads import HashingUploadHandler, UploadRejected, clean_display_name
+from portal.accounts.session_policy import recent_auth_required
+from portal.cases.access import is_developer_member, is_routed_coordinator
+from portal.cases.models import CaseStatus
+from portal.cases.services.lifecycle import CaseActionRefused
+from portal.core.nonces import consume_nonce
+from portal.files.uploads import HashingUploadHandler, UploadRejected, clean_display_name
 from reviews import services as review_services
 from reviews.access import get_request_or_404, get_workspace_case_or_404
 from reviews.forms_requests import (

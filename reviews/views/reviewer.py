@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.pagination import CountedPaginator
-from portal.roles import Role, role_required
+from portal.accounts.roles import Role, role_required
+from portal.core.pagination import CountedPaginator
 from reviews import services
 from reviews.access import get_own_assignment_or_404
 from reviews.filters import ReviewerCaseFilter

@@ -9,7 +9,7 @@ government-measured score.
 from django.contrib import messages
 from django.views.decorators.http import require_POST
 
-from portal.capability import compare_scores
+from portal.capability.frontier import compare_scores
 from reviews import services
 from reviews.access import get_workspace_case_or_404
 from reviews.forms_scores import GovernmentScoreForm

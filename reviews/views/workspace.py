@@ -8,10 +8,10 @@ requests or reviewers.
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from portal.models import AuditEvent
-from portal.panels import render_case_panels
-from portal.permissions import REVIEW_CASE
-from portal.templatetags.portal_tags import timeline_label
+from portal.audit.models import AuditEvent
+from portal.cases.access import REVIEW_CASE
+from portal.core.hooks import render_case_panels
+from portal.core.templatetags.portal_tags import timeline_label
 from reviews.access import get_workspace_case_or_404
 from reviews.views import coordinator, findings, requests, scores
 

@@ -16,9 +16,10 @@ from django.utils import timezone
 from access import services as access_services
 from access.models import AccessGrant, Terms
 from access.views.downloads import granted_files
-from portal.models import AccessToken, CaseStatus, Organization
-from portal.services.artifacts import add_artifact
-from portal.uploads import HashingWriter
+from portal.accounts.models import AccessToken, Organization
+from portal.cases.models import CaseStatus
+from portal.cases.services.artifacts import add_artifact
+from portal.files.uploads import HashingWriter
 from tests.cases.conftest import (  # noqa: F401  (fixtures used here and by the tests)
     case_in,
     frozen,

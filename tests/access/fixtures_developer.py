@@ -11,7 +11,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from access import services
-from portal.models import CaseStatus, Organization
+from portal.accounts.models import Organization
+from portal.cases.models import CaseStatus
 from reviews import services as review_services
 from reviews.models import Assignment
 from tests.cases.conftest import (

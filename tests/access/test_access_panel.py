@@ -14,7 +14,7 @@ from django.utils import timezone
 from access import services
 from access.models import DownloadEvent
 from access.panels import access_panel
-from portal.models import CaseStatus
+from portal.cases.models import CaseStatus
 from tests.access.fixtures_developer import *  # noqa: F403  (the fixtures in its __all__)
 from tests.access.fixtures_developer import case_url, give_access
 
@@ -181,7 +181,7 @@ def test_the_log_shows_only_this_cases_downloads(
     client, submitter, case, download_events, make_ready_draft, bank
 ):
     other = make_ready_draft(model_name="Aurora", model_version="9.0")
-    from portal.services import cases as case_services
+    from portal.cases.services import lifecycle as case_services
 
     case_services.submit_case(actor=submitter, case_id=other.pk)
     other_grant = give_access(submitter, other, bank, ends_at=timezone.now() + timedelta(days=3))

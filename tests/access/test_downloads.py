@@ -13,7 +13,7 @@ from django.utils import timezone
 from access import services as access_services
 from access.models import AccessGrant, DownloadEvent
 from access.views.downloads import granted_files, safe_filename, sha256sums
-from portal.downloads import serve_file
+from portal.files.serve import serve_file
 from tests.access.conftest import (
     MODEL_CARD,
     WEIGHTS_SIZE,

@@ -3,7 +3,7 @@ a nomination that lapses closes instead of blocking a new grant."""
 
 from access import services as access_services
 from access.models import AccessGrant
-from portal.services import cases as case_services
+from portal.cases.services import lifecycle as case_services
 
 
 def test_an_agency_routed_later_sees_the_cases_grants(

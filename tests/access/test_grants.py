@@ -9,7 +9,8 @@ from django.utils import timezone
 from access import services
 from access.models import AccessGrant
 from access.services import default_end
-from portal.models import AuditEvent, Notification
+from portal.audit.models import AuditEvent
+from portal.notifications.models import Notification
 from tests.access.fixtures_developer import *  # noqa: F403  (the fixtures in its __all__)
 from tests.access.fixtures_developer import case_url, give_access, local_input, messages_of
 
@@ -346,7 +347,7 @@ def test_a_nomination_of_an_operator_deactivated_since_cannot_be_approved(
 def test_a_grant_on_another_developers_case_is_404_to_our_submitter(
     client, submitter, other_submitter, bank, make_ready_draft, caisi
 ):
-    from portal.services import cases as case_services
+    from portal.cases.services import lifecycle as case_services
 
     theirs = make_ready_draft(actor=other_submitter)
     case_services.submit_case(actor=other_submitter, case_id=theirs.pk)

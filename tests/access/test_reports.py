@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from access import services
 from access.models import AccessGrant, EvaluationReport
-from portal.models import Notification
-from portal.uploads import HashingWriter
+from portal.files.uploads import HashingWriter
+from portal.notifications.models import Notification
 from tests.access.fixtures_developer import *  # noqa: F403  (the fixtures in its __all__)
 from tests.access.fixtures_developer import case_url
 from tests.conftest import Role, make_person

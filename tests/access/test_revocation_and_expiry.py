@@ -13,9 +13,10 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from access.models import AccessGrant
-from portal.models import AuditEvent, Notification, SentReminder
-from portal.permissions import READ_OPERATOR_FINDINGS
-from portal.reminders import run_sweep
+from portal.audit.models import AuditEvent
+from portal.cases.access import READ_OPERATOR_FINDINGS
+from portal.notifications.models import Notification, SentReminder
+from portal.notifications.sweep import run_sweep
 from tests.access.fixtures_developer import *  # noqa: F403  (the fixtures in its __all__)
 from tests.access.fixtures_developer import case_url, give_access, messages_of
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.models import Terms, TermsAcceptance
-from portal.models import AuditEvent
+from portal.audit.models import AuditEvent
 from tests.access.conftest import file_named
 
 WEIGHTS = "aurora-2.0.safetensors"

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from portal.bench import pages, seed
+from portal.bench.commands import RunBench
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def test_page_query_counts_do_not_grow_with_the_data():
 
 
 def test_run_bench_smoke_without_servers(capsys):
-    call_command("run_bench", "--scale", "smoke", "--skip-transfers")
+    call_command(RunBench(), "--scale", "smoke", "--skip-transfers")
     out = capsys.readouterr().out
     assert "| agency queue | coordinator | 200 |" in out
     assert "second run (nothing left to send)" in out

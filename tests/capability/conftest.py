@@ -10,9 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from portal.models import Benchmark, Submission
-from portal.services import cases as case_services
-from portal.services.artifacts import set_eval_result
+from portal.cases.models import Benchmark, Submission
+from portal.cases.services import lifecycle as case_services
+from portal.cases.services.artifacts import set_eval_result
 from reviews import services as review_services
 from tests.cases.conftest import (  # noqa: F401  (fixtures, used by name)
     frozen,

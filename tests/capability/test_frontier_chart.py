@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from portal.frontier_chart import ChartRow, build_chart, render_chart
-from portal.models import Benchmark
+from portal.capability.chart import ChartRow, build_chart, render_chart
+from portal.cases.models import Benchmark
 
 SVG = "{http://www.w3.org/2000/svg}"
 DAY0 = timezone.make_aware(datetime(2026, 1, 5, 12))

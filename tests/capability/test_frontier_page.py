@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal.models import Benchmark
+from portal.cases.models import Benchmark
 from tests.capability.conftest import make_benchmark
 
 SVG = "{http://www.w3.org/2000/svg}"

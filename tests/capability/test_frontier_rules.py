@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from portal import capability
-from portal.models import Benchmark, EvalResult
-from portal.services import cases as case_services
+from portal.capability import frontier as capability
+from portal.cases.models import Benchmark, EvalResult
+from portal.cases.services import lifecycle as case_services
 from tests.capability.conftest import make_benchmark, reported
 
 D = Decimal
@@ -107,7 +107,7 @@ def test_a_withdrawn_case_stops_counting_toward_the_frontier(
 def test_drafts_and_government_measured_scores_are_not_on_the_frontier(
     ctf, submit_scores, make_ready_draft, submitter, coordinator
 ):
-    from portal.services.artifacts import set_eval_result
+    from portal.cases.services.artifacts import set_eval_result
 
     draft = make_ready_draft(model_version="9.0")
     set_eval_result(actor=submitter, case_id=draft.pk, benchmark=ctf, score=D(99))

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from portal.models import EvalResult
-from portal.services import cases as case_services
+from portal.cases.models import EvalResult
+from portal.cases.services import lifecycle as case_services
 from reviews.services import ReviewActionRefused
 from reviews.services_scores import record_government_score
 from tests.conftest import Role, make_person

@@ -4,8 +4,9 @@ and by email, exactly once per case and benchmark."""
 import pytest
 from django.core import mail
 
-from portal import capability
-from portal.models import AuditEvent, Notification, SentReminder
+from portal.audit.models import AuditEvent
+from portal.capability import frontier as capability
+from portal.notifications.models import Notification, SentReminder
 from tests.capability.conftest import make_benchmark
 from tests.conftest import Role, make_person
 
@@ -42,7 +43,7 @@ def test_a_jump_alerts_every_agency_on_the_case_in_app_and_by_email(
     ]
     claim = SentReminder.objects.get(kind="capability_jump")
     assert (claim.subject, claim.threshold, claim.recipients) == (
-        f"portal.submission:{case.pk}",
+        f"cases.submission:{case.pk}",
         ctf.slug,
         2,
     )

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from portal.models import CaseStatus, Submission
-from portal.services import cases as case_services
-from portal.services.artifacts import add_artifact
-from portal.uploads import HashingWriter
+from portal.cases.models import CaseStatus, Submission
+from portal.cases.services import lifecycle as case_services
+from portal.cases.services.artifacts import add_artifact
+from portal.files.uploads import HashingWriter
 from tests.conftest import Role, make_person
 
 FULL_NOTICE_MARGIN_DAYS = 30

@@ -15,10 +15,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import AccessToken, Artifact, AuditEvent, Benchmark, Membership
-from portal.services import artifacts as artifact_services
-from portal.services import cases as case_services
-from portal.uploads import HashingWriter
+from portal.accounts.models import AccessToken, Membership
+from portal.audit.models import AuditEvent
+from portal.cases.models import Artifact, Benchmark
+from portal.cases.services import artifacts as artifact_services
+from portal.cases.services import lifecycle as case_services
+from portal.files.uploads import HashingWriter
 from tests.conftest import make_person
 
 __all__ = ["benchmark", "draft", "media", "nsa_reviewer", "other_submitter", "submitted_case"]

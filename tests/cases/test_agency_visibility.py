@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from portal.models import Artifact, ClockEvent, Membership
-from portal.services import cases as case_services
+from portal.accounts.models import Membership
+from portal.cases.models import Artifact, ClockEvent
+from portal.cases.services import lifecycle as case_services
 from tests.cases.conftest import upload_artifact
 
 
@@ -41,7 +42,7 @@ def test_a_reviewer_made_coordinator_sees_the_case_and_loses_it_when_demoted(
 
 
 def test_the_same_file_uploaded_twice_is_stored_once(submitter, ready_draft):
-    from portal.services.artifacts import ArtifactAlreadyStored
+    from portal.cases.services.artifacts import ArtifactAlreadyStored
 
     count = Artifact.objects.count()
     with pytest.raises(ArtifactAlreadyStored, match="already on the case"):

@@ -10,9 +10,9 @@ import io
 import pytest
 from django.urls import reverse
 
-from portal.models import Artifact, CaseStatus, EvalResult, Submission
-from portal.services import artifacts as artifact_services
-from portal.services import cases as case_services
+from portal.cases.models import Artifact, CaseStatus, EvalResult, Submission
+from portal.cases.services import artifacts as artifact_services
+from portal.cases.services import lifecycle as case_services
 from tests.cases.fixtures_pages import *  # noqa: F403  (the fixtures in its __all__)
 from tests.cases.fixtures_pages import (
     add_artifact,
@@ -119,7 +119,7 @@ def test_an_out_of_reach_upload_is_refused_before_its_body_is_read(
     def must_not_stream(*args, **kwargs):
         raise AssertionError("the upload's body was read")
 
-    monkeypatch.setattr("portal.uploads.HashingWriter.__init__", must_not_stream)
+    monkeypatch.setattr("portal.files.uploads.HashingWriter.__init__", must_not_stream)
     case, _, _ = cases["draft"]
     client.force_login(other_submitter)
     response = client.post(

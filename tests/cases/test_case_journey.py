@@ -7,7 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import AccessToken, Benchmark, CaseStatus, Notification, Submission
+from portal.accounts.models import AccessToken
+from portal.cases.models import Benchmark, CaseStatus, Submission
+from portal.notifications.models import Notification
 
 
 @pytest.fixture

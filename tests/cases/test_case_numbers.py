@@ -6,8 +6,8 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from portal.models import CaseNumberCounter, Submission
-from portal.services import cases as case_services
+from portal.cases.models import CaseNumberCounter, Submission
+from portal.cases.services import lifecycle as case_services
 
 
 def test_numbers_count_up_within_a_year_and_start_again_the_next(db):

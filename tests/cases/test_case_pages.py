@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import Artifact, AuditEvent, CaseStatus, EvalResult, Submission
-from portal.services import cases as case_services
+from portal.audit.models import AuditEvent
+from portal.cases.models import Artifact, CaseStatus, EvalResult, Submission
+from portal.cases.services import lifecycle as case_services
 from tests.cases.fixtures_pages import *  # noqa: F403  (the fixtures in its __all__)
 from tests.cases.fixtures_pages import (
     add_artifact,

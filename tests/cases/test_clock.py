@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from portal.models import CaseStatus, ClockEvent, ReviewClock
-from portal.services import cases as case_services
+from portal.cases.models import CaseStatus, ClockEvent, ReviewClock
+from portal.cases.services import lifecycle as case_services
 
 Kind = ClockEvent.Kind
 START = date(2026, 1, 5)

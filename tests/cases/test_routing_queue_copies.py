@@ -7,8 +7,8 @@ clock, a routing added later, and one an administrator adds by hand.
 
 import pytest
 
-from portal.models import CaseRouting, CaseStatus
-from portal.services import cases as case_services
+from portal.cases.models import CaseRouting, CaseStatus
+from portal.cases.services import lifecycle as case_services
 
 pytestmark = pytest.mark.django_db
 
@@ -58,23 +58,11 @@ def test_a_routing_added_by_hand_takes_the_case_as_it_is(case_in, nsa):
     assert (added.case_status, added.review_due) == (case.status, case.review_due)
 
 
-def test_the_migration_fills_the_copies_of_existing_routings(case_in):
-    from importlib import import_module
-
-    from django.apps import apps
-
-    case = case_in(CaseStatus.IN_REVIEW)
-    CaseRouting.objects.filter(case=case).update(case_status=CaseStatus.DRAFT, review_due=None)
-    migration = import_module("portal.migrations.0009_routing_queue")
-    migration.copy_case_fields(apps, None)
-    assert copies(case) == {(CaseStatus.IN_REVIEW, case.review_due)}
-
-
 def test_the_admin_shows_the_copies_read_only(admin_client, case_in):
     from django.urls import reverse
 
     case = case_in(CaseStatus.IN_REVIEW)
-    page = admin_client.get(reverse("admin:portal_submission_change", args=[case.pk]))
+    page = admin_client.get(reverse("admin:cases_submission_change", args=[case.pk]))
     assert page.status_code == 200
     body = page.content.decode()
     assert "Case status" in body and "Reviewers" in body

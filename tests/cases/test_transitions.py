@@ -14,16 +14,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from guardian.shortcuts import get_group_perms
 
-from portal.models import (
-    AuditEvent,
-    CaseRouting,
-    CaseStatus,
-    ClockEvent,
-    Notification,
-    Submission,
-)
-from portal.services import cases as case_services
-from portal.services.cases import CaseActionRefused
+from portal.audit.models import AuditEvent
+from portal.cases.models import CaseRouting, CaseStatus, ClockEvent, Submission
+from portal.cases.services import lifecycle as case_services
+from portal.cases.services.lifecycle import CaseActionRefused
+from portal.notifications.models import Notification
 from tests.cases.conftest import PATH_TO, draft_fields, upload_artifact
 
 S = CaseStatus

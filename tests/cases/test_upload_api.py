@@ -9,7 +9,8 @@ from urllib.parse import quote
 import pytest
 from django.urls import reverse
 
-from portal.models import Artifact, AuditEvent
+from portal.audit.models import AuditEvent
+from portal.cases.models import Artifact
 from tests.cases.fixtures_pages import *  # noqa: F403  (the fixtures in its __all__)
 from tests.cases.fixtures_pages import (
     assert_nothing_stored,
@@ -234,7 +235,7 @@ def test_supersedes_must_be_an_artifact_of_the_case(client, draft, token, media)
 
 
 def test_a_withdrawn_case_takes_no_artifacts(client, draft, submitter, token, media):
-    from portal.services.cases import withdraw_case
+    from portal.cases.services.lifecycle import withdraw_case
 
     withdraw_case(actor=submitter, case_id=draft.pk, reason="Cancelled.")
     before = audit_count()

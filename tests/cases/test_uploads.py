@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from portal.models import Artifact, AuditEvent
-from portal.uploads import HashingWriter, UploadRejected, clean_display_name
+from portal.audit.models import AuditEvent
+from portal.cases.models import Artifact
+from portal.files.uploads import HashingWriter, UploadRejected, clean_display_name
 from tests.cases.fixtures_pages import *  # noqa: F403  (the fixtures in its __all__)
 from tests.cases.fixtures_pages import (
     BOUNDARY,
@@ -353,7 +354,7 @@ def test_an_interrupted_browser_upload_leaves_nothing(client, submitter, draft, 
 
 def test_a_disk_error_while_hashing_is_raised_and_leaves_no_file(media_root, settings):
     """Hashing and writing run on a thread of their own; its error reaches the caller."""
-    from portal.uploads import HashingWriter
+    from portal.files.uploads import HashingWriter
 
     writer = HashingWriter(max_bytes=10 * 1024 * 1024)
 
@@ -380,7 +381,7 @@ def test_a_disk_error_while_hashing_is_raised_and_leaves_no_file(media_root, set
 def test_chunks_are_hashed_in_order(media_root):
     import hashlib
 
-    from portal.uploads import HashingWriter
+    from portal.files.uploads import HashingWriter
 
     chunks = [bytes([n]) * (1000 + n) for n in range(200)]
     writer = HashingWriter(max_bytes=10 * 1024 * 1024)

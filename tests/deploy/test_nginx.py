@@ -16,7 +16,7 @@ from access.views.downloads import safe_filename
 from portal.bench import servers
 from portal.bench.pages import operator_token
 from portal.bench.transfers import download_artifact
-from portal.downloads import etag_for
+from portal.files.serve import etag_for
 from tests.deploy.conftest import require_program
 
 # gunicorn runs in another process and reads the test's committed rows, which

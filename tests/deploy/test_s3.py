@@ -17,9 +17,10 @@ from django.test import Client
 from django.urls import reverse
 
 from access.views.downloads import granted_files
+from portal.accounts.models import AccessToken
 from portal.bench.pages import demo_operator_grant, operator_token
-from portal.models import AccessToken, Artifact, CaseStatus, Submission
-from portal.storage import ArtifactS3Storage
+from portal.cases.models import Artifact, CaseStatus, Submission
+from portal.files.storage import ArtifactS3Storage
 from tests.deploy.conftest import require_program
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def s3(settings, monkeypatch):
         settings.STORAGES = {
             **settings.STORAGES,
             "default": {
-                "BACKEND": "portal.storage.ArtifactS3Storage",
+                "BACKEND": "portal.files.storage.ArtifactS3Storage",
                 "OPTIONS": {
                     "bucket_name": BUCKET,
                     "endpoint_url": endpoint,

@@ -160,9 +160,10 @@ def fresh_case(demo):
 
     from django.utils import timezone
 
-    from portal.demo import _demo_file, _store
-    from portal.models import Submission, User
-    from portal.services import cases as case_services
+    from portal.accounts.models import User
+    from portal.cases.demo import _demo_file, _store
+    from portal.cases.models import Submission
+    from portal.cases.services import lifecycle as case_services
 
     submitter = User.objects.get(username="submitter")
     case = case_services.create_draft(

@@ -8,7 +8,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from access.models import AccessGrant
-from portal.models import Organization
+from portal.accounts.models import Organization
 from tests.e2e.conftest import click_sensitive, screenshot, sign_in, tick
 
 

@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from access.models import AccessGrant
-from portal.models import Submission
+from portal.cases.models import Submission
 from tests.e2e.conftest import DEMO_PASSWORD, screenshot, sign_in
 
 BLOCKING = {"serious", "critical"}

@@ -7,8 +7,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from portal.mfa import demo_authenticator
-from portal.models import Agency, Membership, User
+from portal.accounts.mfa import demo_authenticator
+from portal.accounts.models import Agency, Membership, User
 from tests.e2e.conftest import DEMO_PASSWORD, screenshot, sign_in
 
 
@@ -23,7 +23,7 @@ def test_admin_adds_an_agency_and_a_person(new_page):
     page.goto("/admin/")
     screenshot(page, "admin-index")
 
-    page.goto("/admin/portal/agency/add/")
+    page.goto("/admin/accounts/agency/add/")
     page.get_by_label("Name").fill("Department of Energy")
     page.get_by_label("Acronym").fill("DOE")
     page.get_by_label("Slug").fill("doe")
@@ -31,7 +31,7 @@ def test_admin_adds_an_agency_and_a_person(new_page):
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     agency = Agency.objects.get(acronym="DOE")
 
-    page.goto("/admin/portal/user/add/")
+    page.goto("/admin/accounts/user/add/")
     page.get_by_label("Username").fill("doe_reviewer")
     usable = page.locator("input[name=usable_password][value=true]")
     if usable.count():
@@ -43,7 +43,7 @@ def test_admin_adds_an_agency_and_a_person(new_page):
     person = User.objects.get(username="doe_reviewer")
 
     # Their membership: the inline on the person's page (autocomplete widgets).
-    page.goto(f"/admin/portal/user/{person.pk}/change/")
+    page.goto(f"/admin/accounts/user/{person.pk}/change/")
     inline = page.locator("#membership-group, [id$='membership-group']").first
     inline.locator(".field-agency .select2-selection").first.click()
     page.locator(".select2-search__field").fill("DOE")

@@ -6,7 +6,8 @@ import datetime
 
 from playwright.sync_api import expect
 
-from portal.models import Submission, User
+from portal.accounts.models import User
+from portal.cases.models import Submission
 from reviews.models import Assignment, Finding, InformationRequest, Recommendation
 from tests.e2e.conftest import click_sensitive, screenshot, sign_in, tick
 

@@ -6,7 +6,7 @@ import hashlib
 
 from playwright.sync_api import expect
 
-from portal.models import Submission
+from portal.cases.models import Submission
 from tests.e2e.conftest import screenshot, sign_in
 
 WEIGHTS = b"e2e weights " * 4096

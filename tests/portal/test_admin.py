@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from portal.models import AccessToken, AuditEvent, Membership, User
+from portal.accounts.models import AccessToken, Membership, User
+from portal.audit.models import AuditEvent
 from tests.conftest import Role, make_person
 
 PASSWORD = "a long admin-chosen passphrase"
@@ -75,26 +76,33 @@ def form_data(response) -> dict:
 
 def test_every_changelist_opens_for_the_platform_admin(admin_client, personas):
     AccessToken.create_for(personas["submitter"], name="upload script")
-    for model in ["agency", "organization", "user", "membership", "accesstoken", "auditevent"]:
-        response = admin_client.get(reverse(f"admin:portal_{model}_changelist"))
+    for model in [
+        "accounts_agency",
+        "accounts_organization",
+        "accounts_user",
+        "accounts_membership",
+        "accounts_accesstoken",
+        "audit_auditevent",
+    ]:
+        response = admin_client.get(reverse(f"admin:{model}_changelist"))
         assert response.status_code == 200, model
         assert results(response), model
 
 
 def test_search_and_filters_on_units(admin_client, caisi, nsa, developer, bank):
-    url = reverse("admin:portal_agency_changelist")
+    url = reverse("admin:accounts_agency_changelist")
     assert results(admin_client.get(url, {"q": "NSA"})) == [nsa]
     assert set(results(admin_client.get(url, {"active__exact": "1"}))) == {caisi, nsa}
     assert results(admin_client.get(url, {"active__exact": "0"})) == []
 
-    url = reverse("admin:portal_organization_changelist")
+    url = reverse("admin:accounts_organization_changelist")
     assert results(admin_client.get(url, {"q": "harbor"})) == [bank]
     assert results(admin_client.get(url, {"kind__exact": "developer"})) == [developer]
     assert results(admin_client.get(url, {"sector__exact": "financial_services"})) == [bank]
 
 
 def test_search_and_filters_on_people(admin_client, personas, caisi, bank):
-    url = reverse("admin:portal_user_changelist")
+    url = reverse("admin:accounts_user_changelist")
     assert results(admin_client.get(url, {"q": "coordinator"})) == [personas["coordinator"]]
     reviewers = results(admin_client.get(url, {"membership__role__exact": Role.REVIEWER}))
     assert reviewers == [personas["reviewer"]]
@@ -104,7 +112,7 @@ def test_search_and_filters_on_people(admin_client, personas, caisi, bank):
     assert at_bank == [personas["operator"]]
     assert results(admin_client.get(url, {"is_superuser__exact": "1"})) == [personas["admin"]]
 
-    url = reverse("admin:portal_membership_changelist")
+    url = reverse("admin:accounts_membership_changelist")
     found = results(admin_client.get(url, {"q": "submitter"}))
     assert [m.user for m in found] == [personas["submitter"]]
     found = results(admin_client.get(url, {"role__exact": Role.SECURITY_TEAM}))
@@ -117,7 +125,7 @@ def test_search_and_filters_on_tokens(admin_client, submitter, operator):
     upload, _ = AccessToken.create_for(submitter, name="upload script")
     download, _ = AccessToken.create_for(operator, name="download script")
     AccessToken.objects.filter(pk=download.pk).update(revoked_at=download.created_at)
-    url = reverse("admin:portal_accesstoken_changelist")
+    url = reverse("admin:accounts_accesstoken_changelist")
     assert results(admin_client.get(url, {"q": "upload"})) == [upload]
     assert results(admin_client.get(url, {"q": "operator"})) == [download]
     assert results(admin_client.get(url, {"revoked_at__isempty": "1"})) == [upload]
@@ -125,7 +133,7 @@ def test_search_and_filters_on_tokens(admin_client, submitter, operator):
 
 
 def test_search_and_filters_on_audit_events(admin_client, personas):
-    url = reverse("admin:portal_auditevent_changelist")
+    url = reverse("admin:audit_auditevent_changelist")
     created = results(admin_client.get(url, {"action__exact": "membership.created"}))
     assert created
     assert {e.action for e in created} == {"membership.created"}
@@ -138,7 +146,7 @@ def test_search_and_filters_on_audit_events(admin_client, personas):
 
 
 def test_person_change_page_has_the_membership_inline(admin_client, reviewer):
-    response = admin_client.get(reverse("admin:portal_user_change", args=[reviewer.pk]))
+    response = admin_client.get(reverse("admin:accounts_user_change", args=[reviewer.pk]))
     assert response.status_code == 200
     formsets = [inline.formset for inline in response.context["inline_admin_formsets"]]
     assert [fs.model for fs in formsets] == [Membership]
@@ -150,21 +158,21 @@ def test_person_change_page_has_the_membership_inline(admin_client, reviewer):
 
 def test_audit_events_cannot_be_added_changed_or_deleted(admin_client, reviewer):
     event = AuditEvent.objects.first()
-    assert admin_client.get(reverse("admin:portal_auditevent_add")).status_code == 403
-    change_url = reverse("admin:portal_auditevent_change", args=[event.pk])
+    assert admin_client.get(reverse("admin:audit_auditevent_add")).status_code == 403
+    change_url = reverse("admin:audit_auditevent_change", args=[event.pk])
     response = admin_client.get(change_url)
     assert response.status_code == 200
     assert b'name="_save"' not in response.content
     assert b'name="_continue"' not in response.content
     response = admin_client.post(change_url, {"action": "forged"})
     assert response.status_code == 403
-    delete_url = reverse("admin:portal_auditevent_delete", args=[event.pk])
+    delete_url = reverse("admin:audit_auditevent_delete", args=[event.pk])
     assert admin_client.get(delete_url).status_code == 403
     assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
     event.refresh_from_db()
     assert event.action != "forged"
     response = admin_client.post(
-        reverse("admin:portal_auditevent_changelist"),
+        reverse("admin:audit_auditevent_changelist"),
         {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"},
     )
     assert AuditEvent.objects.filter(pk=event.pk).exists()
@@ -174,7 +182,7 @@ def test_audit_events_cannot_be_added_changed_or_deleted(admin_client, reviewer)
 
 
 def test_tokens_cannot_be_added(admin_client):
-    assert admin_client.get(reverse("admin:portal_accesstoken_add")).status_code == 403
+    assert admin_client.get(reverse("admin:accounts_accesstoken_add")).status_code == 403
 
 
 def test_revoke_action_revokes_the_selected_tokens_and_audits(
@@ -185,7 +193,7 @@ def test_revoke_action_revokes_the_selected_tokens_and_audits(
     AccessToken.objects.filter(pk=already.pk).update(revoked_at=already.created_at)
     untouched, _ = AccessToken.create_for(operator, name="download script")
     response = admin_client.post(
-        reverse("admin:portal_accesstoken_changelist"),
+        reverse("admin:accounts_accesstoken_changelist"),
         {"action": "revoke", "_selected_action": [chosen.pk, already.pk]},
         follow=True,
     )
@@ -225,7 +233,7 @@ def add_person_data(username, **membership) -> dict:
 
 def test_adding_a_person_with_a_membership_puts_them_in_the_units_group(admin_client, caisi):
     response = admin_client.post(
-        reverse("admin:portal_user_add"),
+        reverse("admin:accounts_user_add"),
         add_person_data("newreviewer", agency=caisi.pk, role=Role.REVIEWER),
     )
     assert response.status_code == 302, response.context and response.context.get("errors")
@@ -239,7 +247,7 @@ def test_adding_a_person_with_a_membership_puts_them_in_the_units_group(admin_cl
 
 def test_a_role_that_does_not_fit_the_organization_is_refused(admin_client, developer, bank):
     response = admin_client.post(
-        reverse("admin:portal_user_add"),
+        reverse("admin:accounts_user_add"),
         add_person_data("misfit", organization=developer.pk, role=Role.SECURITY_TEAM),
     )
     assert response.status_code == 200
@@ -250,7 +258,7 @@ def test_a_role_that_does_not_fit_the_organization_is_refused(admin_client, deve
 
 
 def test_membership_admin_refuses_a_role_that_does_not_fit(admin_client, outsider, developer):
-    url = reverse("admin:portal_membership_add")
+    url = reverse("admin:accounts_membership_add")
     response = admin_client.post(
         url, {"user": outsider.pk, "organization": developer.pk, "role": Role.SECURITY_TEAM}
     )
@@ -271,7 +279,7 @@ def test_membership_admin_refuses_a_role_that_does_not_fit(admin_client, outside
 
 
 def test_moving_a_person_through_the_inline_moves_their_group(admin_client, reviewer, nsa, caisi):
-    url = reverse("admin:portal_user_change", args=[reviewer.pk])
+    url = reverse("admin:accounts_user_change", args=[reviewer.pk])
     data = form_data(admin_client.get(url))
     data["membership-0-agency"] = [str(nsa.pk)]
     response = admin_client.post(url, data)
@@ -283,7 +291,7 @@ def test_moving_a_person_through_the_inline_moves_their_group(admin_client, revi
 
 def test_editing_groups_by_hand_keeps_the_unit_group(admin_client, reviewer, caisi, nsa):
     """The groups box cannot take a person out of their unit's group, or into another's."""
-    url = reverse("admin:portal_user_change", args=[reviewer.pk])
+    url = reverse("admin:accounts_user_change", args=[reviewer.pk])
     data = form_data(admin_client.get(url))
     assert data["groups"] == [str(caisi.group_id)]
     data["groups"] = [str(nsa.group_id)]
@@ -300,7 +308,7 @@ def test_editing_groups_by_hand_keeps_the_unit_group(admin_client, reviewer, cai
 )
 def test_other_personas_are_sent_to_the_admin_sign_in(client, personas, persona):
     client.force_login(personas[persona])
-    for url in [reverse("admin:index"), reverse("admin:portal_auditevent_changelist")]:
+    for url in [reverse("admin:index"), reverse("admin:audit_auditevent_changelist")]:
         response = client.get(url)
         assert response.status_code == 302
         assert response.url.startswith(reverse("admin:login"))
@@ -311,7 +319,7 @@ def test_revoking_takes_more_than_the_view_permission(client, submitter):
     clerk = make_person("clerk", is_staff=True)
     clerk.user_permissions.add(Permission.objects.get(codename="view_accesstoken"))
     client.force_login(clerk)
-    url = reverse("admin:portal_accesstoken_changelist")
+    url = reverse("admin:accounts_accesstoken_changelist")
     assert results(client.get(url)) == [token]
     client.post(url, {"action": "revoke", "_selected_action": [token.pk]})
     token.refresh_from_db()
@@ -326,5 +334,5 @@ def test_revoking_takes_more_than_the_view_permission(client, submitter):
 def test_staff_without_model_permissions_sees_nothing(client, db):
     clerk = make_person("clerk", is_staff=True)
     client.force_login(clerk)
-    assert client.get(reverse("admin:portal_auditevent_changelist")).status_code == 403
-    assert client.get(reverse("admin:portal_user_changelist")).status_code == 403
+    assert client.get(reverse("admin:audit_auditevent_changelist")).status_code == 403
+    assert client.get(reverse("admin:accounts_user_changelist")).status_code == 403

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import AccessToken
+from portal.accounts.models import AccessToken
 
 ME_URL = reverse("api_me")
 

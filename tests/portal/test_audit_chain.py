@@ -16,8 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from portal.models import AuditEvent, AuditLogIsAppendOnly
-from portal.models.audit import GENESIS_HASH, verify_chain
+from portal.audit.models import GENESIS_HASH, AuditEvent, AuditLogIsAppendOnly, verify_chain
 
 
 def record_three():
@@ -99,7 +98,7 @@ def test_an_event_rolls_back_with_the_change_it_describes():
 def test_an_edited_action_is_named_by_its_sequence():
     record_three()
     raw_sql_bypassing_trigger(
-        "UPDATE portal_auditevent SET action = %s WHERE sequence = %s", ["case.withdrawn", 2]
+        "UPDATE audit_auditevent SET action = %s WHERE sequence = %s", ["case.withdrawn", 2]
     )
 
     with pytest.raises(CommandError, match=r"broken at event #2 .*content does not match"):
@@ -111,7 +110,7 @@ def test_edited_details_are_named_by_their_sequence():
     record_three()
     cast = "::jsonb" if connection.vendor == "postgresql" else ""
     raw_sql_bypassing_trigger(
-        f"UPDATE portal_auditevent SET details = %s{cast} WHERE sequence = %s",  # noqa: S608
+        f"UPDATE audit_auditevent SET details = %s{cast} WHERE sequence = %s",  # noqa: S608
         [json.dumps({"case": "FMR-2026-0999"}), 3],
     )
 
@@ -127,7 +126,7 @@ def test_a_rehashed_row_still_breaks_the_link_to_the_next_one():
     forged.action = "case.withdrawn"
     forged_hash = forged.compute_hash()
     raw_sql_bypassing_trigger(
-        "UPDATE portal_auditevent SET action = %s, hash = %s WHERE sequence = %s",
+        "UPDATE audit_auditevent SET action = %s, hash = %s WHERE sequence = %s",
         ["case.withdrawn", forged_hash, 2],
     )
 
@@ -138,7 +137,7 @@ def test_a_rehashed_row_still_breaks_the_link_to_the_next_one():
 @pytest.mark.django_db
 def test_a_deleted_middle_event_is_detected():
     record_three()
-    raw_sql_bypassing_trigger("DELETE FROM portal_auditevent WHERE sequence = %s", [2])
+    raw_sql_bypassing_trigger("DELETE FROM audit_auditevent WHERE sequence = %s", [2])
 
     with pytest.raises(CommandError, match=r"#3 .*expected sequence 2, found 3"):
         verify_audit()
@@ -177,8 +176,8 @@ def test_the_orm_refuses_to_change_or_remove_events():
 @pytest.mark.parametrize(
     "statement",
     [
-        "UPDATE portal_auditevent SET action = 'case.withdrawn'",
-        "DELETE FROM portal_auditevent",
+        "UPDATE audit_auditevent SET action = 'case.withdrawn'",
+        "DELETE FROM audit_auditevent",
     ],
 )
 def test_postgresql_refuses_raw_updates_and_deletes(statement):

@@ -11,7 +11,8 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from guardian.shortcuts import assign_perm, remove_perm
 
-from portal.models import AuditEvent, Membership, User
+from portal.accounts.models import Membership, User
+from portal.audit.models import AuditEvent
 from tests.conftest import PASSWORD, make_person
 
 ADMIN_IP = "198.51.100.20"
@@ -134,7 +135,7 @@ def test_an_admin_adding_a_membership_is_recorded(admin_client, platform_admin, 
     newcomer = make_person("newcomer")
 
     response = admin_client.post(
-        reverse("admin:portal_membership_add"),
+        reverse("admin:accounts_membership_add"),
         {"user": newcomer.pk, "agency": caisi.pk, "organization": "", "role": "reviewer"},
         REMOTE_ADDR=ADMIN_IP,
     )
@@ -154,7 +155,7 @@ def test_an_admin_changing_a_role_is_recorded_with_the_previous_one(
     membership = reviewer.membership
 
     response = admin_client.post(
-        reverse("admin:portal_membership_change", args=[membership.pk]),
+        reverse("admin:accounts_membership_change", args=[membership.pk]),
         {"user": reviewer.pk, "agency": caisi.pk, "organization": "", "role": "coordinator"},
         REMOTE_ADDR=ADMIN_IP,
     )
@@ -169,7 +170,7 @@ def test_an_admin_changing_a_role_is_recorded_with_the_previous_one(
 
 def test_saving_a_membership_unchanged_records_no_change(admin_client, reviewer, caisi):
     response = admin_client.post(
-        reverse("admin:portal_membership_change", args=[reviewer.membership.pk]),
+        reverse("admin:accounts_membership_change", args=[reviewer.membership.pk]),
         {"user": reviewer.pk, "agency": caisi.pk, "organization": "", "role": "reviewer"},
     )
 
@@ -184,7 +185,7 @@ def test_an_admin_moving_a_person_to_another_unit_moves_their_group(
     before = last_sequence()
 
     admin_client.post(
-        reverse("admin:portal_membership_change", args=[reviewer.membership.pk]),
+        reverse("admin:accounts_membership_change", args=[reviewer.membership.pk]),
         {"user": reviewer.pk, "agency": "", "organization": developer.pk, "role": "submitter"},
         REMOTE_ADDR=ADMIN_IP,
     )
@@ -197,7 +198,7 @@ def test_an_admin_moving_a_person_to_another_unit_moves_their_group(
 
 def test_an_admin_removing_a_membership_is_recorded(admin_client, platform_admin, reviewer):
     response = admin_client.post(
-        reverse("admin:portal_membership_delete", args=[reviewer.membership.pk]),
+        reverse("admin:accounts_membership_delete", args=[reviewer.membership.pk]),
         {"post": "yes"},
         REMOTE_ADDR=ADMIN_IP,
     )
@@ -255,7 +256,7 @@ def user_change_form(user, **changes):
 
 def post_user_change(client, user, **changes):
     response = client.post(
-        reverse("admin:portal_user_change", args=[user.pk]),
+        reverse("admin:accounts_user_change", args=[user.pk]),
         user_change_form(user, **changes),
         REMOTE_ADDR=ADMIN_IP,
     )
@@ -353,7 +354,7 @@ def test_clearing_nothing_records_nothing(outsider):
 
 
 def test_granting_and_revoking_an_object_permission_is_recorded(operator, developer):
-    assign_perm("portal.view_organization", operator, developer)
+    assign_perm("accounts.view_organization", operator, developer)
 
     granted = only_event("permission.granted")
     assert granted.details == {
@@ -364,7 +365,7 @@ def test_granting_and_revoking_an_object_permission_is_recorded(operator, develo
     assert granted.target_id == str(developer.pk)
     assert granted.target_repr == "Northwind Labs"
 
-    remove_perm("portal.view_organization", operator, developer)
+    remove_perm("accounts.view_organization", operator, developer)
 
     revoked = only_event("permission.revoked")
     assert revoked.details == granted.details
@@ -372,7 +373,7 @@ def test_granting_and_revoking_an_object_permission_is_recorded(operator, develo
 
 
 def test_a_group_object_permission_names_the_group(developer, bank):
-    assign_perm("portal.view_organization", bank.group, developer)
+    assign_perm("accounts.view_organization", bank.group, developer)
 
     assert only_event("permission.granted").details["holder"] == bank.group.name
     assert bank.group.name.startswith("org:first-harbor:")
@@ -380,14 +381,14 @@ def test_a_group_object_permission_names_the_group(developer, bank):
 
 def test_the_portal_grants_one_holder_and_one_object_at_a_time(operator, submitter, developer):
     """guardian's bulk forms send no post_save and would escape the audit log."""
-    from portal.permissions import grant, revoke
+    from portal.accounts.permissions import grant, revoke
 
     holders = User.objects.filter(pk__in=[operator.pk, submitter.pk])
     with pytest.raises(TypeError):
-        grant("portal.view_organization", holders, developer)
+        grant("accounts.view_organization", holders, developer)
     with pytest.raises(TypeError):
-        revoke("portal.view_organization", operator, [developer])
+        revoke("accounts.view_organization", operator, [developer])
     assert events("permission.granted") == []
 
-    grant("portal.view_organization", operator, developer)
+    grant("accounts.view_organization", operator, developer)
     assert len(events("permission.granted")) == 1

@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 
 from portal.celery import app
-from portal.tasks import ping
+from portal.notifications.tasks import ping
 
 
 def test_tasks_are_acknowledged_late_and_time_limited():
@@ -57,7 +57,7 @@ SEND_PING = """
 import django
 django.setup()
 from portal.celery import app
-from portal.tasks import ping
+from portal.notifications.tasks import ping
 assert not app.conf.task_always_eager, "the sender must go through the broker"
 result = ping.apply_async()
 print(app.conf.broker_url, result.id, result.get(timeout=60), flush=True)

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import path
 
 from portal import urls as portal_urls
-from portal.views import errors
+from portal.core import views as errors
 
 
 def refuse(request):
@@ -47,10 +47,10 @@ pytestmark = pytest.mark.urls(__name__)
 
 
 def test_the_portal_names_its_own_handlers():
-    assert portal_urls.handler400 == "portal.views.errors.bad_request"
-    assert portal_urls.handler403 == "portal.views.errors.permission_denied"
-    assert portal_urls.handler404 == "portal.views.errors.page_not_found"
-    assert portal_urls.handler500 == "portal.views.errors.server_error"
+    assert portal_urls.handler400 == "portal.core.views.bad_request"
+    assert portal_urls.handler403 == "portal.core.views.permission_denied"
+    assert portal_urls.handler404 == "portal.core.views.page_not_found"
+    assert portal_urls.handler500 == "portal.core.views.server_error"
 
 
 def test_permission_denied_shows_fixed_text_not_its_message(client, reviewer):

@@ -7,7 +7,7 @@ from django import forms
 from django.forms.renderers import DjangoTemplates, get_default_renderer
 from django.utils.safestring import mark_safe
 
-from portal.form_renderer import PortalFormRenderer
+from portal.core.form_renderer import PortalFormRenderer
 from tests.reviews.fixtures_reviewer import *  # noqa: F403  (the fixtures in its __all__)
 
 TEMPLATES = DjangoTemplates()

@@ -10,8 +10,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import AccessToken, AuditEvent
-from portal.models.tokens import digest_token
+from portal.accounts.models import AccessToken
+from portal.accounts.models.tokens import digest_token
+from portal.audit.models import AuditEvent
 
 
 def issue_token(*args):

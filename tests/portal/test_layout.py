@@ -230,7 +230,7 @@ def test_the_current_page_is_marked(client, personas, persona, url_name, label):
 
 
 def test_a_page_beneath_a_nav_link_marks_that_link(rf, submitter):
-    from portal.context_processors import navigation
+    from portal.accounts.context_processors import navigation
 
     request = rf.get(reverse("portal:case_list") + "FMR-2026-0042/")
     request.user = submitter
@@ -278,7 +278,7 @@ def test_every_static_file_a_template_names_exists():
 
 
 def test_the_notifications_link_counts_unread_ones(client, submitter):
-    from portal.models import Notification
+    from portal.notifications.models import Notification
 
     Notification.objects.create(recipient=submitter, title="One")
     Notification.objects.create(recipient=submitter, title="Two")

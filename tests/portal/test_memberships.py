@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from portal.models import Agency, Membership, Organization
+from portal.accounts.models import Agency, Membership, Organization
 from tests.conftest import make_person
 
 Role = Membership.Role
@@ -132,7 +132,7 @@ def test_a_stray_unit_group_is_removed_when_the_membership_is_saved(caisi, nsa, 
 
 
 def test_membership_changes_are_audited(caisi, nsa, reviewer):
-    from portal.models import AuditEvent
+    from portal.audit.models import AuditEvent
 
     membership = reviewer.membership
     membership.agency = nsa

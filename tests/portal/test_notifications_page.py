@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from portal.models import Notification, User
+from portal.accounts.models import User
+from portal.notifications.models import Notification
 
 
 def test_my_notifications_only_and_marking_them_read(client, submitter, operator):

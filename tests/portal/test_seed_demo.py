@@ -6,8 +6,9 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from portal.management.commands.seed_demo import DEFAULT_DEMO_PASSWORD, PEOPLE
-from portal.models import Agency, AuditEvent, Membership, Organization, User
+from portal.accounts.management.commands.seed_demo import DEFAULT_DEMO_PASSWORD, PEOPLE
+from portal.accounts.models import Agency, Membership, Organization, User
+from portal.audit.models import AuditEvent
 
 DEMO_USERNAMES = [
     "admin",

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
-from portal.forms import SIGN_IN_REFUSED
-from portal.models import AuditEvent
+from portal.accounts.forms import SIGN_IN_REFUSED
+from portal.audit.models import AuditEvent
 from tests.conftest import PASSWORD, make_person
 
 

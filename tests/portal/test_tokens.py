@@ -7,8 +7,9 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 
-from portal.models import AccessToken, AuditEvent
-from portal.models.tokens import digest_token
+from portal.accounts.models import AccessToken
+from portal.accounts.models.tokens import digest_token
+from portal.audit.models import AuditEvent
 
 LIST_URL = reverse("portal:token_list")
 CREATE_URL = reverse("portal:token_create")

@@ -13,8 +13,10 @@ import pytest
 from django.db.models import Max
 from django.utils import timezone
 
-from portal.models import Agency, CaseStatus, Notification, SentReminder
-from portal.reminders import run_sweep
+from portal.accounts.models import Agency
+from portal.cases.models import CaseStatus
+from portal.notifications.models import Notification, SentReminder
+from portal.notifications.sweep import run_sweep
 from reviews import services as review_services
 from reviews.models import Assignment
 from tests.cases.conftest import (  # noqa: F401  (fixtures, used by name)

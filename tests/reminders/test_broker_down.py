@@ -13,9 +13,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.cases.models import CaseStatus, Submission
 from portal.celery import app
-from portal.models import CaseStatus, Notification, Submission
-from portal.reminders import run_sweep
+from portal.notifications.models import Notification
+from portal.notifications.sweep import run_sweep
 
 DEAD_BROKER = "redis://127.0.0.1:1/0"
 
@@ -43,7 +44,7 @@ def test_submitting_a_case_while_the_broker_is_down_commits_answers_and_is_caugh
     draft = make_ready_draft()
     client.force_login(submitter)
     started = time.monotonic()
-    with caplog.at_level(logging.ERROR, logger="portal.services.notifications"):
+    with caplog.at_level(logging.ERROR, logger="portal.notifications.services"):
         response = client.post(reverse("portal:case_submit", args=[draft.pk]), {"reason": ""})
     elapsed = time.monotonic() - started
 
@@ -51,7 +52,7 @@ def test_submitting_a_case_while_the_broker_is_down_commits_answers_and_is_caugh
     assert elapsed < 5, f"the request took {elapsed:.1f}s"
     case = Submission.objects.get(pk=draft.pk)
     assert case.status == CaseStatus.SUBMITTED
-    [failure] = [r for r in caplog.records if r.name == "portal.services.notifications"]
+    [failure] = [r for r in caplog.records if r.name == "portal.notifications.services"]
     assert failure.getMessage() == (
         "Could not queue portal.send_notification_emails; the next deadline sweep will catch up."
     )

@@ -6,10 +6,11 @@ from datetime import timedelta
 from django.core import mail
 from django.utils import timezone
 
-from portal.models import Notification, User
-from portal.reminders import send_missed_emails
-from portal.services.notifications import notify
-from portal.tasks import send_daily_digests
+from portal.accounts.models import User
+from portal.notifications.models import Notification
+from portal.notifications.services import notify
+from portal.notifications.sweep import send_missed_emails
+from portal.notifications.tasks import send_daily_digests
 from tests.conftest import make_person
 from tests.reminders.conftest import on, sweep
 

@@ -6,8 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from portal.models import Notification, SentReminder
-from portal.reminders import SOURCES
+from portal.core.hooks import SOURCES
+from portal.notifications.models import Notification, SentReminder
 
 
 def run(*args) -> list[str]:

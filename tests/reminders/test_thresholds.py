@@ -8,9 +8,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from portal.models import CaseStatus, SentReminder
-from portal.reminders import send_once
-from portal.services import cases as case_services
+from portal.cases.models import CaseStatus
+from portal.cases.services import lifecycle as case_services
+from portal.notifications.models import SentReminder
+from portal.notifications.sweep import send_once
 from reviews import services as review_services
 from reviews.models import Assignment
 from reviews.reminders import assignments_due, assignments_overdue

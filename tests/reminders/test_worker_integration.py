@@ -21,9 +21,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from portal.cases.services import lifecycle as case_services
 from portal.celery import app
-from portal.models import Notification
-from portal.services import cases as case_services
+from portal.notifications.models import Notification
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

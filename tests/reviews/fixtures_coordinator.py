@@ -12,8 +12,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
-from portal.models import CaseStatus
-from portal.services import cases as case_services
+from portal.cases.models import CaseStatus
+from portal.cases.services import lifecycle as case_services
 from reviews import services
 from reviews.models import Assignment
 from tests.cases.conftest import (

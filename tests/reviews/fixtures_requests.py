@@ -15,8 +15,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import AuditEvent, Notification
-from portal.services import cases as case_services
+from portal.audit.models import AuditEvent
+from portal.cases.services import lifecycle as case_services
+from portal.notifications.models import Notification
 from reviews import services as review_services
 from reviews.models import Assignment
 from tests.cases.conftest import FrozenClock, draft_fields, upload_artifact

@@ -11,10 +11,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
 
-from portal.models import CaseStatus, Organization
-from portal.permissions import READ_OPERATOR_FINDINGS, grant
-from portal.services import cases as case_services
-from portal.uploads import HashingWriter
+from portal.accounts.models import Organization
+from portal.accounts.permissions import grant
+from portal.cases.access import READ_OPERATOR_FINDINGS
+from portal.cases.models import CaseStatus
+from portal.cases.services import lifecycle as case_services
+from portal.files.uploads import HashingWriter
 from reviews import services
 from reviews.models import Assignment, Finding, Marking, Severity
 from tests.cases.conftest import (

@@ -14,8 +14,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal.models import AuditEvent, CaseRouting, CaseStatus, Notification
-from portal.permissions import REVIEW_CASE, VIEW_CASE
+from portal.audit.models import AuditEvent
+from portal.cases.access import REVIEW_CASE, VIEW_CASE
+from portal.cases.models import CaseRouting, CaseStatus
+from portal.notifications.models import Notification
 from reviews import services
 from reviews.models import Assignment
 from reviews.services import ReviewActionRefused
@@ -346,7 +348,7 @@ def test_a_coordinator_who_cannot_see_the_case_gets_404_on_remove(
 def test_a_coordinator_of_another_routed_agency_cannot_remove_our_reviewer(
     client, coordinator, nsa_coordinator, reviewer, nsa, case
 ):
-    from portal.services import cases as case_services
+    from portal.cases.services import lifecycle as case_services
 
     case_services.route_case(actor=coordinator, case_id=case.pk, agency=nsa)
     assignment = assigned(coordinator, case, reviewer)

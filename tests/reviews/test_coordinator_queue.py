@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal.models import CaseStatus
-from portal.services import cases as case_services
+from portal.cases.models import CaseStatus
+from portal.cases.services import lifecycle as case_services
 from reviews import services
 from reviews.models import Finding
 from tests.conftest import Role, make_person
@@ -258,7 +258,7 @@ def test_the_unfiltered_queue_counts_its_open_cases_once(client, coordinator, su
         response = client.get(QUEUE)
     assert response.context["total"] == response.context["counts"]["open"] == 1
     counts = [q["sql"] for q in unfiltered.captured_queries if 'COUNT(*) AS "__count"' in q["sql"]]
-    assert not [sql for sql in counts if "portal_submission" in sql]
+    assert not [sql for sql in counts if "cases_submission" in sql]
     with CaptureQueriesContext(connection) as searched:
         assert client.get(QUEUE, {"q": "aur"}).context["total"] == 1
     assert len(searched.captured_queries) == len(unfiltered.captured_queries) + 1

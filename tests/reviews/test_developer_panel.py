@@ -96,7 +96,7 @@ def test_agency_staff_get_no_developer_panel(client, persona, request, case_in_r
 
 
 def test_a_draft_has_no_review_panel(client, submitter, media):
-    from portal.services import cases as case_services
+    from portal.cases.services import lifecycle as case_services
     from tests.cases.conftest import draft_fields
 
     draft = case_services.create_draft(actor=submitter, **draft_fields(submitter))

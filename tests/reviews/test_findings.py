@@ -8,7 +8,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from portal.models import AuditEvent, Notification
+from portal.audit.models import AuditEvent
+from portal.notifications.models import Notification
 from reviews import services
 from reviews.models import Assignment, Finding, FindingEvidence, Marking, Severity
 from tests.conftest import Role, make_person
@@ -151,7 +152,7 @@ def finding_post(**overrides):
 
 
 def finding_nonce(client, case) -> str:
-    """The one-time token the workspace's finding form carries (portal.nonces)."""
+    """The one-time token the workspace's finding form carries (portal.core.nonces)."""
     return client.get(reverse("reviews:workspace", args=[case.pk])).context["finding_nonce"]
 
 

@@ -9,9 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import AuditEvent, CaseStatus
-from portal.nonces import issue_nonce
-from portal.services import cases as case_services
+from portal.audit.models import AuditEvent
+from portal.cases.models import CaseStatus
+from portal.cases.services import lifecycle as case_services
+from portal.core.nonces import issue_nonce
 from reviews import services as review_services
 from reviews.forms_requests import answer_scope
 from reviews.models import Assignment, InformationRequest, RequestAttachment

@@ -3,8 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from portal.models import AuditEvent, CaseStatus, Notification
-from portal.permissions import REVIEW_CASE
+from portal.audit.models import AuditEvent
+from portal.cases.access import REVIEW_CASE
+from portal.cases.models import CaseStatus
+from portal.notifications.models import Notification
 from reviews.models import Assignment
 from tests.conftest import Role, make_person
 from tests.reviews.fixtures_reviewer import *  # noqa: F403  (the fixtures in its __all__)
@@ -133,7 +135,7 @@ def test_answering_twice_is_refused(client, invitation, reviewer):
 
 
 def test_a_withdrawn_case_cannot_be_accepted(client, invitation, reviewer, submitter, review_case):
-    from portal.services import cases as case_services
+    from portal.cases.services import lifecycle as case_services
 
     case_services.withdraw_case(actor=submitter, case_id=review_case.pk, reason="Cancelled.")
     client.force_login(reviewer)

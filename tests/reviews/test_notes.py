@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from portal.models import AuditEvent
+from portal.audit.models import AuditEvent
 from reviews import services as review_services
 from reviews.models import Assignment, Note
 from tests.conftest import Role, make_person

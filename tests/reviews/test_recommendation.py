@@ -4,7 +4,8 @@ only once issued, and may then release (the framework is voluntary)."""
 import pytest
 from django.urls import reverse
 
-from portal.models import AuditEvent, CaseStatus
+from portal.audit.models import AuditEvent
+from portal.cases.models import CaseStatus
 from reviews import services as review_services
 from reviews.models import Assignment, Recommendation
 from tests.reviews.fixtures_requests import *  # noqa: F403  (the fixtures in its __all__)

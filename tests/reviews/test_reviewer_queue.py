@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.services import cases as case_services
+from portal.cases.services import lifecycle as case_services
 from reviews import services
 from reviews.models import Assignment, Marking, Severity
 from reviews.selectors import reviewer_queue
@@ -152,7 +152,7 @@ def test_due_date_filters_use_my_due_date(client, reviewer, queue):
 def test_developer_choices_are_only_the_developers_of_my_cases(
     client, reviewer, queue, developer, other_developer
 ):
-    from portal.models import Organization
+    from portal.accounts.models import Organization
 
     stranger = Organization.objects.create(name="Outside AI", slug="outside", kind="developer")
     client.force_login(reviewer)

@@ -8,7 +8,7 @@ deleted by hand; and the other agency's routing is never touched.
 
 import pytest
 
-from portal.models import CaseRouting
+from portal.cases.models import CaseRouting
 from reviews import services
 from reviews.models import Assignment
 from tests.conftest import Role, make_person
@@ -68,14 +68,3 @@ def test_the_count_follows_every_assignment_change(review_case, coordinator, rev
     Assignment.objects.get(pk=again.pk).delete()
     assert reviewers(review_case, caisi) == 0
     assert reviewers(review_case, nsa) == nsa_before
-
-
-def test_the_migration_counts_existing_assignments(review_case, coordinator, reviewer, caisi):
-    from importlib import import_module
-
-    from django.apps import apps
-
-    assigned(coordinator, review_case, reviewer)
-    CaseRouting.objects.filter(case=review_case).update(reviewers=7)
-    import_module("reviews.migrations.0003_routing_reviewers").count_reviewers(apps, None)
-    assert reviewers(review_case, caisi) == 1

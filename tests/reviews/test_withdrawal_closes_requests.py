@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from portal.services import cases as case_services
+from portal.cases.services import lifecycle as case_services
 from reviews import services
 from reviews.models import InformationRequest
 from tests.cases.conftest import (  # noqa: F401

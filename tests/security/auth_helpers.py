@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal import mfa, session_policy
+from portal.accounts import mfa, session_policy
 from tests.conftest import PASSWORD
 
 

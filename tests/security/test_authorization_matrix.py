@@ -24,15 +24,10 @@ from django.test import Client
 from django.urls import reverse
 
 from access.models import AccessGrant, EvaluationReport, TermsAcceptance
-from portal.models import (
-    AccessToken,
-    Artifact,
-    AuditEvent,
-    CaseRouting,
-    EvalResult,
-    Notification,
-    Submission,
-)
+from portal.accounts.models import AccessToken
+from portal.audit.models import AuditEvent
+from portal.cases.models import Artifact, CaseRouting, EvalResult, Submission
+from portal.notifications.models import Notification
 from reviews.models import Assignment, Finding, InformationRequest, Note, Recommendation
 from tests.security.routes import KWARGS, url_patterns
 from tests.security.world import PERSONAS, world  # noqa: F401  (the module's world)

@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access import services as access_services
-from portal.models import AccessToken, Artifact, Submission
-from portal.services import cases as case_services
+from portal.accounts.models import AccessToken
+from portal.cases.models import Artifact, Submission
+from portal.cases.services import lifecycle as case_services
 from reviews import services as review_services
 from reviews.models import Finding, Marking, Severity
 from tests.cases.conftest import draft_fields
@@ -265,7 +266,7 @@ def marked_up(world, db, django_capture_on_commit_callbacks, settings):  # noqa:
                 deployment_notes=PAYLOAD,
             ),
         )
-        from portal.services.artifacts import add_artifact
+        from portal.cases.services.artifacts import add_artifact
 
         add_artifact(
             actor=submitter,

@@ -11,10 +11,10 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal import mfa
-from portal.admin_site import PortalAdminSite
-from portal.forms import CODE_REFUSED
-from portal.models import AuditEvent
+from portal.accounts import mfa
+from portal.accounts.admin_site import PortalAdminSite
+from portal.accounts.forms import CODE_REFUSED
+from portal.audit.models import AuditEvent
 from tests.security.auth_helpers import code_for, enrol, enter_code, sign_in
 
 

@@ -11,8 +11,10 @@ import pytest
 from django.urls import reverse
 
 from access.models import AccessGrant
-from portal.forms import CONFIRM_REFUSED
-from portal.models import AccessToken, AuditEvent, CaseStatus
+from portal.accounts.forms import CONFIRM_REFUSED
+from portal.accounts.models import AccessToken
+from portal.audit.models import AuditEvent
+from portal.cases.models import CaseStatus
 from reviews.models import Recommendation
 from tests.access.fixtures_developer import *  # noqa: F403  (the fixtures in its __all__)
 from tests.access.fixtures_developer import case_url, give_access

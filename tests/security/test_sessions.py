@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import session_policy
-from portal.models import AccessToken
+from portal.accounts import session_policy
+from portal.accounts.models import AccessToken
 from tests.security.auth_helpers import code_for, enrol, enter_code, set_session, sign_in
 
 PRIVILEGED = ["coordinator", "reviewer", "admin"]

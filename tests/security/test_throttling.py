@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
 
-from portal.forms import SIGN_IN_REFUSED
-from portal.models import AuditEvent
-from portal.network import client_ip
+from portal.accounts.forms import SIGN_IN_REFUSED
+from portal.audit.models import AuditEvent
+from portal.core.network import client_ip
 from tests.conftest import make_person
 from tests.security.auth_helpers import code_for, enrol, enter_code, sign_in
 

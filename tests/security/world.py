@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from access import services as access_services
 from access.models import AccessGrant, EvaluationReport, Terms
-from portal.models import AccessToken, Agency, Benchmark, Organization
-from portal.services import artifacts as artifact_services
-from portal.services import cases as case_services
-from portal.uploads import HashingWriter
+from portal.accounts.models import AccessToken, Agency, Organization
+from portal.cases.models import Benchmark
+from portal.cases.services import artifacts as artifact_services
+from portal.cases.services import lifecycle as case_services
+from portal.files.uploads import HashingWriter
 from reviews import services as review_services
 from reviews.models import Assignment, Finding, Marking, Severity
 from tests.cases.conftest import draft_fields

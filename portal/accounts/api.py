@@ -1,0 +1,90 @@
+"""Script access: ``Authorization: Bearer <token>`` on /api/ URLs.
+
+API views answer 401 with a JSON error for a missing, unknown, expired or
+revoked token; they never redirect to the sign-in page. Bearer tokens are not
+sent automatically by browsers, so these views need no CSRF protection.
+"""
+
+from datetime import timedelta
+from functools import wraps
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from portal.accounts.models import AccessToken
+from portal.accounts.models.tokens import digest_token
+
+
+def api_error(message: str, status: int) -> JsonResponse:
+    response = JsonResponse({"error": message}, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="portal"'
+    return response
+
+
+def authenticate_bearer(request) -> tuple[AccessToken | None, str]:
+    """The usable token the request carries, or None and why not."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return None, "Send a personal access token: Authorization: Bearer <token>."
+    token = (
+        AccessToken.objects.select_related("user", "user__membership")
+        .filter(digest=digest_token(raw.strip()))
+        .first()
+    )
+    if token is None:
+        return None, "The token is not valid."
+    if not token.is_usable:
+        return None, f"The token is {token.status if token.user.is_active else 'not valid'}."
+    return token, ""
+
+
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def token_required(view):
+    """Authenticate the request by bearer token; answer 401 JSON otherwise."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        token, why = authenticate_bearer(request)
+        if token is None:
+            return api_error(why, 401)
+        now = timezone.now()
+        # "Last used" to the minute: a script downloading file after file
+        # does not write the token's row on every request.
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+            token.last_used_at = now
+            AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        request.user = token.user
+        request.access_token = token
+        return view(request, *args, **kwargs)
+
+    # csrf_exempt is safe: authentication is the Authorization header, which a
+    # browser never attaches on its own to a cross-site request.
+    return csrf_exempt(login_not_required(wrapper))
+
+
+@token_required
+def me(request):
+    """Who the token belongs to: a first call for scripts to check their setup."""
+    if request.method != "GET":
+        response = api_error("Use GET.", 405)
+        response["Allow"] = "GET"
+        return response
+    user = request.user
+    membership = getattr(user, "membership", None)
+    return JsonResponse(
+        {
+            "username": user.username,
+            "role": user.role,
+            "unit": str(membership.unit) if membership else None,
+            "token": {
+                "name": request.access_token.name,
+                "expires_at": request.access_token.expires_at,
+            },
+        }
+    )

@@ -1,0 +1,32 @@
+from django.urls import reverse
+
+from portal.accounts.roles import NAVIGATION_FOR_ROLE
+
+
+def _is_current(path: str, url: str) -> bool:
+    """A link is current on its own page and on the pages beneath it."""
+    return path == url or (url.endswith("/") and url != "/" and path.startswith(url))
+
+
+def navigation(request):
+    """The header's links for the signed-in person's role, the current one marked."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_links": []}
+    names = list(NAVIGATION_FOR_ROLE.get(user.role, []))
+    unread = 0
+    if user.role is not None:
+        # Through the person's own relation: accounts imports nothing of notifications.
+        unread = user.notifications.filter(read_at__isnull=True).count()
+        names.append(
+            (f"Notifications ({unread})" if unread else "Notifications", "portal:notification_list")
+        )
+    if user.is_staff:
+        names.append(("Administration", "admin:index"))
+    names.append(("Password", "password_change"))
+    path = request.path
+    links = []
+    for label, name in names:
+        url = reverse(name)
+        links.append({"label": label, "url": url, "current": _is_current(path, url)})
+    return {"nav_links": links, "unread_notifications": unread}

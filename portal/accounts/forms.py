@@ -1,0 +1,82 @@
+"""Sign-in, two-step, password and token forms."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+
+from portal.core.forms import UswdsFormMixin, reject_control_characters
+
+# One message for a wrong name, a wrong password and a deactivated account, so the
+# sign-in page never tells anyone which usernames exist or which were switched off.
+SIGN_IN_REFUSED = "The username or password is not right. Both are case-sensitive."
+
+
+class SignInForm(UswdsFormMixin, AuthenticationForm):
+    error_messages = {"invalid_login": SIGN_IN_REFUSED, "inactive": SIGN_IN_REFUSED}
+
+
+CODE_REFUSED = "That code is not right. Codes change every 30 seconds and work once."
+CONFIRM_REFUSED = "The password or code is not right."
+
+
+class SignInCodeForm(UswdsFormMixin, forms.Form):
+    """The second step: a code from the authenticator app, or a recovery code."""
+
+    code = forms.CharField(
+        label="Authentication code",
+        max_length=32,
+        help_text="The 6-digit code your authenticator app shows, or one of your recovery codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+
+class EnrolmentForm(UswdsFormMixin, forms.Form):
+    code = forms.CharField(
+        label="Code from the app",
+        max_length=16,
+        help_text="Enter the 6-digit code the app shows for the Frontier Review Portal.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class ConfirmForm(UswdsFormMixin, forms.Form):
+    """Re-authentication before a sensitive action: the password, and a code if enrolled."""
+
+    password = forms.CharField(
+        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    code = forms.CharField(
+        label="Authentication code",
+        max_length=32,
+        help_text="The 6-digit code your authenticator app shows, or one of your recovery codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+    def __init__(self, *args, needs_code: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_code:
+            del self.fields["code"]
+
+
+class PortalPasswordChangeForm(UswdsFormMixin, PasswordChangeForm):
+    def clean(self):
+        # Django puts "too short" and "too common" under the confirmation field;
+        # they belong under the new password itself. A mismatch stays on the second.
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return super(SetPasswordForm, self).clean()
+
+
+class TokenForm(UswdsFormMixin, forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        validators=[reject_control_characters],
+        help_text="What the token is for, for example “nightly download script”.",
+    )
+    days = forms.IntegerField(
+        label="Expires after (days)",
+        required=False,
+        min_value=1,
+        max_value=settings.TOKEN_MAX_DAYS,
+        help_text=f"Leave empty for no expiry. At most {settings.TOKEN_MAX_DAYS} days.",
+    )

@@ -1,0 +1,68 @@
+"""Personal access tokens: create (shown once), list, revoke."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.accounts.forms import TokenForm
+from portal.accounts.models import AccessToken
+from portal.accounts.roles import ANY_ROLE, role_required
+from portal.accounts.session_policy import recent_auth_required
+from portal.audit import events as audit
+
+NEW_TOKEN_SESSION_KEY = "new_access_token"  # noqa: S105  (a session key name)
+
+
+@require_GET
+@role_required(*ANY_ROLE)
+def token_list(request):
+    return render(
+        request,
+        "portal/token_list.html",
+        {
+            "tokens": AccessToken.objects.filter(user=request.user),
+            "form": TokenForm(),
+            # Shown once: taken out of the session as the page renders.
+            "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
+        },
+    )
+
+
+@require_POST
+@role_required(*ANY_ROLE)
+@recent_auth_required
+def token_create(request):
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        tokens = AccessToken.objects.filter(user=request.user)
+        return render(
+            request, "portal/token_list.html", {"tokens": tokens, "form": form}, status=400
+        )
+    with transaction.atomic():
+        token, raw = AccessToken.create_for(
+            request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+        )
+        audit.record(
+            "token.created",
+            target=token,
+            details={"name": token.name, "prefix": token.prefix, "expires_at": token.expires_at},
+        )
+    request.session[NEW_TOKEN_SESSION_KEY] = {"name": token.name, "secret": raw}
+    return redirect("portal:token_list")
+
+
+@require_POST
+@role_required(*ANY_ROLE)
+def token_revoke(request, token_id: int):
+    with transaction.atomic():
+        token = get_object_or_404(
+            AccessToken.objects.select_for_update(), pk=token_id, user=request.user
+        )
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit.record("token.revoked", target=token, details={"prefix": token.prefix})
+    messages.success(request, f"Token “{token.name}” is revoked. Scripts using it now get 401.")
+    return redirect("portal:token_list")

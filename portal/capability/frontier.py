@@ -1,0 +1,228 @@
+"""Capability-jump monitoring: the frontier on each benchmark and the jumps past it.
+
+The rules (also in the README, "Capability jumps"):
+
+- **What counts.** Developer-reported scores of cases that have been submitted
+  and are not withdrawn. Drafts are not history yet. Government-measured
+  scores check a developer's claim (see *discrepancy*); they are not points on
+  the frontier, so the frontier always compares like with like.
+- **The frontier** before a case, on a benchmark: the best counting score of
+  the cases submitted before it, across all developers — the highest, or the
+  lowest where lower is better. **The previous best**: the same over the
+  developer's own cases.
+- **A jump**: the score beats the frontier by *more than* the benchmark's
+  threshold, set in the admin either in points of the benchmark's unit
+  (absolute) or in percent of the frontier's magnitude (relative). A score
+  equal to the frontier, or beating it by exactly the threshold, is not a jump.
+  The first score on a benchmark sets the frontier and is not a jump.
+- **Withdrawn cases** stop counting the moment they are withdrawn: a case
+  submitted afterwards is compared without them. An evaluation already made
+  is not rewritten — it records what the agencies were told at the time, and
+  its alert has gone out. The Frontier page still lists a withdrawn case's
+  score, marked as not counted.
+- **When**: once, when the case is submitted, inside the submit transaction.
+  The case's benchmark rows are locked first, so two submissions on the same
+  benchmark are evaluated one after the other. The evaluation is stored on the
+  developer-reported ``EvalResult`` (frontier before, previous best, jump) and
+  as ``Submission.capability_jump`` for lists to flag and filter in SQL.
+- **The alert** goes to the coordinators of every agency on the case, in the
+  portal and by email, exactly once per case and benchmark: its key
+  (``capability_jump``, ``portal.submission:<id>``, ``<benchmark slug>``) is
+  claimed in ``SentReminder`` in the transaction that notifies.
+- **A discrepancy**: a case's developer-reported and government-measured
+  scores on a benchmark differ by more than the benchmark's tolerance (in its
+  unit, either direction).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Max, Min, OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.accounts.models import Membership
+from portal.cases.models import Benchmark, CaseStatus, EvalResult, Submission
+from portal.core.hooks import Reminder
+from portal.notifications.sweep import send_once
+
+ALERT_KIND = "capability_jump"
+HUNDRED = Decimal(100)
+
+
+def beats(benchmark: Benchmark, score: Decimal, than: Decimal) -> Decimal:
+    """How far ``score`` is better than ``than``, in the benchmark's unit (negative: worse)."""
+    return score - than if benchmark.higher_is_better else than - score
+
+
+def better_of(benchmark: Benchmark, first: Decimal | None, second: Decimal | None):
+    if first is None or second is None:
+        return second if first is None else first
+    return first if beats(benchmark, first, second) >= 0 else second
+
+
+def jump_margin(benchmark: Benchmark, frontier: Decimal) -> Decimal:
+    """The gain over the frontier a score must exceed to be a jump."""
+    if benchmark.jump_threshold_kind == Benchmark.ThresholdKind.RELATIVE:
+        return abs(frontier) * benchmark.jump_threshold / HUNDRED
+    return benchmark.jump_threshold
+
+
+def is_jump(benchmark: Benchmark, score: Decimal, frontier: Decimal | None) -> bool:
+    """More than the threshold past the frontier; never the first score on a benchmark."""
+    if frontier is None:
+        return False
+    return beats(benchmark, score, frontier) > jump_margin(benchmark, frontier)
+
+
+def is_discrepancy(benchmark: Benchmark, reported: Decimal, measured: Decimal) -> bool:
+    return abs(reported - measured) > benchmark.discrepancy_tolerance
+
+
+def counting_results():
+    """Scores that make up the frontier: developer-reported, submitted, not withdrawn."""
+    return EvalResult.objects.filter(
+        source=EvalResult.Source.DEVELOPER, case__submitted_at__isnull=False
+    ).exclude(case__status=CaseStatus.WITHDRAWN)
+
+
+def _best_before(benchmark: Benchmark, case: Submission, **scope) -> Decimal | None:
+    before = counting_results().filter(
+        benchmark=benchmark, case__submitted_at__lt=case.submitted_at, **scope
+    )
+    best = Max("score") if benchmark.higher_is_better else Min("score")
+    return before.exclude(case=case).aggregate(best=best)["best"]
+
+
+def evaluate_submission(case: Submission) -> list[EvalResult]:
+    """Compare the case's developer-reported scores with the frontier; store the outcome.
+
+    Runs in the submit transaction, after ``submitted_at`` is set. Returns the jumps.
+    """
+    results = list(
+        case.eval_results.filter(source=EvalResult.Source.DEVELOPER)
+        .select_related("benchmark")
+        .order_by("benchmark_id")
+    )
+    # Serialize evaluations per benchmark (PostgreSQL; SQLite writes one at a time anyway).
+    list(
+        Benchmark.objects.select_for_update()
+        .filter(pk__in=[r.benchmark_id for r in results])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    jumps = []
+    for result in results:
+        benchmark = result.benchmark
+        result.frontier_before = _best_before(benchmark, case)
+        result.previous_best = _best_before(benchmark, case, case__developer_id=case.developer_id)
+        result.is_jump = is_jump(benchmark, result.score, result.frontier_before)
+        result.evaluated_at = now
+        result.save(update_fields=["frontier_before", "previous_best", "is_jump", "evaluated_at"])
+        if result.is_jump:
+            jumps.append(result)
+    case.capability_jump = bool(jumps)
+    case.save(update_fields=["capability_jump", "updated_at"])
+    return jumps
+
+
+def _coordinators_on(case: Submission):
+    def people():
+        return get_user_model().objects.filter(
+            membership__agency__routings__case=case,
+            membership__role=Membership.Role.COORDINATOR,
+            is_active=True,
+        )
+
+    return people
+
+
+def jump_alert(result: EvalResult) -> Reminder:
+    case, benchmark = result.case, result.benchmark
+    return Reminder(
+        kind=ALERT_KIND,
+        subject=case,
+        threshold=benchmark.slug,
+        recipients=_coordinators_on(case),
+        title=f"Capability jump on {case.number}: {benchmark.name}",
+        template="portal/email/capability_jump.txt",
+        context={
+            "case": case,
+            "benchmark": benchmark,
+            "result": result,
+            "gain": beats(benchmark, result.score, result.frontier_before).normalize(),
+            "margin": jump_margin(benchmark, result.frontier_before).normalize(),
+        },
+        case=case,
+        url=reverse("portal:case_detail", args=[case.pk]),
+    )
+
+
+def alert_jumps(jumps: list[EvalResult]) -> int:
+    """Tell the coordinators on each jump's case, once per case and benchmark."""
+    return sum(send_once(jump_alert(result)) for result in jumps)
+
+
+@dataclass(frozen=True)
+class ScoreComparison:
+    """One benchmark's developer-reported and government-measured scores of a case."""
+
+    benchmark: Benchmark
+    reported: EvalResult | None
+    measured: EvalResult | None
+
+    @property
+    def difference(self) -> Decimal | None:
+        if self.reported is None or self.measured is None:
+            return None
+        return self.measured.score - self.reported.score
+
+    @property
+    def discrepancy(self) -> bool:
+        return self.difference is not None and is_discrepancy(
+            self.benchmark, self.reported.score, self.measured.score
+        )
+
+
+def compare_scores(results) -> list[ScoreComparison]:
+    """Pair a case's results (with their benchmarks loaded) by benchmark, by name."""
+    pairs: dict[int, dict] = {}
+    for result in results:
+        entry = pairs.setdefault(result.benchmark_id, {"benchmark": result.benchmark})
+        entry[result.source] = result
+    return [
+        ScoreComparison(
+            benchmark=entry["benchmark"],
+            reported=entry.get(EvalResult.Source.DEVELOPER),
+            measured=entry.get(EvalResult.Source.GOVERNMENT),
+        )
+        for entry in sorted(pairs.values(), key=lambda e: e["benchmark"].name)
+    ]
+
+
+def frontier_results(user):
+    """The developer-reported results this person may see on the Frontier page: one query.
+
+    Agency staff see the submitted cases visible to them (a coordinator: the
+    agency's routed cases; a reviewer: their assigned ones), each with its
+    stored frontier comparison and the government-measured score beside it.
+    A developer sees its own submitted cases only. Oldest first per benchmark.
+    """
+    cases = Submission.objects.visible_to(user).filter(submitted_at__isnull=False)
+    if not user.is_agency_staff:
+        cases = cases.filter(developer_id=user.membership.organization_id)
+    results = (
+        EvalResult.objects.filter(source=EvalResult.Source.DEVELOPER, case__in=cases.values("pk"))
+        .select_related("benchmark", "case", "case__developer")
+        .order_by("benchmark__category", "benchmark__name", "case__submitted_at", "case_id")
+    )
+    if user.is_agency_staff:
+        measured = EvalResult.objects.filter(
+            case=OuterRef("case_id"),
+            benchmark=OuterRef("benchmark_id"),
+            source=EvalResult.Source.GOVERNMENT,
+        ).values("score")[:1]
+        results = results.annotate(measured_score=Subquery(measured))
+    return results

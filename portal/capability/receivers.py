@@ -1,0 +1,22 @@
+"""Capability monitoring follows cases through ``portal.core.hooks``."""
+
+from django.dispatch import receiver
+
+from portal.audit import events as audit
+from portal.capability import frontier
+from portal.core.hooks import case_submitted
+
+
+@receiver(case_submitted, dispatch_uid="capability.evaluate_submission")
+def evaluate_submitted_case(sender, case, actor, **kwargs):
+    """Compare the case's scores with the frontier; flag and alert the jumps."""
+    jumps = frontier.evaluate_submission(case)
+    if jumps:
+        # Not a "case." action: the developer's timeline must not reveal the frontier.
+        audit.record(
+            "capability.jump_flagged",
+            actor=actor,
+            target=case,
+            details={"benchmarks": [result.benchmark.slug for result in jumps]},
+        )
+        frontier.alert_jumps(jumps)

@@ -1,0 +1,163 @@
+"""Django admin for cases, artifacts (read-only), benchmarks and notifications."""
+
+from django.contrib import admin
+
+from portal.cases.models import Artifact, Benchmark, CaseRouting, EvalResult, Submission
+from portal.notifications.models import Notification
+
+
+class CaseRoutingInline(admin.TabularInline):
+    model = CaseRouting
+    extra = 0
+    can_delete = False
+    # The queue's copies of the case (status, due date) and the agency's active
+    # reviewers are kept by the code, never typed in.
+    readonly_fields = ["agency", "routed_at", "routed_by", "case_status", "review_due", "reviewers"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ArtifactInline(admin.TabularInline):
+    model = Artifact
+    extra = 0
+    can_delete = False
+    fields = ["original_name", "kind", "size", "sha256", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EvalResultInline(admin.TabularInline):
+    model = EvalResult
+    extra = 0
+    can_delete = False
+    fields = [
+        "benchmark",
+        "score",
+        "source",
+        "notes",
+        "recorded_by",
+        "recorded_at",
+        "frontier_before",
+        "previous_best",
+        "is_jump",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    """Cases change through the portal's services (with their checks and audit), not here."""
+
+    list_display = [
+        "reference",
+        "model_name",
+        "model_version",
+        "developer",
+        "status",
+        "short_notice",
+        "capability_jump",
+        "planned_release_date",
+        "review_due",
+    ]
+    list_filter = [
+        "status",
+        "short_notice",
+        "capability_jump",
+        "developer",
+        "routed_agencies",
+        "access_mode",
+    ]
+    search_fields = ["number", "model_name", "model_version", "developer__name"]
+    list_select_related = ["developer"]
+    date_hierarchy = "submitted_at"
+    inlines = [CaseRoutingInline, ArtifactInline, EvalResultInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Artifact)
+class ArtifactAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "case", "kind", "size", "sha256", "uploaded_at"]
+    list_filter = ["kind", "uploaded_at"]
+    search_fields = ["original_name", "sha256", "case__number", "case__model_name"]
+    list_select_related = ["case"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Benchmark)
+class BenchmarkAdmin(admin.ModelAdmin):
+    """A changed threshold applies to cases submitted afterwards; earlier evaluations stay."""
+
+    list_display = [
+        "name",
+        "category",
+        "unit",
+        "higher_is_better",
+        "jump_threshold",
+        "jump_threshold_kind",
+        "discrepancy_tolerance",
+        "active",
+    ]
+    list_filter = ["category", "higher_is_better", "jump_threshold_kind", "active"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "unit", "higher_is_better", "category", "active"]}),
+        ("Description", {"fields": ["description"]}),
+        (
+            "Capability jumps",
+            {
+                "description": (
+                    "A new developer-reported score is a jump when it beats the best earlier "
+                    "score of any developer by more than the threshold: points of the unit "
+                    "(absolute) or percent of that best score (relative). Government-measured "
+                    "scores further than the tolerance from the developer's are a discrepancy."
+                ),
+                "fields": ["jump_threshold", "jump_threshold_kind", "discrepancy_tolerance"],
+            },
+        ),
+    ]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "recipient", "case", "created_at", "read_at", "emailed_at"]
+    list_filter = ["created_at", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "recipient__username"]
+    list_select_related = ["recipient", "case"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

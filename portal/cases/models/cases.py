@@ -1,0 +1,366 @@
+"""The case: a model submitted for pre-release review, its clock and its evidence.
+
+A case moves draft → submitted → in review ⇄ information requested →
+recommendation issued → released, and may be withdrawn from any state before
+release. The transitions live in ``portal.cases.services.lifecycle``; this module holds
+the data and the rules that can be read off it.
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, models
+from django.db.models import F, Q
+from django.db.models.lookups import GreaterThan
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from portal.accounts.models.people import Agency, Organization
+
+
+class CaseStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    IN_REVIEW = "in_review", "In review"
+    INFO_REQUESTED = "info_requested", "Information requested"
+    RECOMMENDATION_ISSUED = "recommendation_issued", "Recommendation issued"
+    RELEASED = "released", "Released"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The cases this person may see: one semi-join over guardian's tables."""
+        from portal.accounts.visibility import with_object_perm
+
+        return with_object_perm(
+            self,
+            user,
+            "view_submission",
+            SubmissionUserObjectPermission,
+            SubmissionGroupObjectPermission,
+        )
+
+    def open(self):
+        return self.exclude(status__in=[CaseStatus.RELEASED, CaseStatus.WITHDRAWN])
+
+
+class Submission(models.Model):
+    """A case: one model version submitted by one AI developer."""
+
+    class AccessMode(models.TextChoices):
+        API = "api", "API only"
+        OPEN_WEIGHTS = "open_weights", "Open weights"
+        BOTH = "both", "API and open weights"
+
+    Status = CaseStatus
+
+    number = models.CharField(
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="FMR-YYYY-NNNN, given when the case is submitted.",
+    )
+    developer = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        limit_choices_to={"kind": Organization.Kind.DEVELOPER},
+    )
+    model_name = models.CharField(max_length=120)
+    model_version = models.CharField(max_length=60)
+    description = models.TextField(blank=True)
+    planned_release_date = models.DateField(null=True, blank=True)
+    access_mode = models.CharField(max_length=20, choices=AccessMode.choices, blank=True)
+    deployment_notes = models.TextField(blank=True)
+    contact_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=30, choices=CaseStatus.choices, default=CaseStatus.DRAFT, editable=False
+    )
+    short_notice = models.BooleanField(default=False, editable=False)
+    # Set at submit when any developer-reported score jumps past the frontier
+    # (portal.capability.frontier), so every list can flag and filter it in SQL.
+    capability_jump = models.BooleanField(default=False, editable=False)
+    short_notice_reason = models.TextField(blank=True, editable=False)
+    withdrawn_reason = models.TextField(blank=True, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Derived from the clock ledger (ClockEvent) and stored so that lists can
+    # sort and filter by it in SQL; refreshed whenever the ledger changes.
+    review_due = models.DateField(null=True, blank=True, editable=False)
+    clock_paused = models.BooleanField(default=False, editable=False)
+    routed_agencies = models.ManyToManyField(
+        Agency, through="CaseRouting", related_name="cases", blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "case"
+        ordering = ["-created_at"]
+        permissions = [
+            ("review_submission", "Work on the case as an assigned reviewer"),
+            # Held by an operator organization's group while it has access to the
+            # case: it may read findings and reports marked for operators.
+            ("read_operator_findings", "Read findings marked for operators"),
+        ]
+        indexes = [
+            models.Index(fields=["developer", "status"]),
+            # The developer's list: newest first, one organization at a time.
+            models.Index(fields=["developer", "-created_at"], name="case_developer_newest"),
+            models.Index(fields=["status", "review_due"]),
+            models.Index(
+                fields=["short_notice"], condition=Q(short_notice=True), name="case_short_notice"
+            ),
+            models.Index(
+                fields=["capability_jump"],
+                condition=Q(capability_jump=True),
+                name="case_capability_jump",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    # The routings keep copies of these for the agencies' queues (CaseRouting).
+    QUEUE_FIELDS = ("status", "review_due")
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or set(update_fields) & set(self.QUEUE_FIELDS):
+            self.routings.exclude(case_status=self.status, review_due=self.review_due).update(
+                case_status=self.status, review_due=self.review_due
+            )
+
+    @property
+    def reference(self) -> str:
+        return self.number or f"Draft {self.pk}"
+
+    @property
+    def title(self) -> str:
+        return f"{self.model_name} {self.model_version}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == CaseStatus.DRAFT
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in {CaseStatus.RELEASED, CaseStatus.WITHDRAWN}
+
+    def notice_deadline(self, submitted_on: date | None = None) -> date:
+        """The earliest release date with full notice: submitted + REVIEW_NOTICE_DAYS."""
+        submitted_on = submitted_on or timezone.localdate()
+        return submitted_on + timedelta(days=settings.REVIEW_NOTICE_DAYS)
+
+    def clock(self, today: date | None = None) -> "ReviewClock":
+        return ReviewClock.from_events(list(self.clock_events.all()), today=today)
+
+
+class CaseRouting(models.Model):
+    """Which agencies a case was sent to, when and by whom."""
+
+    case = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="routings")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="routings")
+    routed_at = models.DateTimeField(default=timezone.now)
+    routed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # What an agency's queue shows and sorts on, kept here so that the queue is
+    # filtered, sorted, paged and counted from its routings alone and joins only
+    # the 25 cases of a page: copies of the case's status and stored due date
+    # (kept in step by Submission.save()), and the number of the agency's
+    # reviewers invited or assigned to the case (kept by the reviews app).
+    case_status = models.CharField(
+        max_length=30, choices=CaseStatus.choices, default=CaseStatus.DRAFT, editable=False
+    )
+    review_due = models.DateField(null=True, blank=True, editable=False)
+    reviewers = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "agency"], name="routing_once_per_agency")
+        ]
+        # The queue's order: unassigned first, then soonest due. The open cases
+        # (the default view) have an index of their own, read in order.
+        indexes = [
+            models.Index(
+                F("agency"),
+                GreaterThan(F("reviewers"), 0),
+                F("review_due"),
+                F("case"),
+                condition=~Q(case_status__in=[CaseStatus.RELEASED, CaseStatus.WITHDRAWN]),
+                name="routing_open_queue",
+            ),
+            models.Index(
+                F("agency"),
+                F("case_status"),
+                GreaterThan(F("reviewers"), 0),
+                F("review_due"),
+                F("case"),
+                name="routing_queue",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case} → {self.agency}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            self.case_status = self.case.status
+            self.review_due = self.case.review_due
+        super().save(*args, **kwargs)
+
+
+class SubmissionUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Submission, on_delete=models.CASCADE)
+
+
+class SubmissionGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Submission, on_delete=models.CASCADE)
+
+
+class CaseNumberCounter(models.Model):
+    """The last case number given out in each year."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+    @classmethod
+    def next_number(cls, year: int) -> str:
+        """Allocate the next FMR-YYYY-NNNN atomically.
+
+        One upsert statement: PostgreSQL and SQLite both lock the year's row
+        for the statement, so two submissions at the same moment get different
+        numbers without a retry loop.
+        """
+        table = connection.ops.quote_name(cls._meta.db_table)
+        with connection.cursor() as cursor:
+            # Raw SQL is safe here: the table name comes from the model and the
+            # year is a bound parameter.
+            cursor.execute(
+                f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608
+                f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+                [year],
+            )
+            (last,) = cursor.fetchone()
+        return f"FMR-{year}-{last:04d}"
+
+
+class ClockEvent(models.Model):
+    """One entry of a case's review-clock ledger."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", "Clock started"
+        PAUSED = "paused", "Clock paused"
+        RESUMED = "resumed", "Clock resumed"
+        EXTENDED = "extended", "Review extended"
+
+    case = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="clock_events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    days = models.PositiveIntegerField(
+        default=0, help_text="Started: the notice period in days. Extended: days added."
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.case}: {self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+
+class ReviewClock:
+    """The review clock derived from a case's ledger.
+
+    due = start + notice days + extensions + paused days. A pause counts the
+    calendar days from the day it began to the day it ended; while a pause is
+    open the due date moves day by day, as if it ended today.
+    """
+
+    def __init__(self, *, started_on, notice_days, extension_days, paused_days, paused_since):
+        self.started_on: date | None = started_on
+        self.notice_days: int = notice_days
+        self.extension_days: int = extension_days
+        self.paused_days: int = paused_days
+        self.paused_since: date | None = paused_since
+        self.today: date | None = None
+
+    @classmethod
+    def from_events(cls, events, today: date | None = None) -> "ReviewClock":
+        today = today or timezone.localdate()
+        started_on = None
+        notice_days = extension_days = paused_days = 0
+        paused_since = None
+        for event in events:
+            on = timezone.localdate(event.at)
+            if event.kind == ClockEvent.Kind.STARTED and started_on is None:
+                started_on, notice_days = on, event.days
+            elif event.kind == ClockEvent.Kind.EXTENDED:
+                extension_days += event.days
+            elif event.kind == ClockEvent.Kind.PAUSED and paused_since is None:
+                paused_since = on
+            elif event.kind == ClockEvent.Kind.RESUMED and paused_since is not None:
+                paused_days += (on - paused_since).days
+                paused_since = None
+        clock = cls(
+            started_on=started_on,
+            notice_days=notice_days,
+            extension_days=extension_days,
+            paused_days=paused_days,
+            paused_since=paused_since,
+        )
+        clock.today = today
+        return clock
+
+    @property
+    def running(self) -> bool:
+        return self.started_on is not None and self.paused_since is None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_since is not None
+
+    def _open_pause_days(self) -> int:
+        return (self.today - self.paused_since).days if self.paused_since else 0
+
+    @property
+    def due(self) -> date | None:
+        if self.started_on is None:
+            return None
+        total = self.notice_days + self.extension_days + self.paused_days + self._open_pause_days()
+        return self.started_on + timedelta(days=total)
+
+    @property
+    def days_left(self) -> int | None:
+        return (self.due - self.today).days if self.due else None
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left) if self.days_left is not None else 0
+
+    @property
+    def calendar_days(self) -> int:
+        """Days since the clock started."""
+        return (self.today - self.started_on).days if self.started_on else 0
+
+    @property
+    def government_days(self) -> int:
+        """Days the clock ran: calendar days less the days it was paused."""
+        return self.calendar_days - self.paused_days - self._open_pause_days()

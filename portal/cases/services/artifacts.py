@@ -1,0 +1,159 @@
+"""Artifacts and evaluation scores of a case.
+
+Artifacts are immutable once the case is submitted: later uploads are new
+artifacts (optionally marking which one they supersede), and nothing is
+deleted. Scores can change only while the case is a draft.
+"""
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from portal.audit import events as audit
+from portal.cases.models import Artifact, Benchmark, EvalResult, Submission
+from portal.cases.services.lifecycle import CaseActionRefused, _locked, _require_developer
+from portal.files.uploads import StreamedFile, clean_display_name
+
+
+class ArtifactAlreadyStored(CaseActionRefused):
+    """The same bytes under the same name and kind are already on the case."""
+
+    def __init__(self, artifact: Artifact):
+        super().__init__(
+            f"{artifact.original_name} with these exact contents is already on the case."
+        )
+        self.artifact = artifact
+
+
+def add_artifact(
+    *,
+    actor,
+    case_id: int,
+    kind: str,
+    streamed: StreamedFile,
+    original_name: str,
+    supersedes_id: int | None = None,
+) -> Artifact:
+    """Store a streamed upload as an artifact of the case.
+
+    The temporary file is moved into storage only after every check passed;
+    if anything fails afterwards the stored file is removed again.
+    """
+    try:
+        name = clean_display_name(original_name)
+        if kind not in Artifact.Kind.values:
+            raise CaseActionRefused("Choose what kind of artifact this is.")
+        with transaction.atomic():
+            case = _locked(case_id)
+            _require_developer(actor, case)
+            if case.is_closed:
+                raise CaseActionRefused(f"This case is {case.get_status_display().lower()}.")
+            supersedes = None
+            if supersedes_id is not None:
+                supersedes = case.artifacts.filter(pk=supersedes_id).first()
+                if supersedes is None:
+                    raise CaseActionRefused("The artifact to supersede is not part of this case.")
+            # The case row is locked, so this check and the insert below cannot
+            # interleave with another upload to the same case.
+            existing = case.artifacts.filter(
+                kind=kind, original_name=name, sha256=streamed.sha256
+            ).first()
+            if existing is not None:
+                raise ArtifactAlreadyStored(existing)
+            artifact = Artifact(
+                case=case,
+                kind=kind,
+                original_name=name,
+                size=streamed.size,
+                sha256=streamed.sha256,
+                supersedes=supersedes,
+                uploaded_by=actor,
+            )
+            artifact.file.save("upload", streamed, save=False)
+            try:
+                artifact.save()
+                audit.record(
+                    "artifact.uploaded",
+                    actor=actor,
+                    target=case,
+                    details={
+                        "artifact": artifact.pk,
+                        "name": name,
+                        "kind": kind,
+                        "size": artifact.size,
+                        "sha256": artifact.sha256,
+                        "supersedes": supersedes_id,
+                    },
+                )
+            except BaseException:
+                artifact.file.storage.delete(artifact.file.name)
+                raise
+    finally:
+        streamed.discard()
+    return artifact
+
+
+def delete_draft_artifact(*, actor, case_id: int, artifact_id: int) -> None:
+    with transaction.atomic():
+        case = _locked(case_id)
+        _require_developer(actor, case)
+        if not case.is_draft:
+            raise CaseActionRefused(
+                "Artifacts of a submitted case are kept as they are; upload a new version instead."
+            )
+        artifact = case.artifacts.filter(pk=artifact_id).first()
+        if artifact is None:
+            raise CaseActionRefused("No such artifact on this case.")
+        storage, name = artifact.file.storage, artifact.file.name
+        details = {
+            "artifact": artifact.pk,
+            "name": artifact.original_name,
+            "sha256": artifact.sha256,
+        }
+        artifact.delete()
+        audit.record("artifact.deleted", actor=actor, target=case, details=details)
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def set_eval_result(
+    *, actor, case_id: int, benchmark: Benchmark, score: Decimal, notes: str = ""
+) -> EvalResult:
+    with transaction.atomic():
+        case: Submission = _locked(case_id)
+        _require_developer(actor, case)
+        if not case.is_draft:
+            raise CaseActionRefused("Scores can change only while the case is a draft.")
+        if not benchmark.active:
+            raise CaseActionRefused(f"{benchmark} is no longer in use.")
+        result, created = EvalResult.objects.update_or_create(
+            case=case,
+            benchmark=benchmark,
+            source=EvalResult.Source.DEVELOPER,
+            defaults={"score": score, "notes": notes, "recorded_by": actor},
+        )
+        audit.record(
+            "eval.recorded",
+            actor=actor,
+            target=case,
+            details={
+                "benchmark": benchmark.slug,
+                "benchmark_name": benchmark.name,
+                "score": str(score),
+                "new": created,
+            },
+        )
+    return result
+
+
+def remove_eval_result(*, actor, case_id: int, result_id: int) -> None:
+    with transaction.atomic():
+        case = _locked(case_id)
+        _require_developer(actor, case)
+        if not case.is_draft:
+            raise CaseActionRefused("Scores can change only while the case is a draft.")
+        result = case.eval_results.filter(pk=result_id, source=EvalResult.Source.DEVELOPER).first()
+        if result is None:
+            raise CaseActionRefused("No such score on this case.")
+        details = {"benchmark": result.benchmark.slug, "score": str(result.score)}
+        result.delete()
+        audit.record("eval.removed", actor=actor, target=case, details=details)

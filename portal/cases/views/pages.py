@@ -1,0 +1,360 @@
+"""The developer's side of a case: list, draft, upload, scores, submit, withdraw.
+
+Every view finds its case through ``get_case_or_404`` (404 alike for missing
+and out of reach) and changes it only through ``portal.services``.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.accounts.roles import Role, role_required
+from portal.audit.models import AuditEvent
+from portal.cases.access import REVIEW_CASE, get_case_or_404, is_developer_member
+from portal.cases.filters import CaseFilter
+from portal.cases.forms import ArtifactUploadForm, CaseForm, EvalResultForm, ReasonForm
+from portal.cases.models import EvalResult, Submission
+from portal.cases.services import artifacts as artifact_services
+from portal.cases.services import lifecycle as case_services
+from portal.cases.services.lifecycle import CaseActionRefused, NoticeCheck
+from portal.core.hooks import render_case_panels
+from portal.core.nonces import consume_nonce, issue_nonce
+from portal.files.uploads import HashingUploadHandler, UploadRejected
+
+DEVELOPER_ROLES = (Role.SUBMITTER, Role.ORG_ADMIN)
+TIMELINE_PREFIXES = ("case.", "artifact.", "eval.")
+
+
+def _developer_case_or_404(request, pk) -> Submission:
+    """The case, for a person of its developer; 404 for everyone else."""
+    case = get_case_or_404(request.user, pk)
+    if not is_developer_member(request.user, case):
+        raise PermissionDenied("Only the developer's submitters can change this case.")
+    return case
+
+
+@require_GET
+@role_required(*DEVELOPER_ROLES)
+def case_list(request):
+    # The developer's own cases: the organization is what grants its people
+    # the view permission, and its index serves the newest-first page directly.
+    cases = (
+        Submission.objects.filter(developer_id=request.user.membership.organization_id)
+        .select_related("developer")
+        .order_by("-created_at", "-pk")
+    )
+    case_filter = CaseFilter(request.GET, queryset=cases)
+    page = Paginator(case_filter.qs, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/cases/case_list.html",
+        {
+            "organization": request.user.membership.unit,
+            "filter": case_filter,
+            "page": page,
+            "total": page.paginator.count,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*DEVELOPER_ROLES)
+def case_create(request):
+    organization = request.user.membership.organization
+    form = CaseForm(request.POST if request.method == "POST" else None, organization=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                if not consume_nonce(request, "case_create", request.POST.get("nonce")):
+                    raise CaseActionRefused(
+                        "That form was already sent. The draft it made is in your cases."
+                    )
+                case = case_services.create_draft(actor=request.user, **form.cleaned_data)
+        except (CaseActionRefused, ValidationError) as refusal:
+            _add_refusal(form, refusal)
+        else:
+            messages.success(
+                request, f"Draft {case.reference} saved. Add artifacts and scores, then submit."
+            )
+            return redirect("portal:case_detail", case.pk)
+    return render(
+        request,
+        "portal/cases/case_form.html",
+        {"form": form, "nonce": issue_nonce(request, "case_create"), "case": None},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_edit(request, pk):
+    case = _developer_case_or_404(request, pk)
+    if not case.is_draft:
+        messages.error(request, "This case was submitted; its details can no longer change.")
+        return redirect("portal:case_detail", case.pk)
+    form = CaseForm(
+        request.POST if request.method == "POST" else None,
+        instance=case,
+        organization=case.developer,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            case_services.update_draft(actor=request.user, case_id=case.pk, **form.cleaned_data)
+        except (CaseActionRefused, ValidationError) as refusal:
+            _add_refusal(form, refusal)
+        else:
+            messages.success(request, "Draft saved.")
+            return redirect("portal:case_detail", case.pk)
+    return render(
+        request,
+        "portal/cases/case_form.html",
+        {"form": form, "case": case},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _add_refusal(form, refusal) -> None:
+    if isinstance(refusal, ValidationError) and hasattr(refusal, "error_dict"):
+        for field, errors in refusal.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, getattr(refusal, "message", None) or "; ".join(refusal.messages))
+
+
+@require_GET
+def case_detail(request, pk):
+    case = get_case_or_404(
+        request.user,
+        pk,
+        queryset=Submission.objects.select_related("developer", "contact_person"),
+    )
+    developer_view = is_developer_member(request.user, case)
+    artifacts = case.artifacts.select_related("uploaded_by", "supersedes").order_by("uploaded_at")
+    results = case.eval_results.select_related("benchmark").order_by("benchmark__name", "source")
+    if not request.user.is_agency_staff:
+        # Government-measured scores are the agencies' work, not shared outside them.
+        results = results.filter(source=EvalResult.Source.DEVELOPER)
+    timeline = [
+        event
+        for event in AuditEvent.objects.for_target(case)
+        .order_by("sequence")
+        .only("sequence", "created_at", "actor_repr", "action", "details")
+        if event.action.startswith(TIMELINE_PREFIXES)
+    ]
+    context = {
+        "case": case,
+        "clock": case.clock(),
+        "developer_view": developer_view,
+        "artifacts": artifacts,
+        "results": results,
+        "timeline": timeline,
+        "agencies": case.routed_agencies.order_by("acronym"),
+        "can_download": developer_view,
+        "notice_days": settings.REVIEW_NOTICE_DAYS,
+        "panels": render_case_panels(request, case),
+    }
+    if developer_view and case.is_draft:
+        context["notice"] = (
+            NoticeCheck.for_release(case.planned_release_date)
+            if case.planned_release_date
+            else None
+        )
+        context["eval_form"] = EvalResultForm()
+    if developer_view and not case.is_closed:
+        context["upload_form"] = ArtifactUploadForm(case=case)
+        context["upload_nonce"] = issue_nonce(request, f"upload:{case.pk}")
+    return render(request, "portal/cases/case_detail.html", context)
+
+
+# csrf_exempt is safe: upload handlers must be set before the CSRF check reads the
+# body, so _artifact_upload runs the same check (csrf_protect) right after.
+@csrf_exempt
+@require_POST
+def artifact_upload(request, pk):
+    # Decide who may upload before a byte of the body is read: a person out of
+    # reach gets 404 without the server streaming their file to disk first.
+    case = _developer_case_or_404(request, pk)
+    handler = HashingUploadHandler(request)
+    request.upload_handlers = [handler]
+    try:
+        return _artifact_upload(request, case, handler)
+    finally:
+        # Also when the CSRF check refuses the post: the body was parsed by then.
+        handler.discard_all()
+
+
+@csrf_protect
+def _artifact_upload(request, case, handler):
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        form = ArtifactUploadForm(request.POST, request.FILES, case=case)
+        if handler.rejection is not None:
+            raise UploadRejected(handler.rejection.message, handler.rejection.status)
+        if not form.is_valid():
+            raise UploadRejected(_first_error(form))
+        upload = form.cleaned_data["file"]
+        supersedes = form.cleaned_data["supersedes"]
+        with transaction.atomic():
+            if not consume_nonce(request, f"upload:{case.pk}", request.POST.get("nonce")):
+                raise UploadRejected("That upload was already sent; it is listed on the case.", 409)
+            artifact = artifact_services.add_artifact(
+                actor=request.user,
+                case_id=case.pk,
+                kind=form.cleaned_data["kind"],
+                streamed=upload,
+                original_name=upload.original_name,
+                supersedes_id=supersedes.pk if supersedes else None,
+            )
+    except (UploadRejected, CaseActionRefused) as refusal:
+        status = getattr(refusal, "status", 400)
+        if wants_json:
+            return JsonResponse({"error": refusal.message}, status=status)
+        messages.error(request, refusal.message)
+        return redirect("portal:case_detail", case.pk)
+    message = (
+        f"Uploaded {artifact.original_name} ({artifact.size} bytes, SHA-256 {artifact.sha256})."
+    )
+    if wants_json:
+        return JsonResponse(
+            {
+                "id": artifact.pk,
+                "name": artifact.original_name,
+                "size": artifact.size,
+                "sha256": artifact.sha256,
+            },
+            status=201,
+        )
+    messages.success(request, message)
+    return redirect("portal:case_detail", case.pk)
+
+
+def _first_error(form) -> str:
+    for field, errors in form.errors.items():
+        # The bound field's label: the field's own, or one made from its name.
+        label = form[field].label if field in form.fields else ""
+        return f"{label}: {errors[0]}" if label else errors[0]
+    return "The upload is not valid."
+
+
+@require_GET
+def artifact_download(request, pk, artifact_id):
+    """For the developer and the case's working reviewers (an accepted assignment)."""
+    case = get_case_or_404(request.user, pk)
+    if not (is_developer_member(request.user, case) or request.user.has_perm(REVIEW_CASE, case)):
+        raise PermissionDenied("Only the developer and assigned reviewers download artifacts.")
+    artifact = case.artifacts.filter(pk=artifact_id).first()
+    if artifact is None:
+        raise Http404("No such artifact.")
+    return FileResponse(
+        artifact.file.open("rb"),
+        as_attachment=True,
+        filename=artifact.original_name,
+        content_type="application/octet-stream",
+    )
+
+
+@require_POST
+def artifact_delete(request, pk, artifact_id):
+    case = _developer_case_or_404(request, pk)
+    if not case.artifacts.filter(pk=artifact_id).exists():
+        raise Http404("No such artifact.")
+    return _run(
+        request,
+        case,
+        lambda: artifact_services.delete_draft_artifact(
+            actor=request.user, case_id=case.pk, artifact_id=artifact_id
+        ),
+        "Artifact removed from the draft.",
+    )
+
+
+@require_POST
+def eval_result_set(request, pk):
+    case = _developer_case_or_404(request, pk)
+    form = EvalResultForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("portal:case_detail", case.pk)
+    return _run(
+        request,
+        case,
+        lambda: artifact_services.set_eval_result(
+            actor=request.user, case_id=case.pk, **form.cleaned_data
+        ),
+        f"Score on {form.cleaned_data['benchmark']} saved.",
+    )
+
+
+@require_POST
+def eval_result_remove(request, pk, result_id):
+    case = _developer_case_or_404(request, pk)
+    return _run(
+        request,
+        case,
+        lambda: artifact_services.remove_eval_result(
+            actor=request.user, case_id=case.pk, result_id=result_id
+        ),
+        "Score removed.",
+    )
+
+
+@require_POST
+def case_submit(request, pk):
+    case = _developer_case_or_404(request, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("portal:case_detail", case.pk)
+    reason = form.cleaned_data["reason"]
+    return _run(
+        request,
+        case,
+        lambda: case_services.submit_case(
+            actor=request.user, case_id=case.pk, short_notice_reason=reason
+        ),
+        "Case submitted for review. The reviewing agencies have been told.",
+    )
+
+
+@require_POST
+def case_withdraw(request, pk):
+    case = _developer_case_or_404(request, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("portal:case_detail", case.pk)
+    return _run(
+        request,
+        case,
+        lambda: case_services.withdraw_case(
+            actor=request.user, case_id=case.pk, reason=form.cleaned_data["reason"]
+        ),
+        "Case withdrawn.",
+    )
+
+
+@require_POST
+def case_mark_released(request, pk):
+    case = _developer_case_or_404(request, pk)
+    return _run(
+        request,
+        case,
+        lambda: case_services.mark_released(actor=request.user, case_id=case.pk),
+        "Case marked as released.",
+    )
+
+
+def _run(request, case, action, success_message):
+    """Run a service call; show its refusal, or the success message."""
+    try:
+        action()
+    except (CaseActionRefused, ValidationError) as refusal:
+        messages.error(request, getattr(refusal, "message", None) or "; ".join(refusal.messages))
+    else:
+        messages.success(request, success_message)
+    return redirect("portal:case_detail", case.pk)

@@ -1,0 +1,61 @@
+"""The forms every app shares: USWDS classes on widgets and errors, and shared validators."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+# Most specific widget first: CheckboxSelectMultiple is a RadioSelect, SelectMultiple
+# a Select, ClearableFileInput a FileInput.
+USWDS_WIDGET_CLASSES = (
+    (forms.CheckboxSelectMultiple, "usa-checkbox__input"),
+    (forms.RadioSelect, "usa-radio__input"),
+    (forms.Select, "usa-select"),
+    (forms.Textarea, "usa-textarea"),
+    (forms.CheckboxInput, "usa-checkbox__input"),
+    (forms.FileInput, "usa-file-input"),
+)
+# The error outline USWDS gives each kind of control; choices and files have none.
+USWDS_ERROR_CLASSES = {
+    "usa-input": "usa-input--error",
+    "usa-select": "usa-input--error",
+    "usa-textarea": "usa-input--error",
+}
+
+
+def uswds_class(widget: forms.Widget) -> str:
+    return next((c for kind, c in USWDS_WIDGET_CLASSES if isinstance(widget, kind)), "usa-input")
+
+
+class UswdsBoundField(forms.BoundField):
+    """Adds USWDS's error outline to a control whose value was refused.
+
+    Django itself sets aria-invalid and points aria-describedby at
+    ``<id>_helptext`` and ``<id>_error``, the ids ``portal/form_fields.html`` uses.
+    """
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        error_class = USWDS_ERROR_CLASSES.get(uswds_class(widget))
+        if self.errors and error_class and not widget.is_hidden:
+            base = attrs.get("class") or widget.attrs.get("class", "")
+            attrs["class"] = f"{base} {error_class}".strip()
+        return attrs
+
+
+class UswdsFormMixin:
+    """Gives every widget the USWDS class for its kind, and errors their outline."""
+
+    bound_field_class = UswdsBoundField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if field.widget.is_hidden:
+                continue
+            css = uswds_class(field.widget)
+            field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
+
+
+def reject_control_characters(value: str) -> None:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValidationError("Use letters, digits, spaces and punctuation only.")

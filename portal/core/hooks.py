@@ -1,0 +1,141 @@
+"""Every hook between the portal's apps, declared in one place.
+
+Dependencies run one way (``docs/architecture.md``): ``portal.cases`` knows
+nothing of ``reviews``, ``access`` or ``portal.capability``, and
+``portal.notifications`` knows nothing of the apps whose reminders it sends.
+Where a lower app must reach a higher one, it sends a signal or reads a
+registry declared here, and the higher app fills it in from its
+``AppConfig.ready()`` — never from a module imported by chance. This module
+imports nothing of the portal, so any app may import it.
+
+Signals (all sent inside the transaction of the change, so a receiver that
+raises rolls the change back, and receivers queue their side effects with
+``transaction.on_commit``):
+
+``case_submitted``
+    sender=Submission; ``case``, ``actor``. Sent by
+    ``portal.cases.services.lifecycle.submit_case`` after the case is routed.
+    ``portal.capability`` evaluates the case's scores against the frontier.
+``case_routed``
+    sender=Submission; ``case``, ``agency``, ``actor``. A case reached an
+    agency. ``access`` shares existing grants' operator findings with it.
+``case_withdrawn``
+    sender=Submission; ``case``, ``actor``. ``reviews`` closes open
+    information requests.
+
+Registries:
+
+``case_panel(order)``
+    A section of the developer's case page and the reviewers' workspace:
+    ``function(request, case) -> (template_name, context) | None``
+    (``reviews.panels``, ``access.panels``).
+``reminder_source(kind, description)``
+    A source for the deadline sweep (``portal.notifications.sweep``):
+    ``function(at) -> Iterable[Reminder]`` (``reviews.reminders``,
+    ``access.reminders``). Sources only read; the
+    sweep claims and sends.
+``seeder(order)``
+    Demo data for ``seed_demo``: ``function(stdout)``, idempotent
+    (``portal.cases.demo``, ``reviews.demo``, ``access.demo``).
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.dispatch import Signal
+
+# --- signals -------------------------------------------------------------------------
+
+case_submitted = Signal()  # sender=Submission; case, actor
+case_routed = Signal()  # sender=Submission; case, agency, actor
+case_withdrawn = Signal()  # sender=Submission; case, actor
+
+
+# --- case panels ---------------------------------------------------------------------
+
+PanelResult = tuple[str, dict] | None
+CASE_PANELS: list[tuple[int, Callable[..., PanelResult]]] = []
+
+
+def case_panel(order: int):
+    """Register a panel; lower orders render first."""
+
+    def decorator(function):
+        if function not in (panel for _, panel in CASE_PANELS):
+            CASE_PANELS.append((order, function))
+            CASE_PANELS.sort(key=lambda entry: entry[0])
+        return function
+
+    return decorator
+
+
+def render_case_panels(request, case) -> list[tuple[str, dict]]:
+    panels = []
+    for _order, panel in CASE_PANELS:
+        result = panel(request, case)
+        if result is not None:
+            panels.append(result)
+    return panels
+
+
+# --- reminder sources ----------------------------------------------------------------
+
+
+@dataclass
+class Reminder:
+    """One reminder a source found due; the sweep claims its key once, then sends it."""
+
+    kind: str
+    subject: Any
+    threshold: str
+    # Computed at send time, just before the claim: who is still there to be told.
+    recipients: Callable[[], Iterable[Any]]
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+    case: Any = None
+    url: str = ""
+    # The date the threshold counts towards. It is part of the key, so a moved
+    # due date arms the reminders again instead of counting as already sent.
+    deadline: Any = None
+
+    @property
+    def threshold_key(self) -> str:
+        return f"{self.threshold}@{self.deadline.isoformat()}" if self.deadline else self.threshold
+
+    @property
+    def subject_key(self) -> str:
+        meta = self.subject._meta
+        return f"{meta.app_label}.{meta.model_name}:{self.subject.pk}"
+
+
+SOURCES: list[tuple[str, str, Callable[..., Iterable[Reminder]]]] = []
+
+
+def reminder_source(kind: str, description: str):
+    """Register ``function(at) -> Iterable[Reminder]`` under a kind."""
+
+    def decorator(function):
+        if not any(existing == kind for existing, _, _ in SOURCES):
+            SOURCES.append((kind, description, function))
+        return function
+
+    return decorator
+
+
+# --- demo data -----------------------------------------------------------------------
+
+SEEDERS: list[tuple[int, str, Callable[..., None]]] = []
+
+
+def seeder(order: int):
+    """Register a function(stdout) that adds demo data; lower orders run first."""
+
+    def decorator(function):
+        name = f"{function.__module__}.{function.__qualname__}"
+        if not any(existing == name for _, existing, _ in SEEDERS):
+            SEEDERS.append((order, name, function))
+        return function
+
+    return decorator

@@ -1,0 +1,62 @@
+"""In-app notifications, each of which may also be sent by email (on commit, by Celery),
+and the reminders claimed by the deadline sweep."""
+
+from django.conf import settings
+from django.db import models
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    case = models.ForeignKey(
+        "cases.Submission", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True, help_text="A path inside the portal.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.title
+
+
+class SentReminder(models.Model):
+    """A reminder that was sent (or is being sent, in the transaction that claims it).
+
+    The unique key (kind, subject, threshold) is claimed in the same
+    transaction that queues the message: a second sweep, a retried task or a
+    redelivered message hits the key and sends nothing.
+    """
+
+    kind = models.CharField(max_length=40)
+    subject = models.CharField(
+        max_length=80, help_text="The object reminded about, as app.model:pk."
+    )
+    threshold = models.CharField(max_length=40, help_text="e.g. due-7, overdue-week-2.")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject", "threshold"], name="reminder_sent_once"
+            )
+        ]
+        indexes = [models.Index(fields=["sent_at"])]
+
+    def __str__(self):
+        return f"{self.kind} {self.subject} {self.threshold}"
