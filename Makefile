@@ -63,6 +63,7 @@ screenshots: install uswds
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 migrations-check: install
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run

@@ -2,6 +2,7 @@
 
 from django.http import Http404
 
+from portal.accounts.models import Membership
 from portal.cases.access import get_case_or_404
 from portal.cases.models import Submission
 from reviews.models import Assignment, Finding, InformationRequest
@@ -65,3 +66,13 @@ def get_request_or_404(user, request_id) -> InformationRequest:
     if request is None:
         raise Http404("No such request.")
     return request
+
+
+def may_change_finding(user, finding) -> bool:
+    """Whether to offer the update form; ``update_finding`` decides for real."""
+    membership = getattr(user, "membership", None)
+    return finding.author_id == user.pk or (
+        membership is not None
+        and membership.role == Membership.Role.COORDINATOR
+        and membership.agency_id == finding.agency_id
+    )

@@ -5,6 +5,7 @@ import logging
 from django.db import transaction
 
 from portal.accounts.models import User
+from portal.notifications.delivery import send_notification_emails
 from portal.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,5 @@ def notify(
         if people[n.recipient_id].email_delivery == User.EmailDelivery.IMMEDIATE
     ]
     if immediate:
-        from portal.notifications.tasks import send_notification_emails
-
         enqueue_on_commit(send_notification_emails, immediate)
     return notifications

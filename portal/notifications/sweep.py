@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.core.hooks import SOURCES, Reminder
+from portal.notifications.delivery import send_notification_emails
 from portal.notifications.models import Notification, SentReminder
 
 logger = logging.getLogger(__name__)
@@ -121,8 +122,6 @@ def send_missed_emails(at: datetime, *, older_than: timedelta = timedelta(minute
     ``send_notification_emails`` claims each row before sending, so a task
     that was only late, not lost, cannot send a second copy.
     """
-    from portal.notifications.tasks import send_notification_emails
-
     pending = list(
         Notification.objects.filter(
             emailed_at__isnull=True,

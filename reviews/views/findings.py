@@ -8,21 +8,20 @@ absent everywhere, and a URL to it answers 404.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.accounts.models import Membership
 from portal.audit import events as audit
-from portal.core.nonces import consume_nonce, issue_nonce
+from portal.core.nonces import consume_nonce
 from portal.files.uploads import HashingUploadHandler, UploadRejected
 from reviews import services
 from reviews.access import get_finding_or_404, get_workspace_case_or_404
 from reviews.forms_reviewer import FindingForm, FindingUpdateForm
-from reviews.models import Assignment, Finding, FindingEvidence, Severity
+from reviews.models import Assignment
+from reviews.views.workspace import render_workspace
 
 
 def _working_case_or_403(request, pk):
@@ -51,8 +50,6 @@ def finding_create(request, pk):
 
 @csrf_protect
 def _finding_create(request, case, handler):
-    from reviews.views.workspace import render_workspace
-
     form = FindingForm(request.POST, request.FILES)
     if handler.rejection is not None:
         form.add_error("evidence", handler.rejection.message)
@@ -123,45 +120,3 @@ def evidence_download(request, finding_id, evidence_id):
         filename=evidence.original_name,
         content_type="application/octet-stream",
     )
-
-
-def _may_change(user, finding) -> bool:
-    """Whether to offer the update form; ``update_finding`` decides for real."""
-    membership = getattr(user, "membership", None)
-    return finding.author_id == user.pk or (
-        membership is not None
-        and membership.role == Membership.Role.COORDINATOR
-        and membership.agency_id == finding.agency_id
-    )
-
-
-def findings_context(request, case, *, finding_form=None) -> dict:
-    """The findings this person may read on the case, and counts from that same list."""
-    visible = list(
-        Finding.objects.visible_to(request.user)
-        .filter(case=case)
-        .select_related("author", "agency")
-        .prefetch_related(
-            Prefetch("evidence", queryset=FindingEvidence.objects.order_by("uploaded_at", "pk"))
-        )
-    )
-    for finding in visible:
-        finding.may_change = _may_change(request.user, finding)
-    counted = [f for f in visible if f.status != Finding.Status.WITHDRAWN]
-    severity_counts = [
-        (level.label, sum(1 for f in counted if f.severity == level))
-        for level in reversed(Severity)
-    ]
-    if finding_form is None:
-        assignment = services.active_assignment(request.user, case)
-        if assignment is not None and assignment.role != Assignment.Role.OBSERVER:
-            finding_form = FindingForm()
-    return {
-        "findings": visible,
-        "visible_finding_ids": {finding.pk for finding in visible},
-        "severity_counts": severity_counts,
-        "finding_form": finding_form,
-        "finding_nonce": issue_nonce(request, f"finding:{case.pk}") if finding_form else "",
-        "finding_statuses": Finding.Status.choices,
-        "finding_markings": Finding.Marking.choices,
-    }

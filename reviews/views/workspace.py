@@ -5,15 +5,20 @@ page's SQL stays a fixed set of queries, whatever the number of findings,
 requests or reviewers.
 """
 
+from django.db.models import Prefetch
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from portal.audit.models import AuditEvent
 from portal.cases.access import REVIEW_CASE
 from portal.core.hooks import render_case_panels
+from portal.core.nonces import issue_nonce
 from portal.core.templatetags.portal_tags import timeline_label
-from reviews.access import get_workspace_case_or_404
-from reviews.views import coordinator, findings, requests, scores
+from reviews import services
+from reviews.access import get_workspace_case_or_404, may_change_finding
+from reviews.forms_reviewer import FindingForm
+from reviews.models import Assignment, Finding, FindingEvidence, Severity
+from reviews.views import coordinator, requests, scores
 
 CASE_TIMELINE_PREFIXES = ("case.", "artifact.", "eval.")
 REVIEW_TIMELINE_LABELS = {
@@ -54,7 +59,7 @@ def render_workspace(request, case, *, status=200, **overrides):
         "can_download": request.user.has_perm(REVIEW_CASE, case),
     }
     context |= coordinator.assignments_context(request, case)
-    context |= findings.findings_context(request, case)
+    context |= findings_context(request, case)
     context |= requests.requests_context(request, case)
     context |= scores.scores_context(request, case)
     context |= overrides
@@ -85,3 +90,35 @@ def _timeline(case, visible_finding_ids) -> list[dict]:
             continue
         entries.append({"event": event, "label": label})
     return entries
+
+
+def findings_context(request, case, *, finding_form=None) -> dict:
+    """The findings this person may read on the case, and counts from that same list."""
+    visible = list(
+        Finding.objects.visible_to(request.user)
+        .filter(case=case)
+        .select_related("author", "agency")
+        .prefetch_related(
+            Prefetch("evidence", queryset=FindingEvidence.objects.order_by("uploaded_at", "pk"))
+        )
+    )
+    for finding in visible:
+        finding.may_change = may_change_finding(request.user, finding)
+    counted = [f for f in visible if f.status != Finding.Status.WITHDRAWN]
+    severity_counts = [
+        (level.label, sum(1 for f in counted if f.severity == level))
+        for level in reversed(Severity)
+    ]
+    if finding_form is None:
+        assignment = services.active_assignment(request.user, case)
+        if assignment is not None and assignment.role != Assignment.Role.OBSERVER:
+            finding_form = FindingForm()
+    return {
+        "findings": visible,
+        "visible_finding_ids": {finding.pk for finding in visible},
+        "severity_counts": severity_counts,
+        "finding_form": finding_form,
+        "finding_nonce": issue_nonce(request, f"finding:{case.pk}") if finding_form else "",
+        "finding_statuses": Finding.Status.choices,
+        "finding_markings": Finding.Marking.choices,
+    }

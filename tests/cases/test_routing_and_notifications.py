@@ -17,9 +17,9 @@ from portal.audit.models import AuditEvent
 from portal.cases.models import CaseRouting, CaseStatus, Submission
 from portal.cases.services import lifecycle as case_services
 from portal.cases.services.lifecycle import CaseActionRefused
+from portal.notifications.delivery import send_notification_emails
 from portal.notifications.models import Notification
 from portal.notifications.services import notify
-from portal.notifications.tasks import send_notification_emails
 from tests.conftest import Role, make_person
 
 
@@ -185,7 +185,7 @@ def test_a_mail_server_failure_leaves_the_email_to_the_retry(
         raise ConnectionRefusedError("SMTP server down")
 
     with monkeypatch.context() as patched:
-        patched.setattr("portal.notifications.tasks.send_mail", server_down)
+        patched.setattr("portal.notifications.delivery.send_mail", server_down)
         with pytest.raises(OSError):
             send_notification_emails([notification.pk])
     notification.refresh_from_db()

@@ -7,10 +7,10 @@ from django.core import mail
 from django.utils import timezone
 
 from portal.accounts.models import User
+from portal.notifications.delivery import send_daily_digests
 from portal.notifications.models import Notification
 from portal.notifications.services import notify
 from portal.notifications.sweep import send_missed_emails
-from portal.notifications.tasks import send_daily_digests
 from tests.conftest import make_person
 from tests.reminders.conftest import on, sweep
 

@@ -9,10 +9,10 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from portal.notifications.delivery import send_notification_emails
 from portal.notifications.models import Notification, SentReminder
 from portal.notifications.services import notify
 from portal.notifications.sweep import run_sweep, send_missed_emails
-from portal.notifications.tasks import send_notification_emails
 from tests.reminders.conftest import on, sweep
 
 
@@ -96,16 +96,16 @@ def test_a_worker_that_loses_the_race_for_a_notification_sends_nothing(coordinat
     """Two workers hold the same notification (a redelivered message, or the sweep's
     catch-up): the one whose conditional claim changes no row sends nothing."""
     [notification] = notify([coordinator], title="New case FMR-2026-0004")
-    import portal.notifications.tasks
+    import portal.notifications.delivery
 
-    real_render = portal.notifications.tasks.render_to_string
+    real_render = portal.notifications.delivery.render_to_string
 
     def render_while_the_other_worker_claims_it(*args, **kwargs):
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
         return real_render(*args, **kwargs)
 
     monkeypatch.setattr(
-        portal.notifications.tasks, "render_to_string", render_while_the_other_worker_claims_it
+        portal.notifications.delivery, "render_to_string", render_while_the_other_worker_claims_it
     )
     assert send_notification_emails([notification.pk]) == 0
     assert mail.outbox == []
@@ -113,19 +113,19 @@ def test_a_worker_that_loses_the_race_for_a_notification_sends_nothing(coordinat
 
 def test_a_failed_send_releases_its_claim_so_the_retry_sends_it(coordinator, monkeypatch):
     [notification] = notify([coordinator], title="New case FMR-2026-0002")
-    import portal.notifications.tasks
+    import portal.notifications.delivery
 
-    real_send_mail = portal.notifications.tasks.send_mail
+    real_send_mail = portal.notifications.delivery.send_mail
 
     def mail_server_down(**kwargs):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr(portal.notifications.tasks, "send_mail", mail_server_down)
+    monkeypatch.setattr(portal.notifications.delivery, "send_mail", mail_server_down)
     with pytest.raises(OSError):
         send_notification_emails([notification.pk])
     notification.refresh_from_db()
     assert notification.emailed_at is None
-    monkeypatch.setattr(portal.notifications.tasks, "send_mail", real_send_mail)
+    monkeypatch.setattr(portal.notifications.delivery, "send_mail", real_send_mail)
     assert send_notification_emails([notification.pk]) == 1
     assert len(mail.outbox) == 1
 
@@ -162,12 +162,12 @@ def test_missed_emails_skip_deactivated_people_and_people_without_an_address(
 
 
 def test_a_mail_server_outage_does_not_fail_the_sweep(assignment, monkeypatch):
-    import portal.notifications.tasks
+    import portal.notifications.delivery
 
     def mail_server_down(**kwargs):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr(portal.notifications.tasks, "send_mail", mail_server_down)
+    monkeypatch.setattr(portal.notifications.delivery, "send_mail", mail_server_down)
     result = sweep(on(assignment.due_date - timedelta(7)))
     # The reminder is recorded and in the app; its email waits for the next sweep.
     assert result.counts["assignment_due"] == 1
