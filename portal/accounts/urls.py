@@ -1,0 +1,42 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from portal.accounts import api
+from portal.accounts.forms import PortalPasswordChangeForm
+from portal.accounts.views import home, signin, tokens, two_step
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("healthz", home.healthz, name="healthz"),
+    path("login/", signin.sign_in, name="login"),
+    path("login/code", signin.sign_in_code, name="login_code"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/confirm", signin.reauthenticate, name="reauthenticate"),
+    path("account/two-step/", two_step.overview, name="mfa_overview"),
+    path("account/two-step/setup", two_step.setup, name="mfa_setup"),
+    path(
+        "account/two-step/recovery-codes",
+        two_step.recovery_codes_new,
+        name="mfa_recovery_codes",
+    ),
+    path(
+        "account/password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="portal/password_change.html", form_class=PortalPasswordChangeForm
+        ),
+        name="password_change",
+    ),
+    path(
+        "account/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="portal/password_change_done.html"),
+        name="password_change_done",
+    ),
+    path("api/v1/me", api.me, name="api_me"),
+]
+
+# Under the portal's namespace ("portal:token_list", …).
+namespaced_urlpatterns = [
+    path("account/tokens/", tokens.token_list, name="token_list"),
+    path("account/tokens/new", tokens.token_create, name="token_create"),
+    path("account/tokens/<int:token_id>/revoke", tokens.token_revoke, name="token_revoke"),
+]

@@ -1,0 +1,36 @@
+from django.urls import path
+
+from portal.cases.views import api, pages
+
+# Under the portal's namespace ("portal:case_list", …): see portal/urls.py.
+urlpatterns = [
+    path("cases/", pages.case_list, name="case_list"),
+    path("cases/new", pages.case_create, name="case_create"),
+    path("cases/<int:pk>/", pages.case_detail, name="case_detail"),
+    path("cases/<int:pk>/edit", pages.case_edit, name="case_edit"),
+    path("cases/<int:pk>/submit", pages.case_submit, name="case_submit"),
+    path("cases/<int:pk>/withdraw", pages.case_withdraw, name="case_withdraw"),
+    path("cases/<int:pk>/released", pages.case_mark_released, name="case_mark_released"),
+    path("cases/<int:pk>/artifacts/upload", pages.artifact_upload, name="artifact_upload"),
+    path(
+        "cases/<int:pk>/artifacts/<int:artifact_id>/download",
+        pages.artifact_download,
+        name="artifact_download",
+    ),
+    path(
+        "cases/<int:pk>/artifacts/<int:artifact_id>/delete",
+        pages.artifact_delete,
+        name="artifact_delete",
+    ),
+    path("cases/<int:pk>/scores", pages.eval_result_set, name="eval_result_set"),
+    path(
+        "cases/<int:pk>/scores/<int:result_id>/remove",
+        pages.eval_result_remove,
+        name="eval_result_remove",
+    ),
+]
+
+# Outside the namespace: the artifact PUT API.
+api_urlpatterns = [
+    path("api/v1/cases/<int:pk>/artifacts/<str:name>", api.artifact_put, name="api_artifact_put"),
+]
