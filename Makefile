@@ -10,13 +10,13 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: help install uswds run test e2e screenshots lint migrations-check bench load-test clean
+.PHONY: help install uswds run test e2e screenshots lint typecheck migrations-check bench load-test clean
 
 help:
 	@echo "make run    - install, migrate, seed demo data, serve on http://localhost:$(PORT)/ with a Celery worker and beat"
 	@echo "make test   - run the whole test suite"
 	@echo "make e2e    - only the browser journeys and accessibility checks (Chromium + Playwright)"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff, import contracts and mypy"
 	@echo "make bench  - seed a large data set and measure pages, transfers and the sweep (BENCH_SCALE=smoke: tiny)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -64,6 +64,10 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(MAKE) --no-print-directory typecheck
+
+typecheck: install
+	DEBUG=true $(VENV)/bin/mypy
 
 migrations-check: install
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run

@@ -12,6 +12,7 @@ from django.utils import timezone
 from access.models import EvaluationReport
 from access.services import default_end
 from portal.accounts.models import Organization
+from portal.cases.models import Artifact
 from portal.core.forms import UswdsFormMixin
 
 REPORT_TEXT_LIMIT = 20_000
@@ -60,7 +61,7 @@ class GrantForm(UswdsFormMixin, forms.Form):
         initial=ALL,
         widget=forms.RadioSelect,
     )
-    artifacts = forms.ModelMultipleChoiceField(
+    artifacts: "forms.ModelMultipleChoiceField[Artifact]" = forms.ModelMultipleChoiceField(
         label="Chosen artifacts",
         queryset=None,
         required=False,

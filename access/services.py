@@ -5,6 +5,7 @@ and queues notifications on commit. Permission changes (guardian) take effect
 on the next request: a revoked grant is invisible to the operator at once.
 """
 
+from collections.abc import Sequence
 from datetime import datetime, time
 
 from django.contrib.auth import get_user_model
@@ -45,6 +46,8 @@ class AccessActionRefused(CaseActionRefused):
 
 def default_end(case: Submission) -> datetime:
     """Access ends when the model is released: the start of the planned release day."""
+    if case.planned_release_date is None:
+        raise ValueError(f"Case {case.number} has no planned release date.")
     return timezone.make_aware(datetime.combine(case.planned_release_date, time.min))
 
 
@@ -406,7 +409,7 @@ def file_report(
     risk: str,
     assessment: str,
     marking: str,
-    files: list[tuple[StreamedFile, str]] = (),
+    files: Sequence[tuple[StreamedFile, str]] = (),
 ) -> EvaluationReport:
     stored = []
     try:
@@ -469,7 +472,8 @@ def file_report(
             )
     except BaseException:
         for record in stored:
-            record.file.storage.delete(record.file.name)
+            if record.file.name:
+                record.file.storage.delete(record.file.name)
         raise
     finally:
         for streamed, _name in files:

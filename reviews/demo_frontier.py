@@ -32,7 +32,7 @@ from reviews.models import Recommendation
 from reviews.services_scores import record_government_score
 
 # developer slug, submitter, model, version, days ago, scores by benchmark slug.
-HISTORY = [
+HISTORY: list[tuple[str, str, str, str, int, dict[str, float]]] = [
     (
         "northwind",
         "submitter",
@@ -192,8 +192,9 @@ def seed_government_scores(stdout) -> None:
     case = Submission.objects.filter(model_name="Aurora", model_version="2.0").first()
     if case is None or case.eval_results.filter(source=EvalResult.Source.GOVERNMENT).exists():
         return
-    lead = case.assignments.filter(role="lead", status="accepted").select_related("reviewer")
-    lead = lead.first()
+    lead = (
+        case.assignments.filter(role="lead", status="accepted").select_related("reviewer").first()
+    )
     if lead is None:
         return
     for slug, (score, notes) in MEASURED.items():

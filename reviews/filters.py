@@ -77,7 +77,7 @@ class ReviewerCaseFilter(django_filters.FilterSet):
 
     class Meta:
         form = FilterForm
-        fields = []
+        fields: list[str] = []
 
     def __init__(self, data=None, queryset=None, *, reviewer, **kwargs):
         super().__init__(data, queryset=queryset, **kwargs)

@@ -7,6 +7,8 @@ declared a conflict is the service's decision, made under the case lock, and
 its refusal says so in words.
 """
 
+from typing import cast
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -61,7 +63,7 @@ class QueueFilter(django_filters.FilterSet):
     class Meta:
         model = CaseRouting
         form = QueueFilterForm
-        fields = []
+        fields: list[str] = []
 
     def __init__(self, data=None, *args, **kwargs):
         # Open cases unless the coordinator asks for others.
@@ -126,15 +128,16 @@ class AssignForm(UswdsFormMixin, forms.Form):
         self.fields["due_date"].initial = case.review_due
         if case.review_due:
             self.fields["due_date"].widget.attrs["max"] = case.review_due.isoformat()
+        reviewer = cast(ReviewerChoiceField, self.fields["reviewer"])
         if self.is_bound:
-            self.fields["reviewer"].queryset = get_user_model().objects.filter(
+            reviewer.queryset = get_user_model().objects.filter(
                 is_active=True,
                 membership__agency_id=agency_id,
                 membership__role=Membership.Role.REVIEWER,
             )
         else:
-            self.fields["reviewer"].queryset = available_reviewers(case, agency_id)
-            self.fields["reviewer"].loads = open_loads(agency_id)
+            reviewer.queryset = available_reviewers(case, agency_id)
+            reviewer.loads = open_loads(agency_id)
 
 
 def available_reviewers(case: Submission, agency_id: int):
@@ -165,4 +168,4 @@ class RouteForm(UswdsFormMixin, forms.Form):
         agencies = Agency.objects.order_by("acronym")
         if not self.is_bound:
             agencies = agencies.active().exclude(routings__case=case)
-        self.fields["agency"].queryset = agencies
+        cast(forms.ModelChoiceField, self.fields["agency"]).queryset = agencies

@@ -7,6 +7,7 @@ notifications on commit. A refusal raises ``ReviewActionRefused`` with a
 message for the person and changes nothing.
 """
 
+from collections.abc import Sequence
 from datetime import date
 
 from django.contrib.auth import get_user_model
@@ -127,6 +128,7 @@ def assign_reviewer(*, actor, case_id: int, reviewer, role: str, due_date: date)
     with transaction.atomic():
         case = _locked_case(case_id)
         membership = _coordinator_of_routed_agency(actor, case)
+        assert membership.agency_id is not None  # an agency membership
         if case.status not in REVIEWABLE:
             raise ReviewActionRefused(f"The case is {case.get_status_display().lower()}.")
         target = Membership.objects.filter(user=reviewer).first()
@@ -407,7 +409,7 @@ def record_finding(
     severity: int,
     description: str,
     marking: str = Marking.AGENCY_ONLY,
-    evidence: list[tuple[StreamedFile, str]] = (),
+    evidence: Sequence[tuple[StreamedFile, str]] = (),
 ) -> Finding:
     stored = []
     try:
@@ -563,7 +565,7 @@ def open_request(*, actor, case_id: int, question: str, response_due: date) -> I
 
 
 def answer_request(
-    *, actor, request_id: int, answer: str, files: list[tuple[StreamedFile, str]] = ()
+    *, actor, request_id: int, answer: str, files: Sequence[tuple[StreamedFile, str]] = ()
 ) -> InformationRequest:
     answer = answer.strip()
     stored = []
@@ -658,6 +660,7 @@ def add_note(*, actor, case_id: int, body: str) -> Note:
             or not Submission.objects.visible_to(actor).filter(pk=case.pk).exists()
         ):
             raise ReviewActionRefused("Only the case's government reviewers can write notes.")
+        assert membership.agency_id is not None  # an agency membership
         if not body:
             raise ReviewActionRefused("Write the note first.")
         note = Note.objects.create(

@@ -41,7 +41,10 @@ class MembershipInline(admin.StackedInline):
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
     inlines = [MembershipInline]
-    fieldsets = [*UserAdmin.fieldsets, ("Notifications", {"fields": ["email_delivery"]})]
+    fieldsets = [
+        *UserAdmin.fieldsets,  # type: ignore[misc]  # the stubs leave UserAdmin's fieldsets Optional
+        ("Notifications", {"fields": ["email_delivery"]}),
+    ]
     list_display = [
         "username",
         "email",

@@ -11,6 +11,7 @@ import hashlib
 import json
 from datetime import UTC
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -105,7 +106,8 @@ class AuditEvent(models.Model):
         if actor is not None and not actor.is_authenticated:
             actor = None
         details = _as_stored(details or {})
-        ip = cls._meta.get_field("ip").get_prep_value(ip) if ip else None
+        ip_field = cast(models.GenericIPAddressField, cls._meta.get_field("ip"))
+        ip = ip_field.get_prep_value(ip) if ip else None
         with transaction.atomic():
             _lock_chain()
             last = cls.objects.order_by("-sequence").values("sequence", "hash").first()

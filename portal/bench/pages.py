@@ -108,6 +108,8 @@ def page_targets() -> list[tuple[str, str, str, dict]]:
         .order_by("pk")
         .first()
     )
+    if busiest is None:
+        raise RuntimeError("No CAISI case in review: seed the demo data first.")
     grant = demo_operator_grant()
     token = operator_token()
     targets = [

@@ -10,6 +10,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -143,8 +144,9 @@ def _people(scale: Scale, rng: random.Random) -> dict:
     ]
     User.objects.bulk_create(users, batch_size=BATCH)
     users = list(User.objects.filter(username__startswith="bench").order_by("pk"))
-    memberships, groups = [], []
-    reviewers = {caisi.pk: [], nsa.pk: []}
+    memberships: list[Membership] = []
+    groups: list[Any] = []
+    reviewers: dict[int, list[int]] = {caisi.pk: [], nsa.pk: []}
     members = set(Membership.objects.filter(user__in=users).values_list("user_id", flat=True))
     for i, user in enumerate(users):
         if i % 3 == 2:
@@ -172,7 +174,7 @@ def _people(scale: Scale, rng: random.Random) -> dict:
     return {"count": len(users), "reviewers": reviewers, "caisi": caisi, "nsa": nsa}
 
 
-def _template_case(developer) -> Submission:
+def _template_case(developer) -> Submission | None:
     """A demo case in review of this developer: its permission rows are copied."""
     return (
         Submission.objects.filter(developer=developer, status=CaseStatus.IN_REVIEW)
@@ -193,6 +195,7 @@ def _cases(scale: Scale, rng: random.Random) -> list[Submission]:
     for i in range(scale.cases):
         developer = developers[i % len(developers)]
         template = templates[developer.pk]
+        assert template is not None  # developers without a template were dropped above
         submitted = now - timedelta(days=rng.randint(1, 80))
         status = _statuses(rng)
         rows.append(
@@ -230,7 +233,9 @@ def _cases(scale: Scale, rng: random.Random) -> list[Submission]:
         )
         for d in developers
     }
-    nsa_groups = {nsa.group_id, nsa.coordinators_group_id} if nsa else set()
+    nsa_groups = (
+        {pk for pk in (nsa.group_id, nsa.coordinators_group_id) if pk is not None} if nsa else set()
+    )
     for i, case in enumerate(cases):
         routed_nsa = nsa is not None and i % 2 == 0
         queue = {"case_status": case.status, "review_due": case.review_due}

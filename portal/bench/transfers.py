@@ -94,16 +94,20 @@ def _token_for(username: str) -> str:
 
 
 def _draft_case() -> Submission:
-    return (
+    case = (
         Submission.objects.filter(developer__slug="northwind", status=CaseStatus.DRAFT)
         .order_by("pk")
         .first()
     )
+    if case is None:
+        raise RuntimeError("No draft case of Northwind: seed the demo data first.")
+    return case
 
 
 def _forget_uploads(case) -> None:
     for stored in Artifact.objects.filter(case=case, original_name__startswith="bench-upload-"):
-        stored.file.storage.delete(stored.file.name)
+        if stored.file.name:
+            stored.file.storage.delete(stored.file.name)
         stored.delete()
 
 
@@ -157,6 +161,8 @@ def measure_uploads(size: int, repeats: int, workdir: Path) -> list[TransferResu
 def download_artifact(size: int, workdir: Path) -> tuple[AccessGrant, Artifact, Path]:
     """An artifact of ``size`` bytes on the demo operator's live grant."""
     grant = demo_operator_grant()
+    if grant is None:
+        raise RuntimeError("The demo operator has no live grant: seed the demo data first.")
     name = f"bench/download-{size}.bin"
     path = Path(settings.MEDIA_ROOT) / name
     artifact = Artifact.objects.filter(case=grant.case, file=name).first()
@@ -190,7 +196,7 @@ def measure_downloads(size: int, repeats: int, workdir: Path) -> list[TransferRe
     )
     auth = f"Authorization: Bearer {token}"
     static_extra = "location /bench-static/ { alias " + str(Path(settings.MEDIA_ROOT)) + "/; }"
-    times = {"static": [], "app": [], "accel": []}
+    times: dict[str, list[float]] = {"static": [], "app": [], "accel": []}
     statuses = set()
     with (
         servers.gunicorn() as (app_url, app_master),

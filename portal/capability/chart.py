@@ -143,7 +143,7 @@ def build_chart(benchmark, rows: list[ChartRow], *, line_label: str) -> Chart:
             )
         )
 
-    steps = []
+    steps: list[str] = []
     for moment, best in zip(times, after, strict=True):
         if best is None:
             continue

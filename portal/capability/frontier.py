@@ -141,6 +141,8 @@ def _coordinators_on(case: Submission):
 
 def jump_alert(result: EvalResult) -> Reminder:
     case, benchmark = result.case, result.benchmark
+    if result.frontier_before is None:
+        raise ValueError(f"Result {result.pk} is no jump: no frontier before it.")
     return Reminder(
         kind=ALERT_KIND,
         subject=case,
@@ -181,9 +183,9 @@ class ScoreComparison:
 
     @property
     def discrepancy(self) -> bool:
-        return self.difference is not None and is_discrepancy(
-            self.benchmark, self.reported.score, self.measured.score
-        )
+        if self.reported is None or self.measured is None:
+            return False
+        return is_discrepancy(self.benchmark, self.reported.score, self.measured.score)
 
 
 def compare_scores(results) -> list[ScoreComparison]:

@@ -22,7 +22,7 @@ class ArtifactInline(admin.TabularInline):
     model = Artifact
     extra = 0
     can_delete = False
-    fields = ["original_name", "kind", "size", "sha256", "uploaded_by", "uploaded_at"]
+    fields = ("original_name", "kind", "size", "sha256", "uploaded_by", "uploaded_at")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -33,7 +33,7 @@ class EvalResultInline(admin.TabularInline):
     model = EvalResult
     extra = 0
     can_delete = False
-    fields = [
+    fields = (
         "benchmark",
         "score",
         "source",
@@ -43,7 +43,7 @@ class EvalResultInline(admin.TabularInline):
         "frontier_before",
         "previous_best",
         "is_jump",
-    ]
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

@@ -45,7 +45,7 @@ class UswdsBoundField(forms.BoundField):
 class UswdsFormMixin:
     """Gives every widget the USWDS class for its kind, and errors their outline."""
 
-    bound_field_class = UswdsBoundField
+    bound_field_class: type[forms.BoundField] | None = UswdsBoundField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -101,7 +101,9 @@ def etag_for(sha256: str) -> str:
     return f'"{sha256}"'
 
 
-def serve_file(request, fieldfile, *, filename: str, size: int, sha256: str) -> HttpResponse:
+def serve_file(
+    request, fieldfile, *, filename: str, size: int, sha256: str
+) -> HttpResponse | FileResponse:
     """Answer a GET or HEAD for a stored file, after the caller has authorized it."""
     etag = etag_for(sha256)
     headers = {
@@ -117,7 +119,7 @@ def serve_file(request, fieldfile, *, filename: str, size: int, sha256: str) -> 
         try:
             byte_range = parse_range(request.headers.get("Range"), size)
         except Unsatisfiable:
-            response = HttpResponse(
+            response: HttpResponse | FileResponse = HttpResponse(
                 status=416, headers={**headers, "Content-Range": f"bytes */{size}"}
             )
             del response["Content-Disposition"]

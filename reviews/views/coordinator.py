@@ -89,6 +89,7 @@ def assignments_context(request, case) -> dict:
     membership = routed_agency_membership(request.user, case)
     if membership is None or membership.role != Membership.Role.COORDINATOR:
         return context
+    assert membership.agency_id is not None  # routed_agency_membership: an agency's
     for assignment in assignments:
         assignment.manageable = (
             assignment.agency_id == membership.agency_id and assignment.status in Assignment.ACTIVE

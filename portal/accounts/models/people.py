@@ -227,8 +227,13 @@ class Membership(models.Model):
 
     def groups(self) -> list[Group]:
         """The groups this membership puts its person in."""
-        groups = [self.unit.group]
+        unit = self.unit
+        if unit is None or unit.group is None:
+            raise ValueError(f"Membership {self.pk} has no unit, or its unit no group.")
+        groups = [unit.group]
         if self.role == self.Role.COORDINATOR:
+            if self.agency is None or self.agency.coordinators_group is None:
+                raise ValueError(f"Coordinator membership {self.pk} has no coordinators' group.")
             groups.append(self.agency.coordinators_group)
         return groups
 

@@ -47,6 +47,14 @@ end
 """
 
 
+def _wrk_field(pattern: str, output: str, flags: int = 0) -> str:
+    """The first group of ``pattern`` in wrk's report."""
+    match = re.search(pattern, output, flags)
+    if match is None:
+        raise CommandError(f"wrk's report has no match for {pattern!r}:\n{output}")
+    return match.group(1)
+
+
 class Command(BaseCommand):
     help = "Load-test the reviewer queue and downloads with wrk (loopback, 16 connections, 30 s)."
 
@@ -114,9 +122,12 @@ class Command(BaseCommand):
 
     def _wrk(self, url, header, script, seconds) -> dict:
         """One wrk run; ``script`` counts answers by status class (None: wrk's own count)."""
+        wrk = shutil.which("wrk")
+        if wrk is None:
+            raise CommandError("wrk is not installed: apt-get install wrk")
         output = subprocess.run(  # noqa: S603 - fixed program, loopback URL
             [
-                shutil.which("wrk"),
+                wrk,
                 f"-c{CONNECTIONS}",
                 "-t2",
                 f"-d{seconds}s",
@@ -136,15 +147,15 @@ class Command(BaseCommand):
         if script:
             statuses = dict(re.findall(r"^status (\dxx) (\d+)$", output, re.M))
         else:
-            total = int(re.search(r"(\d+) requests in", output).group(1))
-            failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-            failed = int(failed.group(1)) if failed else 0
+            total = int(_wrk_field(r"(\d+) requests in", output))
+            non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+            failed = int(non_2xx.group(1)) if non_2xx else 0
             statuses = {"2xx": total - failed, "5xx": failed}
         return {
-            "requests/s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-            "transfer/s": re.search(r"Transfer/sec:\s+(\S+)", output).group(1),
-            "p50": re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1),
-            "p99": re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1),
+            "requests/s": float(_wrk_field(r"Requests/sec:\s+([\d.]+)", output)),
+            "transfer/s": _wrk_field(r"Transfer/sec:\s+(\S+)", output),
+            "p50": _wrk_field(r"^\s+50%\s+(\S+)", output, re.M),
+            "p99": _wrk_field(r"^\s+99%\s+(\S+)", output, re.M),
             "2xx": int(statuses.get("2xx", 0)),
             "5xx": int(statuses.get("5xx", 0)),
             "other": sum(int(n) for c, n in statuses.items() if c not in ("2xx", "5xx")),

@@ -300,7 +300,7 @@ class ReviewClock:
         self.extension_days: int = extension_days
         self.paused_days: int = paused_days
         self.paused_since: date | None = paused_since
-        self.today: date | None = None
+        self.today: date  # set by from_events, the only constructor
 
     @classmethod
     def from_events(cls, events, today: date | None = None) -> "ReviewClock":

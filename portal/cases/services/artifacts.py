@@ -86,7 +86,8 @@ def add_artifact(
                     },
                 )
             except BaseException:
-                artifact.file.storage.delete(artifact.file.name)
+                if artifact.file.name:
+                    artifact.file.storage.delete(artifact.file.name)
                 raise
     finally:
         streamed.discard()
@@ -112,7 +113,8 @@ def delete_draft_artifact(*, actor, case_id: int, artifact_id: int) -> None:
         }
         artifact.delete()
         audit.record("artifact.deleted", actor=actor, target=case, details=details)
-        transaction.on_commit(lambda: storage.delete(name))
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
 
 
 def set_eval_result(

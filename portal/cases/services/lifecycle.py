@@ -180,6 +180,7 @@ def submit_case(*, actor, case_id: int, short_notice_reason: str = "") -> Submis
         if not case.artifacts.exists():
             raise CaseActionRefused("Upload at least one artifact (for example the model card).")
         today = timezone.localdate()
+        assert case.planned_release_date is not None  # in REQUIRED_TO_SUBMIT, checked above
         if case.planned_release_date < today:
             raise CaseActionRefused("The planned public release date is in the past.")
         notice = NoticeCheck.for_release(case.planned_release_date, today)
