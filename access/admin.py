@@ -1,8 +1,10 @@
-"""Django admin for access: terms are managed here; grants and downloads are read-only."""
+"""Django admin for access: terms are managed here; grants are read-only.
+
+Downloads are ``portal.files`` records, read-only in its admin."""
 
 from django.contrib import admin
 
-from access.models import AccessGrant, DownloadEvent, EvaluationReport, Terms, TermsAcceptance
+from access.models import AccessGrant, EvaluationReport, Terms, TermsAcceptance
 
 
 @admin.register(Terms)
@@ -55,15 +57,6 @@ class AccessGrantAdmin(ReadOnlyAdmin):
     list_filter = ["status", "operator"]
     search_fields = ["case__number", "case__model_name", "operator__name"]
     list_select_related = ["case", "operator", "granted_by"]
-
-
-@admin.register(DownloadEvent)
-class DownloadEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "user", "artifact", "outcome", "range", "bytes_sent", "ip"]
-    list_filter = ["outcome", "created_at"]
-    search_fields = ["user__username", "artifact__original_name", "ip", "token_prefix"]
-    list_select_related = ["user", "artifact"]
-    show_full_result_count = False
 
 
 @admin.register(EvaluationReport)

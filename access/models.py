@@ -7,6 +7,7 @@ every download request checks all of it at that moment.
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -15,6 +16,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from portal.accounts.models import Organization
 from portal.accounts.visibility import with_object_perm
 from portal.cases.models import Artifact, Submission
+from portal.files.models import Download, StoredFile, stored_file_name
 
 
 class Terms(models.Model):
@@ -141,6 +143,19 @@ class AccessGrant(models.Model):
         return self.artifacts.all()
 
 
+def grant_downloads():
+    """Download records of requests made through a grant, with what the logs show.
+
+    ``portal.files`` keeps one record of every download; an operator's names the
+    grant it came through (``through``) and the artifact (``stored_file``).
+    """
+    return (
+        Download.objects.filter(through_type=ContentType.objects.get_for_model(AccessGrant))
+        .select_related("user")
+        .prefetch_related("through__operator", "through__case", "stored_file")
+    )
+
+
 class AccessGrantUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(AccessGrant, on_delete=models.CASCADE)
 
@@ -149,52 +164,8 @@ class AccessGrantGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(AccessGrant, on_delete=models.CASCADE)
 
 
-class DownloadEvent(models.Model):
-    """Every download request, allowed or denied."""
-
-    class Outcome(models.TextChoices):
-        ALLOWED = "allowed", "Allowed"
-        PARTIAL = "partial", "Allowed (range)"
-        NOT_MODIFIED = "head", "Headers only"
-        DENIED_REVOKED = "denied_revoked", "Denied: revoked"
-        DENIED_WINDOW = "denied_window", "Denied: outside the access window"
-        DENIED_TERMS = "denied_terms", "Denied: terms not accepted"
-        DENIED_NOT_GRANTED = "denied_not_granted", "Denied: not granted"
-        UNSATISFIABLE = "unsatisfiable", "Range not satisfiable"
-
-    grant = models.ForeignKey(
-        AccessGrant, on_delete=models.PROTECT, null=True, blank=True, related_name="downloads"
-    )
-    case = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+")
-    artifact = models.ForeignKey(Artifact, on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    token_prefix = models.CharField(
-        max_length=12, blank=True, help_text="Empty for a browser session."
-    )
-    range = models.CharField(max_length=100, blank=True)
-    bytes_sent = models.PositiveBigIntegerField(default=0)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
-    outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(fields=["case", "created_at"]),
-            models.Index(fields=["grant", "created_at"]),
-        ]
-
-    def __str__(self):
-        return f"{self.user} {self.artifact} {self.get_outcome_display()}"
-
-
-def report_storage_name(instance, filename: str) -> str:
-    import uuid
-
-    return f"reports/{instance.report.case_id}/{uuid.uuid4().hex}"
+# Named by the first migration; goes when the migrations are squashed.
+report_storage_name = stored_file_name
 
 
 class EvaluationReport(models.Model):
@@ -232,13 +203,8 @@ class EvaluationReport(models.Model):
         return self.title
 
 
-class ReportFile(models.Model):
+class ReportFile(StoredFile):
     report = models.ForeignKey(EvaluationReport, on_delete=models.CASCADE, related_name="files")
-    original_name = models.CharField(max_length=255)
-    file = models.FileField(upload_to=report_storage_name, max_length=200, editable=False)
-    size = models.PositiveBigIntegerField(editable=False)
-    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    def __str__(self):
-        return self.original_name
+    def storage_folder(self) -> str:
+        return f"reports/{self.report.case_id}"

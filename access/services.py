@@ -1,4 +1,4 @@
-"""Writing access: grants, nominations, revocation, expiry, terms, downloads, reports.
+"""Writing access: grants, nominations, revocation, expiry, terms, reports.
 
 Each function checks the actor, runs in one transaction, writes the audit event
 and queues notifications on commit. Permission changes (guardian) take effect
@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from access.models import (
     AccessGrant,
-    DownloadEvent,
     EvaluationReport,
     ReportFile,
     Terms,
@@ -27,7 +26,8 @@ from portal.audit import events as audit
 from portal.cases.access import READ_OPERATOR_FINDINGS, is_developer_member
 from portal.cases.models import CaseStatus, Submission
 from portal.cases.services.lifecycle import CaseActionRefused
-from portal.files.uploads import StreamedFile, clean_display_name
+from portal.files.store import storing
+from portal.files.uploads import StreamedFile
 from portal.notifications.services import notify
 
 User = get_user_model()
@@ -350,57 +350,6 @@ def has_accepted_current_terms(user) -> bool:
     return current is not None and TermsAcceptance.objects.filter(user=user, terms=current).exists()
 
 
-def record_download(
-    *,
-    request,
-    case,
-    artifact,
-    access_grant,
-    outcome: str,
-    bytes_sent: int = 0,
-    byte_range: str = "",
-) -> DownloadEvent:
-    from portal.audit.events import client_ip
-
-    token = getattr(request, "access_token", None)
-    user = request.user if request.user.is_authenticated else None
-    event = DownloadEvent.objects.create(
-        grant=access_grant,
-        case=case,
-        artifact=artifact,
-        user=user,
-        token_prefix=token.prefix if token else "",
-        range=byte_range[:100],
-        bytes_sent=bytes_sent,
-        ip=client_ip(request),
-        user_agent=request.headers.get("User-Agent", "")[:300],
-        outcome=outcome,
-    )
-    audit.record(
-        _download_action(outcome),
-        actor=user,
-        target=artifact,
-        request=request,
-        details={
-            "download": event.pk,
-            "grant": access_grant.pk if access_grant else None,
-            "outcome": outcome,
-            "range": event.range,
-            "bytes": bytes_sent,
-            "token": event.token_prefix,
-        },
-    )
-    return event
-
-
-def _download_action(outcome: str) -> str:
-    if outcome in ("allowed", "partial", "head"):
-        return "download.allowed"
-    if outcome == "unsatisfiable":
-        return "download.range_not_satisfiable"
-    return "download.denied"
-
-
 def file_report(
     *,
     actor,
@@ -411,73 +360,53 @@ def file_report(
     marking: str,
     files: Sequence[tuple[StreamedFile, str]] = (),
 ) -> EvaluationReport:
-    stored = []
-    try:
-        with transaction.atomic():
-            access_grant = AccessGrant.objects.select_related("case", "operator").get(pk=grant_id)
-            membership = getattr(actor, "membership", None)
-            if membership is None or membership.organization_id != access_grant.operator_id:
-                raise AccessActionRefused("Only the operator's security team can report.")
-            if access_grant.status not in (AccessGrant.Status.ACTIVE, AccessGrant.Status.EXPIRED):
-                raise AccessActionRefused(
-                    f"This grant is {access_grant.get_status_display().lower()}."
-                )
-            if (
-                risk not in EvaluationReport.Risk.values
-                or marking not in EvaluationReport.Marking.values
-            ):
-                raise AccessActionRefused("Choose a risk level and who may read the report.")
-            if not title.strip() or not assessment.strip():
-                raise AccessActionRefused("Give the report a title and your assessment.")
-            report = EvaluationReport.objects.create(
-                grant=access_grant,
-                case=access_grant.case,
-                operator=access_grant.operator,
-                author=actor,
-                title=title.strip()[:200],
-                risk=risk,
-                assessment=assessment.strip(),
-                marking=marking,
-            )
-            for streamed, name in files:
-                record = ReportFile(
-                    report=report,
-                    original_name=clean_display_name(name),
-                    size=streamed.size,
-                    sha256=streamed.sha256,
-                )
-                record.file.save("upload", streamed, save=False)
-                stored.append(record)
-                record.save()
-            audit.record(
-                "report.filed",
-                actor=actor,
-                target=access_grant.case,
-                details={
-                    "report": report.pk,
-                    "risk": risk,
-                    "marking": marking,
-                    "files": len(stored),
-                },
-            )
-            recipients = _coordinators(access_grant.case)
-            if marking == EvaluationReport.Marking.DEVELOPER:
-                recipients += _developer_people(access_grant.case)
-            notify(
-                recipients,
-                title=f"{access_grant.operator} reported on {access_grant.case.number}",
-                body=f"Risk: {report.get_risk_display()}.",
-                case=access_grant.case,
-                url=reverse("access:report_detail", args=[report.pk]),
-            )
-    except BaseException:
-        for record in stored:
-            if record.file.name:
-                record.file.storage.delete(record.file.name)
-        raise
-    finally:
-        for streamed, _name in files:
-            streamed.discard()
+    with storing(streamed for streamed, _name in files) as store, transaction.atomic():
+        access_grant = AccessGrant.objects.select_related("case", "operator").get(pk=grant_id)
+        membership = getattr(actor, "membership", None)
+        if membership is None or membership.organization_id != access_grant.operator_id:
+            raise AccessActionRefused("Only the operator's security team can report.")
+        if access_grant.status not in (AccessGrant.Status.ACTIVE, AccessGrant.Status.EXPIRED):
+            raise AccessActionRefused(f"This grant is {access_grant.get_status_display().lower()}.")
+        if (
+            risk not in EvaluationReport.Risk.values
+            or marking not in EvaluationReport.Marking.values
+        ):
+            raise AccessActionRefused("Choose a risk level and who may read the report.")
+        if not title.strip() or not assessment.strip():
+            raise AccessActionRefused("Give the report a title and your assessment.")
+        report = EvaluationReport.objects.create(
+            grant=access_grant,
+            case=access_grant.case,
+            operator=access_grant.operator,
+            author=actor,
+            title=title.strip()[:200],
+            risk=risk,
+            assessment=assessment.strip(),
+            marking=marking,
+        )
+        for streamed, name in files:
+            store(ReportFile(report=report), streamed, name=name)
+        audit.record(
+            "report.filed",
+            actor=actor,
+            target=access_grant.case,
+            details={
+                "report": report.pk,
+                "risk": risk,
+                "marking": marking,
+                "files": len(files),
+            },
+        )
+        recipients = _coordinators(access_grant.case)
+        if marking == EvaluationReport.Marking.DEVELOPER:
+            recipients += _developer_people(access_grant.case)
+        notify(
+            recipients,
+            title=f"{access_grant.operator} reported on {access_grant.case.number}",
+            body=f"Risk: {report.get_risk_display()}.",
+            case=access_grant.case,
+            url=reverse("access:report_detail", args=[report.pk]),
+        )
     return report
 
 

@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from portal.accounts.models import Agency
 from portal.cases.models import Submission
+from portal.files.models import StoredFile, stored_file_name
 
 
 class Assignment(models.Model):
@@ -187,29 +188,22 @@ class Finding(models.Model):
         return self.title
 
 
-def evidence_storage_name(instance, filename: str) -> str:
-    import uuid
-
-    return f"evidence/{instance.finding.case_id}/{uuid.uuid4().hex}"
+# Named by the first migration; goes when the migrations are squashed.
+evidence_storage_name = attachment_storage_name = stored_file_name
 
 
-class FindingEvidence(models.Model):
+class FindingEvidence(StoredFile):
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="evidence")
-    original_name = models.CharField(max_length=255)
-    file = models.FileField(upload_to=evidence_storage_name, max_length=200, editable=False)
-    size = models.PositiveBigIntegerField(editable=False)
-    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name_plural = "finding evidence"
         ordering = ["uploaded_at"]
 
-    def __str__(self):
-        return self.original_name
+    def storage_folder(self) -> str:
+        return f"evidence/{self.finding.case_id}"
 
 
 class InformationRequest(models.Model):
@@ -248,27 +242,16 @@ class InformationRequest(models.Model):
         return f"Request on {self.case}: {self.question[:50]}"
 
 
-def attachment_storage_name(instance, filename: str) -> str:
-    import uuid
-
-    return f"answers/{instance.request.case_id}/{uuid.uuid4().hex}"
-
-
-class RequestAttachment(models.Model):
+class RequestAttachment(StoredFile):
     request = models.ForeignKey(
         InformationRequest, on_delete=models.CASCADE, related_name="attachments"
     )
-    original_name = models.CharField(max_length=255)
-    file = models.FileField(upload_to=attachment_storage_name, max_length=200, editable=False)
-    size = models.PositiveBigIntegerField(editable=False)
-    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    def __str__(self):
-        return self.original_name
+    def storage_folder(self) -> str:
+        return f"answers/{self.request.case_id}"
 
 
 class Note(models.Model):

@@ -22,7 +22,8 @@ from portal.cases.access import REVIEW_CASE, VIEW_CASE, is_developer_member
 from portal.cases.models import CaseStatus, Submission
 from portal.cases.services import lifecycle as case_services
 from portal.cases.services.lifecycle import CaseActionRefused
-from portal.files.uploads import StreamedFile, clean_display_name
+from portal.files.store import storing
+from portal.files.uploads import StreamedFile
 from portal.notifications.services import notify
 from reviews.models import (
     Assignment,
@@ -101,24 +102,6 @@ def _developer_people(case) -> list:
             membership__role__in=Membership.DEVELOPER_ROLES,
         )
     )
-
-
-def _store_file(model, owner_field: str, owner, streamed: StreamedFile, name: str, actor):
-    """Move a streamed upload into storage as a row of ``model``; remove it if the row fails."""
-    record = model(
-        **{owner_field: owner},
-        original_name=clean_display_name(name),
-        size=streamed.size,
-        sha256=streamed.sha256,
-        uploaded_by=actor,
-    )
-    record.file.save("upload", streamed, save=False)
-    try:
-        record.save()
-    except BaseException:
-        record.file.storage.delete(record.file.name)
-        raise
-    return record
 
 
 # --- assignments --------------------------------------------------------------------------
@@ -411,48 +394,37 @@ def record_finding(
     marking: str = Marking.AGENCY_ONLY,
     evidence: Sequence[tuple[StreamedFile, str]] = (),
 ) -> Finding:
-    stored = []
-    try:
-        with transaction.atomic():
-            case = _locked_case(case_id)
-            assignment = _working_reviewer(actor, case)
-            if case.status not in (CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED):
-                raise ReviewActionRefused(f"The case is {case.get_status_display().lower()}.")
-            finding = Finding(
-                case=case,
-                author=actor,
-                agency=assignment.agency,
-                title=title,
-                category=category,
-                severity=severity,
-                description=description,
-                marking=marking,
-            )
-            finding.full_clean()
-            finding.save()
-            for streamed, name in evidence:
-                stored.append(
-                    _store_file(FindingEvidence, "finding", finding, streamed, name, actor)
-                )
-            audit.record(
-                "finding.recorded",
-                actor=actor,
-                target=case,
-                details={
-                    "finding": finding.pk,
-                    "severity": finding.get_severity_display(),
-                    "marking": marking,
-                    "evidence": len(stored),
-                },
-            )
-            _notify_finding(finding, f"New {finding.get_severity_display().lower()} finding")
-    except BaseException:
-        for record in stored:
-            record.file.storage.delete(record.file.name)
-        raise
-    finally:
-        for streamed, _name in evidence:
-            streamed.discard()
+    with storing(streamed for streamed, _name in evidence) as store, transaction.atomic():
+        case = _locked_case(case_id)
+        assignment = _working_reviewer(actor, case)
+        if case.status not in (CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED):
+            raise ReviewActionRefused(f"The case is {case.get_status_display().lower()}.")
+        finding = Finding(
+            case=case,
+            author=actor,
+            agency=assignment.agency,
+            title=title,
+            category=category,
+            severity=severity,
+            description=description,
+            marking=marking,
+        )
+        finding.full_clean()
+        finding.save()
+        for streamed, name in evidence:
+            store(FindingEvidence(finding=finding, uploaded_by=actor), streamed, name=name)
+        audit.record(
+            "finding.recorded",
+            actor=actor,
+            target=case,
+            details={
+                "finding": finding.pk,
+                "severity": finding.get_severity_display(),
+                "marking": marking,
+                "evidence": len(evidence),
+            },
+        )
+        _notify_finding(finding, f"New {finding.get_severity_display().lower()} finding")
     return finding
 
 
@@ -568,53 +540,42 @@ def answer_request(
     *, actor, request_id: int, answer: str, files: Sequence[tuple[StreamedFile, str]] = ()
 ) -> InformationRequest:
     answer = answer.strip()
-    stored = []
-    try:
-        with transaction.atomic():
-            request = InformationRequest.objects.get(pk=request_id)
-            case = _locked_case(request.case_id)
-            request = InformationRequest.objects.select_for_update().get(pk=request_id)
-            if not is_developer_member(actor, case):
-                raise ReviewActionRefused("Only the developer's submitters can answer.")
-            if case.is_closed:
-                raise ReviewActionRefused(
-                    f"The case is {case.get_status_display().lower()}; it takes no answers."
-                )
-            if request.status != InformationRequest.Status.OPEN:
-                raise ReviewActionRefused(
-                    f"This request is {request.get_status_display().lower()}; it takes no answer."
-                )
-            if not answer:
-                raise ReviewActionRefused("Write an answer.")
-            request.status = InformationRequest.Status.ANSWERED
-            request.answer = answer
-            request.answered_by = actor
-            request.answered_at = timezone.now()
-            request.save()
-            for streamed, name in files:
-                stored.append(
-                    _store_file(RequestAttachment, "request", request, streamed, name, actor)
-                )
-            audit.record(
-                "request.answered",
-                actor=actor,
-                target=case,
-                details={"request": request.pk, "files": len(stored)},
+    with storing(streamed for streamed, _name in files) as store, transaction.atomic():
+        request = InformationRequest.objects.get(pk=request_id)
+        case = _locked_case(request.case_id)
+        request = InformationRequest.objects.select_for_update().get(pk=request_id)
+        if not is_developer_member(actor, case):
+            raise ReviewActionRefused("Only the developer's submitters can answer.")
+        if case.is_closed:
+            raise ReviewActionRefused(
+                f"The case is {case.get_status_display().lower()}; it takes no answers."
             )
-            _resume_if_none_open(case, actor)
-            notify(
-                [request.asked_by],
-                title=f"The developer answered your request on {case.number}",
-                case=case,
-                url=_case_url(case),
+        if request.status != InformationRequest.Status.OPEN:
+            raise ReviewActionRefused(
+                f"This request is {request.get_status_display().lower()}; it takes no answer."
             )
-    except BaseException:
-        for record in stored:
-            record.file.storage.delete(record.file.name)
-        raise
-    finally:
-        for streamed, _name in files:
-            streamed.discard()
+        if not answer:
+            raise ReviewActionRefused("Write an answer.")
+        request.status = InformationRequest.Status.ANSWERED
+        request.answer = answer
+        request.answered_by = actor
+        request.answered_at = timezone.now()
+        request.save()
+        for streamed, name in files:
+            store(RequestAttachment(request=request, uploaded_by=actor), streamed, name=name)
+        audit.record(
+            "request.answered",
+            actor=actor,
+            target=case,
+            details={"request": request.pk, "files": len(files)},
+        )
+        _resume_if_none_open(case, actor)
+        notify(
+            [request.asked_by],
+            title=f"The developer answered your request on {case.number}",
+            case=case,
+            url=_case_url(case),
+        )
     return request
 
 

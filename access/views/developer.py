@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from access import services
 from access.forms_developer import GrantForm, NominationForm, RevokeForm
-from access.models import AccessGrant, DownloadEvent
+from access.models import AccessGrant, grant_downloads
 from portal.accounts.session_policy import recent_auth_required
 from portal.cases.access import get_case_or_404, is_developer_member, is_routed_coordinator
 from portal.cases.models import Submission
@@ -151,10 +151,6 @@ def case_downloads(request, case_id):
     case = get_case_or_404(request.user, case_id)
     if not (is_developer_member(request.user, case) or request.user.is_agency_staff):
         raise Http404("No such case.")
-    events = (
-        DownloadEvent.objects.filter(case=case)
-        .select_related("artifact", "user", "grant__operator")
-        .order_by("-created_at", "-pk")
-    )
+    events = grant_downloads().filter(case_id=case.pk).order_by("-created_at", "-pk")
     page = Paginator(events, DOWNLOADS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "access/case_downloads.html", {"case": case, "page": page})

@@ -10,33 +10,32 @@ this order:
 3. the artifact is one the grant shares, under its download name — else 404;
 4. the person accepted the current terms — else 403 pointing to the terms.
 
-Every request whose grant and artifact can be identified (the artifact belongs
-to the grant's case) leaves a DownloadEvent, allowed or denied. A request for
-an unknown grant, or an artifact of another case, is answered 404 and logged
-nowhere: it names nothing the log could hold without telling on someone.
+Every request leaves one download record (``portal.files.downloads``),
+allowed or denied. When the grant and the artifact can be identified (the
+artifact belongs to the grant's case) the record names them and why a refusal
+was made, and shows in the case's download log. A request for an unknown
+grant, or an artifact of another case, is answered 404 and recorded as not
+found, naming no grant: it shows in no case's log, so it tells on nobody.
 """
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
 
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_safe
 
 from access.forms_operator import TermsAcceptanceForm
-from access.models import AccessGrant, DownloadEvent, Terms
-from access.services import has_accepted_current_terms, record_download
+from access.models import AccessGrant, Terms
+from access.services import has_accepted_current_terms
 from portal.accounts.api import api_error, token_required
 from portal.accounts.models import Membership
 from portal.cases.models import Artifact
-from portal.files.serve import Unsatisfiable, etag_for, parse_range, serve_file
+from portal.files.downloads import Outcome, download_view, record_denied, serve, serve_generated
 
-Outcome = DownloadEvent.Outcome
 UNSAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
 MAX_NAME_LENGTH = 200
 NOT_FOUND = "No such grant or artifact, or access is not open."
@@ -147,81 +146,41 @@ def _refusal(request, access_grant: AccessGrant, artifact: Artifact, filename: s
     return None
 
 
-def _served_outcome(request, response) -> str:
-    if response.status_code == 416:
-        return Outcome.UNSATISFIABLE
-    if request.method == "HEAD":
-        return Outcome.NOT_MODIFIED
-    return Outcome.PARTIAL if response.status_code == 206 else Outcome.ALLOWED
-
-
 def _download(request, grant_id, artifact_id, filename, *, refuse):
     access_grant = AccessGrant.objects.select_related("case").filter(pk=grant_id).first()
     artifact = None
     if access_grant is not None:
         artifact = Artifact.objects.filter(pk=artifact_id, case_id=access_grant.case_id).first()
     if artifact is None:
-        return refuse(request, 404)
+        return refuse(request, 404)  # recorded by download_view, naming no grant
 
-    log = {
-        "request": request,
-        "case": access_grant.case,
-        "artifact": artifact,
-        "access_grant": access_grant,
-        "byte_range": request.headers.get("Range", ""),
-    }
     outcome = _refusal(request, access_grant, artifact, filename)
     if outcome is not None:
-        record_download(outcome=outcome, **log)
+        record_denied(
+            request,
+            outcome,
+            through=access_grant,
+            stored_file=artifact,
+            case_id=access_grant.case_id,
+            name=filename,
+        )
         return refuse(request, 403 if outcome == Outcome.DENIED_TERMS else 404)
-
-    response = serve_file(
-        request, artifact.file, filename=filename, size=artifact.size, sha256=artifact.sha256
+    return serve(
+        request, artifact, through=access_grant, case_id=access_grant.case_id, filename=filename
     )
-    sent = 0 if request.method == "HEAD" else int(response.get("Content-Length") or 0)
-    record_download(outcome=_served_outcome(request, response), bytes_sent=sent, **log)
-    return response
-
-
-def _serve_text(request, text: str, *, filename: str) -> HttpResponse:
-    """A small generated file with the same ETag, Range and If-Range rules as artifacts."""
-    body = text.encode("utf-8")
-    etag = etag_for(hashlib.sha256(body).hexdigest())
-    headers = {
-        "ETag": etag,
-        "Accept-Ranges": "bytes",
-        "Cache-Control": "private, no-store",
-        "X-Content-Type-Options": "nosniff",
-        "Content-Disposition": content_disposition_header(as_attachment=True, filename=filename),
-    }
-    byte_range = None
-    if_range = request.headers.get("If-Range")
-    if if_range is None or if_range.strip() == etag:
-        try:
-            byte_range = parse_range(request.headers.get("Range"), len(body))
-        except Unsatisfiable:
-            headers.pop("Content-Disposition")
-            return HttpResponse(
-                status=416, headers={**headers, "Content-Range": f"bytes */{len(body)}"}
-            )
-    if byte_range:
-        headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{len(body)}"
-        body = body[byte_range.start : byte_range.end + 1]
-    response = HttpResponse(
-        b"" if request.method == "HEAD" else body,
-        status=206 if byte_range else 200,
-        headers=headers,
-        content_type="text/plain; charset=utf-8",
-    )
-    response["Content-Length"] = str(len(body))
-    return response
 
 
 def _sha256sums(request, grant_id, *, refuse):
     access_grant = live_grants(request.user).filter(pk=grant_id).first()
     if access_grant is None:
         return refuse(request, 404)
-    return _serve_text(request, sha256sums(granted_files(access_grant)), filename="SHA256SUMS")
+    return serve_generated(
+        request,
+        sha256sums(granted_files(access_grant)),
+        filename="SHA256SUMS",
+        through=access_grant,
+        case_id=access_grant.case_id,
+    )
 
 
 # -- The browser -------------------------------------------------------------
@@ -240,12 +199,14 @@ def _browser_refusal(request, status):
     raise Http404(NOT_FOUND)
 
 
-@require_http_methods(["GET", "HEAD"])
+@require_safe
+@download_view
 def browser_download(request, grant_id, artifact_id, filename):
     return _download(request, grant_id, artifact_id, filename, refuse=_browser_refusal)
 
 
-@require_http_methods(["GET", "HEAD"])
+@require_safe
+@download_view
 def browser_sha256sums(request, grant_id):
     return _sha256sums(request, grant_id, refuse=_browser_refusal)
 
@@ -323,6 +284,7 @@ def api_grants(request):
 
 
 @token_required
+@download_view
 def api_download(request, grant_id, artifact_id, filename):
     if refused := _only(request, "GET", "HEAD"):
         return refused
@@ -330,6 +292,7 @@ def api_download(request, grant_id, artifact_id, filename):
 
 
 @token_required
+@download_view
 def api_sha256sums(request, grant_id):
     if refused := _only(request, "GET", "HEAD"):
         return refused

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from access.forms_operator import TermsAcceptanceForm
-from access.models import AccessGrant, DownloadEvent, Terms, TermsAcceptance
+from access.models import AccessGrant, Terms, TermsAcceptance, grant_downloads
 from access.services import AccessActionRefused, accept_terms, has_accepted_current_terms
 from access.views.downloads import granted_files, live_grants, operator_grants
 from portal.accounts.roles import Role, role_required
@@ -86,9 +86,10 @@ def grant_detail(request, grant_id):
 def download_history(request):
     """Downloads by the organization's people from grants to the organization."""
     organization_id = request.user.membership.organization_id
-    events = DownloadEvent.objects.filter(
-        grant__operator_id=organization_id, user__membership__organization_id=organization_id
-    ).select_related("user", "artifact", "case")
+    events = grant_downloads().filter(
+        through_id__in=AccessGrant.objects.filter(operator_id=organization_id).values("pk"),
+        user__membership__organization_id=organization_id,
+    )
     page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from access import services
 from access.forms_developer import MAX_REPORT_FILES, ReportForm, report_scope
@@ -20,7 +20,7 @@ from portal.accounts.models import Membership
 from portal.cases.models import Submission
 from portal.cases.services.lifecycle import CaseActionRefused
 from portal.core.nonces import consume_nonce, issue_nonce
-from portal.files.serve import serve_file
+from portal.files.downloads import download_view, serve
 from portal.files.uploads import HashingUploadHandler, UploadRejected, clean_display_name
 
 # An operator reports on access it has, or had until it ended; never on a
@@ -147,16 +147,11 @@ def report_detail(request, report_id):
     )
 
 
-@require_GET
+@require_safe
+@download_view
 def report_file_download(request, report_id, file_id):
     report = get_report_or_404(request.user, report_id)
     report_file = report.files.filter(pk=file_id).first()
     if report_file is None:
         raise Http404("No such file.")
-    return serve_file(
-        request,
-        report_file.file,
-        filename=report_file.original_name,
-        size=report_file.size,
-        sha256=report_file.sha256,
-    )
+    return serve(request, report_file, through=report, case_id=report.case_id)

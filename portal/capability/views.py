@@ -9,14 +9,14 @@ the number of results.
 """
 
 import csv
+import io
 from itertools import groupby
 
 from django import forms
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from portal.accounts.models import Organization
 from portal.accounts.roles import Role, role_required
@@ -24,6 +24,7 @@ from portal.capability.chart import ChartRow, build_chart
 from portal.capability.frontier import beats, frontier_results, is_discrepancy
 from portal.cases.models import Benchmark, CaseStatus, Submission
 from portal.core.forms import UswdsFormMixin
+from portal.files.downloads import download_view, serve_generated
 
 AGENCY_ROLES = (Role.COORDINATOR, Role.REVIEWER)
 DEVELOPER_ROLES = (Role.SUBMITTER, Role.ORG_ADMIN)
@@ -161,14 +162,15 @@ def _number(value) -> str:
     return "" if value is None else format(value.normalize(), "f")
 
 
-@require_GET
+@require_safe
+@download_view
 @role_required(*AGENCY_ROLES)
 def frontier_csv(request):
+    """The page's table as a file: generated, sent and recorded like every download."""
     _form, results, _category = _filtered(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="frontier-{stamp}.csv"'
-    writer = csv.writer(response)
+    rows = io.StringIO()
+    writer = csv.writer(rows)
     writer.writerow(CSV_HEADER)
     for result in results:
         _decorate(result, agency_view=True)
@@ -198,4 +200,9 @@ def frontier_csv(request):
                 "yes" if result.discrepancy else "no",
             ]
         )
-    return response
+    return serve_generated(
+        request,
+        rows.getvalue(),
+        filename=f"frontier-{stamp}.csv",
+        content_type="text/csv; charset=utf-8",
+    )

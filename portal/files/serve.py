@@ -1,7 +1,8 @@
-"""Serving stored files: HEAD, Range, ETag, If-Range and safe file names.
+"""The responses of a download: HEAD, Range, ETag, If-Range and safe file names.
 
-The app decides who may read a byte; this module sends them, one of three ways
-chosen by ``DOWNLOAD_BACKEND``:
+Views never call this module: they answer through ``portal.files.downloads``,
+which records every request. The app decides who may read a byte; this module
+sends them, one of three ways chosen by ``DOWNLOAD_BACKEND``:
 
 - ``sendfile`` (default): a file response the WSGI server can hand to the
   kernel (gunicorn's ``wsgi.file_wrapper`` uses ``sendfile(2)``), so the bytes
@@ -14,9 +15,15 @@ chosen by ``DOWNLOAD_BACKEND``:
 Range handling follows RFC 9110: one ``bytes=`` range is honoured (206 with
 Content-Range); a malformed header, or several ranges, gets the whole file
 (200); a range past the end gets 416. ``If-Range`` with another validator than
-the current ETag gets the whole file.
+the current ETag gets the whole file. Generated text (SHA256SUMS, a CSV
+export) is sent from memory under the same rules and headers.
+
+Every answer is an attachment, never sniffed and never cached:
+``Content-Disposition: attachment``, ``X-Content-Type-Options: nosniff``,
+``Cache-Control: private, no-store``.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -101,29 +108,40 @@ def etag_for(sha256: str) -> str:
     return f'"{sha256}"'
 
 
-def serve_file(
-    request, fieldfile, *, filename: str, size: int, sha256: str
-) -> HttpResponse | FileResponse:
-    """Answer a GET or HEAD for a stored file, after the caller has authorized it."""
-    etag = etag_for(sha256)
-    headers = {
+def download_headers(*, filename: str, etag: str) -> dict[str, str]:
+    return {
         "ETag": etag,
         "Accept-Ranges": "bytes",
         "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff",
         "Content-Disposition": content_disposition_header(as_attachment=True, filename=filename),
     }
-    byte_range = None
+
+
+def requested_range(request, *, etag: str, size: int) -> ByteRange | None:
+    """The range to send: None for the whole file (also when If-Range names another version)."""
     if_range = request.headers.get("If-Range")
-    if if_range is None or if_range.strip() == etag:
-        try:
-            byte_range = parse_range(request.headers.get("Range"), size)
-        except Unsatisfiable:
-            response: HttpResponse | FileResponse = HttpResponse(
-                status=416, headers={**headers, "Content-Range": f"bytes */{size}"}
-            )
-            del response["Content-Disposition"]
-            return response
+    if if_range is not None and if_range.strip() != etag:
+        return None
+    return parse_range(request.headers.get("Range"), size)
+
+
+def unsatisfiable(headers: dict[str, str], size: int) -> HttpResponse:
+    response = HttpResponse(status=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    del response["Content-Disposition"]
+    return response
+
+
+def file_response(
+    request, fieldfile, *, filename: str, size: int, sha256: str
+) -> HttpResponse | FileResponse:
+    """Answer a GET or HEAD for a stored file, after the caller has authorized it."""
+    etag = etag_for(sha256)
+    headers = download_headers(filename=filename, etag=etag)
+    try:
+        byte_range = requested_range(request, etag=etag, size=size)
+    except Unsatisfiable:
+        return unsatisfiable(headers, size)
 
     backend = settings.DOWNLOAD_BACKEND
     if backend == "redirect":
@@ -136,7 +154,14 @@ def serve_file(
             )
         else:
             url = storage.url(fieldfile.name)
-        return HttpResponseRedirect(url, headers={"Cache-Control": "no-store"})
+        return HttpResponseRedirect(
+            url,
+            headers={
+                "Cache-Control": headers["Cache-Control"],
+                "X-Content-Type-Options": "nosniff",
+                "Content-Disposition": headers["Content-Disposition"],
+            },
+        )
     status = 206 if byte_range else 200
     length = byte_range.length if byte_range else size
     if byte_range:
@@ -161,8 +186,29 @@ def serve_file(
 
     handle = fieldfile.storage.open(fieldfile.name, "rb")
     body = RangeFile(handle, byte_range.start, length) if byte_range else handle
-    response = FileResponse(body, status=status, content_type="application/octet-stream")
+    streaming = FileResponse(body, status=status, content_type="application/octet-stream")
     for name, value in headers.items():
-        response[name] = value
-    response["Content-Length"] = str(length)
+        streaming[name] = value
+    streaming["Content-Length"] = str(length)
+    return streaming
+
+
+def text_response(request, body: bytes, *, filename: str, content_type: str) -> HttpResponse:
+    """Answer a GET or HEAD for a small generated file, held in memory."""
+    etag = etag_for(hashlib.sha256(body).hexdigest())
+    headers = download_headers(filename=filename, etag=etag)
+    try:
+        byte_range = requested_range(request, etag=etag, size=len(body))
+    except Unsatisfiable:
+        return unsatisfiable(headers, len(body))
+    if byte_range:
+        headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{len(body)}"
+        body = body[byte_range.start : byte_range.end + 1]
+    response = HttpResponse(
+        b"" if request.method == "HEAD" else body,
+        status=206 if byte_range else 200,
+        headers=headers,
+        content_type=content_type,
+    )
+    response["Content-Length"] = str(len(body))
     return response

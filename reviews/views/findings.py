@@ -8,14 +8,14 @@ absent everywhere, and a URL to it answers 404.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from portal.audit import events as audit
 from portal.core.nonces import consume_nonce
+from portal.files.downloads import download_view, serve
 from portal.files.uploads import HashingUploadHandler, UploadRejected
 from reviews import services
 from reviews.access import get_finding_or_404, get_workspace_case_or_404
@@ -103,20 +103,11 @@ def finding_update(request, finding_id):
     return redirect(target)
 
 
-@require_GET
+@require_safe
+@download_view
 def evidence_download(request, finding_id, evidence_id):
     finding = get_finding_or_404(request.user, finding_id)
     evidence = finding.evidence.filter(pk=evidence_id).first()
     if evidence is None:
         raise Http404("No such evidence.")
-    audit.record(
-        "finding.evidence_downloaded",
-        target=finding.case,
-        details={"finding": finding.pk, "evidence": evidence.pk, "sha256": evidence.sha256},
-    )
-    return FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type="application/octet-stream",
-    )
+    return serve(request, evidence, through=finding, case_id=finding.case_id)

@@ -8,17 +8,18 @@ changes it only through ``reviews.services``; a refusal comes back as a message.
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from portal.accounts.session_policy import recent_auth_required
 from portal.cases.access import is_developer_member, is_routed_coordinator
 from portal.cases.models import CaseStatus
 from portal.cases.services.lifecycle import CaseActionRefused
 from portal.core.nonces import consume_nonce
+from portal.files.downloads import download_view, serve
 from portal.files.uploads import HashingUploadHandler, UploadRejected, clean_display_name
 from reviews import services as review_services
 from reviews.access import get_request_or_404, get_workspace_case_or_404
@@ -168,18 +169,14 @@ def request_withdraw(request, request_id):
     )
 
 
-@require_GET
+@require_safe
+@download_view
 def attachment_download(request, request_id, attachment_id):
     info_request = _readable_request_or_404(request.user, request_id)
     attachment = info_request.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404("No such attachment.")
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type="application/octet-stream",
-    )
+    return serve(request, attachment, through=info_request, case_id=info_request.case_id)
 
 
 # --- notes and the recommendation ---------------------------------------------------------

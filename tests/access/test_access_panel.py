@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access import services
-from access.models import DownloadEvent
 from access.panels import access_panel
 from portal.cases.models import CaseStatus
+from portal.files.models import Download
 from tests.access.fixtures_developer import *  # noqa: F403  (the fixtures in its __all__)
 from tests.access.fixtures_developer import case_url, give_access
 
@@ -137,13 +137,13 @@ def downloads_url(case):
 @pytest.fixture
 def download_events(case, live_grant, operator):
     artifact = case.artifacts.get()
-    return DownloadEvent.objects.bulk_create(
-        DownloadEvent(
-            grant=live_grant,
-            case=case,
-            artifact=artifact,
+    return Download.objects.bulk_create(
+        Download(
+            through=live_grant,
+            case_id=case.pk,
+            stored_file=artifact,
             user=operator,
-            outcome=DownloadEvent.Outcome.ALLOWED,
+            outcome=Download.Outcome.ALLOWED,
             bytes_sent=artifact.size,
             ip="192.0.2.7",
         )
@@ -185,11 +185,11 @@ def test_the_log_shows_only_this_cases_downloads(
 
     case_services.submit_case(actor=submitter, case_id=other.pk)
     other_grant = give_access(submitter, other, bank, ends_at=timezone.now() + timedelta(days=3))
-    DownloadEvent.objects.create(
-        grant=other_grant,
-        case=other,
-        artifact=other.artifacts.get(),
-        outcome=DownloadEvent.Outcome.DENIED_TERMS,
+    Download.objects.create(
+        through=other_grant,
+        case_id=other.pk,
+        stored_file=other.artifacts.get(),
+        outcome=Download.Outcome.DENIED_TERMS,
     )
     client.force_login(submitter)
 

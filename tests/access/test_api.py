@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
 from access import services as access_services
-from access.models import DownloadEvent
+from portal.files.models import Download
 from tests.access.conftest import MODEL_CARD, WEIGHTS_SIZE, bearer, file_named, weights_bytes
 
-Outcome = DownloadEvent.Outcome
+Outcome = Download.Outcome
 WEIGHTS = "aurora-2.0.safetensors"
 
 
@@ -119,7 +119,7 @@ def test_a_token_downloads_a_range_and_the_event_names_the_token(client, grant, 
 
     assert response.status_code == 206
     assert b"".join(response.streaming_content) == weights_bytes()[10:20]
-    event = DownloadEvent.objects.get()
+    event = Download.objects.get()
     assert event.token_prefix == token.removeprefix("Bearer ")[:12]
     assert (event.outcome, event.range, event.bytes_sent) == (Outcome.PARTIAL, "bytes=10-19", 10)
     assert event.user_agent == "curl/8.5.0"
@@ -134,7 +134,7 @@ def test_without_the_current_terms_the_api_answers_403_with_the_terms_url(
     terms_url = "http://testserver" + reverse("access:terms")
     assert response.json()["terms_url"] == terms_url
     assert terms_url in response.json()["error"]
-    assert DownloadEvent.objects.get().outcome == Outcome.DENIED_TERMS
+    assert Download.objects.get().outcome == Outcome.DENIED_TERMS
 
 
 def test_a_submitters_token_cannot_download_through_the_grant(client, grant, submitter, terms):
@@ -218,7 +218,7 @@ def test_curl_resumes_a_download_and_sha256sum_checks_it(live_server, grant, tok
     assert check.returncode == 0, check.stdout + check.stderr
     assert f"{WEIGHTS}: OK" in check.stdout
     assert "model_card.md: OK" in check.stdout
-    resumed = DownloadEvent.objects.get(artifact__original_name=WEIGHTS)
+    resumed = Download.objects.get(name=WEIGHTS)
     assert (resumed.outcome, resumed.range) == (Outcome.PARTIAL, "bytes=123457-")
     assert resumed.bytes_sent == WEIGHTS_SIZE - 123_457
     assert resumed.user_agent.startswith("curl/")

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access import services as access_services
-from access.models import AccessGrant, DownloadEvent
+from access.models import AccessGrant
 from access.views.downloads import granted_files, safe_filename, sha256sums
-from portal.files.serve import serve_file
+from portal.files.models import Download
+from portal.files.serve import file_response
 from tests.access.conftest import (
     MODEL_CARD,
     WEIGHTS_SIZE,
@@ -24,7 +25,7 @@ from tests.access.conftest import (
 )
 from tests.conftest import Role, make_person
 
-Outcome = DownloadEvent.Outcome
+Outcome = Download.Outcome
 WEIGHTS = "aurora-2.0.safetensors"
 
 
@@ -47,8 +48,8 @@ def signed_in(client, operator, accepted):
     return client
 
 
-def last_event() -> DownloadEvent:
-    return DownloadEvent.objects.order_by("-pk").first()
+def last_event() -> Download:
+    return Download.objects.order_by("-pk").first()
 
 
 # -- The whole file ------------------------------------------------------------
@@ -67,7 +68,7 @@ def test_the_operator_downloads_the_whole_file_and_it_is_logged(signed_in, grant
     assert response["Cache-Control"] == "private, no-store"
     event = last_event()
     assert (event.outcome, event.bytes_sent, event.range) == (Outcome.ALLOWED, WEIGHTS_SIZE, "")
-    assert (event.grant, event.artifact, event.case_id) == (grant, weights, grant.case_id)
+    assert (event.through, event.stored_file, event.case_id) == (grant, weights, grant.case_id)
     assert (event.user, event.ip, event.user_agent) == (operator, "127.0.0.1", "Firefox/140")
     assert event.token_prefix == ""
 
@@ -90,7 +91,7 @@ def test_head_sends_the_headers_without_a_body(signed_in, grant):
     assert response["Content-Length"] == str(WEIGHTS_SIZE)
     assert response["ETag"].startswith('"')
     assert response["Content-Disposition"] == f'attachment; filename="{WEIGHTS}"'
-    assert (last_event().outcome, last_event().bytes_sent) == (Outcome.NOT_MODIFIED, 0)
+    assert (last_event().outcome, last_event().bytes_sent) == (Outcome.HEAD, 0)
 
 
 def test_head_of_a_range_answers_206_without_a_body(signed_in, grant):
@@ -102,7 +103,7 @@ def test_head_of_a_range_answers_206_without_a_body(signed_in, grant):
 
 def test_other_methods_are_not_allowed(signed_in, grant):
     assert signed_in.post(weights_url(grant)).status_code == 405
-    assert not DownloadEvent.objects.exists()
+    assert not Download.objects.exists()
 
 
 # -- Ranges --------------------------------------------------------------------
@@ -183,7 +184,7 @@ def test_revocation_between_two_ranges_stops_the_second(signed_in, grant, submit
 
     second = signed_in.get(weights_url(grant), HTTP_RANGE="bytes=150000-")
     assert second.status_code == 404
-    assert [e.outcome for e in DownloadEvent.objects.order_by("pk")] == [
+    assert [e.outcome for e in Download.objects.order_by("pk")] == [
         Outcome.PARTIAL,
         Outcome.DENIED_REVOKED,
     ]
@@ -253,10 +254,12 @@ def test_another_artifact_id_in_the_url_is_404(signed_in, grant, submitter, make
     for artifact_id in (foreign.pk, weights.pk + 1000):
         response = signed_in.get(download_url(grant, artifact_id, WEIGHTS))
         assert response.status_code == 404
-    # Neither names an artifact of the grant's case: nothing to log against it.
-    assert not DownloadEvent.objects.exists()
     assert signed_in.get(download_url(grant.pk + 1000, weights.pk, WEIGHTS)).status_code == 404
-    assert not DownloadEvent.objects.exists()
+    # None names an artifact of the grant's case: each is recorded as not found,
+    # against no grant, file or case, so no case's download log shows it.
+    records = Download.objects.order_by("pk")
+    assert [r.outcome for r in records] == [Outcome.DENIED_NOT_FOUND] * 3
+    assert {(r.through_id, r.file_id, r.case_id) for r in records} == {(None, None, None)}
 
 
 def test_an_artifact_the_grant_does_not_share_is_404(
@@ -276,7 +279,7 @@ def test_an_artifact_the_grant_does_not_share_is_404(
     response = signed_in.get(download_url(card_only, weights.pk, WEIGHTS))
     assert response.status_code == 404
     event = last_event()
-    assert (event.outcome, event.artifact, event.user) == (
+    assert (event.outcome, event.stored_file, event.user) == (
         Outcome.DENIED_NOT_GRANTED,
         weights,
         operator,
@@ -380,8 +383,7 @@ def test_denied_attempts_are_logged_with_who_and_why(everyone, grant_in):
             client.get(weights_url(access_grant))
 
     logged = {
-        (e.grant_id, e.user.username, e.outcome)
-        for e in DownloadEvent.objects.select_related("user")
+        (e.through_id, e.user.username, e.outcome) for e in Download.objects.select_related("user")
     }
     assert logged == {
         (revoked.pk, "operator", Outcome.DENIED_REVOKED),
@@ -474,7 +476,7 @@ def test_hostile_names_download_under_their_safe_name(signed_in, grant, name, sa
 
 
 @pytest.mark.parametrize("name", [name for name, _ in HOSTILE[:5]])
-def test_serve_file_keeps_any_name_inside_one_header(db, rf, settings, tmp_path, name):
+def test_file_response_keeps_any_name_inside_one_header(db, rf, settings, tmp_path, name):
     settings.DOWNLOAD_BACKEND = "sendfile"
     storage = FileSystemStorage(location=tmp_path)
     stored = storage.save("blob", ContentFile(b"12345"))
@@ -483,7 +485,7 @@ def test_serve_file_keeps_any_name_inside_one_header(db, rf, settings, tmp_path,
         def __init__(self):
             self.storage, self.name = storage, stored
 
-    response = serve_file(rf.get("/"), FieldFile(), filename=name, size=5, sha256="ab" * 32)
+    response = file_response(rf.get("/"), FieldFile(), filename=name, size=5, sha256="ab" * 32)
     header = response["Content-Disposition"]
     assert "\r" not in header and "\n" not in header
     assert header.startswith("attachment; filename")

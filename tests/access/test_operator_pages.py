@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access import services as access_services
-from access.models import AccessGrant, DownloadEvent
+from access.models import AccessGrant
+from portal.files.models import Download
 from tests.access.conftest import WEIGHTS_SIZE, bearer, file_named, store_artifact
 
 WEIGHTS = "aurora-2.0.safetensors"
@@ -225,7 +226,7 @@ def test_the_history_shows_the_organizations_downloads(
     intruder = Client()
     intruder.force_login(operator2)
     intruder.get(download_url(grant, WEIGHTS))  # logged for the developer, not shown here
-    assert DownloadEvent.objects.count() == 2
+    assert Download.objects.count() == 2
 
     client.force_login(operator)
     html = client.get(reverse("access:download_history")).content.decode()

@@ -13,6 +13,7 @@ from django.urls import reverse
 from portal.cases.models import Artifact, CaseStatus, EvalResult, Submission
 from portal.cases.services import artifacts as artifact_services
 from portal.cases.services import lifecycle as case_services
+from portal.files.models import Download
 from tests.cases.fixtures_pages import *  # noqa: F403  (the fixtures in its __all__)
 from tests.cases.fixtures_pages import (
     add_artifact,
@@ -79,13 +80,20 @@ def request_case_url(client, spec, case, artifact, result, benchmark, **extra):
 
 
 def snapshot(media):
+    """Everything a refused request must leave as it was; a refused download is recorded."""
     return (
         list(Submission.objects.order_by("pk").values_list("status", "model_name")),
         list(Artifact.objects.order_by("pk").values_list("pk", "sha256")),
         list(EvalResult.objects.order_by("pk").values_list("pk", "score")),
         stored_files(media),
-        audit_count(),
+        audit_count() - Download.objects.count(),
     )
+
+
+def assert_recorded_as(spec, *outcomes):
+    """A download URL leaves one denied record per request; other URLs none."""
+    expected = list(outcomes) if spec[1] == "portal:artifact_download" else []
+    assert list(Download.objects.order_by("pk").values_list("outcome", flat=True)) == expected
 
 
 @pytest.mark.parametrize("state", ["draft", "submitted"])
@@ -102,6 +110,7 @@ def test_every_case_url_is_404_outside_the_case(
 
     assert response.status_code == 404
     assert snapshot(media) == before
+    assert_recorded_as(spec, Download.Outcome.DENIED_NOT_FOUND)
 
 
 @pytest.mark.parametrize("spec", CASE_URLS, ids=URL_IDS)
@@ -194,6 +203,7 @@ def test_a_routed_coordinator_gets_403_for_developer_actions(
     response = request_case_url(client, spec, case, artifact, result, benchmark)
     assert response.status_code == 403
     assert snapshot(media) == before
+    assert_recorded_as(spec, Download.Outcome.DENIED_ROLE)
     case.refresh_from_db()
     assert case.status == CaseStatus.SUBMITTED
 
@@ -222,3 +232,4 @@ def test_an_unknown_artifact_on_a_visible_case_is_404(client, submitter, cases, 
     for artifact_id in (other_case_artifact.pk, 999_999):
         assert method(reverse(name, args=[case.pk, artifact_id])).status_code == 404
     assert snapshot(media) == before
+    assert_recorded_as((None, name), *[Download.Outcome.DENIED_NOT_FOUND] * 2)

@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from portal.audit.models import AuditEvent
+from portal.files.models import Download
 from portal.notifications.models import Notification
 from reviews import services
 from reviews.models import Assignment, Finding, FindingEvidence, Marking, Severity
@@ -392,4 +393,14 @@ def test_evidence_of_another_finding_is_404(client, personas_matrix, review_case
     response = client.get(good)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="transcript.txt"')
-    assert AuditEvent.objects.filter(action="finding.evidence_downloaded").count() == 1
+    # One record and one audit event per request: the 404 is recorded as denied.
+    assert [d.outcome for d in Download.objects.order_by("pk")] == ["denied_not_found", "allowed"]
+    served = Download.objects.get(outcome="allowed")
+    assert (served.stored_file, served.through, served.case_id) == (
+        evidence,
+        second,
+        review_case.pk,
+    )
+    assert AuditEvent.objects.filter(action="download.denied").count() == 1
+    allowed = AuditEvent.objects.get(action="download.allowed")
+    assert (allowed.target_id, allowed.details["case"]) == (str(evidence.pk), review_case.pk)

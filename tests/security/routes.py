@@ -66,8 +66,8 @@ def _download_kwargs(world) -> dict:
     return {"grant_id": world.grant.pk, "artifact_id": world.artifact.pk, "filename": granted.name}
 
 
-def url_patterns(patterns=None, namespace=""):
-    """(qualified name, route) of every pattern, recursively; the admin's are left out."""
+def _walk(patterns=None, namespace=""):
+    """(qualified name, pattern) of every pattern, recursively; the admin's are left out."""
     if patterns is None:
         patterns = get_resolver().url_patterns
     for entry in patterns:
@@ -75,7 +75,17 @@ def url_patterns(patterns=None, namespace=""):
             if getattr(entry, "app_name", None) == "admin":
                 continue
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from url_patterns(entry.url_patterns, inner)
+            yield from _walk(entry.url_patterns, inner)
         elif isinstance(entry, URLPattern):
-            name = f"{namespace}{entry.name}" if entry.name else str(entry.pattern)
-            yield name, str(entry.pattern)
+            yield (f"{namespace}{entry.name}" if entry.name else str(entry.pattern)), entry
+
+
+def url_patterns():
+    """(qualified name, route) of every pattern, recursively; the admin's are left out."""
+    for name, entry in _walk():
+        yield name, str(entry.pattern)
+
+
+def download_url_names() -> set[str]:
+    """The patterns whose view is a download view (``portal.files.downloads.download_view``)."""
+    return {name for name, entry in _walk() if getattr(entry.callback, "serves_download", False)}

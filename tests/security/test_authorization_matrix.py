@@ -29,7 +29,7 @@ from portal.audit.models import AuditEvent
 from portal.cases.models import Artifact, CaseRouting, EvalResult, Submission
 from portal.notifications.models import Notification
 from reviews.models import Assignment, Finding, InformationRequest, Note, Recommendation
-from tests.security.routes import KWARGS, url_patterns
+from tests.security.routes import KWARGS, download_url_names, url_patterns
 from tests.security.world import PERSONAS, world  # noqa: F401  (the module's world)
 
 SIGNED_IN = [p for p in PERSONAS if p != "anonymous"]
@@ -287,5 +287,8 @@ def test_authorization_answer(world, db, name, method, persona):  # noqa: F811
         assert response.status_code == want, (name, method, persona, response.status_code)
         if want == 302:
             assert not location.startswith(reverse("login")), location
+    if response.get("Content-Disposition", "").startswith("attachment"):
+        # Files go out only through portal.files.downloads (tests/files/test_download_records.py).
+        assert name in download_url_names(), f"{name} sends a file but is no download view"
     if method == "post" and (response.status_code in (401, 403, 404, 405) or want == LOGIN):
         assert fingerprint() == before, f"a refused POST to {name} changed something"

@@ -12,6 +12,7 @@ from django.db import transaction
 from portal.audit import events as audit
 from portal.cases.models import Artifact, Benchmark, EvalResult, Submission
 from portal.cases.services.lifecycle import CaseActionRefused, _locked, _require_developer
+from portal.files.store import storing
 from portal.files.uploads import StreamedFile, clean_display_name
 
 
@@ -39,58 +40,44 @@ def add_artifact(
     The temporary file is moved into storage only after every check passed;
     if anything fails afterwards the stored file is removed again.
     """
-    try:
+    with storing([streamed]) as store, transaction.atomic():
         name = clean_display_name(original_name)
         if kind not in Artifact.Kind.values:
             raise CaseActionRefused("Choose what kind of artifact this is.")
-        with transaction.atomic():
-            case = _locked(case_id)
-            _require_developer(actor, case)
-            if case.is_closed:
-                raise CaseActionRefused(f"This case is {case.get_status_display().lower()}.")
-            supersedes = None
-            if supersedes_id is not None:
-                supersedes = case.artifacts.filter(pk=supersedes_id).first()
-                if supersedes is None:
-                    raise CaseActionRefused("The artifact to supersede is not part of this case.")
-            # The case row is locked, so this check and the insert below cannot
-            # interleave with another upload to the same case.
-            existing = case.artifacts.filter(
-                kind=kind, original_name=name, sha256=streamed.sha256
-            ).first()
-            if existing is not None:
-                raise ArtifactAlreadyStored(existing)
-            artifact = Artifact(
-                case=case,
-                kind=kind,
-                original_name=name,
-                size=streamed.size,
-                sha256=streamed.sha256,
-                supersedes=supersedes,
-                uploaded_by=actor,
-            )
-            artifact.file.save("upload", streamed, save=False)
-            try:
-                artifact.save()
-                audit.record(
-                    "artifact.uploaded",
-                    actor=actor,
-                    target=case,
-                    details={
-                        "artifact": artifact.pk,
-                        "name": name,
-                        "kind": kind,
-                        "size": artifact.size,
-                        "sha256": artifact.sha256,
-                        "supersedes": supersedes_id,
-                    },
-                )
-            except BaseException:
-                if artifact.file.name:
-                    artifact.file.storage.delete(artifact.file.name)
-                raise
-    finally:
-        streamed.discard()
+        case = _locked(case_id)
+        _require_developer(actor, case)
+        if case.is_closed:
+            raise CaseActionRefused(f"This case is {case.get_status_display().lower()}.")
+        supersedes = None
+        if supersedes_id is not None:
+            supersedes = case.artifacts.filter(pk=supersedes_id).first()
+            if supersedes is None:
+                raise CaseActionRefused("The artifact to supersede is not part of this case.")
+        # The case row is locked, so this check and the insert below cannot
+        # interleave with another upload to the same case.
+        existing = case.artifacts.filter(
+            kind=kind, original_name=name, sha256=streamed.sha256
+        ).first()
+        if existing is not None:
+            raise ArtifactAlreadyStored(existing)
+        artifact = store(
+            Artifact(case=case, kind=kind, supersedes=supersedes, uploaded_by=actor),
+            streamed,
+            name=name,
+        )
+        audit.record(
+            "artifact.uploaded",
+            actor=actor,
+            target=case,
+            details={
+                "artifact": artifact.pk,
+                "name": name,
+                "kind": kind,
+                "size": artifact.size,
+                "sha256": artifact.sha256,
+                "supersedes": supersedes_id,
+            },
+        )
     return artifact
 
 
@@ -105,7 +92,7 @@ def delete_draft_artifact(*, actor, case_id: int, artifact_id: int) -> None:
         artifact = case.artifacts.filter(pk=artifact_id).first()
         if artifact is None:
             raise CaseActionRefused("No such artifact on this case.")
-        storage, name = artifact.file.storage, artifact.file.name
+        storage, name = artifact.file.storage, artifact.file.name or ""
         details = {
             "artifact": artifact.pk,
             "name": artifact.original_name,

@@ -9,10 +9,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from portal.accounts.roles import Role, role_required
 from portal.audit.models import AuditEvent
@@ -25,6 +30,7 @@ from portal.cases.services import lifecycle as case_services
 from portal.cases.services.lifecycle import CaseActionRefused, NoticeCheck
 from portal.core.hooks import render_case_panels
 from portal.core.nonces import consume_nonce, issue_nonce
+from portal.files.downloads import download_view, serve
 from portal.files.uploads import HashingUploadHandler, UploadRejected
 
 DEVELOPER_ROLES = (Role.SUBMITTER, Role.ORG_ADMIN)
@@ -241,7 +247,8 @@ def _first_error(form) -> str:
     return "The upload is not valid."
 
 
-@require_GET
+@require_safe
+@download_view
 def artifact_download(request, pk, artifact_id):
     """For the developer and the case's working reviewers (an accepted assignment)."""
     case = get_case_or_404(request.user, pk)
@@ -250,12 +257,7 @@ def artifact_download(request, pk, artifact_id):
     artifact = case.artifacts.filter(pk=artifact_id).first()
     if artifact is None:
         raise Http404("No such artifact.")
-    return FileResponse(
-        artifact.file.open("rb"),
-        as_attachment=True,
-        filename=artifact.original_name,
-        content_type="application/octet-stream",
-    )
+    return serve(request, artifact, through=case, case_id=case.pk)
 
 
 @require_POST

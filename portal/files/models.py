@@ -1,0 +1,112 @@
+"""The one shape of a stored file, and the one record of a download.
+
+``StoredFile`` is what every uploaded file of the portal is: an artifact, a
+finding's evidence, an answer's attachment, a report's file. Rows are written
+by ``portal.files.store.store_streamed_file`` only, which fills the size and
+SHA-256 computed while the bytes streamed in.
+
+``Download`` is every request that reached a download view, allowed or
+denied; ``portal.files.downloads`` writes it, with its audit event. This app
+sits below cases, reviews and access, so a record names the case by its id
+and the file, and what let the person in (the case, finding, request, report
+or grant whose access check the view made), by content type and id.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+
+def stored_file_name(instance, filename: str) -> str:
+    """Storage names are generated; the uploaded name is only display text."""
+    return f"{instance.storage_folder()}/{uuid.uuid4().hex}"
+
+
+class StoredFile(models.Model):
+    """A file received by streaming upload: its name for people, its bytes, their size and hash."""
+
+    original_name = models.CharField(
+        max_length=255, help_text="The uploaded file's name; display text only."
+    )
+    file = models.FileField(upload_to=stored_file_name, max_length=200, editable=False)
+    size = models.PositiveBigIntegerField(editable=False)
+    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.original_name
+
+    def storage_folder(self) -> str:
+        """The folder of the storage this file goes to, e.g. ``artifacts/<case id>``."""
+        raise NotImplementedError
+
+
+class Download(models.Model):
+    """One request for a file's bytes, allowed or denied: who, when, what, and why not."""
+
+    class Outcome(models.TextChoices):
+        ALLOWED = "allowed", "Allowed"
+        PARTIAL = "partial", "Allowed (range)"
+        HEAD = "head", "Headers only"
+        UNSATISFIABLE = "unsatisfiable", "Range not satisfiable"
+        DENIED_NOT_FOUND = "denied_not_found", "Denied: not found or not yours"
+        DENIED_ROLE = "denied_role", "Denied: not for this role"
+        DENIED_NOT_GRANTED = "denied_not_granted", "Denied: not granted"
+        DENIED_REVOKED = "denied_revoked", "Denied: revoked"
+        DENIED_WINDOW = "denied_window", "Denied: outside the access window"
+        DENIED_TERMS = "denied_terms", "Denied: terms not accepted"
+
+    SERVED = (Outcome.ALLOWED, Outcome.PARTIAL, Outcome.HEAD, Outcome.UNSATISFIABLE)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    token_prefix = models.CharField(
+        max_length=12, blank=True, help_text="Empty for a browser session."
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    path = models.CharField(max_length=500, help_text="The URL asked for.")
+    name = models.CharField(
+        max_length=255, blank=True, help_text="The name the file was sent (or asked for) under."
+    )
+    case_id = models.PositiveBigIntegerField(
+        "case", null=True, blank=True, help_text="The case the file belongs to."
+    )
+    file_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    file_id = models.PositiveBigIntegerField(null=True, blank=True)
+    stored_file = GenericForeignKey("file_type", "file_id")
+    through_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    through_id = models.PositiveBigIntegerField(null=True, blank=True)
+    through = GenericForeignKey("through_type", "through_id")
+    range = models.CharField(max_length=100, blank=True)
+    bytes_sent = models.PositiveBigIntegerField(default=0)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["case_id", "created_at"], name="download_case_newest"),
+            models.Index(
+                fields=["through_type", "through_id", "created_at"], name="download_through_newest"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user or 'unknown'} {self.name or self.path} {self.get_outcome_display()}"
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome in self.SERVED
