@@ -33,6 +33,7 @@ from reviews.models import (
     Recommendation,
     RequestAttachment,
 )
+from reviews.selectors import active_assignment
 
 User = get_user_model()
 REVIEWABLE = (CaseStatus.SUBMITTED, CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
@@ -60,14 +61,6 @@ def _coordinator_of_routed_agency(actor, case) -> Membership:
     ):
         raise ReviewActionRefused("Only a coordinator of an agency on the case can do this.")
     return membership
-
-
-def active_assignment(actor, case) -> Assignment | None:
-    return (
-        Assignment.objects.filter(case=case, reviewer=actor, status=Assignment.Status.ACCEPTED)
-        .select_related("agency")
-        .first()
-    )
 
 
 def _working_reviewer(actor, case) -> Assignment:

@@ -28,8 +28,10 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
+from access.access import GrantPurpose, get_grant_or_404
 from access.forms_operator import TermsAcceptanceForm
 from access.models import AccessGrant, DownloadEvent, Terms
+from access.selectors import live_grants, operator_grants
 from access.services import has_accepted_current_terms, record_download
 from portal.accounts.api import api_error, token_required
 from portal.accounts.models import Membership
@@ -89,32 +91,6 @@ def granted_files(access_grant: AccessGrant) -> list[GrantedFile]:
 def sha256sums(files: list[GrantedFile]) -> str:
     """What ``sha256sum -c`` reads: two spaces between digest and name (text mode)."""
     return "".join(f"{f.artifact.sha256}  {f.name}\n" for f in files)
-
-
-# -- Which grants ------------------------------------------------------------
-
-
-def operator_grants(user):
-    """Grants this person may download from: visible to them and to their own organization.
-
-    The developer and the case's agencies see grants too; they never download
-    through them, so a submitter's or coordinator's request finds nothing.
-    """
-    membership = getattr(user, "membership", None)
-    if membership is None or membership.role != Membership.Role.SECURITY_TEAM:
-        return AccessGrant.objects.none()
-    return AccessGrant.objects.visible_to(user).filter(operator_id=membership.organization_id)
-
-
-def live_grants(user, *, at=None):
-    """Live grants with all a list shows, in a fixed number of queries."""
-    return (
-        operator_grants(user)
-        .live(at)
-        .select_related("case__developer")
-        .prefetch_related("case__artifacts", "artifacts")
-        .order_by("ends_at", "pk")
-    )
 
 
 # -- The one download check --------------------------------------------------
@@ -218,8 +194,9 @@ def _serve_text(request, text: str, *, filename: str) -> HttpResponse:
 
 
 def _sha256sums(request, grant_id, *, refuse):
-    access_grant = live_grants(request.user).filter(pk=grant_id).first()
-    if access_grant is None:
+    try:
+        access_grant = get_grant_or_404(request.user, grant_id, purpose=GrantPurpose.DOWNLOAD)
+    except Http404:
         return refuse(request, 404)
     return _serve_text(request, sha256sums(granted_files(access_grant)), filename="SHA256SUMS")
 

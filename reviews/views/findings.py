@@ -6,7 +6,7 @@ absent everywhere, and a URL to it answers 404.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
@@ -16,21 +16,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.audit import events as audit
 from portal.core.nonces import consume_nonce
+from portal.core.refusals import run_service
 from portal.files.uploads import HashingUploadHandler, UploadRejected
 from reviews import services
 from reviews.access import get_finding_or_404, get_workspace_case_or_404
 from reviews.forms_reviewer import FindingForm, FindingUpdateForm
-from reviews.models import Assignment
 from reviews.views.workspace import render_workspace
-
-
-def _working_case_or_403(request, pk):
-    """The case, for its accepted lead or reviewers. Out of reach: 404; observers: 403."""
-    case = get_workspace_case_or_404(request.user, pk)
-    assignment = services.active_assignment(request.user, case)
-    if assignment is None or assignment.role == Assignment.Role.OBSERVER:
-        raise PermissionDenied("Only the case's assigned reviewers record findings.")
-    return case
 
 
 # csrf_exempt is safe: upload handlers must be set before the CSRF check reads the
@@ -39,7 +30,7 @@ def _working_case_or_403(request, pk):
 @require_POST
 def finding_create(request, pk):
     # Who may post is decided before a byte of the body is read.
-    case = _working_case_or_403(request, pk)
+    case = get_workspace_case_or_404(request.user, pk, working=True)
     handler = HashingUploadHandler(request)
     request.upload_handlers = [handler]
     try:
@@ -94,13 +85,14 @@ def finding_update(request, finding_id):
     if not form.is_valid():
         messages.error(request, "Choose a status and a marking.")
         return redirect(target)
-    try:
-        services.update_finding(actor=request.user, finding_id=finding.pk, **form.cleaned_data)
-    except services.ReviewActionRefused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, "Finding updated.")
-    return redirect(target)
+    return run_service(
+        request,
+        lambda: services.update_finding(
+            actor=request.user, finding_id=finding.pk, **form.cleaned_data
+        ),
+        success="Finding updated.",
+        redirect_to=target,
+    )
 
 
 @require_GET

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.accounts.roles import Role, role_required
 from portal.core.pagination import CountedPaginator
+from portal.core.refusals import run_service
 from reviews import services
 from reviews.access import get_own_assignment_or_404
 from reviews.filters import ReviewerCaseFilter
@@ -121,13 +122,11 @@ def respond(request, assignment_id):
 @require_POST
 def complete(request, assignment_id):
     assignment = get_own_assignment_or_404(request.user, assignment_id)
-    try:
-        services.complete_assignment(actor=request.user, assignment_id=assignment.pk)
-    except services.ReviewActionRefused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(
-            request,
-            f"Your review of {assignment.case.reference} is complete. You can still read the case.",
-        )
-    return redirect("reviews:my_cases")
+    return run_service(
+        request,
+        lambda: services.complete_assignment(actor=request.user, assignment_id=assignment.pk),
+        success=(
+            f"Your review of {assignment.case.reference} is complete. You can still read the case."
+        ),
+        redirect_to=reverse("reviews:my_cases"),
+    )
