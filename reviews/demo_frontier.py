@@ -132,7 +132,7 @@ def _exists(slug, model, version) -> bool:
 
 @seeder(order=5)
 def seed_score_history(stdout) -> None:
-    from portal.cases.demo import _demo_file, _store
+    from portal.cases.demo import demo_file, store_demo_artifact
 
     User = get_user_model()
     benchmarks = {b.slug: b for b in seed_benchmarks()}
@@ -161,7 +161,9 @@ def seed_score_history(stdout) -> None:
                 contact_person=submitter,
             )
             stem = f"{model.lower()}-{version}"
-            _store(submitter, case, "model_card", f"{stem}-model-card.md", _demo_file(stem, 2048))
+            store_demo_artifact(
+                submitter, case, "model_card", f"{stem}-model-card.md", demo_file(stem, 2048)
+            )
             for benchmark_slug, score in scores.items():
                 artifact_services.set_eval_result(
                     actor=submitter,
