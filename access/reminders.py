@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from access.models import AccessGrant
 from access.services import expire_grant
-from portal.accounts.models import Membership
+from portal.accounts.selectors import developer_people, security_team
 from portal.core.hooks import Reminder, reminder_source
 from portal.notifications.sweep import nearest_threshold
 
@@ -26,22 +26,6 @@ ENDING_DAYS = (7, 1)
 EXPIRED_NOTICE_WINDOW = timedelta(days=7)
 
 User = get_user_model()
-
-
-def _security_team(operator_id):
-    return User.objects.filter(
-        is_active=True,
-        membership__organization_id=operator_id,
-        membership__role=Membership.Role.SECURITY_TEAM,
-    )
-
-
-def _developer_people(developer_id):
-    return User.objects.filter(
-        is_active=True,
-        membership__organization_id=developer_id,
-        membership__role__in=Membership.DEVELOPER_ROLES,
-    )
 
 
 def _while_status(grant_id, status, people):
@@ -78,12 +62,12 @@ def grants_ending(at):
         audiences = [
             (
                 "operator",
-                lambda g=access_grant: _security_team(g.operator_id),
+                lambda g=access_grant: security_team(g.operator_id),
                 reverse("access:grant_detail", args=[access_grant.pk]),
             ),
             (
                 "developer",
-                lambda c=case: _developer_people(c.developer_id),
+                lambda c=case: developer_people(c.developer_id),
                 reverse("portal:case_detail", args=[case.pk]) + "#access",
             ),
         ]
@@ -128,7 +112,7 @@ def expired_grants(at):
             recipients=_while_status(
                 access_grant.pk,
                 AccessGrant.Status.EXPIRED,
-                lambda g=access_grant: _security_team(g.operator_id),
+                lambda g=access_grant: security_team(g.operator_id),
             ),
             title=f"Access to {case.title} ({case.developer}) has ended",
             template="access/reminders/grant_expired.txt",

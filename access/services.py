@@ -22,6 +22,7 @@ from access.models import (
 )
 from portal.accounts.models import Membership, Organization
 from portal.accounts.permissions import grant, revoke
+from portal.accounts.selectors import agency_coordinators, developer_people, security_team
 from portal.audit import events as audit
 from portal.cases.access import READ_OPERATOR_FINDINGS, is_developer_member
 from portal.cases.models import CaseStatus, Submission
@@ -46,36 +47,6 @@ class AccessActionRefused(CaseActionRefused):
 def default_end(case: Submission) -> datetime:
     """Access ends when the model is released: the start of the planned release day."""
     return timezone.make_aware(datetime.combine(case.planned_release_date, time.min))
-
-
-def _operator_people(operator_id):
-    return list(
-        User.objects.filter(
-            is_active=True,
-            membership__organization_id=operator_id,
-            membership__role=Membership.Role.SECURITY_TEAM,
-        )
-    )
-
-
-def _developer_people(case):
-    return list(
-        User.objects.filter(
-            is_active=True,
-            membership__organization_id=case.developer_id,
-            membership__role__in=Membership.DEVELOPER_ROLES,
-        )
-    )
-
-
-def _coordinators(case):
-    return list(
-        User.objects.filter(
-            is_active=True,
-            membership__agency__routings__case=case,
-            membership__role=Membership.Role.COORDINATOR,
-        ).distinct()
-    )
 
 
 def _when(moment) -> str:
@@ -181,7 +152,7 @@ def grant_access(
             details=_grant_details(access_grant),
         )
         notify(
-            _operator_people(operator.pk),
+            list(security_team(operator.pk)),
             title=f"Pre-public access to {case.title} ({case.developer})",
             body=f"Access is open until {_when(access_grant.ends_at)}. "
             "Accept the current terms before your first download.",
@@ -220,7 +191,7 @@ def nominate_access(*, actor, case_id: int, operator: Organization, ends_at=None
             details=_grant_details(access_grant),
         )
         notify(
-            _developer_people(case),
+            list(developer_people(case.developer_id)),
             title=f"{membership.agency} nominates {operator} for access to {case.number}",
             body="Approve or decline the nomination on the case page.",
             case=case,
@@ -262,7 +233,7 @@ def approve_nomination(*, actor, grant_id: int) -> AccessGrant:
             "access.granted", actor=actor, target=access_grant, details=_grant_details(access_grant)
         )
         notify(
-            _operator_people(access_grant.operator_id),
+            list(security_team(access_grant.operator_id)),
             title=f"Pre-public access to {case.title} ({case.developer})",
             body="Accept the current terms before your first download.",
             url=_grant_url(access_grant),
@@ -295,7 +266,7 @@ def revoke_access(*, actor, grant_id: int, reason: str) -> AccessGrant:
         _close_to_operator(access_grant)
         audit.record("access.revoked", actor=actor, target=access_grant, details={"reason": reason})
         notify(
-            _operator_people(access_grant.operator_id),
+            list(security_team(access_grant.operator_id)),
             title=f"Access to {access_grant.case.title} was revoked",
             body=reason,
         )
@@ -457,9 +428,9 @@ def file_report(
                     "files": len(stored),
                 },
             )
-            recipients = _coordinators(access_grant.case)
+            recipients = list(agency_coordinators(access_grant.case.routings.values("agency_id")))
             if marking == EvaluationReport.Marking.DEVELOPER:
-                recipients += _developer_people(access_grant.case)
+                recipients += list(developer_people(access_grant.case.developer_id))
             notify(
                 recipients,
                 title=f"{access_grant.operator} reported on {access_grant.case.number}",

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from portal.accounts.models import Membership
 from portal.accounts.permissions import grant, revoke
+from portal.accounts.selectors import agency_coordinators, developer_people
 from portal.audit import events as audit
 from portal.cases.access import REVIEW_CASE, VIEW_CASE, is_developer_member
 from portal.cases.models import CaseStatus, Submission
@@ -73,26 +74,6 @@ def _working_reviewer(actor, case) -> Assignment:
 
 def _case_url(case) -> str:
     return reverse("reviews:workspace", args=[case.pk])
-
-
-def _coordinators(agency_ids) -> list:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            membership__agency_id__in=agency_ids,
-            membership__role=Membership.Role.COORDINATOR,
-        )
-    )
-
-
-def _developer_people(case) -> list:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            membership__organization_id=case.developer_id,
-            membership__role__in=Membership.DEVELOPER_ROLES,
-        )
-    )
 
 
 def _store_file(model, owner_field: str, owner, streamed: StreamedFile, name: str, actor):
@@ -230,7 +211,7 @@ def respond_to_invitation(
         assignment.financial_interest = financial_interest
         assignment.recent_employment = recent_employment
         assignment.other_conflict = other_conflict[:2000]
-        coordinators = _coordinators([assignment.agency_id])
+        coordinators = list(agency_coordinators([assignment.agency_id]))
         if assignment.declared_conflict:
             assignment.status = Assignment.Status.DECLINED
             assignment.decline_reason = "Conflict of interest declared"
@@ -496,11 +477,11 @@ def _notify_finding(finding: Finding, title: str) -> None:
     """
     case = finding.case
     if finding.marking == Marking.AGENCY_ONLY:
-        recipients = _coordinators([finding.agency_id])
+        recipients = list(agency_coordinators([finding.agency_id]))
     else:
-        recipients = _coordinators(case.routings.values("agency_id"))
+        recipients = list(agency_coordinators(case.routings.values("agency_id")))
         if finding.marking in (Marking.DEVELOPER, Marking.OPERATORS):
-            recipients += _developer_people(case)
+            recipients += list(developer_people(case.developer_id))
     recipients = [person for person in recipients if person.pk != finding.author_id]
     notify(
         recipients,
@@ -543,7 +524,7 @@ def open_request(*, actor, case_id: int, question: str, response_due: date) -> I
                 actor=actor, case_id=case.pk, reason=f"Information request {request.pk}"
             )
         notify(
-            _developer_people(case),
+            list(developer_people(case.developer_id)),
             title=f"The reviewers of {case.number} ask for information",
             body=(
                 f"Please answer by {response_due:%B %-d, %Y}. "
@@ -623,7 +604,7 @@ def withdraw_request(*, actor, request_id: int) -> InformationRequest:
         audit.record("request.withdrawn", actor=actor, target=case, details={"request": request.pk})
         _resume_if_none_open(case, actor)
         notify(
-            _developer_people(case),
+            list(developer_people(case.developer_id)),
             title=f"An information request on {case.number} was withdrawn",
             body="It needs no answer.",
             case=case,
@@ -665,7 +646,10 @@ def add_note(*, actor, case_id: int, body: str) -> Note:
         notify(
             [
                 person
-                for person in [*_coordinators(case.routings.values("agency_id")), *working]
+                for person in [
+                    *agency_coordinators(case.routings.values("agency_id")),
+                    *working,
+                ]
                 if person.pk != actor.pk
             ],
             title=f"{actor.display_name()} added a note on {case.number}",
@@ -709,7 +693,7 @@ def draft_recommendation(
         notify(
             [
                 person
-                for person in _coordinators(case.routings.values("agency_id"))
+                for person in agency_coordinators(case.routings.values("agency_id"))
                 if person.pk != actor.pk
             ],
             title=f"A recommendation on {case.number} is drafted, ready to issue",
@@ -743,7 +727,8 @@ def issue_recommendation(*, actor, case_id: int) -> Recommendation:
             details={"outcome": recommendation.outcome},
         )
         notify(
-            _developer_people(case) + _coordinators(case.routings.values("agency_id")),
+            list(developer_people(case.developer_id))
+            + list(agency_coordinators(case.routings.values("agency_id"))),
             title=f"Recommendation issued on {case.number}: {recommendation.get_outcome_display()}",
             body="The framework is voluntary: the recommendation does not block the release.",
             case=case,

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from portal.accounts.models import Agency, Membership
 from portal.accounts.permissions import grant, revoke
+from portal.accounts.selectors import agency_coordinators
 from portal.audit import events as audit
 from portal.cases.access import (
     CHANGE_CASE,
@@ -236,12 +236,9 @@ def _route(case: Submission, agency: Agency, *, actor) -> None:
     grant(VIEW_CASE, agency.coordinators_group, case)
     audit.record("case.routed", actor=actor, target=case, details={"agency": agency.acronym})
     case_routed.send(sender=Submission, case=case, agency=agency, actor=actor)
-    coordinators = get_user_model().objects.filter(
-        membership__agency=agency, membership__role=Membership.Role.COORDINATOR, is_active=True
-    )
     flag = " (short notice)" if case.short_notice else ""
     notify(
-        coordinators,
+        agency_coordinators([agency.pk]),
         title=f"New case {case.number}{flag}: {case.title}",
         body=(
             f"{case.developer} submitted {case.title} for review. "
@@ -306,13 +303,8 @@ def withdraw_case(*, actor, case_id: int, reason: str) -> Submission:
 
 
 def _notify_agencies(case: Submission, title: str, body: str = "") -> None:
-    coordinators = get_user_model().objects.filter(
-        membership__agency__routings__case=case,
-        membership__role=Membership.Role.COORDINATOR,
-        is_active=True,
-    )
     notify(
-        coordinators,
+        agency_coordinators(case.routings.values("agency_id")),
         title=title,
         body=body,
         case=case,
