@@ -18,11 +18,11 @@ from portal.cases.access import routed_agency_membership
 from portal.cases.services import lifecycle as case_services
 from portal.core.pagination import CountedPaginator
 from portal.core.refusals import run_service
-from reviews import services
 from reviews.access import get_visible_assignment_or_404, get_workspace_case_or_404
 from reviews.forms_coordinator import AssignForm, DueDateForm, QueueFilter, RouteForm
 from reviews.models import Assignment, Severity
 from reviews.selectors import coordinator_cases, queue_counts, queue_routings, reviewer_loads
+from reviews.services import assignments as assignment_services
 from reviews.views.requests import workspace_url
 
 QUEUE_PAGE_SIZE = 25
@@ -99,7 +99,7 @@ def assignments_context(request, case) -> dict:
         "route_form": RouteForm(case=case) if not (case.is_draft or case.is_closed) else None,
         "assign_form": (
             AssignForm(case=case, agency_id=membership.agency_id)
-            if case.status in services.REVIEWABLE
+            if case.status in assignment_services.REVIEWABLE
             else None
         ),
         "today": timezone.localdate(),
@@ -124,7 +124,7 @@ def assign(request, pk):
         return redirect(workspace_url(case.pk))
     return run_service(
         request,
-        lambda: services.assign_reviewer(
+        lambda: assignment_services.assign_reviewer(
             actor=request.user,
             case_id=case.pk,
             reviewer=form.cleaned_data["reviewer"],
@@ -162,7 +162,9 @@ def remove(request, assignment_id):
     assignment = get_visible_assignment_or_404(request.user, assignment_id)
     return run_service(
         request,
-        lambda: services.remove_assignment(actor=request.user, assignment_id=assignment.pk),
+        lambda: assignment_services.remove_assignment(
+            actor=request.user, assignment_id=assignment.pk
+        ),
         success=f"{assignment.reviewer.display_name()} is removed from the case.",
         redirect_to=workspace_url(assignment.case_id),
     )
@@ -178,7 +180,7 @@ def change_due(request, assignment_id):
         return redirect(workspace_url(assignment.case_id))
     return run_service(
         request,
-        lambda: services.change_due_date(
+        lambda: assignment_services.change_due_date(
             actor=request.user,
             assignment_id=assignment.pk,
             due_date=form.cleaned_data["due_date"],

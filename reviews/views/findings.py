@@ -18,9 +18,10 @@ from portal.audit import events as audit
 from portal.core.nonces import consume_nonce
 from portal.core.refusals import run_service
 from portal.files.uploads import HashingUploadHandler, UploadRejected
-from reviews import services
 from reviews.access import get_finding_or_404, get_workspace_case_or_404
 from reviews.forms_reviewer import FindingForm, FindingUpdateForm
+from reviews.services import findings as finding_services
+from reviews.services.base import ReviewActionRefused
 from reviews.views.workspace import render_workspace
 
 
@@ -50,10 +51,10 @@ def _finding_create(request, case, handler):
             with transaction.atomic():
                 # A double-submitted form records one finding (portal.core.nonces).
                 if not consume_nonce(request, f"finding:{case.pk}", request.POST.get("nonce")):
-                    raise services.ReviewActionRefused(
+                    raise ReviewActionRefused(
                         "That form was already sent; the finding it recorded is listed below."
                     )
-                finding = services.record_finding(
+                finding = finding_services.record_finding(
                     actor=request.user,
                     case_id=case.pk,
                     title=data["title"],
@@ -63,7 +64,7 @@ def _finding_create(request, case, handler):
                     marking=data["marking"],
                     evidence=[(upload, upload.original_name) for upload in data["evidence"]],
                 )
-        except (services.ReviewActionRefused, UploadRejected) as refusal:
+        except (ReviewActionRefused, UploadRejected) as refusal:
             form.add_error(None, refusal.message)
         except ValidationError as invalid:
             for field, errors in invalid.message_dict.items():
@@ -87,7 +88,7 @@ def finding_update(request, finding_id):
         return redirect(target)
     return run_service(
         request,
-        lambda: services.update_finding(
+        lambda: finding_services.update_finding(
             actor=request.user, finding_id=finding.pk, **form.cleaned_data
         ),
         success="Finding updated.",

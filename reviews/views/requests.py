@@ -23,7 +23,6 @@ from portal.core.forms import first_error
 from portal.core.nonces import consume_nonce
 from portal.core.refusals import run_service
 from portal.files.uploads import HashingUploadHandler, UploadRejected, clean_display_name
-from reviews import services as review_services
 from reviews.access import RequestAudience, get_request_or_404, get_workspace_case_or_404
 from reviews.forms_requests import (
     MAX_ANSWER_FILES,
@@ -35,6 +34,8 @@ from reviews.forms_requests import (
 )
 from reviews.models import Assignment, InformationRequest, Recommendation
 from reviews.selectors import active_assignment
+from reviews.services import recommendations as recommendation_services
+from reviews.services import requests as request_services
 
 WORKING_STATUSES = (CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
 
@@ -56,7 +57,7 @@ def request_open(request, pk):
         return redirect(workspace_url(case.pk))
     return run_service(
         request,
-        lambda: review_services.open_request(
+        lambda: request_services.open_request(
             actor=request.user,
             case_id=case.pk,
             question=form.cleaned_data["question"],
@@ -102,7 +103,7 @@ def _answer(request, info_request, handler):
                     "That answer form was already sent (or is out of date). "
                     "The request below shows where it stands."
                 )
-            review_services.answer_request(
+            request_services.answer_request(
                 actor=request.user,
                 request_id=info_request.pk,
                 answer=form.cleaned_data["answer"],
@@ -121,7 +122,7 @@ def request_withdraw(request, request_id):
     info_request = get_request_or_404(request.user, request_id, audience=RequestAudience.AGENCY)
     return run_service(
         request,
-        lambda: review_services.withdraw_request(actor=request.user, request_id=info_request.pk),
+        lambda: request_services.withdraw_request(actor=request.user, request_id=info_request.pk),
         success="Request withdrawn.",
         redirect_to=workspace_url(info_request.case_id),
     )
@@ -153,7 +154,7 @@ def note_add(request, pk):
         return redirect(workspace_url(case.pk))
     return run_service(
         request,
-        lambda: review_services.add_note(
+        lambda: recommendation_services.add_note(
             actor=request.user, case_id=case.pk, body=form.cleaned_data["body"]
         ),
         success="Note added.",
@@ -170,7 +171,7 @@ def recommendation_draft(request, pk):
         return redirect(workspace_url(case.pk))
     return run_service(
         request,
-        lambda: review_services.draft_recommendation(
+        lambda: recommendation_services.draft_recommendation(
             actor=request.user, case_id=case.pk, **form.cleaned_data
         ),
         success="Recommendation draft saved. The developer does not see it until it is issued.",
@@ -184,7 +185,7 @@ def recommendation_issue(request, pk):
     case = get_workspace_case_or_404(request.user, pk)
     return run_service(
         request,
-        lambda: review_services.issue_recommendation(actor=request.user, case_id=case.pk),
+        lambda: recommendation_services.issue_recommendation(actor=request.user, case_id=case.pk),
         success="Recommendation issued. The developer has been told.",
         redirect_to=workspace_url(case.pk),
     )

@@ -9,12 +9,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.accounts.roles import Role, role_required
 from portal.core.pagination import CountedPaginator
 from portal.core.refusals import run_service
-from reviews import services
 from reviews.access import get_own_assignment_or_404
 from reviews.filters import ReviewerCaseFilter
 from reviews.forms_reviewer import RespondForm
 from reviews.models import Assignment
 from reviews.selectors import reviewer_queue
+from reviews.services import assignments as assignment_services
+from reviews.services.base import ReviewActionRefused
 
 PAGE_SIZE = 25
 INVITATIONS_SHOWN = 5
@@ -79,7 +80,7 @@ def respond(request, assignment_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            assignment = services.respond_to_invitation(
+            assignment = assignment_services.respond_to_invitation(
                 actor=request.user,
                 assignment_id=assignment.pk,
                 accept=data["decision"] == "accept",
@@ -88,7 +89,7 @@ def respond(request, assignment_id):
                 other_conflict=data["other_conflict"],
                 decline_reason=data["decline_reason"],
             )
-        except services.ReviewActionRefused as refusal:
+        except ReviewActionRefused as refusal:
             messages.error(request, refusal.message)
             return redirect("reviews:assignment_respond", assignment.pk)
         case = assignment.case
@@ -124,7 +125,9 @@ def complete(request, assignment_id):
     assignment = get_own_assignment_or_404(request.user, assignment_id)
     return run_service(
         request,
-        lambda: services.complete_assignment(actor=request.user, assignment_id=assignment.pk),
+        lambda: assignment_services.complete_assignment(
+            actor=request.user, assignment_id=assignment.pk
+        ),
         success=(
             f"Your review of {assignment.case.reference} is complete. You can still read the case."
         ),

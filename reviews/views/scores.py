@@ -17,7 +17,7 @@ from reviews.access import get_workspace_case_or_404
 from reviews.forms_scores import GovernmentScoreForm
 from reviews.models import Assignment
 from reviews.selectors import active_assignment
-from reviews.services_scores import MEASURING_STATUSES, record_government_score
+from reviews.services.scores import MEASURING_STATUSES, record_government_score
 from reviews.views.requests import workspace_url
 
 
