@@ -32,6 +32,7 @@ from portal.notifications.services import notify
 
 User = get_user_model()
 VIEW_GRANT = "access.view_accessgrant"
+OPEN_STATUSES = (AccessGrant.Status.NOMINATED, AccessGrant.Status.ACTIVE)
 GRANTABLE = (
     CaseStatus.SUBMITTED,
     CaseStatus.IN_REVIEW,
@@ -252,7 +253,7 @@ def revoke_access(*, actor, grant_id: int, reason: str) -> AccessGrant:
         )
         if not is_developer_member(actor, access_grant.case):
             raise AccessActionRefused("Only the developer's submitters can revoke access.")
-        if access_grant.status not in (AccessGrant.Status.ACTIVE, AccessGrant.Status.NOMINATED):
+        if access_grant.status not in OPEN_STATUSES:
             raise AccessActionRefused(
                 f"This grant is already {access_grant.get_status_display().lower()}."
             )
@@ -273,24 +274,58 @@ def revoke_access(*, actor, grant_id: int, reason: str) -> AccessGrant:
     return access_grant
 
 
-def expire_grant(access_grant_id: int, *, at=None) -> bool:
-    """Close a grant (or a nomination never approved) whose window has ended.
+EXPIRY_BATCH = 200
 
-    Safe to run twice: returns False then.
+
+def expire_grants(at: datetime | None = None, *, batch_size: int = EXPIRY_BATCH) -> int:
+    """Close every grant, and every nomination never approved, whose window ended by ``at``.
+
+    Periodic work (``access.tasks.expire_grants``, ``manage.py expire_grants``):
+    the open grants that ended are read by id in batches, and each is claimed
+    and closed in its own transaction (``expire_grant``), so a grant closes
+    exactly once however many runs overlap, and a failure leaves the grants
+    closed before it closed. Returns how many this run closed.
+
+    The operator is told by the deadline sweep (the ``grant_expired``
+    reminder, ``access.reminders``), which reads what was closed here.
     """
     at = at or timezone.now()
-    open_statuses = (AccessGrant.Status.ACTIVE, AccessGrant.Status.NOMINATED)
+    closed, after = 0, 0
+    while True:
+        batch = list(
+            AccessGrant.objects.filter(status__in=OPEN_STATUSES, ends_at__lte=at, pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not batch:
+            return closed
+        closed += sum(expire_grant(pk, at=at) for pk in batch)
+        after = batch[-1]
+
+
+def expire_grant(access_grant_id: int, *, at: datetime | None = None) -> bool:
+    """Close one grant (or a nomination never approved) whose window ended by ``at``.
+
+    The claim is a conditional update (still open, ended by ``at``) that must
+    change exactly one row: a grant another run closed first, or one revoked
+    meanwhile, is left alone and False returned. The operator organization's
+    permissions go with it, and the closing is audited.
+    """
+    at = at or timezone.now()
     with transaction.atomic():
-        access_grant = AccessGrant.objects.select_for_update().get(pk=access_grant_id)
-        if access_grant.status not in open_statuses or access_grant.ends_at > at:
+        claimed = AccessGrant.objects.filter(
+            pk=access_grant_id, status__in=OPEN_STATUSES, ends_at__lte=at
+        ).update(status=AccessGrant.Status.EXPIRED)
+        if claimed != 1:
             return False
-        access_grant.status = AccessGrant.Status.EXPIRED
-        access_grant.save(update_fields=["status"])
+        access_grant = AccessGrant.objects.select_related("case", "operator").get(
+            pk=access_grant_id
+        )
         _close_to_operator(access_grant)
         audit.record(
             "access.expired",
             actor=None,
-            actor_repr="deadline sweep",
+            actor_repr="grant expiry",
             target=access_grant,
             details={"ended_at": access_grant.ends_at},
         )
