@@ -37,26 +37,23 @@ def get_workspace_case_or_404(user, pk, *, working: bool = False) -> Submission:
     return case
 
 
-def get_own_assignment_or_404(user, assignment_id) -> Assignment:
-    assignment = (
-        Assignment.objects.select_related("case", "case__developer", "agency", "invited_by")
-        .filter(pk=assignment_id, reviewer=user)
-        .first()
-    )
-    if assignment is None:
-        raise Http404("No such assignment.")
-    return assignment
+class AssignmentPurpose(Enum):
+    """What the person means to do with an assignment; everyone else gets 404."""
+
+    WORK = "work"  # the reviewer it was given to: answer the invitation, complete it
+    MANAGE = "manage"  # whoever sees its case (its coordinators): remove it, move its due date
 
 
-def get_visible_assignment_or_404(user, assignment_id) -> Assignment:
-    """An assignment on a case this person can see; 404 alike for missing and out of reach."""
-    assignment = (
-        Assignment.objects.filter(
-            pk=assignment_id, case__in=Submission.objects.visible_to(user).values("pk")
+def get_assignment_or_404(user, pk, *, purpose: AssignmentPurpose) -> Assignment:
+    if purpose is AssignmentPurpose.WORK:
+        assignments = Assignment.objects.filter(reviewer=user).select_related(
+            "case", "case__developer", "agency", "invited_by"
         )
-        .select_related("reviewer")
-        .first()
-    )
+    else:
+        assignments = Assignment.objects.filter(
+            case__in=Submission.objects.visible_to(user).values("pk")
+        ).select_related("reviewer")
+    assignment = assignments.filter(pk=pk).first()
     if assignment is None:
         raise Http404("No such assignment.")
     return assignment

@@ -18,7 +18,7 @@ from portal.cases.access import routed_agency_membership
 from portal.cases.services import lifecycle as case_services
 from portal.core.pagination import CountedPaginator
 from portal.core.refusals import run_service
-from reviews.access import get_visible_assignment_or_404, get_workspace_case_or_404
+from reviews.access import AssignmentPurpose, get_assignment_or_404, get_workspace_case_or_404
 from reviews.forms_coordinator import AssignForm, DueDateForm, QueueFilter, RouteForm
 from reviews.models import Assignment, Severity
 from reviews.selectors import coordinator_cases, queue_counts, queue_routings, reviewer_loads
@@ -159,7 +159,9 @@ def route(request, pk):
 @require_POST
 @role_required(Role.COORDINATOR)
 def remove(request, assignment_id):
-    assignment = get_visible_assignment_or_404(request.user, assignment_id)
+    assignment = get_assignment_or_404(
+        request.user, assignment_id, purpose=AssignmentPurpose.MANAGE
+    )
     return run_service(
         request,
         lambda: assignment_services.remove_assignment(
@@ -173,7 +175,9 @@ def remove(request, assignment_id):
 @require_POST
 @role_required(Role.COORDINATOR)
 def change_due(request, assignment_id):
-    assignment = get_visible_assignment_or_404(request.user, assignment_id)
+    assignment = get_assignment_or_404(
+        request.user, assignment_id, purpose=AssignmentPurpose.MANAGE
+    )
     form = DueDateForm(request.POST)
     if not form.is_valid():
         _refuse_form(request, form)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.accounts.roles import Role, role_required
 from portal.core.pagination import CountedPaginator
 from portal.core.refusals import run_service
-from reviews.access import get_own_assignment_or_404
+from reviews.access import AssignmentPurpose, get_assignment_or_404
 from reviews.filters import ReviewerCaseFilter
 from reviews.forms_reviewer import RespondForm
 from reviews.models import Assignment
@@ -74,7 +74,7 @@ def my_cases(request):
 @require_http_methods(["GET", "POST"])
 def respond(request, assignment_id):
     """Only the invited reviewer sees this page; anyone else gets 404."""
-    assignment = get_own_assignment_or_404(request.user, assignment_id)
+    assignment = get_assignment_or_404(request.user, assignment_id, purpose=AssignmentPurpose.WORK)
     answered = assignment.status != Assignment.Status.INVITED
     form = RespondForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -122,7 +122,7 @@ def respond(request, assignment_id):
 
 @require_POST
 def complete(request, assignment_id):
-    assignment = get_own_assignment_or_404(request.user, assignment_id)
+    assignment = get_assignment_or_404(request.user, assignment_id, purpose=AssignmentPurpose.WORK)
     return run_service(
         request,
         lambda: assignment_services.complete_assignment(
