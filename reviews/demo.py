@@ -147,7 +147,3 @@ def seed_review_work(stdout) -> None:
             case_services.mark_released(actor=submitter, case_id=case.pk)
         made += 1
     stdout.write(f"Demo review work: {made} case(s) worked.")
-
-
-# The capability-jump demo data registers its own seeders (orders 5 and 25).
-from reviews import demo_frontier  # noqa: E402, F401
