@@ -3,7 +3,8 @@
 Grants go to groups (an agency's, an organization's) or to a person (an
 assigned reviewer). Every grant and revocation is audited by the receivers in
 ``portal.accounts.receivers``. Views never check permissions by hand: they call an access
-helper that returns the object or raises 404.
+helper that returns the object or raises 404 (403 for a person who sees the
+case but may not act for the purpose given).
 """
 
 from enum import Enum
