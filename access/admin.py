@@ -5,6 +5,7 @@ Downloads are ``portal.files`` records, read-only in its admin."""
 from django.contrib import admin
 
 from access.models import AccessGrant, EvaluationReport, Terms, TermsAcceptance
+from portal.core.admin import ReadOnlyAdmin
 
 
 @admin.register(Terms)
@@ -16,20 +17,6 @@ class TermsAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["version", "title", "body", "published_at"] if obj else []
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

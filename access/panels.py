@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from access.forms_developer import GrantForm, NominationForm
 from access.models import AccessGrant
+from access.selectors import readable_reports
 from access.services import GRANTABLE
-from access.views.reports import readable_reports
 from portal.cases.access import is_developer_member, is_routed_coordinator
 from portal.core.hooks import case_panel
 

@@ -1,47 +1,27 @@
-"""Grant reminders and grant expiry, run by the portal's deadline sweep.
+"""Grant reminders, found by the portal's deadline sweep: access ending, and access ended.
 
-Expiry is a step of the sweep: ``expired_grants`` first closes every active
-grant whose end has passed (``expire_grant``: status expired, the operator's
-permissions removed, audited; idempotent, so two sweeps at once close a grant
-once), then yields a "grant_expired" reminder for each grant that ended in the
-last week, which the sweep claims exactly once. Revocation needs no sweep:
-it removes the permissions at once.
+Sources only read. Closing an ended grant is its own periodic work
+(``access.services.expire_grants``); the "grant_expired" source then finds
+each closed grant that ended in the last week, and the sweep tells the operator,
+exactly once. A nomination that lapsed never gave the operator access and is
+not announced. Revocation needs neither: it removes the permissions at once
+and tells the operator itself.
 """
 
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
 from access.models import AccessGrant
-from access.services import expire_grant
-from portal.accounts.models import Membership
+from portal.accounts.selectors import developer_people, security_team
 from portal.core.hooks import Reminder, reminder_source
 from portal.notifications.sweep import nearest_threshold
 
 ENDING_DAYS = (7, 1)
 # A grant that ended longer ago than this is not announced any more (a sweep
-# that was down for weeks does not send stale news).
+# or an expiry that was down for weeks does not send stale news).
 EXPIRED_NOTICE_WINDOW = timedelta(days=7)
-
-User = get_user_model()
-
-
-def _security_team(operator_id):
-    return User.objects.filter(
-        is_active=True,
-        membership__organization_id=operator_id,
-        membership__role=Membership.Role.SECURITY_TEAM,
-    )
-
-
-def _developer_people(developer_id):
-    return User.objects.filter(
-        is_active=True,
-        membership__organization_id=developer_id,
-        membership__role__in=Membership.DEVELOPER_ROLES,
-    )
 
 
 def _while_status(grant_id, status, people):
@@ -78,12 +58,12 @@ def grants_ending(at):
         audiences = [
             (
                 "operator",
-                lambda g=access_grant: _security_team(g.operator_id),
+                lambda g=access_grant: security_team(g.operator_id),
                 reverse("access:grant_detail", args=[access_grant.pk]),
             ),
             (
                 "developer",
-                lambda c=case: _developer_people(c.developer_id),
+                lambda c=case: developer_people(c.developer_id),
                 reverse("portal:case_detail", args=[case.pk]) + "#access",
             ),
         ]
@@ -101,18 +81,8 @@ def grants_ending(at):
             )
 
 
-def expire_ended_grants(at) -> int:
-    """Close every active grant, and every nomination never approved, whose window
-    has ended by ``at``; returns how many."""
-    ended = AccessGrant.objects.filter(
-        status__in=[AccessGrant.Status.ACTIVE, AccessGrant.Status.NOMINATED], ends_at__lte=at
-    )
-    return sum(expire_grant(pk, at=at) for pk in list(ended.values_list("pk", flat=True)))
-
-
 @reminder_source("grant_expired", "pre-public access ended: grant closed (operator)")
 def expired_grants(at):
-    expire_ended_grants(at)
     grants = AccessGrant.objects.filter(
         status=AccessGrant.Status.EXPIRED,
         granted_at__isnull=False,  # a nomination that lapsed never gave the operator access
@@ -128,7 +98,7 @@ def expired_grants(at):
             recipients=_while_status(
                 access_grant.pk,
                 AccessGrant.Status.EXPIRED,
-                lambda g=access_grant: _security_team(g.operator_id),
+                lambda g=access_grant: security_team(g.operator_id),
             ),
             title=f"Access to {case.title} ({case.developer}) has ended",
             template="access/reminders/grant_expired.txt",

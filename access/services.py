@@ -22,6 +22,7 @@ from access.models import (
 )
 from portal.accounts.models import Membership, Organization
 from portal.accounts.permissions import grant, revoke
+from portal.accounts.selectors import agency_coordinators, developer_people, security_team
 from portal.audit import events as audit
 from portal.cases.access import READ_OPERATOR_FINDINGS, is_developer_member
 from portal.cases.models import CaseStatus, Submission
@@ -32,6 +33,7 @@ from portal.notifications.services import notify
 
 User = get_user_model()
 VIEW_GRANT = "access.view_accessgrant"
+OPEN_STATUSES = (AccessGrant.Status.NOMINATED, AccessGrant.Status.ACTIVE)
 GRANTABLE = (
     CaseStatus.SUBMITTED,
     CaseStatus.IN_REVIEW,
@@ -49,36 +51,6 @@ def default_end(case: Submission) -> datetime:
     if case.planned_release_date is None:
         raise ValueError(f"Case {case.number} has no planned release date.")
     return timezone.make_aware(datetime.combine(case.planned_release_date, time.min))
-
-
-def _operator_people(operator_id):
-    return list(
-        User.objects.filter(
-            is_active=True,
-            membership__organization_id=operator_id,
-            membership__role=Membership.Role.SECURITY_TEAM,
-        )
-    )
-
-
-def _developer_people(case):
-    return list(
-        User.objects.filter(
-            is_active=True,
-            membership__organization_id=case.developer_id,
-            membership__role__in=Membership.DEVELOPER_ROLES,
-        )
-    )
-
-
-def _coordinators(case):
-    return list(
-        User.objects.filter(
-            is_active=True,
-            membership__agency__routings__case=case,
-            membership__role=Membership.Role.COORDINATOR,
-        ).distinct()
-    )
 
 
 def _when(moment) -> str:
@@ -184,7 +156,7 @@ def grant_access(
             details=_grant_details(access_grant),
         )
         notify(
-            _operator_people(operator.pk),
+            list(security_team(operator.pk)),
             title=f"Pre-public access to {case.title} ({case.developer})",
             body=f"Access is open until {_when(access_grant.ends_at)}. "
             "Accept the current terms before your first download.",
@@ -223,7 +195,7 @@ def nominate_access(*, actor, case_id: int, operator: Organization, ends_at=None
             details=_grant_details(access_grant),
         )
         notify(
-            _developer_people(case),
+            list(developer_people(case.developer_id)),
             title=f"{membership.agency} nominates {operator} for access to {case.number}",
             body="Approve or decline the nomination on the case page.",
             case=case,
@@ -265,7 +237,7 @@ def approve_nomination(*, actor, grant_id: int) -> AccessGrant:
             "access.granted", actor=actor, target=access_grant, details=_grant_details(access_grant)
         )
         notify(
-            _operator_people(access_grant.operator_id),
+            list(security_team(access_grant.operator_id)),
             title=f"Pre-public access to {case.title} ({case.developer})",
             body="Accept the current terms before your first download.",
             url=_grant_url(access_grant),
@@ -284,7 +256,7 @@ def revoke_access(*, actor, grant_id: int, reason: str) -> AccessGrant:
         )
         if not is_developer_member(actor, access_grant.case):
             raise AccessActionRefused("Only the developer's submitters can revoke access.")
-        if access_grant.status not in (AccessGrant.Status.ACTIVE, AccessGrant.Status.NOMINATED):
+        if access_grant.status not in OPEN_STATUSES:
             raise AccessActionRefused(
                 f"This grant is already {access_grant.get_status_display().lower()}."
             )
@@ -298,31 +270,65 @@ def revoke_access(*, actor, grant_id: int, reason: str) -> AccessGrant:
         _close_to_operator(access_grant)
         audit.record("access.revoked", actor=actor, target=access_grant, details={"reason": reason})
         notify(
-            _operator_people(access_grant.operator_id),
+            list(security_team(access_grant.operator_id)),
             title=f"Access to {access_grant.case.title} was revoked",
             body=reason,
         )
     return access_grant
 
 
-def expire_grant(access_grant_id: int, *, at=None) -> bool:
-    """Close a grant (or a nomination never approved) whose window has ended.
+EXPIRY_BATCH = 200
 
-    Safe to run twice: returns False then.
+
+def expire_grants(at: datetime | None = None, *, batch_size: int = EXPIRY_BATCH) -> int:
+    """Close every grant, and every nomination never approved, whose window ended by ``at``.
+
+    Periodic work (``access.tasks.expire_grants``, ``manage.py expire_grants``):
+    the open grants that ended are read by id in batches, and each is claimed
+    and closed in its own transaction (``expire_grant``), so a grant closes
+    exactly once however many runs overlap, and a failure leaves the grants
+    closed before it closed. Returns how many this run closed.
+
+    The operator is told by the deadline sweep (the ``grant_expired``
+    reminder, ``access.reminders``), which reads what was closed here.
     """
     at = at or timezone.now()
-    open_statuses = (AccessGrant.Status.ACTIVE, AccessGrant.Status.NOMINATED)
+    closed, after = 0, 0
+    while True:
+        batch = list(
+            AccessGrant.objects.filter(status__in=OPEN_STATUSES, ends_at__lte=at, pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not batch:
+            return closed
+        closed += sum(expire_grant(pk, at=at) for pk in batch)
+        after = batch[-1]
+
+
+def expire_grant(access_grant_id: int, *, at: datetime | None = None) -> bool:
+    """Close one grant (or a nomination never approved) whose window ended by ``at``.
+
+    The claim is a conditional update (still open, ended by ``at``) that must
+    change exactly one row: a grant another run closed first, or one revoked
+    meanwhile, is left alone and False returned. The operator organization's
+    permissions go with it, and the closing is audited.
+    """
+    at = at or timezone.now()
     with transaction.atomic():
-        access_grant = AccessGrant.objects.select_for_update().get(pk=access_grant_id)
-        if access_grant.status not in open_statuses or access_grant.ends_at > at:
+        claimed = AccessGrant.objects.filter(
+            pk=access_grant_id, status__in=OPEN_STATUSES, ends_at__lte=at
+        ).update(status=AccessGrant.Status.EXPIRED)
+        if claimed != 1:
             return False
-        access_grant.status = AccessGrant.Status.EXPIRED
-        access_grant.save(update_fields=["status"])
+        access_grant = AccessGrant.objects.select_related("case", "operator").get(
+            pk=access_grant_id
+        )
         _close_to_operator(access_grant)
         audit.record(
             "access.expired",
             actor=None,
-            actor_repr="deadline sweep",
+            actor_repr="grant expiry",
             target=access_grant,
             details={"ended_at": access_grant.ends_at},
         )
@@ -397,9 +403,9 @@ def file_report(
                 "files": len(files),
             },
         )
-        recipients = _coordinators(access_grant.case)
+        recipients = list(agency_coordinators(access_grant.case.routings.values("agency_id")))
         if marking == EvaluationReport.Marking.DEVELOPER:
-            recipients += _developer_people(access_grant.case)
+            recipients += list(developer_people(access_grant.case.developer_id))
         notify(
             recipients,
             title=f"{access_grant.operator} reported on {access_grant.case.number}",

@@ -202,6 +202,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.deadline_sweep",
         "schedule": env_int("DEADLINE_SWEEP_SECONDS", 15 * 60, minimum=10),
     },
+    "grant-expiry": {
+        "task": "access.expire_grants",
+        "schedule": env_int("GRANT_EXPIRY_SECONDS", 15 * 60, minimum=10),
+    },
     "daily-digest": {
         "task": "portal.send_daily_digests",
         "schedule": crontab(hour=env_int("DIGEST_HOUR_UTC", 11, minimum=0, maximum=23), minute=0),

@@ -1,44 +1,59 @@
-"""Access helpers for reviewer pages: the object, or 404 alike for missing and out of reach."""
+"""Access helpers for review pages: the object, or 404 alike for missing and out of reach.
 
+Views find every case, assignment, finding and information request here and
+never check a permission themselves. Who sees an object but may not do what
+the view does gets 403 where that is said below.
+"""
+
+from enum import Enum
+
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from portal.accounts.models import Membership
-from portal.cases.access import get_case_or_404
+from portal.cases.access import get_case_or_404, is_developer_member
 from portal.cases.models import Submission
 from reviews.models import Assignment, Finding, InformationRequest
+from reviews.selectors import active_assignment
 
 
-def get_workspace_case_or_404(user, pk) -> Submission:
+def get_workspace_case_or_404(user, pk, *, working: bool = False) -> Submission:
     """A case in the workspace: for agency staff who can see it (coordinators of a
-    routed agency, reviewers once they accepted)."""
+    routed agency, reviewers once they accepted).
+
+    ``working``: only for the case's accepted lead and reviewers, who record
+    findings and scores; others who see the case (observers, coordinators) get 403.
+    """
     membership = getattr(user, "membership", None)
     if membership is None or membership.agency_id is None:
         raise Http404("No such case.")
-    return get_case_or_404(
+    case = get_case_or_404(
         user, pk, queryset=Submission.objects.select_related("developer", "contact_person")
     )
+    if working:
+        assignment = active_assignment(user, case)
+        if assignment is None or assignment.role == Assignment.Role.OBSERVER:
+            raise PermissionDenied("Only the case's assigned reviewers record findings.")
+    return case
 
 
-def get_own_assignment_or_404(user, assignment_id) -> Assignment:
-    assignment = (
-        Assignment.objects.select_related("case", "case__developer", "agency", "invited_by")
-        .filter(pk=assignment_id, reviewer=user)
-        .first()
-    )
-    if assignment is None:
-        raise Http404("No such assignment.")
-    return assignment
+class AssignmentPurpose(Enum):
+    """What the person means to do with an assignment; everyone else gets 404."""
+
+    WORK = "work"  # the reviewer it was given to: answer the invitation, complete it
+    MANAGE = "manage"  # whoever sees its case (its coordinators): remove it, move its due date
 
 
-def get_visible_assignment_or_404(user, assignment_id) -> Assignment:
-    """An assignment on a case this person can see; 404 alike for missing and out of reach."""
-    assignment = (
-        Assignment.objects.filter(
-            pk=assignment_id, case__in=Submission.objects.visible_to(user).values("pk")
+def get_assignment_or_404(user, pk, *, purpose: AssignmentPurpose) -> Assignment:
+    if purpose is AssignmentPurpose.WORK:
+        assignments = Assignment.objects.filter(reviewer=user).select_related(
+            "case", "case__developer", "agency", "invited_by"
         )
-        .select_related("reviewer")
-        .first()
-    )
+    else:
+        assignments = Assignment.objects.filter(
+            case__in=Submission.objects.visible_to(user).values("pk")
+        ).select_related("reviewer")
+    assignment = assignments.filter(pk=pk).first()
     if assignment is None:
         raise Http404("No such assignment.")
     return assignment
@@ -56,16 +71,34 @@ def get_finding_or_404(user, finding_id) -> Finding:
     return finding
 
 
-def get_request_or_404(user, request_id) -> InformationRequest:
-    """An information request, for whoever may see its case (agency staff or the developer)."""
-    request = (
+class RequestAudience(Enum):
+    """Who an information request is looked up for; everyone else gets 404."""
+
+    AGENCY = "agency"  # agency staff on the case: withdraw it
+    DEVELOPER = "developer"  # the developer it was put to: answer it
+    READERS = "readers"  # both: read it and its answer's files (never an operator)
+
+
+def get_request_or_404(user, pk, *, audience: RequestAudience) -> InformationRequest:
+    """An information request on a case this person can see, if they are of ``audience``."""
+    info_request = (
         InformationRequest.objects.select_related("case", "asked_by")
-        .filter(pk=request_id, case__in=Submission.objects.visible_to(user).values("pk"))
+        .filter(pk=pk, case__in=Submission.objects.visible_to(user).values("pk"))
         .first()
     )
-    if request is None:
+    if info_request is None:
         raise Http404("No such request.")
-    return request
+    membership = getattr(user, "membership", None)
+    is_agency_staff = membership is not None and membership.agency_id is not None
+    is_developer = is_developer_member(user, info_request.case)
+    allowed = {
+        RequestAudience.AGENCY: is_agency_staff,
+        RequestAudience.DEVELOPER: is_developer,
+        RequestAudience.READERS: is_agency_staff or is_developer,
+    }[audience]
+    if not allowed:
+        raise Http404("No such request.")
+    return info_request
 
 
 def may_change_finding(user, finding) -> bool:

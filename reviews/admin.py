@@ -2,21 +2,8 @@
 
 from django.contrib import admin
 
+from portal.core.admin import ReadOnlyAdmin
 from reviews.models import Assignment, Finding, InformationRequest, Note, Recommendation
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Assignment)

@@ -8,7 +8,8 @@ class ReviewsConfig(AppConfig):
     def ready(self):
         # Everything the review app adds to the portal's hooks (portal.core.hooks).
         from reviews import (  # noqa: F401
-            demo,  # demo assignments, findings, requests and the frontier's history
+            demo,  # demo assignments, findings, requests and recommendations
+            demo_frontier,  # demo history of the capability frontier, and a jump
             panels,  # the review section of the developer's case page
             reminders,  # reviewers', coordinators' and developers' deadlines
             signals,  # follows cases (withdrawal) and assignments (the queue's counts)

@@ -9,8 +9,11 @@ from django.utils import timezone
 from portal.cases.models import Submission
 from portal.cases.services import lifecycle as case_services
 from portal.core.hooks import seeder
-from reviews import services
 from reviews.models import Assignment, Finding, Marking, Recommendation
+from reviews.services import assignments as assignment_services
+from reviews.services import findings as finding_services
+from reviews.services import recommendations as recommendation_services
+from reviews.services import requests as request_services
 
 NO_CONFLICT = {"financial_interest": False, "recent_employment": False}
 
@@ -21,10 +24,10 @@ def _case(model, version):
 
 def _accept(coordinator, reviewer, case, role, days_before_due=7):
     due = case.review_due - timedelta(days=days_before_due)
-    assignment = services.assign_reviewer(
+    assignment = assignment_services.assign_reviewer(
         actor=coordinator, case_id=case.pk, reviewer=reviewer, role=role, due_date=due
     )
-    return services.respond_to_invitation(
+    return assignment_services.respond_to_invitation(
         actor=reviewer, assignment_id=assignment.pk, accept=True, **NO_CONFLICT
     )
 
@@ -48,7 +51,7 @@ def seed_review_work(stdout) -> None:
     case = _case("Aurora", "2.0")
     if case and not case.assignments.exists():
         _accept(coordinator, reviewer, case, Assignment.Role.LEAD)
-        services.assign_reviewer(
+        assignment_services.assign_reviewer(
             actor=coordinator,
             case_id=case.pk,
             reviewer=reviewer2,
@@ -77,7 +80,7 @@ def seed_review_work(stdout) -> None:
             ),
         ]
         for title, category, severity, marking in findings:
-            services.record_finding(
+            finding_services.record_finding(
                 actor=reviewer,
                 case_id=case.pk,
                 title=title,
@@ -91,7 +94,7 @@ def seed_review_work(stdout) -> None:
     case = _case("Aurora", "2.1")
     if case and not case.assignments.exists():
         _accept(coordinator, reviewer, case, Assignment.Role.LEAD)
-        services.open_request(
+        request_services.open_request(
             actor=reviewer,
             case_id=case.pk,
             question="Which scaffolding and tool access did your cyber evaluations use?",
@@ -101,14 +104,14 @@ def seed_review_work(stdout) -> None:
 
     case = _case("Tessellate", "3.0")
     if case and not case.assignments.exists():
-        assignment = services.assign_reviewer(
+        assignment = assignment_services.assign_reviewer(
             actor=coordinator,
             case_id=case.pk,
             reviewer=reviewer2,
             role=Assignment.Role.LEAD,
             due_date=case.review_due - timedelta(days=5),
         )
-        services.respond_to_invitation(
+        assignment_services.respond_to_invitation(
             actor=reviewer2,
             assignment_id=assignment.pk,
             accept=False,
@@ -126,7 +129,7 @@ def seed_review_work(stdout) -> None:
         if not case or case.assignments.exists():
             continue
         lead = _accept(coordinator, reviewer, case, Assignment.Role.LEAD)
-        services.draft_recommendation(
+        recommendation_services.draft_recommendation(
             actor=reviewer,
             case_id=case.pk,
             outcome=outcome,
@@ -135,8 +138,8 @@ def seed_review_work(stdout) -> None:
             if outcome == Recommendation.Outcome.MITIGATIONS
             else "",
         )
-        services.complete_assignment(actor=reviewer, assignment_id=lead.pk)
-        services.issue_recommendation(actor=coordinator, case_id=case.pk)
+        assignment_services.complete_assignment(actor=reviewer, assignment_id=lead.pk)
+        recommendation_services.issue_recommendation(actor=coordinator, case_id=case.pk)
         if release:
             submitter = User.objects.get(
                 membership__organization=case.developer, username__startswith="submitter"
@@ -144,7 +147,3 @@ def seed_review_work(stdout) -> None:
             case_services.mark_released(actor=submitter, case_id=case.pk)
         made += 1
     stdout.write(f"Demo review work: {made} case(s) worked.")
-
-
-# The capability-jump demo data registers its own seeders (orders 5 and 25).
-from reviews import demo_frontier  # noqa: E402, F401

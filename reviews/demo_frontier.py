@@ -27,9 +27,9 @@ from portal.cases.models import Benchmark, EvalResult, Submission
 from portal.cases.services import artifacts as artifact_services
 from portal.cases.services import lifecycle as case_services
 from portal.core.hooks import seeder
-from reviews import services
 from reviews.models import Recommendation
-from reviews.services_scores import record_government_score
+from reviews.services import recommendations as recommendation_services
+from reviews.services.scores import record_government_score
 
 # developer slug, submitter, model, version, days ago, scores by benchmark slug.
 HISTORY: list[tuple[str, str, str, str, int, dict[str, float]]] = [
@@ -132,7 +132,7 @@ def _exists(slug, model, version) -> bool:
 
 @seeder(order=5)
 def seed_score_history(stdout) -> None:
-    from portal.cases.demo import _demo_file, _store
+    from portal.cases.demo import demo_file, store_demo_artifact
 
     User = get_user_model()
     benchmarks = {b.slug: b for b in seed_benchmarks()}
@@ -161,7 +161,9 @@ def seed_score_history(stdout) -> None:
                 contact_person=submitter,
             )
             stem = f"{model.lower()}-{version}"
-            _store(submitter, case, "model_card", f"{stem}-model-card.md", _demo_file(stem, 2048))
+            store_demo_artifact(
+                submitter, case, "model_card", f"{stem}-model-card.md", demo_file(stem, 2048)
+            )
             for benchmark_slug, score in scores.items():
                 artifact_services.set_eval_result(
                     actor=submitter,
@@ -174,13 +176,13 @@ def seed_score_history(stdout) -> None:
         with _clock_at(submitted + timedelta(days=1)):
             case_services.start_review(actor=coordinator, case_id=case.pk)
         with _clock_at(submitted + timedelta(days=80)):
-            services.draft_recommendation(
+            recommendation_services.draft_recommendation(
                 actor=coordinator,
                 case_id=case.pk,
                 outcome=Recommendation.Outcome.NO_CONCERNS,
                 summary=f"The review of {case.title} found no blocking risk (demo history).",
             )
-            services.issue_recommendation(actor=coordinator, case_id=case.pk)
+            recommendation_services.issue_recommendation(actor=coordinator, case_id=case.pk)
         with _clock_at(submitted + timedelta(days=100)):
             case_services.mark_released(actor=submitter, case_id=case.pk)
         made += 1

@@ -5,13 +5,14 @@ leaves the sending (claimed exactly once) to ``portal.notifications.sweep``.
 """
 
 from datetime import timedelta
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.accounts.models import Membership
+from portal.accounts.selectors import agency_coordinators, developer_people
 from portal.cases.models import CaseRouting, CaseStatus, Submission
 from portal.core.hooks import Reminder, reminder_source
 from portal.notifications.sweep import nearest_threshold
@@ -26,17 +27,6 @@ RELEASE_SOON_DAYS = 7
 UNDECIDED = (CaseStatus.SUBMITTED, CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
 
 User = get_user_model()
-
-
-def _coordinators(agency_ids):
-    def people():
-        return User.objects.filter(
-            is_active=True,
-            membership__agency_id__in=list(agency_ids),
-            membership__role=Membership.Role.COORDINATOR,
-        )
-
-    return people
 
 
 def _still_assigned(assignment_id):
@@ -54,23 +44,12 @@ def _still_assigned(assignment_id):
     return people
 
 
-def _developer_people(case):
-    def people():
-        return User.objects.filter(
-            is_active=True,
-            membership__organization_id=case.developer_id,
-            membership__role__in=Membership.DEVELOPER_ROLES,
-        )
-
-    return people
-
-
 def _developer_people_while_open(request_id, case):
     def people():
         still_open = InformationRequest.objects.filter(
             pk=request_id, status=InformationRequest.Status.OPEN, case__status__in=UNDECIDED
         ).exists()
-        return list(_developer_people(case)()) if still_open else []
+        return list(developer_people(case.developer_id)) if still_open else []
 
     return people
 
@@ -118,7 +97,7 @@ def assignments_overdue(at):
         week = (days_overdue - 1) // OVERDUE_REPEAT_DAYS
         case = assignment.case
         reviewer = _still_assigned(assignment.pk)
-        coordinators = _coordinators([assignment.agency_id])
+        coordinators = partial(agency_coordinators, [assignment.agency_id])
         yield Reminder(
             kind="assignment_overdue",
             subject=assignment,
@@ -147,7 +126,7 @@ def invitations_unanswered(at):
             still_invited = Assignment.objects.filter(
                 pk=a.pk, status=Assignment.Status.INVITED, case__status__in=UNDECIDED
             ).exists()
-            return list(_coordinators([a.agency_id])()) if still_invited else []
+            return list(agency_coordinators([a.agency_id])) if still_invited else []
 
         yield Reminder(
             kind="invitation_unanswered",
@@ -225,7 +204,7 @@ def cases_due(at):
         agencies = [routing.agency_id for routing in case.routings.all()]
 
         def people(c=case, a=agencies):
-            return list(_coordinators(a)()) if _no_recommendation(c.pk) else []
+            return list(agency_coordinators(a)) if _no_recommendation(c.pk) else []
 
         yield Reminder(
             kind="case_due",
@@ -259,7 +238,7 @@ def releases_soon(at):
         agencies = [routing.agency_id for routing in case.routings.all()]
 
         def people(c=case, a=agencies):
-            return list(_coordinators(a)()) if _no_recommendation(c.pk) else []
+            return list(agency_coordinators(a)) if _no_recommendation(c.pk) else []
 
         yield Reminder(
             kind="release_soon",

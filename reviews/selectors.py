@@ -201,3 +201,12 @@ def reviewer_loads(agency_id: int) -> list:
     for person in reviewers:
         person.open_load = loads.get(person.pk, 0)
     return reviewers
+
+
+def active_assignment(user, case) -> Assignment | None:
+    """The person's accepted assignment on the case, if they hold one (with its agency)."""
+    return (
+        Assignment.objects.filter(case=case, reviewer=user, status=Assignment.Status.ACCEPTED)
+        .select_related("agency")
+        .first()
+    )

@@ -28,8 +28,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from access.access import GrantPurpose, get_grant_or_404
 from access.forms_operator import TermsAcceptanceForm
 from access.models import AccessGrant, Terms
+from access.selectors import live_grants, operator_grants
 from access.services import has_accepted_current_terms
 from portal.accounts.api import api_error, token_required
 from portal.accounts.models import Membership
@@ -90,32 +92,6 @@ def sha256sums(files: list[GrantedFile]) -> str:
     return "".join(f"{f.artifact.sha256}  {f.name}\n" for f in files)
 
 
-# -- Which grants ------------------------------------------------------------
-
-
-def operator_grants(user):
-    """Grants this person may download from: visible to them and to their own organization.
-
-    The developer and the case's agencies see grants too; they never download
-    through them, so a submitter's or coordinator's request finds nothing.
-    """
-    membership = getattr(user, "membership", None)
-    if membership is None or membership.role != Membership.Role.SECURITY_TEAM:
-        return AccessGrant.objects.none()
-    return AccessGrant.objects.visible_to(user).filter(operator_id=membership.organization_id)
-
-
-def live_grants(user, *, at=None):
-    """Live grants with all a list shows, in a fixed number of queries."""
-    return (
-        operator_grants(user)
-        .live(at)
-        .select_related("case__developer")
-        .prefetch_related("case__artifacts", "artifacts")
-        .order_by("ends_at", "pk")
-    )
-
-
 # -- The one download check --------------------------------------------------
 
 
@@ -171,8 +147,9 @@ def _download(request, grant_id, artifact_id, filename, *, refuse):
 
 
 def _sha256sums(request, grant_id, *, refuse):
-    access_grant = live_grants(request.user).filter(pk=grant_id).first()
-    if access_grant is None:
+    try:
+        access_grant = get_grant_or_404(request.user, grant_id, purpose=GrantPurpose.DOWNLOAD)
+    except Http404:
         return refuse(request, 404)
     return serve_generated(
         request,

@@ -1,22 +1,25 @@
 """Operator pages: granted models, one grant, the organization's downloads, the terms.
 
 For security-team members only (others get 403). Grants come from one
-queryset, ``operator_grants``: a grant another organization holds, or one no
-longer visible (revoked, expired), is a 404 like a grant that does not exist.
+queryset, ``access.selectors.operator_grants``: a grant another organization
+holds, or one no longer visible (revoked, expired), is a 404 like a grant that
+does not exist.
 """
 
 from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from access.access import GrantPurpose, get_grant_or_404
 from access.forms_operator import TermsAcceptanceForm
 from access.models import AccessGrant, Terms, TermsAcceptance, grant_downloads
+from access.selectors import live_grants
 from access.services import AccessActionRefused, accept_terms, has_accepted_current_terms
-from access.views.downloads import granted_files, live_grants, operator_grants
+from access.views.downloads import granted_files
 from portal.accounts.roles import Role, role_required
 from portal.audit.events import client_ip
 
@@ -59,12 +62,7 @@ def granted_models(request):
 @require_GET
 @role_required(Role.SECURITY_TEAM)
 def grant_detail(request, grant_id):
-    access_grant = get_object_or_404(
-        operator_grants(request.user)
-        .select_related("case__developer")
-        .prefetch_related("case__artifacts", "artifacts"),
-        pk=grant_id,
-    )
+    access_grant = get_grant_or_404(request.user, grant_id, purpose=GrantPurpose.VIEW)
     now = timezone.now()
     live = access_grant.is_live(now)
     return render(

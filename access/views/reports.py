@@ -1,9 +1,10 @@
 """Operators' evaluation reports: filed by the operator, read by the case's agencies.
 
-Who reads a report (``readable_reports``): agency staff who can see its case
-(coordinators of routed agencies, reviewers who accepted), the operator
-organization that wrote it, and the developer only when the report is marked
-for the developer. Everyone else gets 404, as if it did not exist.
+Who reads a report (``access.selectors.readable_reports``): agency staff who
+can see its case (coordinators of routed agencies, reviewers who accepted),
+the operator organization that wrote it, and the developer only when the
+report is marked for the developer. Everyone else gets 404, as if it did not
+exist (``access.access.get_report_or_404``).
 """
 
 from django.contrib import messages
@@ -14,64 +15,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from access import services
+from access.access import GrantPurpose, get_grant_or_404, get_report_or_404
 from access.forms_developer import MAX_REPORT_FILES, ReportForm, report_scope
-from access.models import AccessGrant, EvaluationReport
-from portal.accounts.models import Membership
-from portal.cases.models import Submission
 from portal.cases.services.lifecycle import CaseActionRefused
 from portal.core.nonces import consume_nonce, issue_nonce
 from portal.files.downloads import download_view, serve
 from portal.files.uploads import HashingUploadHandler, UploadRejected, clean_display_name
-
-# An operator reports on access it has, or had until it ended; never on a
-# nomination it was not given, nor on access that was revoked.
-REPORTABLE = (AccessGrant.Status.ACTIVE, AccessGrant.Status.EXPIRED)
-
-
-def readable_reports(user):
-    """The reports this person may read: one query, whatever their role."""
-    reports = EvaluationReport.objects.all()
-    membership = getattr(user, "membership", None) if user.is_authenticated else None
-    if membership is None:
-        return reports.none()
-    if membership.agency_id is not None:
-        return reports.filter(case__in=Submission.objects.visible_to(user).values("pk"))
-    if membership.role in Membership.OPERATOR_ROLES:
-        return reports.filter(operator_id=membership.organization_id)
-    if membership.role in Membership.DEVELOPER_ROLES:
-        return reports.filter(
-            marking=EvaluationReport.Marking.DEVELOPER,
-            case__developer_id=membership.organization_id,
-            case__in=Submission.objects.visible_to(user).values("pk"),
-        )
-    return reports.none()
-
-
-def get_report_or_404(user, report_id) -> EvaluationReport:
-    report = (
-        readable_reports(user)
-        .select_related("case", "case__developer", "operator", "author", "grant")
-        .filter(pk=report_id)
-        .first()
-    )
-    if report is None:
-        raise Http404("No such report.")
-    return report
-
-
-def _reportable_grant_or_404(user, grant_id) -> AccessGrant:
-    """A grant the person's security team holds (or held until it ended)."""
-    membership = getattr(user, "membership", None)
-    if membership is None or membership.role not in Membership.OPERATOR_ROLES:
-        raise Http404("No such grant.")
-    access_grant = (
-        AccessGrant.objects.select_related("case", "case__developer", "operator")
-        .filter(pk=grant_id, operator_id=membership.organization_id, status__in=REPORTABLE)
-        .first()
-    )
-    if access_grant is None:
-        raise Http404("No such grant.")
-    return access_grant
 
 
 # csrf_exempt is safe: upload handlers must be set before the CSRF check reads the
@@ -81,7 +30,7 @@ def _reportable_grant_or_404(user, grant_id) -> AccessGrant:
 def report_create(request, grant_id):
     # Decide who may report before a byte of the body is read: a person out of
     # reach gets 404 without their files being streamed to disk first.
-    access_grant = _reportable_grant_or_404(request.user, grant_id)
+    access_grant = get_grant_or_404(request.user, grant_id, purpose=GrantPurpose.REPORT)
     if request.method == "GET":
         return _report_form(request, access_grant, ReportForm())
     handler = HashingUploadHandler(request)

@@ -1,7 +1,9 @@
 """Audit receivers: sign-in and sign-out, memberships, groups and permissions.
 
 Memberships also keep each person in exactly their unit's group here, so the
-rule holds however a membership changes (a page, the admin, a command).
+rule holds however a membership changes (a page, the admin, a command). And
+migrations, which may recreate permissions, empty the permission-id cache of
+``portal.accounts.visibility``.
 """
 
 from axes.signals import user_locked_out
@@ -9,15 +11,20 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models import Q
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
-from portal.accounts import session_policy
+from portal.accounts import session_policy, visibility
 from portal.accounts.models import Agency, Membership, Organization
 from portal.audit import events as audit
 
 User = get_user_model()
 WATCHED_USER_FLAGS = ("is_active", "is_staff", "is_superuser")
+
+
+@receiver(post_migrate)
+def forget_permission_ids(**kwargs):
+    visibility.forget_permission_ids()
 
 
 @receiver(user_logged_in)

@@ -13,8 +13,6 @@ comes from object permissions.
 """
 
 from django.db.models import QuerySet
-from django.db.models.signals import post_migrate
-from django.dispatch import receiver
 
 
 def with_object_perm(queryset: QuerySet, user, codename: str, user_perms, group_perms) -> QuerySet:
@@ -68,6 +66,6 @@ def permission_id_for(model, codename: str) -> int | None:
     return _permission_ids[key]
 
 
-@receiver(post_migrate)
-def forget_permission_ids(**kwargs) -> None:
+def forget_permission_ids() -> None:
+    """Empty the cache; ``portal.accounts.receivers`` calls this after every migration."""
     _permission_ids.clear()

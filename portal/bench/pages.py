@@ -56,7 +56,8 @@ def count_queries():
         yield counter
 
 
-def _client(username: str) -> Client:
+def signed_in_client(username: str) -> Client:
+    """A test client signed in as the person, past the second factor."""
     client = Client(HTTP_HOST="127.0.0.1")
     user = get_user_model().objects.get(username=username)
     client.force_login(user)
@@ -173,13 +174,13 @@ def _measure_pages(repeats: int) -> list[PageResult]:
     baseline_times: list[float] = []
     targets = page_targets()
     _name, baseline_persona, baseline_path, _headers = targets[0]
-    baseline = clients.setdefault(baseline_persona, _client(baseline_persona))
+    baseline = clients.setdefault(baseline_persona, signed_in_client(baseline_persona))
     baseline.get(baseline_path)
     for name, persona, path, headers in targets:
         if persona in ("anonymous", "token"):
             client = Client(HTTP_HOST="127.0.0.1")
         else:
-            client = clients.setdefault(persona, _client(persona))
+            client = clients.setdefault(persona, signed_in_client(persona))
         # The first request of a session does one-off work (a session save, a
         # device check): warm up, then count a request like any later one.
         client.get(path, **headers)

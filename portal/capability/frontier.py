@@ -37,12 +37,11 @@ The rules (also in the README, "Capability jumps"):
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.db.models import Max, Min, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.accounts.models import Membership
+from portal.accounts.selectors import agency_coordinators
 from portal.cases.models import Benchmark, CaseStatus, EvalResult, Submission
 from portal.core.hooks import Reminder
 from portal.notifications.sweep import send_once
@@ -129,14 +128,7 @@ def evaluate_submission(case: Submission) -> list[EvalResult]:
 
 
 def _coordinators_on(case: Submission):
-    def people():
-        return get_user_model().objects.filter(
-            membership__agency__routings__case=case,
-            membership__role=Membership.Role.COORDINATOR,
-            is_active=True,
-        )
-
-    return people
+    return lambda: agency_coordinators(case.routings.values("agency_id"))
 
 
 def jump_alert(result: EvalResult) -> Reminder:

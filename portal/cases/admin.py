@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from portal.cases.models import Artifact, Benchmark, CaseRouting, EvalResult, Submission
+from portal.core.admin import ReadOnlyAdmin
 from portal.notifications.models import Notification
 
 
@@ -51,7 +52,7 @@ class EvalResultInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(ReadOnlyAdmin):
     """Cases change through the portal's services (with their checks and audit), not here."""
 
     list_display = [
@@ -78,37 +79,13 @@ class SubmissionAdmin(admin.ModelAdmin):
     date_hierarchy = "submitted_at"
     inlines = [CaseRoutingInline, ArtifactInline, EvalResultInline]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Artifact)
-class ArtifactAdmin(admin.ModelAdmin):
+class ArtifactAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "case", "kind", "size", "sha256", "uploaded_at"]
     list_filter = ["kind", "uploaded_at"]
     search_fields = ["original_name", "sha256", "case__number", "case__model_name"]
     list_select_related = ["case"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Benchmark)

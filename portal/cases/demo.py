@@ -55,13 +55,14 @@ def seed_benchmarks() -> list[Benchmark]:
     return benchmarks
 
 
-def _demo_file(label: str, size: int) -> bytes:
+def demo_file(label: str, size: int) -> bytes:
     """Deterministic bytes: the same demo file every run."""
     seed = hashlib.sha256(label.encode()).digest()
     return (seed * (size // len(seed) + 1))[:size]
 
 
-def _store(actor, case, kind: str, name: str, content: bytes):
+def store_demo_artifact(actor, case, kind: str, name: str, content: bytes):
+    """An artifact with these bytes, added through the service as an upload would be."""
     writer = HashingWriter()
     writer.write(content)
     artifact_services.add_artifact(
@@ -92,10 +93,12 @@ def seed_cases(stdout) -> None:
             contact_person=submitter,
         )
         stem = f"{model.lower().replace(' ', '-')}-{version}"
-        _store(
-            submitter, case, "model_card", f"{stem}-model-card.md", _demo_file(stem + "card", 4096)
+        store_demo_artifact(
+            submitter, case, "model_card", f"{stem}-model-card.md", demo_file(stem + "card", 4096)
         )
-        _store(submitter, case, "weights", f"{stem}.safetensors", _demo_file(stem, 256 * 1024))
+        store_demo_artifact(
+            submitter, case, "weights", f"{stem}.safetensors", demo_file(stem, 256 * 1024)
+        )
         for benchmark, score in zip(benchmarks, scores, strict=False):
             artifact_services.set_eval_result(
                 actor=submitter, case_id=case.pk, benchmark=benchmark, score=Decimal(str(score))

@@ -1,11 +1,10 @@
 """Forms for the developer's side of a case."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
-from portal.accounts.models import Membership
+from portal.accounts.selectors import developer_people
 from portal.cases.models import Artifact, Benchmark, Submission
 from portal.core.forms import UswdsFormMixin, reject_control_characters
 
@@ -37,14 +36,8 @@ class CaseForm(UswdsFormMixin, forms.ModelForm):
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contact_person"].queryset = (
-            get_user_model()
-            .objects.filter(
-                is_active=True,
-                membership__organization=organization,
-                membership__role__in=Membership.DEVELOPER_ROLES,
-            )
-            .order_by("last_name", "first_name", "username")
+        self.fields["contact_person"].queryset = developer_people(organization.pk).order_by(
+            "last_name", "first_name", "username"
         )
         self.fields["contact_person"].label_from_instance = lambda u: u.display_name()
         for name in ("model_name", "model_version"):

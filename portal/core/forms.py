@@ -59,3 +59,12 @@ class UswdsFormMixin:
 def reject_control_characters(value: str) -> None:
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise ValidationError("Use letters, digits, spaces and punctuation only.")
+
+
+def first_error(form) -> str:
+    """A refused form's first error as one line, after its field's label."""
+    for field, errors in form.errors.items():
+        # The bound field's label: the field's own, or one made from its name.
+        label = form[field].label if field in form.fields else ""
+        return f"{label}: {errors[0]}" if label else errors[0]
+    return "The form is not valid."

@@ -16,13 +16,14 @@ from portal.accounts.models import Membership
 from portal.accounts.roles import Role, role_required
 from portal.cases.access import routed_agency_membership
 from portal.cases.services import lifecycle as case_services
-from portal.cases.services.lifecycle import CaseActionRefused
 from portal.core.pagination import CountedPaginator
-from reviews import services
-from reviews.access import get_visible_assignment_or_404, get_workspace_case_or_404
+from portal.core.refusals import run_service
+from reviews.access import AssignmentPurpose, get_assignment_or_404, get_workspace_case_or_404
 from reviews.forms_coordinator import AssignForm, DueDateForm, QueueFilter, RouteForm
 from reviews.models import Assignment, Severity
 from reviews.selectors import coordinator_cases, queue_counts, queue_routings, reviewer_loads
+from reviews.services import assignments as assignment_services
+from reviews.views.requests import workspace_url
 
 QUEUE_PAGE_SIZE = 25
 
@@ -99,7 +100,7 @@ def assignments_context(request, case) -> dict:
         "route_form": RouteForm(case=case) if not (case.is_draft or case.is_closed) else None,
         "assign_form": (
             AssignForm(case=case, agency_id=membership.agency_id)
-            if case.status in services.REVIEWABLE
+            if case.status in assignment_services.REVIEWABLE
             else None
         ),
         "today": timezone.localdate(),
@@ -114,10 +115,6 @@ def _refuse_form(request, form) -> None:
             messages.error(request, f"{label}: {error}" if label else error)
 
 
-def _back_to_workspace(case_id):
-    return redirect("reviews:workspace", case_id)
-
-
 @require_POST
 @role_required(Role.COORDINATOR)
 def assign(request, pk):
@@ -125,24 +122,22 @@ def assign(request, pk):
     form = AssignForm(request.POST, case=case, agency_id=request.user.membership.agency_id)
     if not form.is_valid():
         _refuse_form(request, form)
-        return _back_to_workspace(case.pk)
-    try:
-        assignment = services.assign_reviewer(
+        return redirect(workspace_url(case.pk))
+    return run_service(
+        request,
+        lambda: assignment_services.assign_reviewer(
             actor=request.user,
             case_id=case.pk,
             reviewer=form.cleaned_data["reviewer"],
             role=form.cleaned_data["role"],
             due_date=form.cleaned_data["due_date"],
-        )
-    except CaseActionRefused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(
-            request,
+        ),
+        success=lambda assignment: (
             f"{assignment.reviewer.display_name()} is invited as "
-            f"{assignment.get_role_display().lower()}, due {assignment.due_date:%B %-d, %Y}.",
-        )
-    return _back_to_workspace(case.pk)
+            f"{assignment.get_role_display().lower()}, due {assignment.due_date:%B %-d, %Y}."
+        ),
+        redirect_to=workspace_url(case.pk),
+    )
 
 
 @require_POST
@@ -152,49 +147,51 @@ def route(request, pk):
     form = RouteForm(request.POST, case=case)
     if not form.is_valid():
         _refuse_form(request, form)
-        return _back_to_workspace(case.pk)
+        return redirect(workspace_url(case.pk))
     agency = form.cleaned_data["agency"]
-    try:
-        case_services.route_case(actor=request.user, case_id=case.pk, agency=agency)
-    except CaseActionRefused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, f"The case is routed to {agency} too.")
-    return _back_to_workspace(case.pk)
+    return run_service(
+        request,
+        lambda: case_services.route_case(actor=request.user, case_id=case.pk, agency=agency),
+        success=f"The case is routed to {agency} too.",
+        redirect_to=workspace_url(case.pk),
+    )
 
 
 @require_POST
 @role_required(Role.COORDINATOR)
 def remove(request, assignment_id):
-    assignment = get_visible_assignment_or_404(request.user, assignment_id)
-    try:
-        services.remove_assignment(actor=request.user, assignment_id=assignment.pk)
-    except CaseActionRefused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, f"{assignment.reviewer.display_name()} is removed from the case.")
-    return _back_to_workspace(assignment.case_id)
+    assignment = get_assignment_or_404(
+        request.user, assignment_id, purpose=AssignmentPurpose.MANAGE
+    )
+    return run_service(
+        request,
+        lambda: assignment_services.remove_assignment(
+            actor=request.user, assignment_id=assignment.pk
+        ),
+        success=f"{assignment.reviewer.display_name()} is removed from the case.",
+        redirect_to=workspace_url(assignment.case_id),
+    )
 
 
 @require_POST
 @role_required(Role.COORDINATOR)
 def change_due(request, assignment_id):
-    assignment = get_visible_assignment_or_404(request.user, assignment_id)
+    assignment = get_assignment_or_404(
+        request.user, assignment_id, purpose=AssignmentPurpose.MANAGE
+    )
     form = DueDateForm(request.POST)
     if not form.is_valid():
         _refuse_form(request, form)
-        return _back_to_workspace(assignment.case_id)
-    try:
-        changed = services.change_due_date(
+        return redirect(workspace_url(assignment.case_id))
+    return run_service(
+        request,
+        lambda: assignment_services.change_due_date(
             actor=request.user,
             assignment_id=assignment.pk,
             due_date=form.cleaned_data["due_date"],
-        )
-    except CaseActionRefused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(
-            request,
-            f"{assignment.reviewer.display_name()} is now due {changed.due_date:%B %-d, %Y}.",
-        )
-    return _back_to_workspace(assignment.case_id)
+        ),
+        success=lambda changed: (
+            f"{assignment.reviewer.display_name()} is now due {changed.due_date:%B %-d, %Y}."
+        ),
+        redirect_to=workspace_url(assignment.case_id),
+    )

@@ -6,7 +6,7 @@ absent everywhere, and a URL to it answers 404.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
@@ -15,22 +15,14 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from portal.core.nonces import consume_nonce
+from portal.core.refusals import run_service
 from portal.files.downloads import download_view, serve
 from portal.files.uploads import HashingUploadHandler, UploadRejected
-from reviews import services
 from reviews.access import get_finding_or_404, get_workspace_case_or_404
 from reviews.forms_reviewer import FindingForm, FindingUpdateForm
-from reviews.models import Assignment
+from reviews.services import findings as finding_services
+from reviews.services.base import ReviewActionRefused
 from reviews.views.workspace import render_workspace
-
-
-def _working_case_or_403(request, pk):
-    """The case, for its accepted lead or reviewers. Out of reach: 404; observers: 403."""
-    case = get_workspace_case_or_404(request.user, pk)
-    assignment = services.active_assignment(request.user, case)
-    if assignment is None or assignment.role == Assignment.Role.OBSERVER:
-        raise PermissionDenied("Only the case's assigned reviewers record findings.")
-    return case
 
 
 # csrf_exempt is safe: upload handlers must be set before the CSRF check reads the
@@ -39,7 +31,7 @@ def _working_case_or_403(request, pk):
 @require_POST
 def finding_create(request, pk):
     # Who may post is decided before a byte of the body is read.
-    case = _working_case_or_403(request, pk)
+    case = get_workspace_case_or_404(request.user, pk, working=True)
     handler = HashingUploadHandler(request)
     request.upload_handlers = [handler]
     try:
@@ -59,10 +51,10 @@ def _finding_create(request, case, handler):
             with transaction.atomic():
                 # A double-submitted form records one finding (portal.core.nonces).
                 if not consume_nonce(request, f"finding:{case.pk}", request.POST.get("nonce")):
-                    raise services.ReviewActionRefused(
+                    raise ReviewActionRefused(
                         "That form was already sent; the finding it recorded is listed below."
                     )
-                finding = services.record_finding(
+                finding = finding_services.record_finding(
                     actor=request.user,
                     case_id=case.pk,
                     title=data["title"],
@@ -72,7 +64,7 @@ def _finding_create(request, case, handler):
                     marking=data["marking"],
                     evidence=[(upload, upload.original_name) for upload in data["evidence"]],
                 )
-        except (services.ReviewActionRefused, UploadRejected) as refusal:
+        except (ReviewActionRefused, UploadRejected) as refusal:
             form.add_error(None, refusal.message)
         except ValidationError as invalid:
             for field, errors in invalid.message_dict.items():
@@ -94,13 +86,14 @@ def finding_update(request, finding_id):
     if not form.is_valid():
         messages.error(request, "Choose a status and a marking.")
         return redirect(target)
-    try:
-        services.update_finding(actor=request.user, finding_id=finding.pk, **form.cleaned_data)
-    except services.ReviewActionRefused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, "Finding updated.")
-    return redirect(target)
+    return run_service(
+        request,
+        lambda: finding_services.update_finding(
+            actor=request.user, finding_id=finding.pk, **form.cleaned_data
+        ),
+        success="Finding updated.",
+        redirect_to=target,
+    )
 
 
 @require_safe

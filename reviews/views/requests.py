@@ -2,8 +2,9 @@
 
 Agency staff work from the case workspace; the developer answers requests
 from its case page (the panel in ``reviews.panels``). Every view finds its
-object through an access helper (404 alike for missing and out of reach) and
-changes it only through ``reviews.services``; a refusal comes back as a message.
+object through an access helper (``reviews.access``: 404 alike for missing
+and out of reach) and changes it only through the services; a refusal comes
+back as a message (``portal.core.refusals.run_service``).
 """
 
 from django.contrib import messages
@@ -15,14 +16,15 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from portal.accounts.session_policy import recent_auth_required
-from portal.cases.access import is_developer_member, is_routed_coordinator
+from portal.cases.access import is_routed_coordinator
 from portal.cases.models import CaseStatus
 from portal.cases.services.lifecycle import CaseActionRefused
+from portal.core.forms import first_error
 from portal.core.nonces import consume_nonce
+from portal.core.refusals import run_service
 from portal.files.downloads import download_view, serve
 from portal.files.uploads import HashingUploadHandler, UploadRejected, clean_display_name
-from reviews import services as review_services
-from reviews.access import get_request_or_404, get_workspace_case_or_404
+from reviews.access import RequestAudience, get_request_or_404, get_workspace_case_or_404
 from reviews.forms_requests import (
     MAX_ANSWER_FILES,
     AnswerForm,
@@ -32,58 +34,16 @@ from reviews.forms_requests import (
     answer_scope,
 )
 from reviews.models import Assignment, InformationRequest, Recommendation
+from reviews.selectors import active_assignment
+from reviews.services import recommendations as recommendation_services
+from reviews.services import requests as request_services
 
 WORKING_STATUSES = (CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
 
 
-def _workspace(case_id):
-    return redirect("reviews:workspace", case_id)
-
-
-def _first_error(form) -> str:
-    for field, errors in form.errors.items():
-        label = form[field].label if field in form.fields else ""
-        return f"{label}: {errors[0]}" if label else errors[0]
-    return "The form is not valid."
-
-
-def _run(request, case_id, action, success_message):
-    """Run a service call; show its refusal or the success message, back on the workspace."""
-    try:
-        action()
-    except CaseActionRefused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, success_message)
-    return _workspace(case_id)
-
-
-def _agency_request_or_404(user, request_id) -> InformationRequest:
-    """A request, for agency staff who can see its case."""
-    info_request = get_request_or_404(user, request_id)
-    membership = getattr(user, "membership", None)
-    if membership is None or membership.agency_id is None:
-        raise Http404("No such request.")
-    return info_request
-
-
-def _developer_request_or_404(user, request_id) -> InformationRequest:
-    """A request, for the people of the developer it was put to."""
-    info_request = get_request_or_404(user, request_id)
-    if not is_developer_member(user, info_request.case):
-        raise Http404("No such request.")
-    return info_request
-
-
-def _readable_request_or_404(user, request_id) -> InformationRequest:
-    """A request and its answer: for agency staff on the case and the developer only
-    (an operator with access to the model never reads the developer's answers)."""
-    info_request = get_request_or_404(user, request_id)
-    membership = getattr(user, "membership", None)
-    is_agency_staff = membership is not None and membership.agency_id is not None
-    if not (is_agency_staff or is_developer_member(user, info_request.case)):
-        raise Http404("No such request.")
-    return info_request
+def workspace_url(case_id) -> str:
+    """The case's workspace, where every answer of a workspace form returns."""
+    return reverse("reviews:workspace", args=[case_id])
 
 
 # --- information requests -----------------------------------------------------------------
@@ -94,18 +54,18 @@ def request_open(request, pk):
     case = get_workspace_case_or_404(request.user, pk)
     form = InformationRequestForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return _workspace(case.pk)
-    return _run(
+        messages.error(request, first_error(form))
+        return redirect(workspace_url(case.pk))
+    return run_service(
         request,
-        case.pk,
-        lambda: review_services.open_request(
+        lambda: request_services.open_request(
             actor=request.user,
             case_id=case.pk,
             question=form.cleaned_data["question"],
             response_due=form.cleaned_data["response_due"],
         ),
-        "Request sent to the developer. The review clock is paused until it is answered.",
+        success="Request sent to the developer. The review clock is paused until it is answered.",
+        redirect_to=workspace_url(case.pk),
     )
 
 
@@ -116,7 +76,7 @@ def request_open(request, pk):
 def request_answer(request, request_id):
     # Decide who may answer before a byte of the body is read: a person out of
     # reach gets 404 without their files being streamed to disk first.
-    info_request = _developer_request_or_404(request.user, request_id)
+    info_request = get_request_or_404(request.user, request_id, audience=RequestAudience.DEVELOPER)
     handler = HashingUploadHandler(request)
     request.upload_handlers = [handler]
     try:
@@ -133,7 +93,7 @@ def _answer(request, info_request, handler):
         if handler.rejection is not None:
             raise UploadRejected(handler.rejection.message, handler.rejection.status)
         if not form.is_valid():
-            raise UploadRejected(_first_error(form))
+            raise UploadRejected(first_error(form))
         uploads = request.FILES.getlist("files")
         if len(uploads) > MAX_ANSWER_FILES:
             raise UploadRejected(f"Attach at most {MAX_ANSWER_FILES} files to one answer.")
@@ -144,7 +104,7 @@ def _answer(request, info_request, handler):
                     "That answer form was already sent (or is out of date). "
                     "The request below shows where it stands."
                 )
-            review_services.answer_request(
+            request_services.answer_request(
                 actor=request.user,
                 request_id=info_request.pk,
                 answer=form.cleaned_data["answer"],
@@ -160,19 +120,19 @@ def _answer(request, info_request, handler):
 
 @require_POST
 def request_withdraw(request, request_id):
-    info_request = _agency_request_or_404(request.user, request_id)
-    return _run(
+    info_request = get_request_or_404(request.user, request_id, audience=RequestAudience.AGENCY)
+    return run_service(
         request,
-        info_request.case_id,
-        lambda: review_services.withdraw_request(actor=request.user, request_id=info_request.pk),
-        "Request withdrawn.",
+        lambda: request_services.withdraw_request(actor=request.user, request_id=info_request.pk),
+        success="Request withdrawn.",
+        redirect_to=workspace_url(info_request.case_id),
     )
 
 
 @require_safe
 @download_view
 def attachment_download(request, request_id, attachment_id):
-    info_request = _readable_request_or_404(request.user, request_id)
+    info_request = get_request_or_404(request.user, request_id, audience=RequestAudience.READERS)
     attachment = info_request.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404("No such attachment.")
@@ -187,15 +147,15 @@ def note_add(request, pk):
     case = get_workspace_case_or_404(request.user, pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return _workspace(case.pk)
-    return _run(
+        messages.error(request, first_error(form))
+        return redirect(workspace_url(case.pk))
+    return run_service(
         request,
-        case.pk,
-        lambda: review_services.add_note(
+        lambda: recommendation_services.add_note(
             actor=request.user, case_id=case.pk, body=form.cleaned_data["body"]
         ),
-        "Note added.",
+        success="Note added.",
+        redirect_to=workspace_url(case.pk),
     )
 
 
@@ -204,15 +164,15 @@ def recommendation_draft(request, pk):
     case = get_workspace_case_or_404(request.user, pk)
     form = RecommendationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return _workspace(case.pk)
-    return _run(
+        messages.error(request, first_error(form))
+        return redirect(workspace_url(case.pk))
+    return run_service(
         request,
-        case.pk,
-        lambda: review_services.draft_recommendation(
+        lambda: recommendation_services.draft_recommendation(
             actor=request.user, case_id=case.pk, **form.cleaned_data
         ),
-        "Recommendation draft saved. The developer does not see it until it is issued.",
+        success="Recommendation draft saved. The developer does not see it until it is issued.",
+        redirect_to=workspace_url(case.pk),
     )
 
 
@@ -220,11 +180,11 @@ def recommendation_draft(request, pk):
 @recent_auth_required
 def recommendation_issue(request, pk):
     case = get_workspace_case_or_404(request.user, pk)
-    return _run(
+    return run_service(
         request,
-        case.pk,
-        lambda: review_services.issue_recommendation(actor=request.user, case_id=case.pk),
-        "Recommendation issued. The developer has been told.",
+        lambda: recommendation_services.issue_recommendation(actor=request.user, case_id=case.pk),
+        success="Recommendation issued. The developer has been told.",
+        redirect_to=workspace_url(case.pk),
     )
 
 
@@ -234,7 +194,7 @@ def recommendation_issue(request, pk):
 def requests_context(request, case) -> dict:
     """Requests, notes and the recommendation for the workspace, in a fixed number of queries."""
     user = request.user
-    assignment = review_services.active_assignment(user, case)
+    assignment = active_assignment(user, case)
     is_coordinator = is_routed_coordinator(user, case)
     is_working_reviewer = assignment is not None and assignment.role != Assignment.Role.OBSERVER
     is_lead = assignment is not None and assignment.role == Assignment.Role.LEAD

@@ -8,12 +8,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.accounts.roles import Role, role_required
 from portal.core.pagination import CountedPaginator
-from reviews import services
-from reviews.access import get_own_assignment_or_404
+from portal.core.refusals import run_service
+from reviews.access import AssignmentPurpose, get_assignment_or_404
 from reviews.filters import ReviewerCaseFilter
 from reviews.forms_reviewer import RespondForm
 from reviews.models import Assignment
 from reviews.selectors import reviewer_queue
+from reviews.services import assignments as assignment_services
+from reviews.services.base import ReviewActionRefused
 
 PAGE_SIZE = 25
 INVITATIONS_SHOWN = 5
@@ -72,13 +74,13 @@ def my_cases(request):
 @require_http_methods(["GET", "POST"])
 def respond(request, assignment_id):
     """Only the invited reviewer sees this page; anyone else gets 404."""
-    assignment = get_own_assignment_or_404(request.user, assignment_id)
+    assignment = get_assignment_or_404(request.user, assignment_id, purpose=AssignmentPurpose.WORK)
     answered = assignment.status != Assignment.Status.INVITED
     form = RespondForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            assignment = services.respond_to_invitation(
+            assignment = assignment_services.respond_to_invitation(
                 actor=request.user,
                 assignment_id=assignment.pk,
                 accept=data["decision"] == "accept",
@@ -87,7 +89,7 @@ def respond(request, assignment_id):
                 other_conflict=data["other_conflict"],
                 decline_reason=data["decline_reason"],
             )
-        except services.ReviewActionRefused as refusal:
+        except ReviewActionRefused as refusal:
             messages.error(request, refusal.message)
             return redirect("reviews:assignment_respond", assignment.pk)
         case = assignment.case
@@ -120,14 +122,14 @@ def respond(request, assignment_id):
 
 @require_POST
 def complete(request, assignment_id):
-    assignment = get_own_assignment_or_404(request.user, assignment_id)
-    try:
-        services.complete_assignment(actor=request.user, assignment_id=assignment.pk)
-    except services.ReviewActionRefused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(
-            request,
-            f"Your review of {assignment.case.reference} is complete. You can still read the case.",
-        )
-    return redirect("reviews:my_cases")
+    assignment = get_assignment_or_404(request.user, assignment_id, purpose=AssignmentPurpose.WORK)
+    return run_service(
+        request,
+        lambda: assignment_services.complete_assignment(
+            actor=request.user, assignment_id=assignment.pk
+        ),
+        success=(
+            f"Your review of {assignment.case.reference} is complete. You can still read the case."
+        ),
+        redirect_to=reverse("reviews:my_cases"),
+    )

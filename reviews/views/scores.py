@@ -7,15 +7,18 @@ government-measured score.
 """
 
 from django.contrib import messages
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from portal.capability.frontier import compare_scores
-from reviews import services
+from portal.core.forms import first_error
+from portal.core.refusals import run_service
 from reviews.access import get_workspace_case_or_404
 from reviews.forms_scores import GovernmentScoreForm
 from reviews.models import Assignment
-from reviews.services_scores import MEASURING_STATUSES, record_government_score
-from reviews.views.requests import _first_error, _workspace
+from reviews.selectors import active_assignment
+from reviews.services.scores import MEASURING_STATUSES, record_government_score
+from reviews.views.requests import workspace_url
 
 
 def scores_context(request, case) -> dict:
@@ -24,7 +27,7 @@ def scores_context(request, case) -> dict:
     )
     form = None
     if case.status in MEASURING_STATUSES:
-        assignment = services.active_assignment(request.user, case)
+        assignment = active_assignment(request.user, case)
         if assignment is not None and assignment.role != Assignment.Role.OBSERVER:
             form = GovernmentScoreForm()
     return {
@@ -39,23 +42,21 @@ def score_record(request, pk):
     case = get_workspace_case_or_404(request.user, pk)
     form = GovernmentScoreForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return _workspace(case.pk)
+        messages.error(request, first_error(form))
+        return redirect(workspace_url(case.pk))
     data = form.cleaned_data
-    try:
-        result = record_government_score(
+    return run_service(
+        request,
+        lambda: record_government_score(
             actor=request.user,
             case_id=case.pk,
             benchmark=data["benchmark"],
             score=data["score"],
             notes=data["notes"],
-        )
-    except services.ReviewActionRefused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(
-            request,
+        ),
+        success=lambda result: (
             f"Recorded the government-measured score on {result.benchmark}: "
-            f"{result.score.normalize()} {result.benchmark.unit}.",
-        )
-    return _workspace(case.pk)
+            f"{result.score.normalize()} {result.benchmark.unit}."
+        ),
+        redirect_to=workspace_url(case.pk),
+    )

@@ -10,14 +10,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from portal.audit.models import AuditEvent
-from portal.cases.access import REVIEW_CASE
+from portal.cases.access import may_read_artifacts
 from portal.core.hooks import render_case_panels
 from portal.core.nonces import issue_nonce
 from portal.core.templatetags.portal_tags import timeline_label
-from reviews import services
 from reviews.access import get_workspace_case_or_404, may_change_finding
 from reviews.forms_reviewer import FindingForm
 from reviews.models import Assignment, Finding, FindingEvidence, Severity
+from reviews.selectors import active_assignment
 from reviews.views import coordinator, requests, scores
 
 CASE_TIMELINE_PREFIXES = ("case.", "artifact.", "eval.")
@@ -55,8 +55,8 @@ def render_workspace(request, case, *, status=200, **overrides):
         "clock": case.clock(),
         "agencies": case.routed_agencies.order_by("acronym"),
         "artifacts": case.artifacts.select_related("uploaded_by").order_by("kind", "uploaded_at"),
-        # The same check as portal:artifact_download: an accepted assignment.
-        "can_download": request.user.has_perm(REVIEW_CASE, case),
+        # The same check as portal:artifact_download.
+        "can_download": may_read_artifacts(request.user, case),
     }
     context |= coordinator.assignments_context(request, case)
     context |= findings_context(request, case)
@@ -110,7 +110,7 @@ def findings_context(request, case, *, finding_form=None) -> dict:
         for level in reversed(Severity)
     ]
     if finding_form is None:
-        assignment = services.active_assignment(request.user, case)
+        assignment = active_assignment(request.user, case)
         if assignment is not None and assignment.role != Assignment.Role.OBSERVER:
             finding_form = FindingForm()
     return {

@@ -13,8 +13,8 @@ from django.urls import reverse
 from access import services
 from portal.accounts.models import Organization
 from portal.cases.models import CaseStatus
-from reviews import services as review_services
 from reviews.models import Assignment
+from reviews.services import assignments as assignment_services
 from tests.cases.conftest import (
     case_in,
     frozen,
@@ -74,14 +74,14 @@ def live_grant(case, submitter, bank, operator):
 @pytest.fixture
 def accepted_reviewer(case, coordinator, reviewer):
     """The CAISI reviewer, invited to the case and working on it."""
-    assignment = review_services.assign_reviewer(
+    assignment = assignment_services.assign_reviewer(
         actor=coordinator,
         case_id=case.pk,
         reviewer=reviewer,
         role=Assignment.Role.LEAD,
         due_date=case.review_due,
     )
-    review_services.respond_to_invitation(
+    assignment_services.respond_to_invitation(
         actor=reviewer,
         assignment_id=assignment.pk,
         accept=True,

@@ -1,20 +1,26 @@
-"""Access closes at once when revoked, and at the end of its window through the sweep.
+"""Access closes at once when revoked, and at the end of its window through expiry.
 
 Revocation removes the operator's permissions in the same request, so the
-bank's next request is refused; expiry is a step of the deadline sweep, which
-closes a grant exactly once at its end and reminds both sides 7 days and
-1 day before.
+bank's next request is refused. Expiry is its own periodic work (a service, a
+task beat runs, a command) that closes a grant exactly once at its end; the
+deadline sweep only reads: it tells the operator access ended, and reminds
+both sides 7 days and 1 day before.
 """
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from access import services, tasks
 from access.models import AccessGrant
 from portal.audit.models import AuditEvent
 from portal.cases.access import READ_OPERATOR_FINDINGS
+from portal.celery import app as celery_app
 from portal.notifications.models import Notification, SentReminder
 from portal.notifications.sweep import run_sweep
 from tests.access.fixtures_developer import *  # noqa: F403  (the fixtures in its __all__)
@@ -148,8 +154,6 @@ def test_html_in_the_reason_is_shown_as_text(client, submitter, live_grant):
 def test_declining_a_nomination_is_a_revocation_with_a_reason(
     client, submitter, coordinator, case, bank
 ):
-    from access import services
-
     nomination = services.nominate_access(actor=coordinator, case_id=case.pk, operator=bank)
     client.force_login(submitter)
 
@@ -162,40 +166,121 @@ def test_declining_a_nomination_is_a_revocation_with_a_reason(
 # --- expiry ----------------------------------------------------------------------------
 
 
-def test_the_sweep_closes_a_grant_at_its_exact_end_and_only_once(client, operator, live_grant):
+def ended_notifications(person):
+    return Notification.objects.filter(recipient=person, title__contains="has ended")
+
+
+def test_expiry_closes_a_grant_at_its_exact_end_and_only_once(client, operator, live_grant):
     end = live_grant.ends_at
 
-    just_before = run_sweep(at=end - timedelta(seconds=1))
+    assert services.expire_grants(at=end - timedelta(seconds=1)) == 0
     live_grant.refresh_from_db()
     assert live_grant.status == AccessGrant.Status.ACTIVE
-    assert just_before["grant_expired"] == 0
     assert has_access(operator, live_grant)
 
-    at_the_end = run_sweep(at=end)
+    assert services.expire_grants(at=end) == 1
     live_grant.refresh_from_db()
     assert live_grant.status == AccessGrant.Status.EXPIRED
-    assert at_the_end["grant_expired"] == 1
     assert not has_access(operator, live_grant)
     client.force_login(operator)
     assert client.get(grant_page(live_grant)).status_code == 404
 
-    again = run_sweep(at=end + timedelta(minutes=15))
-    assert again["grant_expired"] == 0
-    assert AuditEvent.objects.filter(action="access.expired").count() == 1
-    assert Notification.objects.filter(recipient=operator, title__contains="has ended").count() == 1
+    assert services.expire_grants(at=end + timedelta(minutes=15)) == 0
+    assert not services.expire_grant(live_grant.pk, at=end + timedelta(minutes=15))
+    (event,) = AuditEvent.objects.filter(action="access.expired")
+    assert (event.actor, event.actor_repr) == (None, "grant expiry")
 
 
-def test_the_sweep_leaves_revoked_grants_alone(submitter, operator, live_grant):
-    from access import services
+def test_the_sweep_tells_the_operator_once_that_access_ended(operator, live_grant):
+    end = live_grant.ends_at
 
-    services.revoke_access(actor=submitter, grant_id=live_grant.pk, reason="Closed early.")
+    assert run_sweep(at=end)["grant_expired"] == 0  # not closed yet: nothing to tell
+    services.expire_grants(at=end)
 
+    assert run_sweep(at=end)["grant_expired"] == 1
+    assert run_sweep(at=end + timedelta(minutes=15))["grant_expired"] == 0
+    assert ended_notifications(operator).count() == 1
+
+
+def test_the_sweep_only_reads_it_never_closes_a_grant(operator, live_grant):
     counts = run_sweep(at=live_grant.ends_at + timedelta(hours=1))
 
     live_grant.refresh_from_db()
-    assert live_grant.status == AccessGrant.Status.REVOKED
+    assert live_grant.status == AccessGrant.Status.ACTIVE
     assert counts["grant_expired"] == 0
     assert not AuditEvent.objects.filter(action="access.expired").exists()
+
+
+def test_expiry_leaves_revoked_grants_alone(submitter, operator, live_grant):
+    services.revoke_access(actor=submitter, grant_id=live_grant.pk, reason="Closed early.")
+
+    assert services.expire_grants(at=live_grant.ends_at + timedelta(hours=1)) == 0
+
+    live_grant.refresh_from_db()
+    assert live_grant.status == AccessGrant.Status.REVOKED
+    assert run_sweep(at=live_grant.ends_at + timedelta(hours=1))["grant_expired"] == 0
+    assert not AuditEvent.objects.filter(action="access.expired").exists()
+
+
+def test_a_lapsed_nomination_is_closed_and_announced_to_nobody(coordinator, operator, case, bank):
+    nomination = services.nominate_access(actor=coordinator, case_id=case.pk, operator=bank)
+
+    assert services.expire_grants(at=nomination.ends_at) == 1
+
+    nomination.refresh_from_db()
+    assert nomination.status == AccessGrant.Status.EXPIRED
+    assert run_sweep(at=nomination.ends_at)["grant_expired"] == 0
+    assert not ended_notifications(operator).exists()
+
+
+def test_expiry_works_through_every_batch(submitter, case, live_grant, granite, granite_operator):
+    theirs = give_access(submitter, case, granite)
+
+    assert services.expire_grants(at=live_grant.ends_at, batch_size=1) == 2
+
+    assert set(
+        AccessGrant.objects.filter(pk__in=[live_grant.pk, theirs.pk]).values_list(
+            "status", flat=True
+        )
+    ) == {AccessGrant.Status.EXPIRED}
+
+
+def test_the_task_closes_what_has_ended_by_now(live_grant, frozen):
+    frozen.moment = live_grant.ends_at
+
+    assert tasks.expire_grants.apply().get() == 1
+    assert tasks.expire_grants.apply().get() == 0
+    live_grant.refresh_from_db()
+    assert live_grant.status == AccessGrant.Status.EXPIRED
+
+
+def test_beat_runs_expiry_every_15_minutes_on_a_task_workers_find(db):
+    entry = settings.CELERY_BEAT_SCHEDULE["grant-expiry"]
+    assert entry == {"task": "access.expire_grants", "schedule": 15 * 60}
+    celery_app.loader.import_default_modules()  # what a worker does at start
+    assert celery_app.tasks["access.expire_grants"].name == tasks.expire_grants.name
+
+
+def expire_command(*args) -> str:
+    out = StringIO()
+    call_command("expire_grants", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_command_closes_grants_as_of_a_moment(live_grant):
+    at = live_grant.ends_at.isoformat()
+
+    assert expire_command("--at", at) == "grants closed: 1\n"
+    assert expire_command("--at", at) == "grants closed: 0\n"
+    live_grant.refresh_from_db()
+    assert live_grant.status == AccessGrant.Status.EXPIRED
+
+
+def test_the_command_refuses_a_bad_moment_and_closes_nothing(live_grant):
+    with pytest.raises(CommandError, match="--at must be an ISO-8601 date and time"):
+        expire_command("--at", "2026-02-30T09:00:00")
+    live_grant.refresh_from_db()
+    assert live_grant.status == AccessGrant.Status.ACTIVE
 
 
 # --- reminders before the end ---------------------------------------------------------------
@@ -236,8 +321,6 @@ def test_both_sides_are_reminded_seven_days_and_one_day_before_the_end_once_each
 
 
 def test_a_revoked_grant_gets_no_reminder(submitter, operator, live_grant):
-    from access import services
-
     services.revoke_access(actor=submitter, grant_id=live_grant.pk, reason="Closed early.")
 
     assert run_sweep(at=live_grant.ends_at - timedelta(days=7))["grant_ending"] == 0

@@ -13,7 +13,7 @@ import pytest
 from portal.cases.models import Benchmark, Submission
 from portal.cases.services import lifecycle as case_services
 from portal.cases.services.artifacts import set_eval_result
-from reviews import services as review_services
+from reviews.services import assignments as assignment_services
 from tests.cases.conftest import (  # noqa: F401  (fixtures, used by name)
     frozen,
     make_ready_draft,
@@ -80,14 +80,14 @@ def accept_lead(coordinator):
     """``accept_lead(case, reviewer)``: the reviewer is the case's accepted lead."""
 
     def accept(case, reviewer):
-        assignment = review_services.assign_reviewer(
+        assignment = assignment_services.assign_reviewer(
             actor=coordinator,
             case_id=case.pk,
             reviewer=reviewer,
             role="lead",
             due_date=case.review_due,
         )
-        return review_services.respond_to_invitation(
+        return assignment_services.respond_to_invitation(
             actor=reviewer,
             assignment_id=assignment.pk,
             accept=True,

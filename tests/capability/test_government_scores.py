@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from portal.cases.models import EvalResult
 from portal.cases.services import lifecycle as case_services
-from reviews.services import ReviewActionRefused
-from reviews.services_scores import record_government_score
+from reviews.services.base import ReviewActionRefused
+from reviews.services.scores import record_government_score
 from tests.conftest import Role, make_person
 
 
@@ -66,16 +66,16 @@ def test_within_the_tolerance_is_no_discrepancy_and_recording_again_replaces(
 
 def test_a_coordinator_or_an_observer_cannot_record(case, coordinator, caisi, ctf):
     observer = make_person("observer", unit=caisi, role=Role.REVIEWER)
-    from reviews import services
+    from reviews.services import assignments as assignment_services
 
-    assignment = services.assign_reviewer(
+    assignment = assignment_services.assign_reviewer(
         actor=coordinator,
         case_id=case.pk,
         reviewer=observer,
         role="observer",
         due_date=case.review_due,
     )
-    services.respond_to_invitation(
+    assignment_services.respond_to_invitation(
         actor=observer,
         assignment_id=assignment.pk,
         accept=True,

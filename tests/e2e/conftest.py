@@ -161,7 +161,7 @@ def fresh_case(demo):
     from django.utils import timezone
 
     from portal.accounts.models import User
-    from portal.cases.demo import _demo_file, _store
+    from portal.cases.demo import demo_file, store_demo_artifact
     from portal.cases.models import Submission
     from portal.cases.services import lifecycle as case_services
 
@@ -176,7 +176,9 @@ def fresh_case(demo):
         deployment_notes="Public API first.",
         contact_person=submitter,
     )
-    _store(submitter, case, "weights", "nimbus-4.0.safetensors", _demo_file("nimbus", 64 * 1024))
+    store_demo_artifact(
+        submitter, case, "weights", "nimbus-4.0.safetensors", demo_file("nimbus", 64 * 1024)
+    )
     case_services.submit_case(actor=submitter, case_id=case.pk, short_notice_reason="")
     case.refresh_from_db()
     return case

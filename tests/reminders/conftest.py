@@ -17,8 +17,8 @@ from portal.accounts.models import Agency
 from portal.cases.models import CaseStatus
 from portal.notifications.models import Notification, SentReminder
 from portal.notifications.sweep import run_sweep
-from reviews import services as review_services
 from reviews.models import Assignment
+from reviews.services import assignments as assignment_services
 from tests.cases.conftest import (  # noqa: F401  (fixtures, used by name)
     case_in,
     make_ready_draft,
@@ -72,13 +72,13 @@ def claimed(kind: str | None = None) -> list[str]:
 
 
 def invite(coordinator, case, reviewer, *, due: date, role=Assignment.Role.REVIEWER):
-    return review_services.assign_reviewer(
+    return assignment_services.assign_reviewer(
         actor=coordinator, case_id=case.pk, reviewer=reviewer, role=role, due_date=due
     )
 
 
 def accept(reviewer, assignment) -> Assignment:
-    return review_services.respond_to_invitation(
+    return assignment_services.respond_to_invitation(
         actor=reviewer,
         assignment_id=assignment.pk,
         accept=True,

@@ -176,7 +176,7 @@ def test_a_mail_server_outage_does_not_fail_the_sweep(assignment, monkeypatch):
 
 
 def test_a_moved_due_date_arms_the_reminders_again(assignment, coordinator):
-    from reviews.services import change_due_date
+    from reviews.services.assignments import change_due_date
 
     first = sweep(on(assignment.due_date - timedelta(7)))
     assert first.reminders == 1

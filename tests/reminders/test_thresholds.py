@@ -12,9 +12,10 @@ from portal.cases.models import CaseStatus
 from portal.cases.services import lifecycle as case_services
 from portal.notifications.models import SentReminder
 from portal.notifications.sweep import send_once
-from reviews import services as review_services
 from reviews.models import Assignment
 from reviews.reminders import assignments_due, assignments_overdue
+from reviews.services import assignments as assignment_services
+from reviews.services import requests as request_services
 from tests.conftest import Role, make_person
 from tests.reminders.conftest import accept, claimed, invite, on, sweep, today
 
@@ -99,7 +100,7 @@ def test_an_invitation_unanswered_for_three_days_reminds_the_coordinators_once(
 def test_an_invitation_answered_before_the_sweep_reminds_nobody(case, coordinator, reviewer):
     accepted = accept(reviewer, invite(coordinator, case, reviewer, due=today() + timedelta(30)))
     other = make_person("other-reviewer", unit=coordinator.membership.agency, role=Role.REVIEWER)
-    declined = review_services.respond_to_invitation(
+    declined = assignment_services.respond_to_invitation(
         actor=other,
         assignment_id=invite(coordinator, case, other, due=today() + timedelta(30)).pk,
         accept=False,
@@ -133,7 +134,7 @@ def test_an_information_request_reminds_the_developer_at_7_and_2_days_and_when_o
 ):
     make_person("other-submitter", unit=other_developer, role=Role.SUBMITTER)
     response_due = today() + timedelta(20)
-    review_services.open_request(
+    request_services.open_request(
         actor=reviewer,
         case_id=assignment.case_id,
         question="Which red-team results are final?",
@@ -160,12 +161,12 @@ def test_an_information_request_reminds_the_developer_at_7_and_2_days_and_when_o
 
 def test_an_answered_request_or_a_withdrawn_case_reminds_nobody(assignment, reviewer, submitter):
     response_due = today() + timedelta(20)
-    answered = review_services.open_request(
+    answered = request_services.open_request(
         actor=reviewer, case_id=assignment.case_id, question="Q1?", response_due=response_due
     )
-    review_services.answer_request(actor=submitter, request_id=answered.pk, answer="Final.")
+    request_services.answer_request(actor=submitter, request_id=answered.pk, answer="Final.")
     assert sweep(on(response_due - timedelta(7))).counts["request_due"] == 0
-    review_services.open_request(
+    request_services.open_request(
         actor=reviewer, case_id=assignment.case_id, question="Q2?", response_due=response_due
     )
     case_services.withdraw_case(actor=submitter, case_id=assignment.case_id, reason="Cancelled.")
@@ -247,8 +248,8 @@ def test_an_assignment_completed_or_removed_after_the_sweep_found_it_reminds_nob
     gone = accept(second_reviewer, invite(coordinator, case, second_reviewer, due=due))
     reminders = list(assignments_due(on(due - timedelta(7))))
     assert {r.subject.pk for r in reminders} == {done.pk, gone.pk}
-    review_services.complete_assignment(actor=reviewer, assignment_id=done.pk)
-    review_services.remove_assignment(actor=coordinator, assignment_id=gone.pk)
+    assignment_services.complete_assignment(actor=reviewer, assignment_id=done.pk)
+    assignment_services.remove_assignment(actor=coordinator, assignment_id=gone.pk)
     assert [send_once(r) for r in reminders] == [False, False]
     # Nothing claimed, and a later sweep finds nothing to do either.
     assert claimed() == []

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from portal.cases.models import CaseStatus
 from portal.cases.services import lifecycle as case_services
-from reviews import services
 from reviews.models import Assignment
+from reviews.services import assignments as assignment_services
 from tests.cases.conftest import (
     case_in,
     make_ready_draft,
@@ -83,7 +83,7 @@ def due_in(case, days: int = -10):
 
 
 def invite(coordinator, case, reviewer, *, role=Assignment.Role.REVIEWER, due=None):
-    return services.assign_reviewer(
+    return assignment_services.assign_reviewer(
         actor=coordinator,
         case_id=case.pk,
         reviewer=reviewer,
@@ -93,7 +93,7 @@ def invite(coordinator, case, reviewer, *, role=Assignment.Role.REVIEWER, due=No
 
 
 def accept(reviewer, assignment):
-    return services.respond_to_invitation(
+    return assignment_services.respond_to_invitation(
         actor=reviewer,
         assignment_id=assignment.pk,
         accept=True,
@@ -103,7 +103,7 @@ def accept(reviewer, assignment):
 
 
 def declare_conflict(reviewer, assignment, other_conflict="I advised the developer last year."):
-    return services.respond_to_invitation(
+    return assignment_services.respond_to_invitation(
         actor=reviewer,
         assignment_id=assignment.pk,
         accept=True,

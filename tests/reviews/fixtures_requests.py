@@ -18,8 +18,9 @@ from django.utils import timezone
 from portal.audit.models import AuditEvent
 from portal.cases.services import lifecycle as case_services
 from portal.notifications.models import Notification
-from reviews import services as review_services
 from reviews.models import Assignment
+from reviews.services import assignments as assignment_services
+from reviews.services import requests as request_services
 from tests.cases.conftest import FrozenClock, draft_fields, upload_artifact
 from tests.conftest import Role, make_person
 
@@ -93,14 +94,14 @@ def submit_case(submitter):
 
 
 def accept(coordinator, reviewer, case, *, role=Assignment.Role.REVIEWER) -> Assignment:
-    assignment = review_services.assign_reviewer(
+    assignment = assignment_services.assign_reviewer(
         actor=coordinator,
         case_id=case.pk,
         reviewer=reviewer,
         role=role,
         due_date=timezone.localdate() + timedelta(days=30),
     )
-    return review_services.respond_to_invitation(
+    return assignment_services.respond_to_invitation(
         actor=reviewer,
         assignment_id=assignment.pk,
         accept=True,
@@ -110,7 +111,7 @@ def accept(coordinator, reviewer, case, *, role=Assignment.Role.REVIEWER) -> Ass
 
 
 def ask(reviewer, case, question="Which red-team results are final?", days=10):
-    return review_services.open_request(
+    return request_services.open_request(
         actor=reviewer,
         case_id=case.pk,
         question=question,

@@ -17,8 +17,9 @@ from portal.cases.access import READ_OPERATOR_FINDINGS
 from portal.cases.models import CaseStatus
 from portal.cases.services import lifecycle as case_services
 from portal.files.uploads import HashingWriter
-from reviews import services
 from reviews.models import Assignment, Finding, Marking, Severity
+from reviews.services import assignments as assignment_services
+from reviews.services import findings as finding_services
 from tests.cases.conftest import (
     case_in,
     make_ready_draft,
@@ -121,7 +122,7 @@ def personas_matrix(
 
 
 def invite(coordinator, case, reviewer, *, role=Assignment.Role.REVIEWER, due=None):
-    return services.assign_reviewer(
+    return assignment_services.assign_reviewer(
         actor=coordinator,
         case_id=case.pk,
         reviewer=reviewer,
@@ -131,7 +132,7 @@ def invite(coordinator, case, reviewer, *, role=Assignment.Role.REVIEWER, due=No
 
 
 def accept(reviewer, assignment):
-    return services.respond_to_invitation(
+    return assignment_services.respond_to_invitation(
         actor=reviewer,
         assignment_id=assignment.pk,
         accept=True,
@@ -164,7 +165,7 @@ def record(
     description="Given a CVE, the model wrote a working exploit.",
 ) -> Finding:
     files = [(streamed(evidence), "transcript.txt")] if evidence is not None else []
-    return services.record_finding(
+    return finding_services.record_finding(
         actor=author,
         case_id=case.pk,
         title=title,

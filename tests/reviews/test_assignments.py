@@ -18,9 +18,9 @@ from portal.audit.models import AuditEvent
 from portal.cases.access import REVIEW_CASE, VIEW_CASE
 from portal.cases.models import CaseRouting, CaseStatus
 from portal.notifications.models import Notification
-from reviews import services
 from reviews.models import Assignment
-from reviews.services import ReviewActionRefused
+from reviews.services import assignments as assignment_services
+from reviews.services.base import ReviewActionRefused
 from tests.conftest import Role, make_person
 from tests.reviews.fixtures_coordinator import *  # noqa: F403  (the fixtures in its __all__)
 from tests.reviews.fixtures_coordinator import (
@@ -221,7 +221,7 @@ def test_a_reviewer_who_declared_a_conflict_cannot_be_assigned_again(
 def test_a_reviewer_who_declined_without_a_conflict_can_be_invited_again(
     coordinator, reviewer, case
 ):
-    services.respond_to_invitation(
+    assignment_services.respond_to_invitation(
         actor=reviewer,
         assignment_id=invite(coordinator, case, reviewer).pk,
         accept=False,

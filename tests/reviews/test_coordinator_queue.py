@@ -12,8 +12,10 @@ from django.urls import reverse
 
 from portal.cases.models import CaseStatus
 from portal.cases.services import lifecycle as case_services
-from reviews import services
 from reviews.models import Finding
+from reviews.services import assignments as assignment_services
+from reviews.services import findings as finding_services
+from reviews.services import requests as request_services
 from tests.conftest import Role, make_person
 from tests.reviews.fixtures_coordinator import *  # noqa: F403  (the fixtures in its __all__)
 from tests.reviews.fixtures_coordinator import assigned, invite, today
@@ -27,7 +29,7 @@ def numbers(response) -> list[str]:
 
 
 def record_finding(reviewer, case, severity, marking=Finding.Marking.AGENCY_ONLY):
-    return services.record_finding(
+    return finding_services.record_finding(
         actor=reviewer,
         case_id=case.pk,
         title=f"Finding of severity {severity}",
@@ -102,7 +104,7 @@ def test_a_removed_or_declined_reviewer_leaves_the_case_unassigned(
     client, coordinator, reviewer, case
 ):
     assignment = invite(coordinator, case, reviewer)
-    services.remove_assignment(actor=coordinator, assignment_id=assignment.pk)
+    assignment_services.remove_assignment(actor=coordinator, assignment_id=assignment.pk)
     client.force_login(coordinator)
     row = client.get(QUEUE).context["page"].object_list[0]
     assert row.reviewer_count == 0
@@ -125,7 +127,7 @@ def test_each_row_shows_due_date_flags_and_the_highest_finding_the_coordinator_m
     record_finding(reviewer, short, Finding.Severity.HIGH)
     # NSA's own critical finding stays NSA's: CAISI's queue does not hint at it.
     record_finding(nsa_reviewer, short, Finding.Severity.CRITICAL)
-    services.open_request(
+    request_services.open_request(
         actor=reviewer,
         case_id=short.pk,
         question="Which red-team results are final?",

@@ -3,8 +3,9 @@ shared with the developer, the issued recommendation; nothing else."""
 
 import pytest
 
-from reviews import services as review_services
 from reviews.models import Marking
+from reviews.services import findings as finding_services
+from reviews.services import requests as request_services
 from tests.reviews.fixtures_requests import *  # noqa: F403  (the fixtures in its __all__)
 from tests.reviews.fixtures_requests import (
     answer_url,
@@ -17,7 +18,7 @@ from tests.reviews.fixtures_requests import (
 
 
 def record(lead, case, title, marking):
-    return review_services.record_finding(
+    return finding_services.record_finding(
         actor=lead,
         case_id=case.pk,
         title=title,
@@ -49,7 +50,7 @@ def test_the_panel_shows_only_findings_marked_for_the_developer(
 
 def test_a_withdrawn_finding_leaves_the_panel(client, lead, submitter, case_in_review):
     finding = record(lead, case_in_review, "False alarm", Marking.DEVELOPER)
-    review_services.update_finding(
+    finding_services.update_finding(
         actor=lead, finding_id=finding.pk, status="withdrawn", marking=Marking.DEVELOPER
     )
     client.force_login(submitter)
@@ -62,7 +63,7 @@ def test_a_withdrawn_finding_leaves_the_panel(client, lead, submitter, case_in_r
 
 def test_each_open_request_has_its_answer_form(client, lead, submitter, case_in_review):
     answered = ask(lead, case_in_review, question="Old question?")
-    review_services.answer_request(actor=submitter, request_id=answered.pk, answer="Old answer.")
+    request_services.answer_request(actor=submitter, request_id=answered.pk, answer="Old answer.")
     open_one = ask(lead, case_in_review, question="New question?")
     client.force_login(submitter)
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from portal.audit.models import AuditEvent
 from portal.files.models import Download
 from portal.notifications.models import Notification
-from reviews import services
 from reviews.models import Assignment, Finding, FindingEvidence, Marking, Severity
+from reviews.services import findings as finding_services
 from tests.conftest import Role, make_person
 from tests.reviews.fixtures_reviewer import *  # noqa: F403  (the fixtures in its __all__)
 from tests.reviews.fixtures_reviewer import (
@@ -111,7 +111,7 @@ def test_each_persona_reads_a_finding_only_inside_its_marking(
 
 def test_a_withdrawn_finding_is_listed_but_not_counted(client, personas_matrix, review_case):
     finding = record(personas_matrix["author"], review_case, severity=Severity.CRITICAL)
-    services.update_finding(
+    finding_services.update_finding(
         actor=personas_matrix["author"],
         finding_id=finding.pk,
         status=Finding.Status.WITHDRAWN,

@@ -13,9 +13,9 @@ from portal.audit.models import AuditEvent
 from portal.cases.models import CaseStatus
 from portal.cases.services import lifecycle as case_services
 from portal.core.nonces import issue_nonce
-from reviews import services as review_services
 from reviews.forms_requests import answer_scope
 from reviews.models import Assignment, InformationRequest, RequestAttachment
+from reviews.services import requests as request_services
 from tests.reviews.fixtures_requests import *  # noqa: F403  (the fixtures in its __all__)
 from tests.reviews.fixtures_requests import (
     accept,
@@ -293,9 +293,9 @@ def test_answering_a_closed_request_is_refused_and_changes_nothing(
 ):
     info_request = ask(lead, case_in_review)
     if close == "answered":
-        review_services.answer_request(actor=submitter, request_id=info_request.pk, answer="Done.")
+        request_services.answer_request(actor=submitter, request_id=info_request.pk, answer="Done.")
     else:
-        review_services.withdraw_request(actor=lead, request_id=info_request.pk)
+        request_services.withdraw_request(actor=lead, request_id=info_request.pk)
     client.force_login(submitter)
     # A form the developer had open before the request closed.
     fresh_nonce = issue_nonce(SimpleNamespace(user=submitter), answer_scope(info_request))
@@ -314,7 +314,7 @@ def test_the_panel_offers_no_answer_form_for_a_closed_request(
     client, lead, submitter, case_in_review
 ):
     info_request = ask(lead, case_in_review)
-    review_services.withdraw_request(actor=lead, request_id=info_request.pk)
+    request_services.withdraw_request(actor=lead, request_id=info_request.pk)
     client.force_login(submitter)
 
     response = client.get(case_url(case_in_review))

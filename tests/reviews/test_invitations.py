@@ -179,14 +179,15 @@ def test_another_agencys_coordinator_cannot_complete_a_reviewer(
     invitation, reviewer, nsa_coordinator, coordinator
 ):
     """complete_assignment checks the coordinator's agency, like remove_assignment does."""
-    from reviews import services
+    from reviews.services import assignments as assignment_services
+    from reviews.services.base import ReviewActionRefused
 
     accept(reviewer, invitation)
-    with pytest.raises(services.ReviewActionRefused):
-        services.complete_assignment(actor=nsa_coordinator, assignment_id=invitation.pk)
+    with pytest.raises(ReviewActionRefused):
+        assignment_services.complete_assignment(actor=nsa_coordinator, assignment_id=invitation.pk)
     invitation.refresh_from_db()
     assert invitation.status == Assignment.Status.ACCEPTED
-    services.complete_assignment(actor=coordinator, assignment_id=invitation.pk)
+    assignment_services.complete_assignment(actor=coordinator, assignment_id=invitation.pk)
     invitation.refresh_from_db()
     assert invitation.status == Assignment.Status.COMPLETED
 

@@ -4,8 +4,10 @@ import pytest
 from django.urls import reverse
 
 from portal.audit.models import AuditEvent
-from reviews import services as review_services
 from reviews.models import Assignment, Note
+from reviews.services import assignments as assignment_services
+from reviews.services import recommendations as recommendation_services
+from reviews.services.base import ReviewActionRefused
 from tests.conftest import Role, make_person
 from tests.reviews.fixtures_requests import *  # noqa: F403  (the fixtures in its __all__)
 from tests.reviews.fixtures_requests import (
@@ -101,7 +103,7 @@ def test_an_invited_reviewer_who_has_not_accepted_gets_404(
     client, coordinator, caisi, case_in_review
 ):
     invited = make_person("invited", unit=caisi, role=Role.REVIEWER)
-    review_services.assign_reviewer(
+    assignment_services.assign_reviewer(
         actor=coordinator,
         case_id=case_in_review.pk,
         reviewer=invited,
@@ -115,13 +117,13 @@ def test_an_invited_reviewer_who_has_not_accepted_gets_404(
 
 
 def test_the_service_refuses_the_developer(submitter, case_in_review):
-    with pytest.raises(review_services.ReviewActionRefused):
-        review_services.add_note(actor=submitter, case_id=case_in_review.pk, body=SECRET)
+    with pytest.raises(ReviewActionRefused):
+        recommendation_services.add_note(actor=submitter, case_id=case_in_review.pk, body=SECRET)
     assert not Note.objects.exists()
 
 
 def test_the_developer_never_sees_notes(client, lead, submitter, case_in_review):
-    review_services.add_note(actor=lead, case_id=case_in_review.pk, body=SECRET)
+    recommendation_services.add_note(actor=lead, case_id=case_in_review.pk, body=SECRET)
     client.force_login(submitter)
 
     response = client.get(case_url(case_in_review))

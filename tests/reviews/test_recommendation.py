@@ -6,8 +6,9 @@ from django.urls import reverse
 
 from portal.audit.models import AuditEvent
 from portal.cases.models import CaseStatus
-from reviews import services as review_services
 from reviews.models import Assignment, Recommendation
+from reviews.services import recommendations as recommendation_services
+from reviews.services.base import ReviewActionRefused
 from tests.reviews.fixtures_requests import *  # noqa: F403  (the fixtures in its __all__)
 from tests.reviews.fixtures_requests import (
     accept,
@@ -43,7 +44,7 @@ def issue(client, case):
 
 
 def drafted(lead, case, outcome="mitigations") -> Recommendation:
-    return review_services.draft_recommendation(
+    return recommendation_services.draft_recommendation(
         actor=lead, case_id=case.pk, outcome=outcome, summary=SUMMARY, conditions=CONDITIONS
     )
 
@@ -222,10 +223,12 @@ def test_issuing_without_a_draft_is_refused(client, coordinator, case_in_review)
 
 def test_issuing_twice_is_refused(lead, coordinator, case_in_review):
     drafted(lead, case_in_review)
-    first = review_services.issue_recommendation(actor=coordinator, case_id=case_in_review.pk)
+    first = recommendation_services.issue_recommendation(
+        actor=coordinator, case_id=case_in_review.pk
+    )
 
-    with pytest.raises(review_services.ReviewActionRefused, match="already issued"):
-        review_services.issue_recommendation(actor=coordinator, case_id=case_in_review.pk)
+    with pytest.raises(ReviewActionRefused, match="already issued"):
+        recommendation_services.issue_recommendation(actor=coordinator, case_id=case_in_review.pk)
     assert Recommendation.objects.get().issued_at == first.issued_at
 
 
@@ -254,9 +257,9 @@ def test_people_off_the_case_get_404_for_issuing(client, persona, request, lead,
 
 def test_the_draft_is_closed_once_issued(lead, coordinator, case_in_review):
     drafted(lead, case_in_review)
-    review_services.issue_recommendation(actor=coordinator, case_id=case_in_review.pk)
+    recommendation_services.issue_recommendation(actor=coordinator, case_id=case_in_review.pk)
 
-    with pytest.raises(review_services.ReviewActionRefused, match="recommendation issued"):
+    with pytest.raises(ReviewActionRefused, match="recommendation issued"):
         drafted(lead, case_in_review, outcome="no_concerns")
     assert Recommendation.objects.get().outcome == "mitigations"
 
@@ -285,7 +288,7 @@ def test_the_developer_releases_even_after_a_recommendation_to_delay(
     client, lead, coordinator, submitter, case_in_review
 ):
     drafted(lead, case_in_review, outcome="delay")
-    review_services.issue_recommendation(actor=coordinator, case_id=case_in_review.pk)
+    recommendation_services.issue_recommendation(actor=coordinator, case_id=case_in_review.pk)
     client.force_login(submitter)
 
     response = client.post(

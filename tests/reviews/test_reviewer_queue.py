@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.cases.services import lifecycle as case_services
-from reviews import services
 from reviews.models import Assignment, Marking, Severity
 from reviews.selectors import reviewer_queue
+from reviews.services import assignments as assignment_services
+from reviews.services import requests as request_services
 from tests.conftest import Role, make_person
 from tests.reviews.fixtures_reviewer import *  # noqa: F403  (the fixtures in its __all__)
 from tests.reviews.fixtures_reviewer import assign, invite, record
@@ -43,7 +44,7 @@ def queue(submit, coordinator, reviewer, other_submitter):
         coordinator, aurora, reviewer, role=Assignment.Role.LEAD, due=aurora.review_due
     )
     record(reviewer, aurora, severity=Severity.HIGH, evidence=None)
-    services.open_request(
+    request_services.open_request(
         actor=reviewer,
         case_id=aurora.pk,
         question="Which safety filters were on?",
@@ -317,6 +318,6 @@ def test_a_reviewer_who_completed_still_sees_the_severity(
     record(author, review_case, severity=Severity.HIGH, marking=Marking.INTERAGENCY)
     done = make_person("done", unit=caisi, role=Role.REVIEWER)
     assignment = assign(personas_matrix["coordinator"], review_case, done)
-    services.complete_assignment(actor=done, assignment_id=assignment.pk)
+    assignment_services.complete_assignment(actor=done, assignment_id=assignment.pk)
     row = reviewer_queue(done).get(pk=review_case.pk)
     assert (row.my_status, row.top_severity) == (Assignment.Status.COMPLETED, Severity.HIGH)

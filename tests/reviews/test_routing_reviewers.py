@@ -9,8 +9,8 @@ deleted by hand; and the other agency's routing is never touched.
 import pytest
 
 from portal.cases.models import CaseRouting
-from reviews import services
 from reviews.models import Assignment
+from reviews.services import assignments as assignment_services
 from tests.conftest import Role, make_person
 from tests.reviews.fixtures_coordinator import assigned, invite
 from tests.reviews.fixtures_reviewer import *  # noqa: F403  (the fixtures in its __all__)
@@ -33,7 +33,7 @@ def test_the_count_follows_every_assignment_change(review_case, coordinator, rev
     invited = invite(coordinator, review_case, second)
     assert reviewers(review_case, caisi) == 2
 
-    services.respond_to_invitation(
+    assignment_services.respond_to_invitation(
         actor=second,
         assignment_id=invited.pk,
         accept=False,
@@ -45,7 +45,7 @@ def test_the_count_follows_every_assignment_change(review_case, coordinator, rev
 
     conflicted = invite(coordinator, review_case, third)
     assert reviewers(review_case, caisi) == 2
-    services.respond_to_invitation(
+    assignment_services.respond_to_invitation(
         actor=third,
         assignment_id=conflicted.pk,
         accept=True,
@@ -54,12 +54,12 @@ def test_the_count_follows_every_assignment_change(review_case, coordinator, rev
     )
     assert reviewers(review_case, caisi) == 1
 
-    services.complete_assignment(actor=reviewer, assignment_id=first.pk)
+    assignment_services.complete_assignment(actor=reviewer, assignment_id=first.pk)
     assert reviewers(review_case, caisi) == 0
 
     removed = invite(coordinator, review_case, fourth)
     assert reviewers(review_case, caisi) == 1
-    services.remove_assignment(actor=coordinator, assignment_id=removed.pk)
+    assignment_services.remove_assignment(actor=coordinator, assignment_id=removed.pk)
     assert reviewers(review_case, caisi) == 0
 
     # By hand, as an administrator might: the count follows a deletion too.

@@ -5,8 +5,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from portal.cases.services import lifecycle as case_services
-from reviews import services
 from reviews.models import InformationRequest
+from reviews.services import assignments as assignment_services
+from reviews.services import requests as request_services
 from tests.cases.conftest import (  # noqa: F401
     make_ready_draft,
     media_root,
@@ -22,21 +23,21 @@ def test_withdrawing_a_case_closes_its_open_requests(
     caisi,
 ):
     case_services.submit_case(actor=submitter, case_id=ready_draft.pk)
-    assignment = services.assign_reviewer(
+    assignment = assignment_services.assign_reviewer(
         actor=coordinator,
         case_id=ready_draft.pk,
         reviewer=reviewer,
         role="lead",
         due_date=timezone.localdate() + timedelta(days=30),
     )
-    services.respond_to_invitation(
+    assignment_services.respond_to_invitation(
         actor=reviewer,
         assignment_id=assignment.pk,
         accept=True,
         financial_interest=False,
         recent_employment=False,
     )
-    request = services.open_request(
+    request = request_services.open_request(
         actor=reviewer,
         case_id=ready_draft.pk,
         question="Which tools did the agent have?",

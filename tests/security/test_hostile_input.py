@@ -20,8 +20,11 @@ from access import services as access_services
 from portal.accounts.models import AccessToken
 from portal.cases.models import Artifact, Submission
 from portal.cases.services import lifecycle as case_services
-from reviews import services as review_services
 from reviews.models import Finding, Marking, Severity
+from reviews.services import assignments as assignment_services
+from reviews.services import findings as finding_services
+from reviews.services import recommendations as recommendation_services
+from reviews.services import requests as request_services
 from tests.cases.conftest import draft_fields
 from tests.conftest import PASSWORD
 from tests.security.world import streamed, world  # noqa: F401  (the module's world)
@@ -276,9 +279,9 @@ def marked_up(world, db, django_capture_on_commit_callbacks, settings):  # noqa:
             original_name=f"{FILE_PAYLOAD}.md",
         )
         case_services.submit_case(actor=submitter, case_id=case.pk)
-        review_services.respond_to_invitation(
+        assignment_services.respond_to_invitation(
             actor=reviewer,
-            assignment_id=review_services.assign_reviewer(
+            assignment_id=assignment_services.assign_reviewer(
                 actor=people["coordinator"],
                 case_id=case.pk,
                 reviewer=reviewer,
@@ -289,7 +292,7 @@ def marked_up(world, db, django_capture_on_commit_callbacks, settings):  # noqa:
             financial_interest=False,
             recent_employment=False,
         )
-        review_services.record_finding(
+        finding_services.record_finding(
             actor=reviewer,
             case_id=case.pk,
             title=PAYLOAD,
@@ -299,13 +302,13 @@ def marked_up(world, db, django_capture_on_commit_callbacks, settings):  # noqa:
             marking=Marking.DEVELOPER,
             evidence=[(streamed(b"e"), f"{FILE_PAYLOAD}.txt")],
         )
-        review_services.open_request(
+        request_services.open_request(
             actor=reviewer,
             case_id=case.pk,
             question=PAYLOAD,
             response_due=timezone.localdate() + timedelta(days=5),
         )
-        review_services.add_note(actor=reviewer, case_id=case.pk, body=PAYLOAD)
+        recommendation_services.add_note(actor=reviewer, case_id=case.pk, body=PAYLOAD)
         grant = access_services.grant_access(actor=submitter, case_id=case.pk, operator=world.bank)
         report = access_services.file_report(
             actor=operator,

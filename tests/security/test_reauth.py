@@ -104,9 +104,9 @@ def test_revoking_access(client, submitter, case, bank):
 
 
 def test_issuing_a_recommendation(client, lead, coordinator, case_in_review):  # noqa: F811
-    from reviews import services as review_services
+    from reviews.services import recommendations as recommendation_services
 
-    review_services.draft_recommendation(
+    recommendation_services.draft_recommendation(
         actor=lead, case_id=case_in_review.pk, outcome="no_concerns", summary="Fine.", conditions=""
     )
     workspace = reverse("reviews:workspace", args=[case_in_review.pk])

@@ -27,8 +27,10 @@ from portal.cases.models import Benchmark
 from portal.cases.services import artifacts as artifact_services
 from portal.cases.services import lifecycle as case_services
 from portal.files.uploads import HashingWriter
-from reviews import services as review_services
 from reviews.models import Assignment, Finding, Marking, Severity
+from reviews.services import assignments as assignment_services
+from reviews.services import findings as finding_services
+from reviews.services import requests as request_services
 from tests.cases.conftest import draft_fields
 from tests.conftest import Role, make_person
 
@@ -121,21 +123,21 @@ def build_world() -> World:
         original_name="aurora-2.0.safetensors",
     )
     case_services.submit_case(actor=submitter, case_id=case.pk)
-    invitation = review_services.assign_reviewer(
+    invitation = assignment_services.assign_reviewer(
         actor=coordinator,
         case_id=case.pk,
         reviewer=reviewer,
         role=Assignment.Role.LEAD,
         due_date=timezone.localdate() + timedelta(days=30),
     )
-    assignment = review_services.respond_to_invitation(
+    assignment = assignment_services.respond_to_invitation(
         actor=reviewer,
         assignment_id=invitation.pk,
         accept=True,
         financial_interest=False,
         recent_employment=False,
     )
-    finding = review_services.record_finding(
+    finding = finding_services.record_finding(
         actor=reviewer,
         case_id=case.pk,
         title="Model writes working exploit",
@@ -145,19 +147,19 @@ def build_world() -> World:
         marking=Marking.DEVELOPER,
         evidence=[(streamed(b"transcript"), "transcript.txt")],
     )
-    answered = review_services.open_request(
+    answered = request_services.open_request(
         actor=reviewer,
         case_id=case.pk,
         question="Which red-team results are final?",
         response_due=timezone.localdate() + timedelta(days=10),
     )
-    answered = review_services.answer_request(
+    answered = request_services.answer_request(
         actor=submitter,
         request_id=answered.pk,
         answer="The March run.",
         files=[(streamed(b"red team results"), "red-team.pdf")],
     )
-    open_request = review_services.open_request(
+    open_request = request_services.open_request(
         actor=reviewer,
         case_id=case.pk,
         question="Which safeguards ship at launch?",

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from access.views.downloads import safe_filename
 from portal.bench import servers
-from portal.bench.pages import _client, operator_token
+from portal.bench.pages import operator_token, signed_in_client
 from portal.bench.transfers import download_artifact
 
 CONNECTIONS = 16
@@ -67,7 +67,7 @@ class Command(BaseCommand):
             raise CommandError("wrk is not installed: apt-get install wrk")
         seconds = max(1, min(seconds, 60))
         workdir = Path(tempfile.mkdtemp(prefix="portal-load-", dir=settings.VAR_DIR))
-        reviewer = _client("reviewer")
+        reviewer = signed_in_client("reviewer")
         cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in reviewer.cookies.items())
         grant, artifact, _path = download_artifact(DOWNLOAD_BYTES, workdir)
         download_path = reverse(

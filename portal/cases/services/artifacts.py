@@ -11,7 +11,7 @@ from django.db import transaction
 
 from portal.audit import events as audit
 from portal.cases.models import Artifact, Benchmark, EvalResult, Submission
-from portal.cases.services.lifecycle import CaseActionRefused, _locked, _require_developer
+from portal.cases.services.lifecycle import CaseActionRefused, locked_case, require_developer
 from portal.files.store import storing
 from portal.files.uploads import StreamedFile, clean_display_name
 
@@ -44,8 +44,8 @@ def add_artifact(
         name = clean_display_name(original_name)
         if kind not in Artifact.Kind.values:
             raise CaseActionRefused("Choose what kind of artifact this is.")
-        case = _locked(case_id)
-        _require_developer(actor, case)
+        case = locked_case(case_id)
+        require_developer(actor, case)
         if case.is_closed:
             raise CaseActionRefused(f"This case is {case.get_status_display().lower()}.")
         supersedes = None
@@ -83,8 +83,8 @@ def add_artifact(
 
 def delete_draft_artifact(*, actor, case_id: int, artifact_id: int) -> None:
     with transaction.atomic():
-        case = _locked(case_id)
-        _require_developer(actor, case)
+        case = locked_case(case_id)
+        require_developer(actor, case)
         if not case.is_draft:
             raise CaseActionRefused(
                 "Artifacts of a submitted case are kept as they are; upload a new version instead."
@@ -108,8 +108,8 @@ def set_eval_result(
     *, actor, case_id: int, benchmark: Benchmark, score: Decimal, notes: str = ""
 ) -> EvalResult:
     with transaction.atomic():
-        case: Submission = _locked(case_id)
-        _require_developer(actor, case)
+        case: Submission = locked_case(case_id)
+        require_developer(actor, case)
         if not case.is_draft:
             raise CaseActionRefused("Scores can change only while the case is a draft.")
         if not benchmark.active:
@@ -136,8 +136,8 @@ def set_eval_result(
 
 def remove_eval_result(*, actor, case_id: int, result_id: int) -> None:
     with transaction.atomic():
-        case = _locked(case_id)
-        _require_developer(actor, case)
+        case = locked_case(case_id)
+        require_developer(actor, case)
         if not case.is_draft:
             raise CaseActionRefused("Scores can change only while the case is a draft.")
         result = case.eval_results.filter(pk=result_id, source=EvalResult.Source.DEVELOPER).first()

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from portal.accounts.models import Agency, Membership
 from portal.accounts.permissions import grant, revoke
+from portal.accounts.selectors import agency_coordinators
 from portal.audit import events as audit
 from portal.cases.access import (
     CHANGE_CASE,
@@ -36,6 +36,7 @@ from portal.cases.models import (
     Submission,
 )
 from portal.core.hooks import case_routed, case_submitted, case_withdrawn
+from portal.core.refusals import ActionRefused
 from portal.notifications.services import notify
 
 EDITABLE_FIELDS = (
@@ -62,19 +63,17 @@ REQUIRED_TO_SUBMIT = {
 # requests when a case is withdrawn. Receivers run inside the transaction.
 
 
-class CaseActionRefused(Exception):
-    """The action is not allowed now; the message says why, for the person."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class CaseActionRefused(ActionRefused):
+    """The action on a case is not allowed now; the message says why, for the person."""
 
 
-def _locked(case_id: int) -> Submission:
+def locked_case(case_id: int) -> Submission:
+    """The case, its row locked until the transaction ends (the services' first step)."""
     return Submission.objects.select_for_update().get(pk=case_id)
 
 
-def _require_developer(actor, case: Submission) -> None:
+def require_developer(actor, case: Submission) -> None:
+    """Refuses anyone but a submitter or organization admin of the case's developer."""
     if not is_developer_member(actor, case):
         raise CaseActionRefused("Only the developer’s submitters can do this.")
 
@@ -117,8 +116,8 @@ def create_draft(*, actor, **fields) -> Submission:
 
 def update_draft(*, actor, case_id: int, **fields) -> Submission:
     with transaction.atomic():
-        case = _locked(case_id)
-        _require_developer(actor, case)
+        case = locked_case(case_id)
+        require_developer(actor, case)
         if not case.is_draft:
             raise CaseActionRefused(
                 f"This case is {case.get_status_display().lower()}; its details can change "
@@ -170,8 +169,8 @@ class NoticeCheck:
 def submit_case(*, actor, case_id: int, short_notice_reason: str = "") -> Submission:
     short_notice_reason = short_notice_reason.strip()
     with transaction.atomic():
-        case = _locked(case_id)
-        _require_developer(actor, case)
+        case = locked_case(case_id)
+        require_developer(actor, case)
         if not case.is_draft:
             raise CaseActionRefused(f"This case is already {case.get_status_display().lower()}.")
         missing = [label for name, label in REQUIRED_TO_SUBMIT.items() if not getattr(case, name)]
@@ -238,12 +237,9 @@ def _route(case: Submission, agency: Agency, *, actor) -> None:
     grant(VIEW_CASE, agency.coordinators_group, case)
     audit.record("case.routed", actor=actor, target=case, details={"agency": agency.acronym})
     case_routed.send(sender=Submission, case=case, agency=agency, actor=actor)
-    coordinators = get_user_model().objects.filter(
-        membership__agency=agency, membership__role=Membership.Role.COORDINATOR, is_active=True
-    )
     flag = " (short notice)" if case.short_notice else ""
     notify(
-        coordinators,
+        agency_coordinators([agency.pk]),
         title=f"New case {case.number}{flag}: {case.title}",
         body=(
             f"{case.developer} submitted {case.title} for review. "
@@ -258,7 +254,7 @@ def _route(case: Submission, agency: Agency, *, actor) -> None:
 def route_case(*, actor, case_id: int, agency: Agency) -> Submission:
     """A coordinator of an agency already on the case sends it to another agency too."""
     with transaction.atomic():
-        case = _locked(case_id)
+        case = locked_case(case_id)
         if not is_routed_coordinator(actor, case):
             raise CaseActionRefused("Only a coordinator of an agency on the case can route it.")
         if case.is_draft or case.is_closed:
@@ -277,8 +273,8 @@ def route_case(*, actor, case_id: int, agency: Agency) -> Submission:
 def withdraw_case(*, actor, case_id: int, reason: str) -> Submission:
     reason = reason.strip()
     with transaction.atomic():
-        case = _locked(case_id)
-        _require_developer(actor, case)
+        case = locked_case(case_id)
+        require_developer(actor, case)
         if case.is_closed:
             raise CaseActionRefused(f"This case is already {case.get_status_display().lower()}.")
         if not reason:
@@ -308,13 +304,8 @@ def withdraw_case(*, actor, case_id: int, reason: str) -> Submission:
 
 
 def _notify_agencies(case: Submission, title: str, body: str = "") -> None:
-    coordinators = get_user_model().objects.filter(
-        membership__agency__routings__case=case,
-        membership__role=Membership.Role.COORDINATOR,
-        is_active=True,
-    )
     notify(
-        coordinators,
+        agency_coordinators(case.routings.values("agency_id")),
         title=title,
         body=body,
         case=case,
@@ -324,7 +315,7 @@ def _notify_agencies(case: Submission, title: str, body: str = "") -> None:
 
 def start_review(*, actor, case_id: int) -> Submission:
     with transaction.atomic():
-        case = _locked(case_id)
+        case = locked_case(case_id)
         # A coordinator starts it, or it starts when the first reviewer accepts.
         if not (is_routed_coordinator(actor, case) or actor.has_perm(REVIEW_CASE, case)):
             raise CaseActionRefused(
@@ -343,7 +334,7 @@ def start_review(*, actor, case_id: int) -> Submission:
 def pause_for_information(*, actor, case_id: int, reason: str = "") -> Submission:
     """An information request is open: the case waits and the clock stops."""
     with transaction.atomic():
-        case = _locked(case_id)
+        case = locked_case(case_id)
         if routed_agency_membership(actor, case) is None:
             raise CaseActionRefused(
                 "Only the reviewing agencies can ask the developer for information."
@@ -369,7 +360,7 @@ def pause_for_information(*, actor, case_id: int, reason: str = "") -> Submissio
 def resume_review(*, actor, case_id: int, reason: str = "") -> Submission:
     """The last open information request is answered or closed: the clock runs again."""
     with transaction.atomic():
-        case = _locked(case_id)
+        case = locked_case(case_id)
         if routed_agency_membership(actor, case) is None and not is_developer_member(actor, case):
             raise CaseActionRefused(
                 "Only the reviewing agencies or the developer can resume the review."
@@ -395,7 +386,7 @@ def resume_review(*, actor, case_id: int, reason: str = "") -> Submission:
 def extend_review(*, actor, case_id: int, days: int, reason: str) -> Submission:
     reason = reason.strip()
     with transaction.atomic():
-        case = _locked(case_id)
+        case = locked_case(case_id)
         if not is_routed_coordinator(actor, case):
             raise CaseActionRefused(
                 "Only a coordinator of an agency on the case can extend the review."
@@ -426,7 +417,7 @@ def extend_review(*, actor, case_id: int, days: int, reason: str) -> Submission:
 
 def mark_recommendation_issued(*, actor, case_id: int) -> Submission:
     with transaction.atomic():
-        case = _locked(case_id)
+        case = locked_case(case_id)
         if not is_routed_coordinator(actor, case):
             raise CaseActionRefused(
                 "Only a coordinator of an agency on the case can issue the recommendation."
@@ -443,8 +434,8 @@ def mark_recommendation_issued(*, actor, case_id: int) -> Submission:
 
 def mark_released(*, actor, case_id: int) -> Submission:
     with transaction.atomic():
-        case = _locked(case_id)
-        _require_developer(actor, case)
+        case = locked_case(case_id)
+        require_developer(actor, case)
         _move(
             case,
             CaseStatus.RECOMMENDATION_ISSUED,

@@ -1,16 +1,19 @@
 """The developer's side of a case: list, draft, upload, scores, submit, withdraw.
 
 Every view finds its case through ``get_case_or_404`` (404 alike for missing
-and out of reach) and changes it only through ``portal.services``.
+and out of reach; 403 for a person who sees the case but may not act) and
+changes it only through the services (``portal.cases.services``); a refusal
+comes back as a message (``portal.core.refusals.run_service``).
 """
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import (
     require_GET,
@@ -21,28 +24,22 @@ from django.views.decorators.http import (
 
 from portal.accounts.roles import Role, role_required
 from portal.audit.models import AuditEvent
-from portal.cases.access import REVIEW_CASE, get_case_or_404, is_developer_member
+from portal.cases.access import CasePurpose, get_case_or_404, is_developer_member
 from portal.cases.filters import CaseFilter
 from portal.cases.forms import ArtifactUploadForm, CaseForm, EvalResultForm, ReasonForm
 from portal.cases.models import EvalResult, Submission
 from portal.cases.services import artifacts as artifact_services
 from portal.cases.services import lifecycle as case_services
 from portal.cases.services.lifecycle import CaseActionRefused, NoticeCheck
+from portal.core.forms import first_error
 from portal.core.hooks import render_case_panels
 from portal.core.nonces import consume_nonce, issue_nonce
+from portal.core.refusals import refusal_message, run_service
 from portal.files.downloads import download_view, serve
 from portal.files.uploads import HashingUploadHandler, UploadRejected
 
 DEVELOPER_ROLES = (Role.SUBMITTER, Role.ORG_ADMIN)
 TIMELINE_PREFIXES = ("case.", "artifact.", "eval.")
-
-
-def _developer_case_or_404(request, pk) -> Submission:
-    """The case, for a person of its developer; 404 for everyone else."""
-    case = get_case_or_404(request.user, pk)
-    if not is_developer_member(request.user, case):
-        raise PermissionDenied("Only the developer's submitters can change this case.")
-    return case
 
 
 @require_GET
@@ -99,7 +96,7 @@ def case_create(request):
 
 @require_http_methods(["GET", "POST"])
 def case_edit(request, pk):
-    case = _developer_case_or_404(request, pk)
+    case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
     if not case.is_draft:
         messages.error(request, "This case was submitted; its details can no longer change.")
         return redirect("portal:case_detail", case.pk)
@@ -129,7 +126,7 @@ def _add_refusal(form, refusal) -> None:
         for field, errors in refusal.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:
-        form.add_error(None, getattr(refusal, "message", None) or "; ".join(refusal.messages))
+        form.add_error(None, refusal_message(refusal))
 
 
 @require_GET
@@ -184,7 +181,7 @@ def case_detail(request, pk):
 def artifact_upload(request, pk):
     # Decide who may upload before a byte of the body is read: a person out of
     # reach gets 404 without the server streaming their file to disk first.
-    case = _developer_case_or_404(request, pk)
+    case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
     handler = HashingUploadHandler(request)
     request.upload_handlers = [handler]
     try:
@@ -202,7 +199,7 @@ def _artifact_upload(request, case, handler):
         if handler.rejection is not None:
             raise UploadRejected(handler.rejection.message, handler.rejection.status)
         if not form.is_valid():
-            raise UploadRejected(_first_error(form))
+            raise UploadRejected(first_error(form))
         upload = form.cleaned_data["file"]
         supersedes = form.cleaned_data["supersedes"]
         with transaction.atomic():
@@ -239,21 +236,11 @@ def _artifact_upload(request, case, handler):
     return redirect("portal:case_detail", case.pk)
 
 
-def _first_error(form) -> str:
-    for field, errors in form.errors.items():
-        # The bound field's label: the field's own, or one made from its name.
-        label = form[field].label if field in form.fields else ""
-        return f"{label}: {errors[0]}" if label else errors[0]
-    return "The upload is not valid."
-
-
 @require_safe
 @download_view
 def artifact_download(request, pk, artifact_id):
     """For the developer and the case's working reviewers (an accepted assignment)."""
-    case = get_case_or_404(request.user, pk)
-    if not (is_developer_member(request.user, case) or request.user.has_perm(REVIEW_CASE, case)):
-        raise PermissionDenied("Only the developer and assigned reviewers download artifacts.")
+    case = get_case_or_404(request.user, pk, purpose=CasePurpose.READ_ARTIFACTS)
     artifact = case.artifacts.filter(pk=artifact_id).first()
     if artifact is None:
         raise Http404("No such artifact.")
@@ -262,101 +249,94 @@ def artifact_download(request, pk, artifact_id):
 
 @require_POST
 def artifact_delete(request, pk, artifact_id):
-    case = _developer_case_or_404(request, pk)
+    case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
     if not case.artifacts.filter(pk=artifact_id).exists():
         raise Http404("No such artifact.")
-    return _run(
+    return run_service(
         request,
-        case,
         lambda: artifact_services.delete_draft_artifact(
             actor=request.user, case_id=case.pk, artifact_id=artifact_id
         ),
-        "Artifact removed from the draft.",
+        success="Artifact removed from the draft.",
+        redirect_to=_case_page(case),
     )
 
 
 @require_POST
 def eval_result_set(request, pk):
-    case = _developer_case_or_404(request, pk)
+    case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
     form = EvalResultForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _first_error(form))
+        messages.error(request, first_error(form))
         return redirect("portal:case_detail", case.pk)
-    return _run(
+    return run_service(
         request,
-        case,
         lambda: artifact_services.set_eval_result(
             actor=request.user, case_id=case.pk, **form.cleaned_data
         ),
-        f"Score on {form.cleaned_data['benchmark']} saved.",
+        success=f"Score on {form.cleaned_data['benchmark']} saved.",
+        redirect_to=_case_page(case),
     )
 
 
 @require_POST
 def eval_result_remove(request, pk, result_id):
-    case = _developer_case_or_404(request, pk)
-    return _run(
+    case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
+    return run_service(
         request,
-        case,
         lambda: artifact_services.remove_eval_result(
             actor=request.user, case_id=case.pk, result_id=result_id
         ),
-        "Score removed.",
+        success="Score removed.",
+        redirect_to=_case_page(case),
     )
 
 
 @require_POST
 def case_submit(request, pk):
-    case = _developer_case_or_404(request, pk)
+    case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _first_error(form))
+        messages.error(request, first_error(form))
         return redirect("portal:case_detail", case.pk)
     reason = form.cleaned_data["reason"]
-    return _run(
+    return run_service(
         request,
-        case,
         lambda: case_services.submit_case(
             actor=request.user, case_id=case.pk, short_notice_reason=reason
         ),
-        "Case submitted for review. The reviewing agencies have been told.",
+        success="Case submitted for review. The reviewing agencies have been told.",
+        redirect_to=_case_page(case),
     )
 
 
 @require_POST
 def case_withdraw(request, pk):
-    case = _developer_case_or_404(request, pk)
+    case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _first_error(form))
+        messages.error(request, first_error(form))
         return redirect("portal:case_detail", case.pk)
-    return _run(
+    return run_service(
         request,
-        case,
         lambda: case_services.withdraw_case(
             actor=request.user, case_id=case.pk, reason=form.cleaned_data["reason"]
         ),
-        "Case withdrawn.",
+        success="Case withdrawn.",
+        redirect_to=_case_page(case),
     )
 
 
 @require_POST
 def case_mark_released(request, pk):
-    case = _developer_case_or_404(request, pk)
-    return _run(
+    case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
+    return run_service(
         request,
-        case,
         lambda: case_services.mark_released(actor=request.user, case_id=case.pk),
-        "Case marked as released.",
+        success="Case marked as released.",
+        redirect_to=_case_page(case),
     )
 
 
-def _run(request, case, action, success_message):
-    """Run a service call; show its refusal, or the success message."""
-    try:
-        action()
-    except (CaseActionRefused, ValidationError) as refusal:
-        messages.error(request, getattr(refusal, "message", None) or "; ".join(refusal.messages))
-    else:
-        messages.success(request, success_message)
-    return redirect("portal:case_detail", case.pk)
+def _case_page(case) -> str:
+    return reverse("portal:case_detail", args=[case.pk])

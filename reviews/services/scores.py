@@ -15,7 +15,8 @@ from django.db import transaction
 
 from portal.audit import events as audit
 from portal.cases.models import Benchmark, CaseStatus, EvalResult
-from reviews.services import ReviewActionRefused, _locked_case, _working_reviewer
+from portal.cases.services.lifecycle import locked_case
+from reviews.services.base import ReviewActionRefused, working_reviewer
 
 MEASURING_STATUSES = (CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
 
@@ -24,8 +25,8 @@ def record_government_score(
     *, actor, case_id: int, benchmark: Benchmark, score: Decimal, notes: str = ""
 ) -> EvalResult:
     with transaction.atomic():
-        case = _locked_case(case_id)
-        _working_reviewer(actor, case)
+        case = locked_case(case_id)
+        working_reviewer(actor, case)
         if case.status not in MEASURING_STATUSES:
             raise ReviewActionRefused(
                 f"The case is {case.get_status_display().lower()}; "

@@ -1,0 +1,57 @@
+"""Reading access: the grants and the reports a person may see, each one queryset.
+
+Every list and every access helper (``access.access``) starts here, so a
+grant or a report out of a person's reach is absent from lists and answers
+404 alike.
+"""
+
+from access.models import AccessGrant, EvaluationReport
+from portal.accounts.models import Membership
+from portal.cases.models import Submission
+
+
+def operator_grants(user):
+    """Grants this person may download from: visible to them and to their own organization.
+
+    The developer and the case's agencies see grants too; they never download
+    through them, so a submitter's or coordinator's request finds nothing.
+    """
+    membership = getattr(user, "membership", None)
+    if membership is None or membership.role != Membership.Role.SECURITY_TEAM:
+        return AccessGrant.objects.none()
+    return AccessGrant.objects.visible_to(user).filter(operator_id=membership.organization_id)
+
+
+def live_grants(user, *, at=None):
+    """Live grants with all a list shows, in a fixed number of queries."""
+    return (
+        operator_grants(user)
+        .live(at)
+        .select_related("case__developer")
+        .prefetch_related("case__artifacts", "artifacts")
+        .order_by("ends_at", "pk")
+    )
+
+
+def readable_reports(user):
+    """The reports this person may read: one query, whatever their role.
+
+    Agency staff who can see its case (coordinators of routed agencies,
+    reviewers who accepted), the operator organization that wrote it, and the
+    developer only when the report is marked for the developer.
+    """
+    reports = EvaluationReport.objects.all()
+    membership = getattr(user, "membership", None) if user.is_authenticated else None
+    if membership is None:
+        return reports.none()
+    if membership.agency_id is not None:
+        return reports.filter(case__in=Submission.objects.visible_to(user).values("pk"))
+    if membership.role in Membership.OPERATOR_ROLES:
+        return reports.filter(operator_id=membership.organization_id)
+    if membership.role in Membership.DEVELOPER_ROLES:
+        return reports.filter(
+            marking=EvaluationReport.Marking.DEVELOPER,
+            case__developer_id=membership.organization_id,
+            case__in=Submission.objects.visible_to(user).values("pk"),
+        )
+    return reports.none()

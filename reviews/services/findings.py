@@ -1,0 +1,138 @@
+"""Writing findings: recording them with their evidence, changing status and marking.
+
+Notifications go only to the people the finding's marking lets read it, and
+name the case and the severity, never the finding's text.
+"""
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.urls import reverse
+
+from portal.accounts.models import Membership
+from portal.accounts.selectors import agency_coordinators, developer_people
+from portal.audit import events as audit
+from portal.cases.models import CaseStatus
+from portal.cases.services.lifecycle import locked_case
+from portal.files.store import storing
+from portal.files.uploads import StreamedFile
+from portal.notifications.services import notify
+from reviews.models import (
+    Finding,
+    FindingEvidence,
+    Marking,
+)
+from reviews.services.base import (
+    ReviewActionRefused,
+    agency_membership,
+    working_reviewer,
+)
+
+
+def record_finding(
+    *,
+    actor,
+    case_id: int,
+    title: str,
+    category: str,
+    severity: int,
+    description: str,
+    marking: str = Marking.AGENCY_ONLY,
+    evidence: Sequence[tuple[StreamedFile, str]] = (),
+) -> Finding:
+    with storing(streamed for streamed, _name in evidence) as store, transaction.atomic():
+        case = locked_case(case_id)
+        assignment = working_reviewer(actor, case)
+        if case.status not in (CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED):
+            raise ReviewActionRefused(f"The case is {case.get_status_display().lower()}.")
+        finding = Finding(
+            case=case,
+            author=actor,
+            agency=assignment.agency,
+            title=title,
+            category=category,
+            severity=severity,
+            description=description,
+            marking=marking,
+        )
+        finding.full_clean()
+        finding.save()
+        for streamed, name in evidence:
+            store(FindingEvidence(finding=finding, uploaded_by=actor), streamed, name=name)
+        audit.record(
+            "finding.recorded",
+            actor=actor,
+            target=case,
+            details={
+                "finding": finding.pk,
+                "severity": finding.get_severity_display(),
+                "marking": marking,
+                "evidence": len(evidence),
+            },
+        )
+        _notify_finding(finding, f"New {finding.get_severity_display().lower()} finding")
+    return finding
+
+
+def update_finding(*, actor, finding_id: int, status: str, marking: str) -> Finding:
+    with transaction.atomic():
+        finding = Finding.objects.get(pk=finding_id)
+        case = locked_case(finding.case_id)
+        finding = Finding.objects.select_for_update().get(pk=finding_id)
+        membership = agency_membership(actor)
+        is_author = finding.author_id == actor.pk
+        is_agency_coordinator = (
+            membership is not None
+            and membership.role == Membership.Role.COORDINATOR
+            and membership.agency_id == finding.agency_id
+        )
+        if not (is_author or is_agency_coordinator):
+            raise ReviewActionRefused(
+                "Only the author or their agency's coordinator can change it."
+            )
+        if status not in Finding.Status.values or marking not in Marking.values:
+            raise ReviewActionRefused("Choose a status and a marking.")
+        changes = {}
+        if finding.status != status:
+            changes["status"] = [finding.status, status]
+        if finding.marking != marking:
+            changes["marking"] = [finding.marking, marking]
+        if not changes:
+            return finding
+        finding.status, finding.marking = status, marking
+        finding.save(update_fields=["status", "marking", "updated_at"])
+        audit.record(
+            "finding.changed",
+            actor=actor,
+            target=case,
+            details={"finding": finding.pk, **changes},
+        )
+        # Only a wider marking brings in new readers; a narrower one tells nobody.
+        widths = list(Marking.values)
+        previous_marking = changes.get("marking", [marking])[0]
+        if widths.index(marking) > widths.index(previous_marking):
+            _notify_finding(finding, "A finding is now shared with you")
+    return finding
+
+
+def _notify_finding(finding: Finding, title: str) -> None:
+    """Tell the people the marking lets read the finding, and nobody else.
+
+    The notification names the case and the severity; the finding's title and
+    text stay in the portal, behind the marking check.
+    """
+    case = finding.case
+    if finding.marking == Marking.AGENCY_ONLY:
+        recipients = list(agency_coordinators([finding.agency_id]))
+    else:
+        recipients = list(agency_coordinators(case.routings.values("agency_id")))
+        if finding.marking in (Marking.DEVELOPER, Marking.OPERATORS):
+            recipients += list(developer_people(case.developer_id))
+    recipients = [person for person in recipients if person.pk != finding.author_id]
+    notify(
+        recipients,
+        title=f"{title} on {case.number}",
+        body=f"Severity: {finding.get_severity_display()}. Open the case to read it.",
+        case=case,
+        url=reverse("reviews:workspace", args=[case.pk]),
+    )
