@@ -11,5 +11,5 @@ class ReviewsConfig(AppConfig):
             demo,  # demo assignments, findings, requests and the frontier's history
             panels,  # the review section of the developer's case page
             reminders,  # reviewers', coordinators' and developers' deadlines
-            signals,  # follows cases (withdrawal) and assignments (the queue's counts)
+            signals,  # follows cases: a withdrawal closes open requests
         )
