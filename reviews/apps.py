@@ -10,6 +10,7 @@ class ReviewsConfig(AppConfig):
         from reviews import (  # noqa: F401
             demo,  # demo assignments, findings, requests and the frontier's history
             panels,  # the review section of the developer's case page
+            queue_copies,  # the routings' reviewer counts, for check_queue_copies
             reminders,  # reviewers', coordinators' and developers' deadlines
             signals,  # follows cases: a withdrawal closes open requests
         )

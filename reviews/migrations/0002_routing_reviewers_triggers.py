@@ -30,7 +30,9 @@ Changing the tables later: on SQLite, a migration that rebuilds
 ``reviews_assignment`` or ``cases_caserouting`` fails with "error in trigger
 ...: no such table"; it must run ``SQLITE_DROP`` before and ``SQLITE`` after
 (see cases 0002). On PostgreSQL ``status``, ``case_id`` and ``agency_id`` cannot
-change type while the update trigger names them.
+change type while the update trigger names them. ``manage.py
+check_queue_copies --repair`` rewrites counts that drifted while triggers
+were bypassed.
 
 Existing counts are brought in step first.
 """

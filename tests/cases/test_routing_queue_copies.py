@@ -4,18 +4,22 @@ The queue is sorted and counted from ``CaseRouting`` alone, so the copies must
 follow every change of the case: each transition, each pause and resume of the
 clock, a routing added later, one an administrator adds by hand, and the writes
 that skip ``save()``: ``QuerySet.update``, ``bulk_create``, an admin bulk action.
-Database triggers write them.
+Database triggers write them; ``check_queue_copies`` finds and repairs a drift.
 """
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 
 from portal.cases.models import CaseRouting, CaseStatus, Submission
 from portal.cases.services import lifecycle as case_services
 from reviews.selectors import queue_counts
 from tests.conftest import database_triggers
+from tests.reviews.fixtures_coordinator import assigned
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +132,37 @@ def test_routings_made_in_bulk_take_the_case_as_it_is(case_in, nsa):
     routing = CaseRouting.objects.get(case=case, agency=nsa)
     assert (routing.case_status, routing.review_due) == (case.status, case.review_due)
     assert routing.reviewers == 0
+
+
+def check(*options) -> str:
+    out = StringIO()
+    call_command("check_queue_copies", *options, stdout=out)
+    return out.getvalue()
+
+
+def test_check_queue_copies_finds_and_repairs_a_drift(case_in, coordinator, reviewer, nsa):
+    case = case_in(CaseStatus.SUBMITTED)
+    case_services.route_case(actor=coordinator, case_id=case.pk, agency=nsa)
+    assigned(coordinator, case, reviewer)
+    case.refresh_from_db()
+    assert check() == "case status and due date: in step\nactive reviewers: in step\n"
+
+    # Raw SQL on the routings is the one write no trigger follows.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_caserouting SET case_status = 'released', review_due = NULL, "
+            "reviewers = 7 WHERE case_id = %s",
+            [case.pk],
+        )
+    with pytest.raises(CommandError, match="4 copies differ from their source") as refused:
+        check()
+    assert refused.value.returncode == 1
+
+    report = check("--repair")
+    assert "case status and due date: 2 routings repaired" in report
+    assert "active reviewers: 2 routings repaired" in report
+    assert f"{case.reference} → NSA: stored 7, source 0" in report
+    assert copies(case) == {(case.status, case.review_due)}
+    counts = CaseRouting.objects.filter(case=case).values_list("agency__acronym", "reviewers")
+    assert dict(counts) == {"CAISI": 1, "NSA": 0}
+    assert check() == "case status and due date: in step\nactive reviewers: in step\n"

@@ -24,7 +24,10 @@ Changing the tables later: on SQLite, a migration that rebuilds
 "error in trigger ...: no such table", since the other table's triggers name
 it; it must run ``SQLITE_DROP`` (after reviews 0002's) before and ``SQLITE``
 (before reviews 0002's) after. On PostgreSQL ``status`` and ``review_due``
-cannot change type while the trigger names them.
+cannot change type while the trigger names them. ``docs/architecture.md``
+(*The queue's copies*) has the whole picture; ``manage.py check_queue_copies``
+finds and repairs copies that drifted while triggers were bypassed (a
+data-only restore with triggers disabled, manual SQL on the routings).
 
 Existing routings are brought in step first.
 """

@@ -170,7 +170,7 @@ class CaseRouting(models.Model):
     # and the number of the agency's reviewers invited or assigned to the case.
     # Database triggers write all three, whatever writes the case, the routing
     # or an assignment (migrations cases 0002 and reviews 0002); Python never
-    # does.
+    # does. ``manage.py check_queue_copies`` compares them with their sources.
     case_status = models.CharField(
         max_length=30, choices=CaseStatus.choices, default=CaseStatus.DRAFT, editable=False
     )
