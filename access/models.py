@@ -16,7 +16,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from portal.accounts.models import Organization
 from portal.accounts.visibility import with_object_perm
 from portal.cases.models import Artifact, Submission
-from portal.files.models import Download, StoredFile, stored_file_name
+from portal.files.models import Download, StoredFile
 
 
 class Terms(models.Model):
@@ -162,10 +162,6 @@ class AccessGrantUserObjectPermission(UserObjectPermissionBase):
 
 class AccessGrantGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(AccessGrant, on_delete=models.CASCADE)
-
-
-# Named by the first migration; goes when the migrations are squashed.
-report_storage_name = stored_file_name
 
 
 class EvaluationReport(models.Model):

@@ -11,6 +11,7 @@ class ReviewsConfig(AppConfig):
             demo,  # demo assignments, findings, requests and recommendations
             demo_frontier,  # demo history of the capability frontier, and a jump
             panels,  # the review section of the developer's case page
+            queue_copies,  # the routings' reviewer counts, for check_queue_copies
             reminders,  # reviewers', coordinators' and developers' deadlines
-            signals,  # follows cases (withdrawal) and assignments (the queue's counts)
+            signals,  # follows cases: a withdrawal closes open requests
         )

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from portal.accounts.models import Agency
 from portal.cases.models import Submission
-from portal.files.models import StoredFile, stored_file_name
+from portal.files.models import StoredFile
 
 
 class Assignment(models.Model):
@@ -186,10 +186,6 @@ class Finding(models.Model):
 
     def __str__(self):
         return self.title
-
-
-# Named by the first migration; goes when the migrations are squashed.
-evidence_storage_name = attachment_storage_name = stored_file_name
 
 
 class FindingEvidence(StoredFile):

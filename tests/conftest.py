@@ -9,6 +9,7 @@ import os
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.db import connection
 
 from portal.accounts.models import Agency, Membership, Organization, User
 
@@ -27,6 +28,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
         if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
             item.add_marker(skip_redis)
+
+
+def database_triggers(table: str) -> set[str]:
+    """The names of the triggers the database runs on ``table``."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+                [table],
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [table]
+            )
+        return {name for (name,) in cursor.fetchall()}
 
 
 def make_person(username, *, unit=None, role=None, **extra) -> User:

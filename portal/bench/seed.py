@@ -29,7 +29,6 @@ from portal.cases.models import (
     SubmissionUserObjectPermission,
 )
 from reviews.models import Assignment, Finding, Marking, Severity
-from reviews.signals import recount_reviewers
 
 BATCH = 2000
 BULK_NUMBER_PREFIX = "FMR-B"
@@ -84,9 +83,9 @@ def seed(scale: Scale, *, stdout=None) -> dict[str, int]:
     with transaction.atomic():
         people = _people(scale, rng)
         cases = _cases(scale, rng)
+        # The database's triggers fill each routing's copies and count its
+        # reviewers as the rows go in (bulk_create or not).
         assignments = _assignments(scale, rng, cases, people)
-        # bulk_create sends no signals: count each routing's reviewers here.
-        recount_reviewers(CaseRouting.objects.filter(case__in=cases))
         findings = _findings(scale, rng, cases, people)
     events = _audit_events(scale, rng, cases)
     _refresh_statistics()
@@ -238,10 +237,9 @@ def _cases(scale: Scale, rng: random.Random) -> list[Submission]:
     )
     for i, case in enumerate(cases):
         routed_nsa = nsa is not None and i % 2 == 0
-        queue = {"case_status": case.status, "review_due": case.review_due}
-        routings.append(CaseRouting(case=case, agency=caisi, **queue))
+        routings.append(CaseRouting(case=case, agency=caisi))
         if routed_nsa:
-            routings.append(CaseRouting(case=case, agency=nsa, **queue))
+            routings.append(CaseRouting(case=case, agency=nsa))
         for group_id, permission_id in template_perms[case.developer_id]:
             if group_id in nsa_groups and not routed_nsa:
                 continue

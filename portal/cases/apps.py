@@ -7,4 +7,7 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self):
-        from portal.cases import demo  # noqa: F401  (registers its seeder)
+        from portal.cases import (  # noqa: F401
+            demo,  # registers its seeder
+            queue_copies,  # the routings' copies of the case, for check_queue_copies
+        )

@@ -37,6 +37,12 @@ Registries:
 ``seeder(order)``
     Demo data for ``seed_demo``: ``function(stdout)``, idempotent
     (``portal.cases.demo``, ``reviews.demo``, ``access.demo``).
+``queue_copy(name)``
+    A copy that database triggers keep on the agencies' routings, for
+    ``manage.py check_queue_copies``: ``function(repair) -> list of (routing
+    id, stored, source)``, the routings whose copy differs from its source,
+    rewritten from the source when ``repair`` (``portal.cases.queue_copies``,
+    ``reviews.queue_copies``).
 """
 
 from collections.abc import Callable, Iterable
@@ -136,6 +142,22 @@ def seeder(order: int):
         name = f"{function.__module__}.{function.__qualname__}"
         if not any(existing == name for _, existing, _ in SEEDERS):
             SEEDERS.append((order, name, function))
+        return function
+
+    return decorator
+
+
+# --- the queue's copies --------------------------------------------------------------
+
+QUEUE_COPIES: list[tuple[str, Callable[..., list[tuple]]]] = []
+
+
+def queue_copy(name: str):
+    """Register ``function(repair: bool) -> [(routing id, stored, source), ...]``."""
+
+    def decorator(function):
+        if not any(existing == name for existing, _ in QUEUE_COPIES):
+            QUEUE_COPIES.append((name, function))
         return function
 
     return decorator

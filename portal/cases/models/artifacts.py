@@ -4,10 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from portal.cases.models.cases import Submission
-from portal.files.models import StoredFile, stored_file_name
-
-# Named by the first migration; goes when the migrations are squashed.
-artifact_storage_name = stored_file_name
+from portal.files.models import StoredFile
 
 
 class Artifact(StoredFile):

@@ -130,17 +130,6 @@ class Submission(models.Model):
     def __str__(self):
         return self.reference
 
-    # The routings keep copies of these for the agencies' queues (CaseRouting).
-    QUEUE_FIELDS = ("status", "review_due")
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or set(update_fields) & set(self.QUEUE_FIELDS):
-            self.routings.exclude(case_status=self.status, review_due=self.review_due).update(
-                case_status=self.status, review_due=self.review_due
-            )
-
     @property
     def reference(self) -> str:
         return self.number or f"Draft {self.pk}"
@@ -177,9 +166,11 @@ class CaseRouting(models.Model):
     )
     # What an agency's queue shows and sorts on, kept here so that the queue is
     # filtered, sorted, paged and counted from its routings alone and joins only
-    # the 25 cases of a page: copies of the case's status and stored due date
-    # (kept in step by Submission.save()), and the number of the agency's
-    # reviewers invited or assigned to the case (kept by the reviews app).
+    # the 25 cases of a page: copies of the case's status and stored due date,
+    # and the number of the agency's reviewers invited or assigned to the case.
+    # Database triggers write all three, whatever writes the case, the routing
+    # or an assignment (migrations cases 0002 and reviews 0002); Python never
+    # does. ``manage.py check_queue_copies`` compares them with their sources.
     case_status = models.CharField(
         max_length=30, choices=CaseStatus.choices, default=CaseStatus.DRAFT, editable=False
     )
@@ -214,11 +205,16 @@ class CaseRouting(models.Model):
     def __str__(self):
         return f"{self.case} → {self.agency}"
 
+    # Written by the database's triggers (see above).
+    QUEUE_COPIES = ("case_status", "review_due", "reviewers")
+
     def save(self, *args, **kwargs):
-        if self._state.adding:
-            self.case_status = self.case.status
-            self.review_due = self.case.review_due
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if adding:
+            # The triggers filled the copies in: read what they wrote, so the
+            # object in hand does not show the fields' defaults.
+            self.refresh_from_db(fields=self.QUEUE_COPIES)
 
 
 class SubmissionUserObjectPermission(UserObjectPermissionBase):
