@@ -13,3 +13,8 @@ class AccessConfig(AppConfig):
             reminders,  # grants ending and ended
             signals,  # follows cases (routing to a new agency)
         )
+        from portal.accounts.models import Membership
+        from portal.core.hooks import nav_link
+
+        team = [Membership.Role.SECURITY_TEAM]
+        nav_link("Granted models", "access:granted_models", roles=team, order=10, home_for=team)

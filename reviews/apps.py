@@ -7,6 +7,8 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         # Everything the review app adds to the portal's hooks (portal.core.hooks).
+        from portal.accounts.models import Membership
+        from portal.core.hooks import nav_link
         from reviews import (  # noqa: F401
             demo,  # demo assignments, findings, requests and recommendations
             demo_frontier,  # demo history of the capability frontier, and a jump
@@ -15,3 +17,15 @@ class ReviewsConfig(AppConfig):
             reminders,  # reviewers', coordinators' and developers' deadlines
             signals,  # follows cases: a withdrawal closes open requests
         )
+
+        Role = Membership.Role
+        coordinator, reviewer = [Role.COORDINATOR], [Role.REVIEWER]
+        nav_link(
+            "Agency queue",
+            "reviews:agency_queue",
+            roles=coordinator,
+            order=10,
+            home_for=coordinator,
+        )
+        nav_link("Reviewers", "reviews:agency_reviewers", roles=coordinator, order=20)
+        nav_link("My cases", "reviews:my_cases", roles=reviewer, order=10, home_for=reviewer)

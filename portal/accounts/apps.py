@@ -9,6 +9,16 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from portal.accounts import receivers  # noqa: F401  (audits sign-ins and permissions)
+        from portal.accounts.models import Membership
+        from portal.core.hooks import nav_link
+
+        Role = Membership.Role
+        nav_link(
+            "Access tokens",
+            "portal:token_list",
+            roles=[Role.REVIEWER, Role.SUBMITTER, Role.ORG_ADMIN, Role.SECURITY_TEAM],
+            order=60,
+        )
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

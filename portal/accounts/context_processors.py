@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from portal.accounts.roles import NAVIGATION_FOR_ROLE
+from portal.core.hooks import nav_links_for
 
 
 def _is_current(path: str, url: str) -> bool:
@@ -13,7 +13,8 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_links": []}
-    names = list(NAVIGATION_FOR_ROLE.get(user.role, []))
+    # Each app registers its pages' links (portal.core.hooks.nav_link).
+    names = [(link.label, link.url_name) for link in nav_links_for(user.role)]
     unread = 0
     if user.role is not None:
         # Through the person's own relation: accounts imports nothing of notifications.

@@ -7,4 +7,14 @@ class CapabilityConfig(AppConfig):
     verbose_name = "Capability monitoring"
 
     def ready(self):
+        from portal.accounts.models import Membership
         from portal.capability import receivers  # noqa: F401  (evaluates submitted cases)
+        from portal.core.hooks import nav_link
+
+        Role = Membership.Role
+        nav_link(
+            "Frontier",
+            "portal:frontier",
+            roles=[Role.COORDINATOR, Role.REVIEWER, Role.SUBMITTER, Role.ORG_ADMIN],
+            order=50,
+        )

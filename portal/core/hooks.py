@@ -37,6 +37,11 @@ Registries:
 ``seeder(order)``
     Demo data for ``seed_demo``: ``function(stdout)``, idempotent
     (``portal.cases.demo``, ``reviews.demo``, ``access.demo``).
+``nav_link(label, url_name, *, roles, order, home_for=())``
+    A link in the header for the people of ``roles`` (membership roles, by
+    value), lower orders first; ``home_for`` makes it the start page of those
+    roles (``portal.accounts``' home view and header read them). Each app
+    registers its own pages, so the header names no app's URLs itself.
 ``queue_copy(name)``
     A copy that database triggers keep on the agencies' routings, for
     ``manage.py check_queue_copies``: ``function(repair) -> list of (routing
@@ -161,3 +166,34 @@ def queue_copy(name: str):
         return function
 
     return decorator
+
+
+# --- the header's navigation ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavLink:
+    order: int
+    label: str
+    url_name: str
+    roles: frozenset[str]
+
+
+NAV_LINKS: list[NavLink] = []
+HOME_FOR_ROLE: dict[str, str] = {}
+
+
+def nav_link(
+    label: str, url_name: str, *, roles: Iterable[str], order: int, home_for: Iterable[str] = ()
+) -> None:
+    """Register a header link for ``roles``; ``home_for`` roles start on its page."""
+    link = NavLink(order, label, url_name, frozenset(str(role) for role in roles))
+    if link not in NAV_LINKS:
+        NAV_LINKS.append(link)
+        NAV_LINKS.sort(key=lambda entry: (entry.order, entry.label))
+    for role in home_for:
+        HOME_FOR_ROLE.setdefault(str(role), url_name)
+
+
+def nav_links_for(role: str | None) -> list[NavLink]:
+    return [link for link in NAV_LINKS if role in link.roles] if role else []

@@ -4,13 +4,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from portal.accounts.roles import DASHBOARD_FOR_ROLE
+from portal.core.hooks import HOME_FOR_ROLE
 
 
 @require_GET
 def home(request):
     """Send each person to their role's dashboard."""
-    destination = DASHBOARD_FOR_ROLE.get(request.user.role)
+    destination = HOME_FOR_ROLE.get(request.user.role) if request.user.role else None
     if destination:
         return redirect(destination)
     if request.user.is_staff:
