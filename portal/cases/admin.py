@@ -1,10 +1,9 @@
-"""Django admin for cases, artifacts (read-only), benchmarks and notifications."""
+"""Django admin for cases, artifacts (read-only) and benchmarks."""
 
 from django.contrib import admin
 
 from portal.cases.models import Artifact, Benchmark, CaseRouting, EvalResult, Submission
 from portal.core.admin import ReadOnlyAdmin
-from portal.notifications.models import Notification
 
 
 class CaseRoutingInline(admin.TabularInline):
@@ -12,7 +11,7 @@ class CaseRoutingInline(admin.TabularInline):
     extra = 0
     can_delete = False
     # The queue's copies of the case (status, due date) and the agency's active
-    # reviewers are kept by the code, never typed in.
+    # reviewers are kept by database triggers, never typed in.
     readonly_fields = ["agency", "routed_at", "routed_by", "case_status", "review_due", "reviewers"]
 
     def has_add_permission(self, request, obj=None):
@@ -121,20 +120,3 @@ class BenchmarkAdmin(admin.ModelAdmin):
             },
         ),
     ]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["title", "recipient", "case", "created_at", "read_at", "emailed_at"]
-    list_filter = ["created_at", ("read_at", admin.EmptyFieldListFilter)]
-    search_fields = ["title", "recipient__username"]
-    list_select_related = ["recipient", "case"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
