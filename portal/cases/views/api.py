@@ -6,11 +6,12 @@ same file again (same name, kind and SHA-256) answers 200 with the artifact
 already stored instead of storing it twice.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.urls import reverse
 
 from portal.accounts.api import api_error, token_required
-from portal.cases.access import get_case_or_404, is_developer_member
+from portal.cases.access import CasePurpose, get_case_or_404
 from portal.cases.models import Artifact
 from portal.cases.services.artifacts import ArtifactAlreadyStored, add_artifact
 from portal.cases.services.lifecycle import CaseActionRefused
@@ -41,10 +42,10 @@ def artifact_put(request, pk, name):
     if request.method != "PUT":
         return api_error("Use PUT with the file as the request body.", 405)
     try:
-        case = get_case_or_404(request.user, pk)
+        case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
     except Http404:
         return api_error("No such case.", 404)
-    if not is_developer_member(request.user, case):
+    except PermissionDenied:
         return api_error("Only the developer's submitters can upload artifacts.", 403)
     kind = request.GET.get("kind", "")
     if kind not in Artifact.Kind.values:
