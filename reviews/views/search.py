@@ -19,7 +19,8 @@ PAGE_SIZE = 20
 @require_GET
 @role_required(*ANY_ROLE)
 def search(request):
-    form = SearchForm(request.GET)
+    # Opened without a query (a link to the page): the empty form, no error yet.
+    form = SearchForm(request.GET if "q" in request.GET else None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     # An empty or refused query finds nothing: no query runs, nothing is hinted at.
     cases = CountedPaginator(search_cases(request.user, query), PAGE_SIZE).get_page(
@@ -36,6 +37,7 @@ def search(request):
             "query": query,
             "cases": cases,
             "findings": findings,
-            "searches_findings": request.user.is_agency_staff,
+            # Agency staff search findings too, and work cases in the workspace.
+            "agency_staff": request.user.is_agency_staff,
         },
     )

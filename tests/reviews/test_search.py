@@ -142,11 +142,27 @@ def test_an_empty_query_asks_for_words(client, coordinator, submit, query):
     assert search_cases(coordinator, query).count() == 0
 
 
-def test_no_query_at_all_shows_the_form(client, coordinator):
+def test_no_query_at_all_shows_the_form_without_an_error(client, coordinator):
     client.force_login(coordinator)
     response = client.get(SEARCH)
     assert response.status_code == 200
     assert case_numbers(response) == []
+    assert b"usa-error-message" not in response.content
+
+
+def test_results_link_to_where_each_role_works(client, coordinator, submitter, reviewer, submit):
+    case = submit(model_name="Aurora")
+    assign(coordinator, case, reviewer)
+    finding = record(reviewer, case, title="Aurora leaks weights", evidence=None)
+    client.force_login(coordinator)
+    response = client.get(SEARCH, {"q": "aurora"})
+    workspace = reverse("reviews:workspace", args=[case.pk])
+    assert f'href="{workspace}"'.encode() in response.content
+    assert f'href="{workspace}#finding-{finding.pk}"'.encode() in response.content
+    client.force_login(submitter)
+    response = client.get(SEARCH, {"q": "aurora"})
+    assert reverse("portal:case_detail", args=[case.pk]).encode() in response.content
+    assert workspace.encode() not in response.content
 
 
 def test_a_very_long_query_is_a_form_error(client, coordinator, submit):
