@@ -233,3 +233,25 @@ def test_search_makes_a_fixed_number_of_queries(client, coordinator, reviewer, s
     for number in range(1, 6):
         add_case(number)
     assert count_queries(client, "aurora") == small
+
+
+def test_markup_in_a_model_name_is_escaped_in_results(client, coordinator, submit):
+    submit(model_name='<img src=x onerror="alert(1)">Aurora')
+    client.force_login(coordinator)
+    response = client.get(SEARCH, {"q": "aurora"})
+    assert len(case_numbers(response)) == 1
+    assert b"<img src=x" not in response.content
+    assert b"&lt;img src=x" in response.content
+
+
+def test_each_list_pages_on_its_own(client, coordinator, reviewer, submit):
+    case = submit(model_name="Aurora")
+    assign(coordinator, case, reviewer)
+    for number in range(21):
+        record(reviewer, case, title=f"Aurora leaks weights {number}", evidence=None)
+    client.force_login(coordinator)
+    first = client.get(SEARCH, {"q": "aurora"})
+    assert b"q=aurora&amp;findings_page=2" in first.content
+    second = client.get(SEARCH, {"q": "aurora", "findings_page": "2"})
+    assert len(finding_titles(second)) == 1
+    assert case_numbers(second) == [case.number]
