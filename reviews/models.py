@@ -2,6 +2,8 @@
 discussion notes and the recommendation."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
 
@@ -141,6 +143,16 @@ class FindingQuerySet(models.QuerySet):
         return self.filter(case__in=cases, marking=Marking.OPERATORS)
 
 
+# Finding titles are prose: the "english" configuration stems their words, so
+# "jailbreak" finds "Jailbreaks persist".
+FINDING_SEARCH_CONFIG = "english"
+
+
+def finding_search_vector() -> SearchVector:
+    """The words finding search matches; the GIN index ``finding_search`` is built on it."""
+    return SearchVector("title", config=FINDING_SEARCH_CONFIG)
+
+
 class Finding(models.Model):
     class Category(models.TextChoices):
         CYBER_OFFENSE = "cyber_offense", "Cyber offense"
@@ -182,6 +194,9 @@ class Finding(models.Model):
         indexes = [
             models.Index(fields=["case", "marking", "agency"]),
             models.Index(fields=["case", "severity"]),
+            # Search (reviews.selectors.search_findings): the same expression as
+            # the query's, so PostgreSQL can use it. Created on PostgreSQL only.
+            GinIndex(finding_search_vector(), name="finding_search"),
         ]
 
     def __str__(self):

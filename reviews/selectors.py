@@ -5,6 +5,7 @@ counts findings the person may read (their marking), so a queue never hints at
 a finding outside it.
 """
 
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import (
     Case,
     Count,
@@ -23,7 +24,15 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
 
 from portal.cases.models import CaseRouting, CaseStatus, Submission
-from reviews.models import Assignment, Finding, InformationRequest, readable_by_agency
+from portal.cases.selectors import full_text_search
+from reviews.models import (
+    FINDING_SEARCH_CONFIG,
+    Assignment,
+    Finding,
+    InformationRequest,
+    finding_search_vector,
+    readable_by_agency,
+)
 
 UNDER_REVIEW = (CaseStatus.SUBMITTED, CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
 
@@ -210,3 +219,25 @@ def active_assignment(user, case) -> Assignment | None:
         .select_related("agency")
         .first()
     )
+
+
+def search_findings(user, query: str):
+    """Findings whose title matches ``query``, among those ``user`` may read; agency staff only.
+
+    Developers and operators read findings on their case pages; search does not
+    list findings for them at all, so it cannot hint at one. Full-text search on
+    PostgreSQL (the ``finding_search`` index), ``icontains`` on SQLite.
+    """
+    query = query.strip()
+    if not query or not user.is_agency_staff:
+        return Finding.objects.none()
+    findings = Finding.objects.visible_to(user).select_related("case", "agency")
+    if full_text_search():
+        words = SearchQuery(query, config=FINDING_SEARCH_CONFIG, search_type="websearch")
+        return (
+            findings.alias(search=finding_search_vector())
+            .filter(search=words)
+            .annotate(rank=SearchRank(finding_search_vector(), words))
+            .order_by("-rank", "-created_at", "-pk")
+        )
+    return findings.filter(title__icontains=query).order_by("-created_at", "-pk")

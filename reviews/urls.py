@@ -1,9 +1,11 @@
 from django.urls import path
 
-from reviews.views import coordinator, findings, requests, reviewer, scores, workspace
+from reviews.views import coordinator, findings, requests, reviewer, scores, search, workspace
 
 app_name = "reviews"
 urlpatterns = [
+    # Search over cases and findings, from the header's search box.
+    path("search/", search.search, name="search"),
     # The coordinator's queue and assignment management.
     path("queue/", coordinator.agency_queue, name="agency_queue"),
     path("reviewers/", coordinator.agency_reviewers, name="agency_reviewers"),

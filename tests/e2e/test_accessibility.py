@@ -39,6 +39,8 @@ def pages_by_role(demo):
             "/reviews/reviewers/",
             f"/reviews/cases/{aurora.pk}/",
             "/frontier/",
+            "/reviews/search/?q=aurora",
+            "/reviews/search/?q=",
         ],
         "reviewer": ["/reviews/mine/", f"/reviews/cases/{aurora.pk}/"],
         "operator": ["/access/granted/", "/access/terms/"]

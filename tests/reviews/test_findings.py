@@ -89,6 +89,15 @@ def test_each_persona_reads_a_finding_only_inside_its_marking(
         else:
             assert detail.status_code == 404, name
 
+        # Search: finding titles for agency staff inside the marking, nobody else.
+        found = client.get(reverse("reviews:search"), {"q": "sandbox escape"})
+        if person.role:
+            listed = finding in found.context["findings"].object_list
+            assert listed == (reads and person.is_agency_staff), name
+            assert (title.encode() in found.content) == listed, name
+        else:
+            assert found.status_code == 403, name
+
         # The evidence: a download for readers, 404 for everyone else.
         download = client.get(download_url)
         assert download.status_code == (200 if reads else 404), name

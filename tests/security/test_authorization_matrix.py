@@ -158,6 +158,8 @@ MATRIX: dict[str, Row] = {
     "reviews:assignment_remove": Row(get=NOBODY, post=coordinator_action),
     "reviews:assignment_due": Row(get=NOBODY, post=coordinator_action),
     # The reviewer's queue and own assignment.
+    # Search: every role, among what each person sees; platform admins have no role.
+    "reviews:search": Row(get=answers(200, admin=403), post=NOBODY),
     "reviews:my_cases": Row(
         get=role_page(only(200, "reviewer", "unassigned_reviewer")), post=NOBODY
     ),

@@ -9,6 +9,7 @@ folder, never a redirect off the site.
 import io
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.core import mail
@@ -340,6 +341,10 @@ def pages_of(world, marked_up):  # noqa: F811
         ("operator", url("portal:token_list")),
         ("operator", url("portal:notification_list")),
         ("operator", url("access:report_detail", report.pk)),
+        # Search: stored markup in results, and the typed query shown back.
+        ("coordinator", f"{url('reviews:search')}?{urlencode({'q': 'pwned'})}"),
+        ("submitter", f"{url('reviews:search')}?{urlencode({'q': case.number})}"),
+        ("coordinator", f"{url('reviews:search')}?{urlencode({'q': PAYLOAD})}"),
     ]
 
 

@@ -9,6 +9,8 @@ the data and the rules that can be read off it.
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.lookups import GreaterThan
@@ -26,6 +28,16 @@ class CaseStatus(models.TextChoices):
     RECOMMENDATION_ISSUED = "recommendation_issued", "Recommendation issued"
     RELEASED = "released", "Released"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# Model names are names, not prose: the "simple" configuration keeps every word
+# as typed (no stemming, no stop words).
+CASE_SEARCH_CONFIG = "simple"
+
+
+def case_search_vector() -> SearchVector:
+    """The words case search matches; the GIN index ``case_search`` is built on it."""
+    return SearchVector("model_name", "model_version", config=CASE_SEARCH_CONFIG)
 
 
 class SubmissionQuerySet(models.QuerySet):
@@ -125,6 +137,9 @@ class Submission(models.Model):
                 condition=Q(capability_jump=True),
                 name="case_capability_jump",
             ),
+            # Search (portal.cases.selectors.search_cases): the same expression as
+            # the query's, so PostgreSQL can use it. Created on PostgreSQL only.
+            GinIndex(case_search_vector(), name="case_search"),
         ]
 
     def __str__(self):

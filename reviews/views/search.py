@@ -1,0 +1,43 @@
+"""Search: cases (and, for agency staff, findings) the person may see, by what they type.
+
+The case half is ``portal.cases.selectors.search_cases``; finding titles live in
+this app, so the page that puts the two together lives here too.
+"""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from portal.accounts.roles import ANY_ROLE, role_required
+from portal.cases.selectors import search_cases
+from portal.core.pagination import CountedPaginator
+from reviews.forms_search import SearchForm
+from reviews.selectors import search_findings
+
+PAGE_SIZE = 20
+
+
+@require_GET
+@role_required(*ANY_ROLE)
+def search(request):
+    # Opened without a query (a link to the page): the empty form, no error yet.
+    form = SearchForm(request.GET if "q" in request.GET else None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    # An empty or refused query finds nothing: no query runs, nothing is hinted at.
+    cases = CountedPaginator(search_cases(request.user, query), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    findings = CountedPaginator(search_findings(request.user, query), PAGE_SIZE).get_page(
+        request.GET.get("findings_page")
+    )
+    return render(
+        request,
+        "reviews/search.html",
+        {
+            "form": form,
+            "query": query,
+            "cases": cases,
+            "findings": findings,
+            # Agency staff search findings too, and work cases in the workspace.
+            "agency_staff": request.user.is_agency_staff,
+        },
+    )

@@ -1,0 +1,257 @@
+"""Search: cases by number, model and developer, findings by title for agency staff,
+only among what the person may see, and bad input answered with a message."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from portal.cases.selectors import search_cases
+from portal.cases.services import lifecycle as case_services
+from reviews.models import Marking
+from reviews.selectors import search_findings
+from tests.reviews.fixtures_reviewer import *  # noqa: F403  (the fixtures in its __all__)
+from tests.reviews.fixtures_reviewer import assign, record
+
+SEARCH = reverse("reviews:search")
+
+
+@pytest.fixture
+def submit(make_ready_draft, submitter, caisi):
+    """``submit(actor=..., **fields)``: a new case, submitted (and so routed to CAISI)."""
+
+    def make(*, actor=None, **fields):
+        actor = actor or submitter
+        draft = make_ready_draft(actor=actor, **fields)
+        case = case_services.submit_case(actor=actor, case_id=draft.pk)
+        case.refresh_from_db()
+        return case
+
+    return make
+
+
+def case_numbers(response) -> list[str]:
+    return [case.reference for case in response.context["cases"].object_list]
+
+
+def finding_titles(response) -> list[str]:
+    return [finding.title for finding in response.context["findings"].object_list]
+
+
+def test_a_coordinator_finds_cases_by_number_model_and_developer(
+    client, coordinator, submit, other_submitter
+):
+    aurora = submit(model_name="Aurora", model_version="2.0")
+    zephyr = submit(actor=other_submitter, model_name="Zephyr", model_version="1.5")
+    client.force_login(coordinator)
+    assert case_numbers(client.get(SEARCH, {"q": "aurora"})) == [aurora.number]
+    assert case_numbers(client.get(SEARCH, {"q": "Meridian"})) == [zephyr.number]
+    assert case_numbers(client.get(SEARCH, {"q": zephyr.number})) == [zephyr.number]
+    # A part of the number: the serial alone finds the case.
+    serial = zephyr.number.rsplit("-", 1)[1]
+    assert zephyr.number in case_numbers(client.get(SEARCH, {"q": serial}))
+    response = client.get(SEARCH, {"q": "aurora"})
+    assert b"1 case match" in response.content
+
+
+def test_an_exact_case_number_comes_first(client, coordinator, submit):
+    first = submit(model_name="Aurora")
+    submit(model_name="Borealis")
+    client.force_login(coordinator)
+    assert case_numbers(client.get(SEARCH, {"q": first.number}))[0] == first.number
+
+
+def test_a_developer_finds_their_cases_and_never_anothers(
+    client, submitter, other_submitter, submit
+):
+    mine = submit(model_name="Aurora")
+    submit(actor=other_submitter, model_name="Aurora Rival")
+    client.force_login(submitter)
+    response = client.get(SEARCH, {"q": "aurora"})
+    assert case_numbers(response) == [mine.number]
+    assert b"Rival" not in response.content
+    assert b"Meridian" not in response.content
+    assert b"1 case match" in response.content
+    # Searching for the other developer by name finds nothing and says only that.
+    response = client.get(SEARCH, {"q": "Meridian"})
+    assert case_numbers(response) == []
+    assert b"0 cases match" in response.content
+
+
+def test_an_operator_finds_no_case_they_were_not_granted(client, operator, submit):
+    case = submit(model_name="Aurora")
+    client.force_login(operator)
+    for query in ("aurora", case.number, "Northwind"):
+        response = client.get(SEARCH, {"q": query})
+        assert response.status_code == 200
+        assert case_numbers(response) == []
+        assert "findings" not in response.context or finding_titles(response) == []
+        assert b"Aurora" not in response.content
+
+
+def test_a_coordinator_finds_a_finding_by_title(client, coordinator, reviewer, submit):
+    case = submit(model_name="Aurora")
+    assign(coordinator, case, reviewer)
+    record(reviewer, case, title="Jailbreaks persist after fine-tuning", evidence=None)
+    client.force_login(coordinator)
+    response = client.get(SEARCH, {"q": "jailbreaks"})
+    assert finding_titles(response) == ["Jailbreaks persist after fine-tuning"]
+    assert b"1 finding match" in response.content
+
+
+@pytest.mark.parametrize(
+    ("marking", "nsa_finds"),
+    [(Marking.AGENCY_ONLY, False), (Marking.INTERAGENCY, True), (Marking.DEVELOPER, True)],
+)
+def test_finding_search_keeps_to_the_marking(
+    client, personas_matrix, review_case, marking, nsa_finds
+):
+    finding = record(
+        personas_matrix["author"], review_case, title="Sandbox escape found", marking=marking
+    )
+    finds = {
+        "author": True,
+        "coordinator": True,
+        "nsa_coordinator": nsa_finds,
+        "nsa_reviewer": False,
+        # Developers and operators never get findings from search, whatever the marking.
+        "submitter": False,
+        "other_submitter": False,
+        "operator": False,
+        "other_operator": False,
+    }
+    for name, found in finds.items():
+        person = personas_matrix[name]
+        assert search_findings(person, "sandbox").filter(pk=finding.pk).exists() == found, name
+        client.force_login(person)
+        response = client.get(SEARCH, {"q": "sandbox"})
+        assert response.status_code == 200, name
+        assert (b"Sandbox escape found" in response.content) == found, name
+        if not found:
+            assert b"1 finding" not in response.content, name
+
+
+@pytest.mark.parametrize("query", ["", "   "])
+def test_an_empty_query_asks_for_words(client, coordinator, submit, query):
+    submit()
+    client.force_login(coordinator)
+    response = client.get(SEARCH, {"q": query})
+    assert response.status_code == 200
+    assert b"Type a case number" in response.content
+    assert case_numbers(response) == []
+    assert search_cases(coordinator, query).count() == 0
+
+
+def test_no_query_at_all_shows_the_form_without_an_error(client, coordinator):
+    client.force_login(coordinator)
+    response = client.get(SEARCH)
+    assert response.status_code == 200
+    assert case_numbers(response) == []
+    assert b"usa-error-message" not in response.content
+
+
+def test_results_link_to_where_each_role_works(client, coordinator, submitter, reviewer, submit):
+    case = submit(model_name="Aurora")
+    assign(coordinator, case, reviewer)
+    finding = record(reviewer, case, title="Aurora leaks weights", evidence=None)
+    client.force_login(coordinator)
+    response = client.get(SEARCH, {"q": "aurora"})
+    workspace = reverse("reviews:workspace", args=[case.pk])
+    assert f'href="{workspace}"'.encode() in response.content
+    assert f'href="{workspace}#finding-{finding.pk}"'.encode() in response.content
+    client.force_login(submitter)
+    response = client.get(SEARCH, {"q": "aurora"})
+    assert reverse("portal:case_detail", args=[case.pk]).encode() in response.content
+    assert workspace.encode() not in response.content
+
+
+def test_a_very_long_query_is_a_form_error(client, coordinator, submit):
+    submit()
+    client.force_login(coordinator)
+    response = client.get(SEARCH, {"q": "a" * 10_000})
+    assert response.status_code == 200
+    assert b"at most 200 characters" in response.content
+    assert case_numbers(response) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['<script>alert("x")</script>', "' OR 1=1 --", "aurora & | ! ( :*", '"unclosed', "%_\\"],
+)
+def test_hostile_queries_are_escaped_and_never_fail(client, coordinator, submit, query):
+    submit()
+    client.force_login(coordinator)
+    response = client.get(SEARCH, {"q": query})
+    assert response.status_code == 200
+    assert b"<script>alert" not in response.content
+
+
+def test_people_without_a_role_may_not_search(client, outsider, platform_admin):
+    for person in (outsider, platform_admin):
+        client.force_login(person)
+        assert client.get(SEARCH, {"q": "aurora"}).status_code == 403
+
+
+def test_the_header_has_a_search_box_for_people_with_a_role(client, submitter, outsider):
+    client.force_login(submitter)
+    assert b'role="search"' in client.get(reverse("portal:notification_list")).content
+    client.force_login(outsider)
+    page = client.get(reverse("portal:notification_list"))
+    assert b"portal-search-field" not in page.content
+
+
+def test_results_are_paged(client, coordinator, submit):
+    for number in range(23):
+        submit(model_name=f"Aurora {number:02d}")
+    client.force_login(coordinator)
+    first = client.get(SEARCH, {"q": "aurora"})
+    assert first.context["cases"].paginator.count == 23
+    assert len(case_numbers(first)) == 20
+    second = client.get(SEARCH, {"q": "aurora", "page": "2"})
+    assert len(case_numbers(second)) == 3
+
+
+# Query budget: the same number of queries at any size.
+
+
+def count_queries(client, query) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(SEARCH, {"q": query})
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_search_makes_a_fixed_number_of_queries(client, coordinator, reviewer, submit):
+    def add_case(number):
+        case = submit(model_name=f"Aurora {number:02d}")
+        assign(coordinator, case, reviewer)
+        record(reviewer, case, title=f"Aurora leaks weights {number}", evidence=None)
+
+    add_case(0)
+    client.force_login(coordinator)
+    small = count_queries(client, "aurora")
+    for number in range(1, 6):
+        add_case(number)
+    assert count_queries(client, "aurora") == small
+
+
+def test_markup_in_a_model_name_is_escaped_in_results(client, coordinator, submit):
+    submit(model_name='<img src=x onerror="alert(1)">Aurora')
+    client.force_login(coordinator)
+    response = client.get(SEARCH, {"q": "aurora"})
+    assert len(case_numbers(response)) == 1
+    assert b"<img src=x" not in response.content
+    assert b"&lt;img src=x" in response.content
+
+
+def test_each_list_pages_on_its_own(client, coordinator, reviewer, submit):
+    case = submit(model_name="Aurora")
+    assign(coordinator, case, reviewer)
+    for number in range(21):
+        record(reviewer, case, title=f"Aurora leaks weights {number}", evidence=None)
+    client.force_login(coordinator)
+    first = client.get(SEARCH, {"q": "aurora"})
+    assert b"q=aurora&amp;findings_page=2" in first.content
+    second = client.get(SEARCH, {"q": "aurora", "findings_page": "2"})
+    assert len(finding_titles(second)) == 1
+    assert case_numbers(second) == [case.number]
