@@ -308,3 +308,50 @@ def test_a_post_with_a_file_is_not_kept(client, operator):
     assert not client.session.get(kept_actions.SESSION_KEY)
     followed = client.get(stale.url)
     assert any("could not be kept" in message for message in messages_of(followed))
+
+
+def test_issuing_a_recommendation_is_done_after_confirming(
+    client,
+    lead,  # noqa: F811
+    coordinator,
+    case_in_review,  # noqa: F811
+):
+    from reviews.services import recommendations as recommendation_services
+
+    recommendation_services.draft_recommendation(
+        actor=lead, case_id=case_in_review.pk, outcome="no_concerns", summary="Fine.", conditions=""
+    )
+    workspace = reverse("reviews:workspace", args=[case_in_review.pk])
+    client.force_login(coordinator)
+    make_stale(client)
+    stale = client.post(
+        reverse("reviews:recommendation_issue", args=[case_in_review.pk]),
+        {"understood": "on"},
+        HTTP_REFERER=workspace,
+    )
+
+    done = confirm(client, workspace, action=kept_key(stale), follow=True)
+
+    assert done.redirect_chain[-1][0] == workspace
+    assert "Recommendation issued. The developer has been told." in messages_of(done)
+    case_in_review.refresh_from_db()
+    assert case_in_review.status == CaseStatus.RECOMMENDATION_ISSUED
+
+
+def test_a_kept_action_without_its_i_understand_box_changes_nothing(client, submitter, case, bank):
+    from access.views.developer import REVOKE_UNDERSTOOD
+
+    live = give_access(submitter, case, bank)
+    client.force_login(submitter)
+    make_stale(client)
+    stale = client.post(
+        reverse("access:grant_revoke", args=[live.pk]),
+        {"reason": "Leaked."},
+        HTTP_REFERER=case_url(case),
+    )
+
+    done = confirm(client, case_url(case), action=kept_key(stale), follow=True)
+
+    assert REVOKE_UNDERSTOOD in messages_of(done)
+    live.refresh_from_db()
+    assert live.revoked_at is None
