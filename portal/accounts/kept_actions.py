@@ -8,10 +8,12 @@ calls the same view with the kept post, in the same request. A kept action
 works once (it is taken out of the session before it runs), only in the
 session that kept it, for the person who sent it, and only within
 ``KEPT_ACTION_SECONDS``; otherwise nothing changes and the person is told.
+The key is a one-time form nonce (``portal.core.nonces``), claimed in the
+database before the action runs, so two confirmations racing with copies of
+the same session still do it once.
 """
 
 import copy
-import secrets
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,7 +22,10 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from portal.core.nonces import consume_nonce, issue_nonce
+
 SESSION_KEY = "auth_kept_actions"
+NONCE_SCOPE = "accounts.kept-action"
 # The attribute ``recent_auth_required`` puts on the views whose posts may be kept.
 KEEPS_ACTION = "keeps_action_for_confirmation"
 MAX_KEPT = 5
@@ -71,7 +76,7 @@ def keep(request: HttpRequest) -> str | None:
         if now - action["at"] <= settings.KEPT_ACTION_SECONDS
     }
     newest = sorted(kept.items(), key=lambda item: item[1]["at"])[-(MAX_KEPT - 1) :]
-    key = secrets.token_urlsafe(16)
+    key = issue_nonce(request, NONCE_SCOPE)
     kept = dict(newest)
     kept[key] = {"path": request.path_info, "post": fields, "user": request.user.pk, "at": now}
     request.session[SESSION_KEY] = kept
@@ -93,7 +98,11 @@ def resume(request: HttpRequest, key: str) -> HttpResponse | None:
     Its view's answer, or None with a message saying why nothing was done.
     """
     action = take(request, key)
-    if action is None or action["user"] != request.user.pk:
+    if (
+        action is None
+        or action["user"] != request.user.pk
+        or not consume_nonce(request, NONCE_SCOPE, key)
+    ):
         messages.warning(request, GONE)
         return None
     if _now() - action["at"] > settings.KEPT_ACTION_SECONDS:

@@ -355,3 +355,20 @@ def test_a_kept_action_without_its_i_understand_box_changes_nothing(client, subm
     assert REVOKE_UNDERSTOOD in messages_of(done)
     live.refresh_from_db()
     assert live.revoked_at is None
+
+
+def test_a_kept_action_copied_back_into_the_session_is_still_done_once(client, operator):
+    """Two confirmations racing with copies of the same session: the key is claimed once."""
+    stale, page = stale_token_post(client, operator)
+    key = kept_key(stale)
+    copy_of_session = dict(client.session[kept_actions.SESSION_KEY])
+    assert confirm(client, page, action=key).url == page
+
+    session = client.session
+    session[kept_actions.SESSION_KEY] = copy_of_session
+    session.save()
+    make_stale(client)
+    again = confirm(client, page, action=key, follow=True)
+
+    assert AccessToken.objects.filter(user=operator).count() == 1
+    assert kept_actions.GONE in messages_of(again)
