@@ -270,12 +270,15 @@ for _proxy in TRUSTED_PROXIES:
 
 # Sessions end after a time without activity and after an absolute lifetime,
 # shorter for agency staff and platform admins; sensitive actions need a
-# sign-in or confirmation within REAUTH_SECONDS.
+# sign-in or confirmation within REAUTH_SECONDS. A sensitive form sent too late
+# is kept on the server and done after the confirmation, if that comes within
+# KEPT_ACTION_SECONDS of sending it.
 SESSION_IDLE_SECONDS_PRIVILEGED = env_int("SESSION_IDLE_SECONDS_PRIVILEGED", 15 * 60, minimum=60)
 SESSION_MAX_SECONDS_PRIVILEGED = env_int("SESSION_MAX_SECONDS_PRIVILEGED", 12 * 3600, minimum=60)
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 3600, minimum=60)
 SESSION_MAX_SECONDS = env_int("SESSION_MAX_SECONDS", 24 * 3600, minimum=60)
 REAUTH_SECONDS = env_int("REAUTH_SECONDS", 15 * 60, minimum=60)
+KEPT_ACTION_SECONDS = env_int("KEPT_ACTION_SECONDS", 5 * 60, minimum=30)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE") or "America/New_York"

@@ -21,10 +21,15 @@ from access.forms_developer import GrantForm, NominationForm, RevokeForm
 from access.models import grant_downloads
 from portal.accounts.session_policy import recent_auth_required
 from portal.cases.access import CasePurpose, get_case_or_404
-from portal.core.forms import first_error
+from portal.core.forms import consequence_understood, first_error
 from portal.core.refusals import run_service
 
 DOWNLOADS_PER_PAGE = 50
+# Revoking (or declining) cannot be undone: it needs its "I understand" box.
+REVOKE_UNDERSTOOD = (
+    "Access did not change. Revoking cannot be undone: the operator loses access on their "
+    "next request, and only a new grant gives it back. Tick “I understand” to revoke it."
+)
 
 
 def _case_access(case_id) -> str:
@@ -89,6 +94,9 @@ def revoke(request, grant_id):
     form = RevokeForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give a reason for revoking access.")
+        return redirect(_case_access(access_grant.case_id))
+    if not consequence_understood(request.POST):
+        messages.error(request, REVOKE_UNDERSTOOD)
         return redirect(_case_access(access_grant.case_id))
     return run_service(
         request,

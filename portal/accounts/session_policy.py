@@ -7,7 +7,8 @@ default), everyone else *standard* (1 hour, 24 hours). The tier is decided at
 sign-in. ``SessionPolicyMiddleware`` ends a session past either limit, and a
 session whose person was deactivated (Django no longer loads them) is deleted
 on its next request. ``recent_auth_required`` sends a sensitive action whose
-last proof is older than ``REAUTH_SECONDS`` to the confirmation page first.
+last proof is older than ``REAUTH_SECONDS`` to the confirmation page first,
+keeping what it posted for after the confirmation (``kept_actions``).
 """
 
 from functools import wraps
@@ -20,6 +21,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+
+from portal.accounts import kept_actions
 
 SIGNED_IN_AT = "auth_signed_in_at"
 AUTHENTICATED_AT = "auth_authenticated_at"
@@ -144,18 +147,40 @@ def recent_auth_required(view):
     """A sensitive action: only within REAUTH_SECONDS of the last sign-in or confirmation.
 
     Otherwise the person is sent to confirm with their password (and code),
-    then back to the page — for a post, the page the form was on, so they can
-    send it again. A stale post changes nothing.
+    and the post changes nothing yet: it is kept on the server
+    (``kept_actions``) and done once they confirm, within
+    KEPT_ACTION_SECONDS. A page (a GET), or a post that cannot be kept (an
+    upload), returns them to the page itself or the form's page to send it
+    again.
     """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if recently_authenticated(request):
             return view(request, *args, **kwargs)
-        messages.info(request, "Confirm it is you to continue: this action needs a recent sign-in.")
-        query = urlencode({"next": _confirm_page_for(request)})
-        return redirect(f"{reverse('reauthenticate')}?{query}")
+        query = {"next": _confirm_page_for(request)}
+        key = kept_actions.keep(request) if request.method == "POST" else None
+        if key:
+            query["action"] = key
+            messages.info(
+                request,
+                "Confirm it is you to continue: this action needs a recent sign-in. "
+                "What you sent is kept and done as soon as you confirm.",
+            )
+        elif request.method == "POST":
+            messages.info(
+                request,
+                "Confirm it is you to continue: this action needs a recent sign-in. "
+                "What you sent could not be kept (files never are): after confirming, "
+                "send the form again.",
+            )
+        else:
+            messages.info(
+                request, "Confirm it is you to continue: this action needs a recent sign-in."
+            )
+        return redirect(f"{reverse('reauthenticate')}?{urlencode(query)}")
 
+    setattr(wrapper, kept_actions.KEEPS_ACTION, True)
     return wrapper
 
 

@@ -68,3 +68,19 @@ def first_error(form) -> str:
         label = form[field].label if field in form.fields else ""
         return f"{label}: {errors[0]}" if label else errors[0]
     return "The form is not valid."
+
+
+class UnderstoodForm(forms.Form):
+    """The required "I understand" box of an action that cannot be undone.
+
+    The box is on the action's form (``templates/portal/understood.html``,
+    which names the consequence); this form is the server's check, so a post
+    without it changes nothing, whatever the browser did.
+    """
+
+    understood = forms.BooleanField(required=True)
+
+
+def consequence_understood(data) -> bool:
+    """Whether the post ticked the "I understand" box of an irreversible action."""
+    return UnderstoodForm(data).is_valid()

@@ -19,7 +19,7 @@ from portal.accounts.session_policy import recent_auth_required
 from portal.cases.access import is_routed_coordinator
 from portal.cases.models import CaseStatus
 from portal.cases.services.lifecycle import CaseActionRefused
-from portal.core.forms import first_error
+from portal.core.forms import consequence_understood, first_error
 from portal.core.nonces import consume_nonce
 from portal.core.refusals import run_service
 from portal.files.downloads import download_view, serve
@@ -39,6 +39,11 @@ from reviews.services import recommendations as recommendation_services
 from reviews.services import requests as request_services
 
 WORKING_STATUSES = (CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
+# Issuing cannot be undone: it needs its "I understand" box.
+ISSUE_UNDERSTOOD = (
+    "The recommendation was not issued. Issuing cannot be undone: the developer and the "
+    "agencies see it at once, and the draft can no longer change. Tick “I understand” to issue it."
+)
 
 
 def workspace_url(case_id) -> str:
@@ -180,6 +185,9 @@ def recommendation_draft(request, pk):
 @recent_auth_required
 def recommendation_issue(request, pk):
     case = get_workspace_case_or_404(request.user, pk)
+    if not consequence_understood(request.POST):
+        messages.error(request, ISSUE_UNDERSTOOD)
+        return redirect(workspace_url(case.pk))
     return run_service(
         request,
         lambda: recommendation_services.issue_recommendation(actor=request.user, case_id=case.pk),

@@ -357,7 +357,8 @@ def test_a_grant_on_another_developers_case_is_404_to_our_submitter(
     assert client.post(approve_url(their_grant)).status_code == 404
     assert (
         client.post(
-            reverse("access:grant_revoke", args=[their_grant.pk]), {"reason": "Not ours."}
+            reverse("access:grant_revoke", args=[their_grant.pk]),
+            {"reason": "Not ours.", "understood": "on"},
         ).status_code
         == 404
     )

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from access import services, tasks
 from access.models import AccessGrant
+from access.views.developer import REVOKE_UNDERSTOOD
 from portal.audit.models import AuditEvent
 from portal.cases.access import READ_OPERATOR_FINDINGS
 from portal.celery import app as celery_app
@@ -60,7 +61,9 @@ def test_revocation_takes_effect_on_the_operators_next_request(
     assert has_access(operator, live_grant)
 
     developer_client = client_for(submitter)
-    response = developer_client.post(revoke_url(live_grant), {"reason": "Leaked credentials."})
+    response = developer_client.post(
+        revoke_url(live_grant), {"reason": "Leaked credentials.", "understood": "on"}
+    )
 
     assert response.status_code == 302
     assert response.url == case_url(live_grant.case) + "#access"
@@ -88,7 +91,7 @@ def test_revoking_one_banks_access_leaves_the_other_banks(
     theirs = give_access(submitter, case, granite)
     client.force_login(submitter)
 
-    client.post(revoke_url(live_grant), {"reason": "Contract ended."})
+    client.post(revoke_url(live_grant), {"reason": "Contract ended.", "understood": "on"})
 
     assert has_access(granite_operator, theirs)
 
@@ -96,7 +99,7 @@ def test_revoking_one_banks_access_leaves_the_other_banks(
 def test_a_revocation_needs_a_reason(client, submitter, operator, live_grant):
     client.force_login(submitter)
 
-    response = client.post(revoke_url(live_grant), {"reason": "   "})
+    response = client.post(revoke_url(live_grant), {"reason": "   ", "understood": "on"})
 
     assert messages_of(response) == ["Give a reason for revoking access."]
     live_grant.refresh_from_db()
@@ -106,9 +109,9 @@ def test_a_revocation_needs_a_reason(client, submitter, operator, live_grant):
 
 def test_a_grant_cannot_be_revoked_twice(client, submitter, live_grant):
     client.force_login(submitter)
-    client.post(revoke_url(live_grant), {"reason": "First."})
+    client.post(revoke_url(live_grant), {"reason": "First.", "understood": "on"})
 
-    response = client.post(revoke_url(live_grant), {"reason": "Second."})
+    response = client.post(revoke_url(live_grant), {"reason": "Second.", "understood": "on"})
 
     assert messages_of(response)[-1] == "This grant is already revoked."
     live_grant.refresh_from_db()
@@ -122,7 +125,7 @@ def test_agency_staff_see_the_grant_but_may_not_revoke_it(
 ):
     client.force_login(request.getfixturevalue(who))
 
-    response = client.post(revoke_url(live_grant), {"reason": "We think so."})
+    response = client.post(revoke_url(live_grant), {"reason": "We think so.", "understood": "on"})
 
     assert response.status_code == 403
     live_grant.refresh_from_db()
@@ -134,7 +137,7 @@ def test_agency_staff_see_the_grant_but_may_not_revoke_it(
 def test_people_out_of_reach_get_404_and_the_grant_stays(client, request, who, live_grant):
     client.force_login(request.getfixturevalue(who))
 
-    response = client.post(revoke_url(live_grant), {"reason": "Mischief."})
+    response = client.post(revoke_url(live_grant), {"reason": "Mischief.", "understood": "on"})
 
     assert response.status_code == 404
     live_grant.refresh_from_db()
@@ -143,7 +146,9 @@ def test_people_out_of_reach_get_404_and_the_grant_stays(client, request, who, l
 
 def test_html_in_the_reason_is_shown_as_text(client, submitter, live_grant):
     client.force_login(submitter)
-    client.post(revoke_url(live_grant), {"reason": "<script>alert('x')</script> breach"})
+    client.post(
+        revoke_url(live_grant), {"reason": "<script>alert('x')</script> breach", "understood": "on"}
+    )
 
     page = client.get(case_url(live_grant.case)).content.decode()
 
@@ -157,10 +162,36 @@ def test_declining_a_nomination_is_a_revocation_with_a_reason(
     nomination = services.nominate_access(actor=coordinator, case_id=case.pk, operator=bank)
     client.force_login(submitter)
 
-    client.post(revoke_url(nomination), {"reason": "We work with this bank directly."})
+    client.post(
+        revoke_url(nomination), {"reason": "We work with this bank directly.", "understood": "on"}
+    )
 
     nomination.refresh_from_db()
     assert nomination.status == AccessGrant.Status.REVOKED
+
+
+@pytest.mark.parametrize("status", ["active", "nominated"])
+def test_revoking_needs_the_consequence_understood(
+    client, submitter, coordinator, case, bank, status
+):
+    if status == "active":
+        target = give_access(submitter, case, bank)
+        wording = "revoking cannot be undone"
+    else:
+        target = services.nominate_access(actor=coordinator, case_id=case.pk, operator=bank)
+        wording = "declining cannot be undone"
+    client.force_login(submitter)
+    page = client.get(case_url(case)).content.decode()
+    assert f'id="revoke-understood-{target.pk}"' in page
+    assert wording in page
+    before = AuditEvent.objects.count()
+
+    response = client.post(revoke_url(target), {"reason": "Leaked."})
+
+    assert messages_of(response) == [REVOKE_UNDERSTOOD]
+    target.refresh_from_db()
+    assert (target.status, target.revoked_at) == (status, None)
+    assert AuditEvent.objects.count() == before
 
 
 # --- expiry ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils import timezone
 from portal.audit.models import AuditEvent
 from portal.cases.models import Artifact, CaseStatus, EvalResult, Submission
 from portal.cases.services import lifecycle as case_services
+from portal.cases.views.pages import RELEASE_UNDERSTOOD, WITHDRAW_UNDERSTOOD
 from tests.cases.fixtures_pages import *  # noqa: F403  (the fixtures in its __all__)
 from tests.cases.fixtures_pages import (
     add_artifact,
@@ -298,12 +299,12 @@ def test_submitting_twice_is_refused(client, submitter, submitted_case):
 def test_a_case_is_withdrawn_with_a_reason(client, submitter, submitted_case):
     client.force_login(submitter)
     url = reverse("portal:case_withdraw", args=[submitted_case.pk])
-    refused = client.post(url, {"reason": ""})
+    refused = client.post(url, {"reason": "", "understood": "on"})
     assert messages_of(refused) == ["Give a reason for withdrawing the case."]
     submitted_case.refresh_from_db()
     assert submitted_case.status == CaseStatus.SUBMITTED
 
-    client.post(url, {"reason": "Release cancelled."})
+    client.post(url, {"reason": "Release cancelled.", "understood": "on"})
     submitted_case.refresh_from_db()
     assert (submitted_case.status, submitted_case.withdrawn_reason) == (
         CaseStatus.WITHDRAWN,
@@ -313,7 +314,9 @@ def test_a_case_is_withdrawn_with_a_reason(client, submitter, submitted_case):
 
 def test_only_a_recommended_case_can_be_marked_released(client, submitter, submitted_case):
     client.force_login(submitter)
-    response = client.post(reverse("portal:case_mark_released", args=[submitted_case.pk]))
+    response = client.post(
+        reverse("portal:case_mark_released", args=[submitted_case.pk]), {"understood": "on"}
+    )
     assert "only a case that is recommendation issued" in messages_of(response)[0]
     submitted_case.refresh_from_db()
     assert submitted_case.status == CaseStatus.SUBMITTED
@@ -325,9 +328,47 @@ def test_a_recommended_case_is_marked_released(client, submitter, coordinator, s
     client.force_login(submitter)
     page = client.get(reverse("portal:case_detail", args=[submitted_case.pk]))
     assert b"Mark as released" in page.content
-    client.post(reverse("portal:case_mark_released", args=[submitted_case.pk]))
+    client.post(
+        reverse("portal:case_mark_released", args=[submitted_case.pk]), {"understood": "on"}
+    )
     submitted_case.refresh_from_db()
     assert submitted_case.status == CaseStatus.RELEASED
+
+
+def test_withdrawing_needs_the_consequence_understood(client, submitter, submitted_case):
+    client.force_login(submitter)
+    page = client.get(reverse("portal:case_detail", args=[submitted_case.pk])).content.decode()
+    assert 'id="withdraw-understood"' in page
+    assert "withdrawing cannot be undone" in page
+    before = AuditEvent.objects.count()
+
+    refused = client.post(
+        reverse("portal:case_withdraw", args=[submitted_case.pk]), {"reason": "Cancelled."}
+    )
+
+    assert messages_of(refused) == [WITHDRAW_UNDERSTOOD]
+    submitted_case.refresh_from_db()
+    assert submitted_case.status == CaseStatus.SUBMITTED
+    assert AuditEvent.objects.count() == before
+
+
+def test_marking_released_needs_the_consequence_understood(
+    client, submitter, coordinator, submitted_case
+):
+    case_services.start_review(actor=coordinator, case_id=submitted_case.pk)
+    case_services.mark_recommendation_issued(actor=coordinator, case_id=submitted_case.pk)
+    client.force_login(submitter)
+    page = client.get(reverse("portal:case_detail", args=[submitted_case.pk])).content.decode()
+    assert 'id="released-understood"' in page
+    assert "marking the case as released cannot be undone" in page
+    before = AuditEvent.objects.count()
+
+    refused = client.post(reverse("portal:case_mark_released", args=[submitted_case.pk]))
+
+    assert messages_of(refused) == [RELEASE_UNDERSTOOD]
+    submitted_case.refresh_from_db()
+    assert submitted_case.status == CaseStatus.RECOMMENDATION_ISSUED
+    assert AuditEvent.objects.count() == before
 
 
 # Scores and artifacts of a draft.

@@ -254,7 +254,10 @@ def test_the_form_with_its_csrf_token_uploads(submitter, draft, media):
 def test_an_upload_to_a_withdrawn_case_is_refused(client, submitter, draft, media):
     client.force_login(submitter)
     nonce = upload_nonce(client, draft)
-    client.post(reverse("portal:case_withdraw", args=[draft.pk]), {"reason": "Cancelled."})
+    client.post(
+        reverse("portal:case_withdraw", args=[draft.pk]),
+        {"reason": "Cancelled.", "understood": "on"},
+    )
     before = audit_count()
 
     response = upload(client, draft, b"data", nonce=nonce)

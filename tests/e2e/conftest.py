@@ -128,18 +128,19 @@ def confirm_if_asked(page, password=DEMO_PASSWORD):
 
 
 def click_sensitive(page, button_name, *, scope=None, fill=None):
-    """Send a sensitive action; when the portal asks to confirm it is you, confirm and send
-    it again from the page it returns to (the stale request changed nothing)."""
+    """Send a sensitive action; when the portal asks to confirm it is you, confirm: the
+    portal kept what was sent and does it then, so nothing is sent twice."""
     scope = scope or page
     if fill:
         fill(scope)
     scope.get_by_role("button", name=button_name).click()
     page.wait_for_load_state()
-    if confirm_if_asked(page):
-        if fill:
-            fill(scope)
-        scope.get_by_role("button", name=button_name).click()
-        page.wait_for_load_state()
+    confirm_if_asked(page)
+
+
+def understand(scope):
+    """Tick the "I understand" box an action that cannot be undone asks for."""
+    scope.locator("label", has_text="I understand").click()
 
 
 def screenshot(page, name):

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from access.models import AccessGrant
 from portal.accounts.models import Organization
-from tests.e2e.conftest import click_sensitive, screenshot, sign_in, tick
+from tests.e2e.conftest import click_sensitive, screenshot, sign_in, tick, understand
 
 
 def test_grant_download_verify_and_revoke(new_page, fresh_case):
@@ -56,6 +56,7 @@ def test_grant_download_verify_and_revoke(new_page, fresh_case):
     def give_reason(form):
         developer.locator("summary", has_text="Revoke").click()  # opens the <details>
         form.get_by_label("Reason").fill("The bank's evaluation is finished.")
+        understand(form)
 
     click_sensitive(developer, "Revoke access", scope=revoke_form, fill=give_reason)
     grant.refresh_from_db()

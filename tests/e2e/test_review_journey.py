@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from portal.accounts.models import User
 from portal.cases.models import Submission
 from reviews.models import Assignment, Finding, InformationRequest, Recommendation
-from tests.e2e.conftest import click_sensitive, screenshot, sign_in, tick
+from tests.e2e.conftest import click_sensitive, screenshot, sign_in, tick, understand
 
 
 def test_review_from_assignment_to_recommendation(new_page, fresh_case):
@@ -81,7 +81,10 @@ def test_review_from_assignment_to_recommendation(new_page, fresh_case):
         field.fill("The model can be released as planned.")
     draft.get_by_role("button", name="Save draft").click()
     coordinator.wait_for_load_state()
-    click_sensitive(coordinator, "Issue this recommendation")
+    issue_form = coordinator.locator(
+        "form", has=coordinator.get_by_role("button", name="Issue this recommendation")
+    )
+    click_sensitive(coordinator, "Issue this recommendation", scope=issue_form, fill=understand)
     recommendation = Recommendation.objects.get(case=case)
     assert recommendation.issued_at is not None
     case.refresh_from_db()

@@ -9,6 +9,7 @@ from portal.cases.models import CaseStatus
 from reviews.models import Assignment, Recommendation
 from reviews.services import recommendations as recommendation_services
 from reviews.services.base import ReviewActionRefused
+from reviews.views.requests import ISSUE_UNDERSTOOD
 from tests.reviews.fixtures_requests import *  # noqa: F403  (the fixtures in its __all__)
 from tests.reviews.fixtures_requests import (
     accept,
@@ -39,8 +40,13 @@ def draft(client, case, **fields):
     )
 
 
-def issue(client, case):
-    return client.post(reverse("reviews:recommendation_issue", args=[case.pk]), follow=True)
+def issue(client, case, understood=True):
+    """Issue through the workspace form, its "I understand" box ticked or not."""
+    return client.post(
+        reverse("reviews:recommendation_issue", args=[case.pk]),
+        {"understood": "on"} if understood else {},
+        follow=True,
+    )
 
 
 def drafted(lead, case, outcome="mitigations") -> Recommendation:
@@ -211,6 +217,23 @@ def test_issuing_with_an_open_request_is_refused(client, lead, coordinator, case
     assert AuditEvent.objects.count() == before
 
 
+def test_issuing_needs_the_consequence_understood(client, lead, coordinator, case_in_review):
+    drafted(lead, case_in_review)
+    client.force_login(coordinator)
+    workspace = client.get(reverse("reviews:workspace", args=[case_in_review.pk])).content.decode()
+    assert 'name="understood"' in workspace
+    assert "issuing the recommendation cannot be undone" in workspace
+    before = AuditEvent.objects.count()
+
+    response = issue(client, case_in_review, understood=False)
+
+    assert messages_of(response) == [ISSUE_UNDERSTOOD]
+    assert not Recommendation.objects.get().is_issued
+    case_in_review.refresh_from_db()
+    assert case_in_review.status == CaseStatus.IN_REVIEW
+    assert AuditEvent.objects.count() == before
+
+
 def test_issuing_without_a_draft_is_refused(client, coordinator, case_in_review):
     client.force_login(coordinator)
 
@@ -292,7 +315,9 @@ def test_the_developer_releases_even_after_a_recommendation_to_delay(
     client.force_login(submitter)
 
     response = client.post(
-        reverse("portal:case_mark_released", args=[case_in_review.pk]), follow=True
+        reverse("portal:case_mark_released", args=[case_in_review.pk]),
+        {"understood": "on"},
+        follow=True,
     )
 
     assert "Case marked as released." in messages_of(response)

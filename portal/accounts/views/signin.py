@@ -31,7 +31,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from portal.accounts import mfa, session_policy
+from portal.accounts import kept_actions, mfa, session_policy
 from portal.accounts.forms import (
     CODE_REFUSED,
     CONFIRM_REFUSED,
@@ -150,8 +150,14 @@ def _safe_next(request) -> str:
 @never_cache
 @mfa.enrolment_allowed
 def reauthenticate(request):
-    """Confirm it is you: the password, and a code when the person has a second factor."""
+    """Confirm it is you: the password, and a code when the person has a second factor.
+
+    A form sent with a stale sign-in was kept (``kept_actions``) under the key
+    in ``action``: once confirmed, it is done here, in this request, through
+    its own view; if it cannot be, the person goes back to ``next`` and is told why.
+    """
     user = request.user
+    action = request.POST.get("action") or request.GET.get("action") or ""
     needs_code = mfa.has_device(user)
     form = ConfirmForm(request.POST or None, needs_code=needs_code)
     if request.method == "POST" and form.is_valid():
@@ -173,10 +179,16 @@ def reauthenticate(request):
             if device is not None:
                 otp_login(request, device)
             audit.record("auth.reauthenticated", target=user)
+            if action:
+                done = kept_actions.resume(request, action)
+                if done is not None:
+                    return done
             return redirect(_safe_next(request))
         form.add_error(None, CONFIRM_REFUSED)
     return render(
-        request, "portal/reauthenticate.html", {"form": form, "next": _safe_next(request)}
+        request,
+        "portal/reauthenticate.html",
+        {"form": form, "next": _safe_next(request), "action": action},
     )
 
 

@@ -31,7 +31,7 @@ from portal.cases.models import EvalResult, Submission
 from portal.cases.services import artifacts as artifact_services
 from portal.cases.services import lifecycle as case_services
 from portal.cases.services.lifecycle import CaseActionRefused, NoticeCheck
-from portal.core.forms import first_error
+from portal.core.forms import consequence_understood, first_error
 from portal.core.hooks import render_case_panels
 from portal.core.nonces import consume_nonce, issue_nonce
 from portal.core.refusals import refusal_message, run_service
@@ -39,6 +39,15 @@ from portal.files.downloads import download_view, serve
 from portal.files.uploads import HashingUploadHandler, UploadRejected
 
 DEVELOPER_ROLES = (Role.SUBMITTER, Role.ORG_ADMIN)
+# Withdrawing and releasing cannot be undone: each needs its "I understand" box.
+WITHDRAW_UNDERSTOOD = (
+    "The case was not withdrawn. Withdrawing cannot be undone: the review stops for good. "
+    "Tick “I understand” to withdraw it."
+)
+RELEASE_UNDERSTOOD = (
+    "The case was not marked as released. This cannot be undone: the reviewing agencies "
+    "are told it is public and the case closes. Tick “I understand” to mark it."
+)
 TIMELINE_PREFIXES = ("case.", "artifact.", "eval.")
 
 
@@ -317,6 +326,9 @@ def case_withdraw(request, pk):
     if not form.is_valid():
         messages.error(request, first_error(form))
         return redirect("portal:case_detail", case.pk)
+    if not consequence_understood(request.POST):
+        messages.error(request, WITHDRAW_UNDERSTOOD)
+        return redirect("portal:case_detail", case.pk)
     return run_service(
         request,
         lambda: case_services.withdraw_case(
@@ -330,6 +342,9 @@ def case_withdraw(request, pk):
 @require_POST
 def case_mark_released(request, pk):
     case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
+    if not consequence_understood(request.POST):
+        messages.error(request, RELEASE_UNDERSTOOD)
+        return redirect("portal:case_detail", case.pk)
     return run_service(
         request,
         lambda: case_services.mark_released(actor=request.user, case_id=case.pk),
