@@ -3,7 +3,7 @@ from django.urls import path
 
 from portal.accounts import api
 from portal.accounts.forms import PortalPasswordChangeForm
-from portal.accounts.views import home, recovery, signin, tokens, two_step
+from portal.accounts.views import home, invitation, recovery, signin, tokens, two_step
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -45,6 +45,7 @@ urlpatterns = [
         recovery.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("invitation/<str:token>/", invitation.invitation_accept, name="invitation_accept"),
     path("api/v1/me", api.me, name="api_me"),
 ]
 

@@ -119,6 +119,7 @@ MATRIX: dict[str, Row] = {
     "password_reset_complete": Row(
         get=EVERYONE, post=NOBODY, anonymous={"get": 200, "post": NOT_ALLOWED}
     ),
+    "invitation_accept": Row(get=EVERYONE, post=EVERYONE, anonymous=200),
     # Scripts.
     "api_me": Row(get=EVERYONE, post=NOBODY, anonymous=401, api=True),
     "api_artifact_put": Row(get=NOBODY, post=NOBODY, anonymous=401, api=True),
