@@ -105,6 +105,24 @@ class PortalPasswordResetForm(UswdsFormMixin, PasswordResetForm):
                 yield user
 
 
+class EmailChangeForm(UswdsFormMixin, forms.Form):
+    email = forms.EmailField(
+        label="New email address",
+        help_text="We send a link to this address; it changes when you follow the link.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if email.casefold() == (self.user.email or "").casefold():
+            raise forms.ValidationError("That is already your address.")
+        return email
+
+
 class TokenForm(UswdsFormMixin, forms.Form):
     name = forms.CharField(
         max_length=100,

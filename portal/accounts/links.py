@@ -15,6 +15,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from portal.accounts.models import User
 
 INVITATION = "invitation"
+EMAIL_CHANGE = "email-change"
 HOUR = 3600
 
 
@@ -58,3 +59,7 @@ def send_link_email(*, to: str, subject: str, template: str, context: dict) -> N
 
 def invitation_max_age() -> int:
     return settings.INVITATION_DAYS * 24 * HOUR
+
+
+def email_change_max_age() -> int:
+    return settings.EMAIL_CHANGE_HOURS * HOUR

@@ -3,7 +3,15 @@ from django.urls import path
 
 from portal.accounts import api
 from portal.accounts.forms import PortalPasswordChangeForm
-from portal.accounts.views import home, invitation, recovery, signin, tokens, two_step
+from portal.accounts.views import (
+    email_change,
+    home,
+    invitation,
+    recovery,
+    signin,
+    tokens,
+    two_step,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -46,6 +54,12 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("invitation/<str:token>/", invitation.invitation_accept, name="invitation_accept"),
+    path("account/email/", email_change.email_change, name="email_change"),
+    path(
+        "account/email/confirm/<str:token>/",
+        email_change.email_change_confirm,
+        name="email_change_confirm",
+    ),
     path("api/v1/me", api.me, name="api_me"),
 ]
 

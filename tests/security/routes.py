@@ -21,6 +21,7 @@ KWARGS = {
     # Links by email, forged: the pages say the link does not work.
     "password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "forged-token"},
     "invitation_accept": lambda w: {"token": "forged-token"},
+    "email_change_confirm": lambda w: {"token": "forged-token"},
     "api_artifact_put": lambda w: {"pk": w.case.pk, "name": "aurora-2.1.safetensors"},
     # Review work.
     "reviews:assign": lambda w: {"pk": w.case.pk},
