@@ -280,6 +280,15 @@ SESSION_MAX_SECONDS = env_int("SESSION_MAX_SECONDS", 24 * 3600, minimum=60)
 REAUTH_SECONDS = env_int("REAUTH_SECONDS", 15 * 60, minimum=60)
 KEPT_ACTION_SECONDS = env_int("KEPT_ACTION_SECONDS", 5 * 60, minimum=30)
 
+# A password-reset link works for PASSWORD_RESET_TIMEOUT seconds (3 days);
+# reset emails are limited to PASSWORD_RESET_PER_HOUR per address and per account.
+# An invitation to set a first password works for INVITATION_DAYS, a link
+# confirming a new email address for EMAIL_CHANGE_HOURS.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600, minimum=300)
+PASSWORD_RESET_PER_HOUR = env_int("PASSWORD_RESET_PER_HOUR", 3, minimum=1)
+INVITATION_DAYS = env_int("INVITATION_DAYS", 3, minimum=1)
+EMAIL_CHANGE_HOURS = env_int("EMAIL_CHANGE_HOURS", 24, minimum=1)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE") or "America/New_York"
 USE_I18N = True

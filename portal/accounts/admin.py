@@ -1,11 +1,13 @@
 """Django admin for platform admins: agencies, organizations, people, tokens, audit log."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.utils import timezone
 
+from portal.accounts.invitations import send_invitation
 from portal.accounts.models import AccessToken, Agency, Membership, Organization, User
 from portal.accounts.receivers import sync_unit_groups
 from portal.audit import events as audit
@@ -38,9 +40,35 @@ class MembershipInline(admin.StackedInline):
     autocomplete_fields = ["agency", "organization"]
 
 
+class InvitePersonForm(forms.ModelForm):
+    """Adding a person: no password is typed; they get an invitation to set their own."""
+
+    class Meta:
+        model = User
+        fields = ["username", "email", "first_name", "last_name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["email"].help_text = "The invitation to set a password goes to this address."
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
+
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
     inlines = [MembershipInline]
+    add_form = InvitePersonForm
+    add_form_template = None  # the ordinary change form, not Django's "enter a password" one
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["username", "email", "first_name", "last_name"]}),
+    ]
+    actions = ["resend_invitation"]
     fieldsets = [
         *UserAdmin.fieldsets,  # type: ignore[misc]  # the stubs leave UserAdmin's fieldsets Optional
         ("Notifications", {"fields": ["email_delivery"]}),
@@ -65,6 +93,30 @@ class PortalUserAdmin(UserAdmin):
     ]
     search_fields = ["username", "email", "first_name", "last_name"]
     list_select_related = ["membership__agency", "membership__organization"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            transaction.on_commit(lambda: send_invitation(obj))
+
+    @admin.action(description="Send a new invitation to set a password", permissions=["change"])
+    def resend_invitation(self, request, queryset):
+        """Only for active people who have not set a password yet; the old link stops working."""
+        waiting = [
+            person
+            for person in queryset.filter(is_active=True).exclude(email="")
+            if not person.has_usable_password()
+        ]
+        for person in waiting:
+            send_invitation(person, resent=True)
+        skipped = queryset.count() - len(waiting)
+        self.message_user(request, f"{len(waiting)} invitation(s) sent.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} skipped: they already have a password, no address, or are inactive.",
+                messages.WARNING,
+            )
 
     def save_related(self, request, form, formsets, change):
         """The groups box is saved before the membership inline, and may name any

@@ -2,8 +2,15 @@
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 
+from portal.accounts import recovery
+from portal.audit import events as audit
 from portal.core.forms import UswdsFormMixin, reject_control_characters
 
 # One message for a wrong name, a wrong password and a deactivated account, so the
@@ -65,6 +72,55 @@ class PortalPasswordChangeForm(UswdsFormMixin, PasswordChangeForm):
         self.validate_passwords("new_password1", "new_password2")
         self.validate_password_for_user(self.user, "new_password1")
         return super(SetPasswordForm, self).clean()
+
+
+class PortalSetPasswordForm(UswdsFormMixin, SetPasswordForm):
+    """A new password from a reset or an invitation link (no old password to give)."""
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return super(SetPasswordForm, self).clean()
+
+
+class PortalPasswordResetForm(UswdsFormMixin, PasswordResetForm):
+    """Asks for an address; mails a reset link to its active accounts, within the hourly limits.
+
+    Whether an account exists, and whether a limit refused it, never shows:
+    the page after is the same. Each account's request is audited.
+    """
+
+    def get_users(self, email):
+        address_allowed = recovery.reset_allowed_for_address(email)
+        for user in super().get_users(email):
+            sent = address_allowed and recovery.reset_allowed_for_account(user)
+            audit.record(
+                "auth.password_reset_requested",
+                actor=None,
+                actor_repr="",
+                target=user,
+                details={"sent": sent},
+            )
+            if sent:
+                yield user
+
+
+class EmailChangeForm(UswdsFormMixin, forms.Form):
+    email = forms.EmailField(
+        label="New email address",
+        help_text="We send a link to this address; it changes when you follow the link.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if email.casefold() == (self.user.email or "").casefold():
+            raise forms.ValidationError("That is already your address.")
+        return email
 
 
 class TokenForm(UswdsFormMixin, forms.Form):

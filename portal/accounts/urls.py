@@ -3,7 +3,15 @@ from django.urls import path
 
 from portal.accounts import api
 from portal.accounts.forms import PortalPasswordChangeForm
-from portal.accounts.views import home, signin, tokens, two_step
+from portal.accounts.views import (
+    email_change,
+    home,
+    invitation,
+    recovery,
+    signin,
+    tokens,
+    two_step,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -30,6 +38,27 @@ urlpatterns = [
         "account/password/done/",
         auth_views.PasswordChangeDoneView.as_view(template_name="portal/password_change_done.html"),
         name="password_change_done",
+    ),
+    path("password-reset/", recovery.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent", recovery.PasswordResetSentView.as_view(), name="password_reset_sent"
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        recovery.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done",
+        recovery.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("invitation/<str:token>/", invitation.invitation_accept, name="invitation_accept"),
+    path("account/email/", email_change.email_change, name="email_change"),
+    path(
+        "account/email/confirm/<str:token>/",
+        email_change.email_change_confirm,
+        name="email_change_confirm",
     ),
     path("api/v1/me", api.me, name="api_me"),
 ]

@@ -4,13 +4,12 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core import mail
 from django.urls import reverse
 
 from portal.accounts.models import AccessToken, Membership, User
 from portal.audit.models import AuditEvent
 from tests.conftest import Role, make_person
-
-PASSWORD = "a long admin-chosen passphrase"
 
 
 @pytest.fixture
@@ -218,9 +217,7 @@ def test_revoke_action_revokes_the_selected_tokens_and_audits(
 def add_person_data(username, **membership) -> dict:
     return {
         "username": username,
-        "usable_password": "true",
-        "password1": PASSWORD,
-        "password2": PASSWORD,
+        "email": f"{username}@example.test",
         "membership-TOTAL_FORMS": "1",
         "membership-INITIAL_FORMS": "0",
         "membership-MIN_NUM_FORMS": "0",
@@ -231,17 +228,22 @@ def add_person_data(username, **membership) -> dict:
     }
 
 
-def test_adding_a_person_with_a_membership_puts_them_in_the_units_group(admin_client, caisi):
-    response = admin_client.post(
-        reverse("admin:accounts_user_add"),
-        add_person_data("newreviewer", agency=caisi.pk, role=Role.REVIEWER),
-    )
+def test_adding_a_person_with_a_membership_puts_them_in_the_units_group(
+    admin_client, caisi, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:accounts_user_add"),
+            add_person_data("newreviewer", agency=caisi.pk, role=Role.REVIEWER),
+        )
     assert response.status_code == 302, response.context and response.context.get("errors")
     person = User.objects.get(username="newreviewer")
     assert person.membership.agency == caisi
     assert person.membership.role == Role.REVIEWER
     assert list(person.groups.all()) == [caisi.group]
-    assert person.password.startswith("argon2$")
+    # No password typed by the admin: the person sets one from their invitation.
+    assert not person.has_usable_password()
+    assert [message.to for message in mail.outbox] == [["newreviewer@example.test"]]
     assert AuditEvent.objects.filter(action="membership.created", target_id=str(person.pk))
 
 

@@ -3,6 +3,7 @@ in with a password and a TOTP code when two-step sign-in is enforced."""
 
 import re
 
+from django.core import mail
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
@@ -31,16 +32,26 @@ def test_admin_adds_an_agency_and_a_person(new_page):
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     agency = Agency.objects.get(acronym="DOE")
 
+    # No password is typed: the person gets an invitation to set their own.
     page.goto("/admin/accounts/user/add/")
     page.get_by_label("Username").fill("doe_reviewer")
-    usable = page.locator("input[name=usable_password][value=true]")
-    if usable.count():
-        usable.check()
-    page.locator("#id_password1").fill("a-long-passphrase-for-doe-2026")
-    page.locator("#id_password2").fill("a-long-passphrase-for-doe-2026")
+    page.get_by_label("Email address").fill("doe_reviewer@example.test")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     person = User.objects.get(username="doe_reviewer")
+    assert not person.has_usable_password()
+    invitation = next(m for m in mail.outbox if m.to == ["doe_reviewer@example.test"])
+    link = re.search(r"https?://\S+/invitation/\S+/", invitation.body).group(0)
+
+    # The person sets their password from the link, in a browser of their own.
+    own = new_page()
+    own.goto("/" + link.split("://", 1)[1].split("/", 1)[1])
+    own.locator("#id_new_password1").fill("a-long-passphrase-for-doe-2026")
+    own.locator("#id_new_password2").fill("a-long-passphrase-for-doe-2026")
+    own.get_by_role("button", name="Set password").click()
+    expect(own).to_have_url(re.compile(r"/login/"))
+    person.refresh_from_db()
+    assert person.check_password("a-long-passphrase-for-doe-2026")
 
     # Their membership: the inline on the person's page (autocomplete widgets).
     page.goto(f"/admin/accounts/user/{person.pk}/change/")

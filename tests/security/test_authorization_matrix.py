@@ -110,6 +110,18 @@ MATRIX: dict[str, Row] = {
     "mfa_recovery_codes": Row(get=NOBODY, post=answers(302)),
     "password_change": Row(get=EVERYONE, post=EVERYONE),
     "password_change_done": Row(get=EVERYONE, post=NOBODY),
+    "email_change": Row(get=EVERYONE, post=answers(400)),
+    "email_change_confirm": Row(get=EVERYONE, post=EVERYONE),
+    # Links by email: open to anyone, the link is the proof (bogus links here).
+    "password_reset": Row(get=EVERYONE, post=EVERYONE, anonymous=200),
+    "password_reset_sent": Row(
+        get=EVERYONE, post=NOBODY, anonymous={"get": 200, "post": NOT_ALLOWED}
+    ),
+    "password_reset_confirm": Row(get=EVERYONE, post=EVERYONE, anonymous=200),
+    "password_reset_complete": Row(
+        get=EVERYONE, post=NOBODY, anonymous={"get": 200, "post": NOT_ALLOWED}
+    ),
+    "invitation_accept": Row(get=EVERYONE, post=EVERYONE, anonymous=200),
     # Scripts.
     "api_me": Row(get=EVERYONE, post=NOBODY, anonymous=401, api=True),
     "api_artifact_put": Row(get=NOBODY, post=NOBODY, anonymous=401, api=True),
