@@ -16,6 +16,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from portal.accounts.models.people import Agency, Organization
+from portal.core.days import days_until
 
 
 class CaseStatus(models.TextChoices):
@@ -345,7 +346,7 @@ class ReviewClock:
 
     @property
     def days_left(self) -> int | None:
-        return (self.due - self.today).days if self.due else None
+        return days_until(self.due, now=self.today) if self.due else None
 
     @property
     def days_overdue(self) -> int:
