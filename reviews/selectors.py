@@ -132,6 +132,11 @@ def coordinator_cases(user, case_ids: list[int]) -> list:
     return [by_pk[pk] for pk in case_ids if pk in by_pk]
 
 
+def needs_reviewer(status: str, reviewer_count: int) -> bool:
+    """Whether the queue calls a case unassigned: under review with no active reviewer."""
+    return reviewer_count == 0 and status in UNDER_REVIEW
+
+
 def queue_counts(agency_id: int) -> dict:
     """The agency's open cases at a glance, whatever the filters show: one query.
 
@@ -146,7 +151,9 @@ def queue_counts(agency_id: int) -> dict:
         .exclude(case_status__in=CLOSED)
         .aggregate(
             open=Count("pk"),
-            unassigned=Count("pk", filter=Q(reviewers=0)),
+            # Only a case still under review waits for a reviewer; one with a
+            # recommendation issued is done, whoever reviewed it.
+            unassigned=Count("pk", filter=Q(reviewers=0, case_status__in=UNDER_REVIEW)),
             short_notice=Count("pk", filter=Q(case_id__in=flagged.filter(short_notice=True))),
             capability_jump=Count("pk", filter=Q(case_id__in=flagged.filter(capability_jump=True))),
             waiting_on_developer=Count("pk", filter=Q(case_id__in=waiting.values("case_id"))),
