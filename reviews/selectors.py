@@ -20,12 +20,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThan
 
-from portal.cases.models import CaseRouting, CaseStatus, Submission
+from portal.cases.models import UNDER_REVIEW, CaseRouting, CaseStatus, Submission, routing_staffed
 from reviews.models import Assignment, Finding, InformationRequest, readable_by_agency
-
-UNDER_REVIEW = (CaseStatus.SUBMITTED, CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
 
 
 def _open_requests():
@@ -85,8 +82,8 @@ def queue_routings(agency_id: int):
     """
     return (
         CaseRouting.objects.filter(agency_id=agency_id)
-        .annotate(assigned=GreaterThan(F("reviewers"), 0))
-        .order_by("assigned", F("review_due").asc(nulls_last=True), "case_id")
+        .annotate(staffed=routing_staffed())
+        .order_by("staffed", F("review_due").asc(nulls_last=True), "case_id")
     )
 
 

@@ -46,3 +46,15 @@ def test_only_a_case_under_review_is_unassigned(client, coordinator, case, statu
 def test_a_case_with_a_reviewer_is_never_unassigned():
     for status in CaseStatus.values:
         assert needs_reviewer(status, 1) is False
+
+
+def test_unassigned_first_means_cases_under_review_with_nobody_on_them(
+    client, coordinator, submit_case
+):
+    issued = submit_case(notice_days=30, model_name="Issued")
+    waiting = submit_case(notice_days=90, model_name="Waiting")
+    set_status(issued, CaseStatus.RECOMMENDATION_ISSUED)
+    client.force_login(coordinator)
+    rows = client.get(QUEUE).context["page"].object_list
+    # The issued case is due sooner, but it waits for nobody: the waiting case comes first.
+    assert [case.pk for case in rows] == [waiting.pk, issued.pk]

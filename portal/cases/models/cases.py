@@ -10,8 +10,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import F, Q
-from django.db.models.lookups import GreaterThan
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -27,6 +26,22 @@ class CaseStatus(models.TextChoices):
     RECOMMENDATION_ISSUED = "recommendation_issued", "Recommendation issued"
     RELEASED = "released", "Released"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# The statuses of a case whose review is under way: only such a case waits for a reviewer.
+UNDER_REVIEW = (CaseStatus.SUBMITTED, CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
+
+
+def routing_staffed():
+    """A routing's case has an active reviewer of the agency, or needs none (review over).
+
+    False sorts first: the queue's "unassigned first" means cases under review
+    with nobody on them, never a case whose recommendation is already issued.
+    The queue orders by this expression and its indexes store it.
+    """
+    return ExpressionWrapper(
+        Q(reviewers__gt=0) | ~Q(case_status__in=UNDER_REVIEW), output_field=BooleanField()
+    )
 
 
 class SubmissionQuerySet(models.QuerySet):
@@ -187,7 +202,7 @@ class CaseRouting(models.Model):
         indexes = [
             models.Index(
                 F("agency"),
-                GreaterThan(F("reviewers"), 0),
+                routing_staffed(),
                 F("review_due"),
                 F("case"),
                 condition=~Q(case_status__in=[CaseStatus.RELEASED, CaseStatus.WITHDRAWN]),
@@ -196,7 +211,7 @@ class CaseRouting(models.Model):
             models.Index(
                 F("agency"),
                 F("case_status"),
-                GreaterThan(F("reviewers"), 0),
+                routing_staffed(),
                 F("review_due"),
                 F("case"),
                 name="routing_queue",
