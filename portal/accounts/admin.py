@@ -5,6 +5,7 @@ from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from portal.accounts.models import AccessToken, Agency, Membership, Organization, User
 from portal.accounts.receivers import sync_unit_groups
@@ -148,4 +149,5 @@ class AccessTokenAdmin(admin.ModelAdmin):
                     details={"prefix": token.prefix, "by_admin": True},
                 )
                 count += 1
-        self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
+        revoked = ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count)
+        self.message_user(request, revoked % {"count": count}, messages.SUCCESS)
