@@ -14,6 +14,7 @@ from access.models import AccessGrant
 from access.selectors import readable_reports
 from access.services import GRANTABLE
 from portal.cases.access import is_developer_member, is_routed_coordinator
+from portal.core.days import days_until
 from portal.core.hooks import case_panel
 
 OPEN = (AccessGrant.Status.NOMINATED, AccessGrant.Status.ACTIVE)
@@ -23,7 +24,7 @@ def days_left(access_grant, now) -> int | None:
     """Whole days until the grant ends, for open grants; 0 on its last day."""
     if access_grant.status not in OPEN or access_grant.ends_at <= now:
         return None
-    return (timezone.localdate(access_grant.ends_at) - timezone.localdate(now)).days
+    return days_until(access_grant.ends_at, now=now)
 
 
 @case_panel(30)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from access.models import AccessGrant
 from portal.accounts.selectors import developer_people, security_team
+from portal.core.days import day_count, days_until
 from portal.core.hooks import Reminder, reminder_source
 from portal.notifications.sweep import nearest_threshold
 
@@ -44,15 +45,12 @@ def grants_ending(at):
         ends_at__lt=at + timedelta(days=max(ENDING_DAYS) + 1),
     ).select_related("case", "operator")
     for access_grant in grants.iterator(chunk_size=500):
-        days_left = (timezone.localdate(access_grant.ends_at) - today).days
+        days_left = days_until(access_grant.ends_at, now=today)
         threshold = nearest_threshold(days_left, ENDING_DAYS)
         if threshold is None:
             continue
         case = access_grant.case
-        title = (
-            f"Access of {access_grant.operator} to {case.number} ends in "
-            f"{days_left} day{'s' if days_left != 1 else ''}"
-        )
+        title = f"Access of {access_grant.operator} to {case.number} ends in {day_count(days_left)}"
         context = {"grant": access_grant, "case": case, "days_left": days_left}
         # One reminder per audience: each goes to a page its readers can open.
         audiences = [

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from portal.accounts.selectors import agency_coordinators, developer_people
 from portal.cases.models import CaseRouting, CaseStatus, Submission
+from portal.core.days import day_count, days_until
 from portal.core.hooks import Reminder, reminder_source
 from portal.notifications.sweep import nearest_threshold
 from reviews.models import Assignment, InformationRequest
@@ -69,7 +70,7 @@ def assignments_due(at):
         due_date__lte=today + timedelta(days=max(ASSIGNMENT_DUE_DAYS)),
     ).select_related("case", "case__developer")
     for assignment in assignments.iterator(chunk_size=500):
-        days_left = (assignment.due_date - today).days
+        days_left = days_until(assignment.due_date, now=today)
         threshold = nearest_threshold(days_left, ASSIGNMENT_DUE_DAYS)
         case = assignment.case
         yield Reminder(
@@ -78,7 +79,7 @@ def assignments_due(at):
             threshold=f"due-{threshold}",
             deadline=assignment.due_date,
             recipients=_still_assigned(assignment.pk),
-            title=f"Your review of {case.number} is due in {days_left} day(s)",
+            title=f"Your review of {case.number} is due in {day_count(days_left)}",
             template="reminders/assignment_due.txt",
             context={"assignment": assignment, "case": case, "days_left": days_left},
             case=case,
@@ -93,7 +94,7 @@ def assignments_overdue(at):
         status=Assignment.Status.ACCEPTED, case__status__in=UNDECIDED, due_date__lt=today
     ).select_related("case", "case__developer")
     for assignment in assignments.iterator(chunk_size=500):
-        days_overdue = (today - assignment.due_date).days
+        days_overdue = -days_until(assignment.due_date, now=today)
         week = (days_overdue - 1) // OVERDUE_REPEAT_DAYS
         case = assignment.case
         reviewer = _still_assigned(assignment.pk)
@@ -104,7 +105,7 @@ def assignments_overdue(at):
             threshold=f"overdue-week-{week}",
             deadline=assignment.due_date,
             recipients=lambda r=reviewer, c=coordinators: [*r(), *c()],
-            title=f"Review of {case.number} is {days_overdue} day(s) overdue",
+            title=f"Review of {case.number} is {day_count(days_overdue)} overdue",
             template="reminders/assignment_overdue.txt",
             context={"assignment": assignment, "case": case, "days_overdue": days_overdue},
             case=case,
@@ -152,7 +153,7 @@ def requests_due(at):
         response_due__lte=today + timedelta(days=max(REQUEST_DUE_DAYS)),
     ).select_related("case", "case__developer")
     for request in requests.iterator(chunk_size=500):
-        days_left = (request.response_due - today).days
+        days_left = days_until(request.response_due, now=today)
         case = request.case
         if days_left < 0:
             threshold, title = (
@@ -161,7 +162,7 @@ def requests_due(at):
             )
         else:
             threshold = f"due-{nearest_threshold(days_left, REQUEST_DUE_DAYS)}"
-            title = f"The reviewers of {case.number} expect your answer in {days_left} day(s)"
+            title = f"The reviewers of {case.number} expect your answer in {day_count(days_left)}"
         yield Reminder(
             kind="request_due",
             subject=request,
@@ -200,7 +201,7 @@ def cases_due(at):
         .prefetch_related(_ROUTINGS)
     )
     for case in cases.iterator(chunk_size=500):
-        days_left = (case.review_due - today).days
+        days_left = days_until(case.review_due, now=today)
         agencies = [routing.agency_id for routing in case.routings.all()]
 
         def people(c=case, a=agencies):
@@ -212,7 +213,7 @@ def cases_due(at):
             threshold=f"due-{nearest_threshold(days_left, CASE_DUE_DAYS)}",
             deadline=case.review_due,
             recipients=people,
-            title=f"The review of {case.number} is due in {days_left} day(s), "
+            title=f"The review of {case.number} is due in {day_count(days_left)}, "
             "with no recommendation yet",
             template="reminders/case_due.txt",
             context={"case": case, "days_left": days_left},
@@ -234,7 +235,7 @@ def releases_soon(at):
         .prefetch_related(_ROUTINGS)
     )
     for case in cases.iterator(chunk_size=500):
-        days_left = (case.planned_release_date - today).days
+        days_left = days_until(case.planned_release_date, now=today)
         agencies = [routing.agency_id for routing in case.routings.all()]
 
         def people(c=case, a=agencies):
@@ -246,7 +247,7 @@ def releases_soon(at):
             threshold=f"release-{RELEASE_SOON_DAYS}",
             deadline=case.planned_release_date,
             recipients=people,
-            title=f"{case.number} is planned for public release in {days_left} day(s), "
+            title=f"{case.number} is planned for public release in {day_count(days_left)}, "
             "with no recommendation issued",
             template="reminders/release_soon.txt",
             context={"case": case, "days_left": days_left},

@@ -21,9 +21,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThan
 
-from portal.cases.models import CaseRouting, CaseStatus, Submission
+from portal.cases.models import UNDER_REVIEW, CaseRouting, CaseStatus, Submission, routing_staffed
 from portal.cases.selectors import full_text_search
 from reviews.models import (
     FINDING_SEARCH_CONFIG,
@@ -33,8 +32,6 @@ from reviews.models import (
     finding_search_vector,
     readable_by_agency,
 )
-
-UNDER_REVIEW = (CaseStatus.SUBMITTED, CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
 
 
 def _open_requests():
@@ -94,8 +91,8 @@ def queue_routings(agency_id: int):
     """
     return (
         CaseRouting.objects.filter(agency_id=agency_id)
-        .annotate(assigned=GreaterThan(F("reviewers"), 0))
-        .order_by("assigned", F("review_due").asc(nulls_last=True), "case_id")
+        .annotate(staffed=routing_staffed())
+        .order_by("staffed", F("review_due").asc(nulls_last=True), "case_id")
     )
 
 
@@ -141,6 +138,11 @@ def coordinator_cases(user, case_ids: list[int]) -> list:
     return [by_pk[pk] for pk in case_ids if pk in by_pk]
 
 
+def needs_reviewer(status: str, reviewer_count: int) -> bool:
+    """Whether the queue calls a case unassigned: under review with no active reviewer."""
+    return reviewer_count == 0 and status in UNDER_REVIEW
+
+
 def queue_counts(agency_id: int) -> dict:
     """The agency's open cases at a glance, whatever the filters show: one query.
 
@@ -155,7 +157,9 @@ def queue_counts(agency_id: int) -> dict:
         .exclude(case_status__in=CLOSED)
         .aggregate(
             open=Count("pk"),
-            unassigned=Count("pk", filter=Q(reviewers=0)),
+            # Only a case still under review waits for a reviewer; one with a
+            # recommendation issued is done, whoever reviewed it.
+            unassigned=Count("pk", filter=Q(reviewers=0, case_status__in=UNDER_REVIEW)),
             short_notice=Count("pk", filter=Q(case_id__in=flagged.filter(short_notice=True))),
             capability_jump=Count("pk", filter=Q(case_id__in=flagged.filter(capability_jump=True))),
             waiting_on_developer=Count("pk", filter=Q(case_id__in=waiting.values("case_id"))),

@@ -6,8 +6,6 @@ holds, or one no longer visible (revoked, expired), is a 404 like a grant that
 does not exist.
 """
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -22,13 +20,14 @@ from access.services import AccessActionRefused, accept_terms, has_accepted_curr
 from access.views.downloads import granted_files
 from portal.accounts.roles import Role, role_required
 from portal.audit.events import client_ip
+from portal.core.days import days_until
 
 HISTORY_PAGE_SIZE = 50
 
 
 def days_left(access_grant: AccessGrant, now) -> int:
-    """Whole days until access ends; 0 on its last day."""
-    return max((access_grant.ends_at - now) // timedelta(days=1), 0)
+    """Calendar days until access ends, as on every other page; 0 on its last day."""
+    return max(days_until(access_grant.ends_at, now=now), 0)
 
 
 def access_state(access_grant: AccessGrant, now) -> str:

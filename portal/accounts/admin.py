@@ -6,6 +6,7 @@ from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from portal.accounts.invitations import send_invitation
 from portal.accounts.models import AccessToken, Agency, Membership, Organization, User
@@ -200,4 +201,5 @@ class AccessTokenAdmin(admin.ModelAdmin):
                     details={"prefix": token.prefix, "by_admin": True},
                 )
                 count += 1
-        self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
+        revoked = ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count)
+        self.message_user(request, revoked % {"count": count}, messages.SUCCESS)

@@ -8,16 +8,18 @@ the same numbers for screen readers and for copying.
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.template.loader import render_to_string
 
 from portal.capability.frontier import better_of
+from portal.core.days import local_date
 
 WIDTH, HEIGHT = 560, 280
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 44
 NICE_STEPS = (1, 2, 2.5, 5, 10)
+DODGE = 12  # pixels between the points of one day, set side by side
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,28 @@ def _nice_range(low: float, high: float) -> tuple[float, float, float]:
     return math.floor(low / step) * step, math.ceil(high / step) * step, step
 
 
+def dodge(xs: list[float], days: list[date], left: float, right: float) -> list[float]:
+    """Points of the same day side by side, oldest first, centred on the day, inside the plot.
+
+    On an axis of months, results submitted the same day fall on one spot and
+    hide each other; the table beside the chart still gives each one's date.
+    """
+    by_day: dict[date, list[int]] = {}
+    for index, day in enumerate(days):
+        by_day.setdefault(day, []).append(index)
+    placed = list(xs)
+    for indexes in by_day.values():
+        if len(indexes) < 2:
+            continue
+        gap = min(DODGE, (right - left) / (len(indexes) - 1))
+        span = gap * (len(indexes) - 1)
+        centre = sum(xs[i] for i in indexes) / len(indexes)
+        start = min(max(centre - span / 2, left), right - span)
+        for offset, index in enumerate(indexes):
+            placed[index] = start + offset * gap
+    return placed
+
+
 def build_chart(benchmark, rows: list[ChartRow], *, line_label: str) -> Chart:
     """Lay out ``rows`` (oldest first): points, the step line of the best so far, axes."""
     direction = "higher is better" if benchmark.higher_is_better else "lower is better"
@@ -128,13 +152,19 @@ def build_chart(benchmark, rows: list[ChartRow], *, line_label: str) -> Chart:
     def y_of(value: float) -> float:
         return bottom - (value - low) / (high - low) * (bottom - top)
 
-    for row, moment in zip(rows, times, strict=True):
+    xs = dodge(
+        [x_of(moment) for moment in times],
+        [local_date(row.at) for row in rows],
+        left,
+        right,
+    )
+    for row, x in zip(rows, xs, strict=True):
         state = "capability jump" if row.jump else ""
         if not row.counted:
             state = "withdrawn, not counted"
         chart.points.append(
             ChartPoint(
-                x=_fmt(x_of(moment)),
+                x=_fmt(x),
                 y=_fmt(y_of(float(row.score))),
                 jump=row.jump,
                 counted=row.counted,
@@ -144,11 +174,11 @@ def build_chart(benchmark, rows: list[ChartRow], *, line_label: str) -> Chart:
         )
 
     steps: list[str] = []
-    for moment, best in zip(times, after, strict=True):
+    for x, best in zip(xs, after, strict=True):
         if best is None:
             continue
-        x, y = _fmt(x_of(moment)), _fmt(y_of(float(best)))
-        steps.append(f"M {x} {y}" if not steps else f"H {x} V {y}")
+        x_text, y_text = _fmt(x), _fmt(y_of(float(best)))
+        steps.append(f"M {x_text} {y_text}" if not steps else f"H {x_text} V {y_text}")
     if steps:
         steps.append(f"H {_fmt(right)}")
         chart.line = " ".join(steps)

@@ -70,9 +70,12 @@ def _decorate(result, *, agency_view: bool) -> None:
     benchmark = result.benchmark
     result.counted = result.case.status != CaseStatus.WITHDRAWN
     result.before = result.frontier_before if agency_view else result.previous_best
-    result.gain = None
+    result.gain = result.change = None
     if result.before is not None:
+        # The gain is signed by the benchmark's direction (positive is better);
+        # the change is the score's own movement, as the table shows it.
         result.gain = beats(benchmark, result.score, result.before)
+        result.change = result.score - result.before
     result.jump = result.is_jump if agency_view else False
     measured = getattr(result, "measured_score", None)
     result.discrepancy = measured is not None and is_discrepancy(benchmark, result.score, measured)

@@ -16,12 +16,19 @@ from portal.accounts.models import Membership
 from portal.accounts.roles import Role, role_required
 from portal.cases.access import routed_agency_membership
 from portal.cases.services import lifecycle as case_services
+from portal.core.days import days_until
 from portal.core.pagination import CountedPaginator
 from portal.core.refusals import run_service
 from reviews.access import AssignmentPurpose, get_assignment_or_404, get_workspace_case_or_404
 from reviews.forms_coordinator import AssignForm, DueDateForm, QueueFilter, RouteForm
 from reviews.models import Assignment, Severity
-from reviews.selectors import coordinator_cases, queue_counts, queue_routings, reviewer_loads
+from reviews.selectors import (
+    coordinator_cases,
+    needs_reviewer,
+    queue_counts,
+    queue_routings,
+    reviewer_loads,
+)
 from reviews.services import assignments as assignment_services
 from reviews.views.requests import workspace_url
 
@@ -47,8 +54,9 @@ def agency_queue(request):
     page.object_list = coordinator_cases(request.user, list(page.object_list))
     today = timezone.localdate()
     for case in page.object_list:
-        case.days_left = (case.review_due - today).days if case.review_due else None
+        case.days_left = days_until(case.review_due, now=today) if case.review_due else None
         case.days_overdue = max(0, -case.days_left) if case.days_left is not None else 0
+        case.needs_reviewer = needs_reviewer(case.status, case.reviewer_count)
         case.top_severity_label = Severity(case.top_severity).label if case.top_severity else ""
         case.workspace_url = reverse("reviews:workspace", args=[case.pk])
     return render(

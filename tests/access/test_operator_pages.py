@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from access import services as access_services
 from access.models import AccessGrant
+from portal.core.days import days_until
 from portal.files.models import Download
 from tests.access.conftest import WEIGHTS_SIZE, bearer, file_named, store_artifact
 
@@ -43,7 +44,7 @@ def test_the_dashboard_lists_each_live_grant_with_its_files(signed_in, grant, ac
     assert f'href="{download_url(grant, WEIGHTS)}"' in html
     assert f'href="{download_url(grant, "model_card.md")}"' in html
     assert f'href="{reverse("access:sha256sums", args=[grant.pk])}"' in html
-    days = (grant.ends_at - timezone.now()) // timedelta(days=1)
+    days = days_until(grant.ends_at)
     assert f"{days} days left" in html
     assert "Accept the current terms" not in html
 

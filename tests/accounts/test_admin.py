@@ -197,7 +197,7 @@ def test_revoke_action_revokes_the_selected_tokens_and_audits(
         follow=True,
     )
     assert response.status_code == 200
-    assert "1 token(s) revoked." in [str(m) for m in response.context["messages"]]
+    assert "1 token revoked." in [str(m) for m in response.context["messages"]]
     chosen.refresh_from_db()
     already.refresh_from_db()
     untouched.refresh_from_db()

@@ -45,7 +45,8 @@ def test_the_lead_records_a_score_and_the_workspace_flags_the_discrepancy(client
     assert (result.score, result.notes, result.recorded_by) == (Decimal("36.4"), "5 runs", lead)
     html = client.get(reverse("reviews:workspace", args=[case.pk])).content.decode()
     assert "36.4" in html and "38.5" in html
-    assert "-2.1" in html
+    # Government minus developer, with a true minus sign.
+    assert "\u22122.1" in html
     assert ">Discrepancy</span>" in html
     assert (
         "differs from the developer's by more than the benchmark's tolerance on 1 benchmark" in html

@@ -132,7 +132,9 @@ def test_a_submitter_starts_a_draft(client, submitter, media):
         "Northwind Labs",
         submitter,
     )
-    assert messages_of(response)[0].startswith(f"Draft {case.reference} saved.")
+    assert messages_of(response)[0].startswith(f"{case.reference} saved.")
+    assert case.reference.startswith("Draft ")
+    assert "Draft Draft" not in messages_of(response)[0]
     assert AuditEvent.objects.filter(action="case.created").count() == 1
 
 

@@ -89,4 +89,4 @@ def test_a_reminder_to_a_digest_reader_waits_for_the_digest(
     assert result.counts["assignment_due"] == 1
     assert [m for m in mail.outbox if m.to == ["reviewer@example.test"]] == []
     assert send_daily_digests() == 1
-    assert f"Your review of {assignment.case.number} is due in 7 day(s)" in mail.outbox[-1].body
+    assert f"Your review of {assignment.case.number} is due in 7 days" in mail.outbox[-1].body

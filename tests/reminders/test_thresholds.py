@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from portal.cases.models import CaseStatus
 from portal.cases.services import lifecycle as case_services
+from portal.core.days import day_count
 from portal.notifications.models import SentReminder
 from portal.notifications.sweep import send_once
 from reviews.models import Assignment
@@ -32,7 +33,7 @@ def test_an_assignment_due_soon_reminds_its_reviewer_at_14_7_3_and_1_days(
         assert result.counts["assignment_due"] == 1, days
         # Only the reviewer: the coordinator hears only once it is overdue.
         assert result.notified == [
-            ("reviewer", f"Your review of {assignment.case.number} is due in {days} day(s)")
+            ("reviewer", f"Your review of {assignment.case.number} is due in {day_count(days)}")
         ]
         between = sweep(on(due - timedelta(days) + timedelta(hours=10)))
         assert between.reminders == 0
@@ -45,7 +46,7 @@ def test_after_missed_sweeps_only_the_nearest_threshold_is_sent(assignment):
     # Nothing ran until two days before the due date: no 14- or 7-day reminder now.
     result = sweep(on(due - timedelta(2)))
     assert result.counts["assignment_due"] == 1
-    assert result.titles() == {f"Your review of {assignment.case.number} is due in 2 day(s)"}
+    assert result.titles() == {f"Your review of {assignment.case.number} is due in 2 days"}
     assert claimed("assignment_due") == ["due-3"]
     assert sweep(on(due - timedelta(1))).counts["assignment_due"] == 1
     assert claimed("assignment_due") == ["due-1", "due-3"]
@@ -58,7 +59,7 @@ def test_an_overdue_assignment_reminds_reviewer_and_coordinators_every_seven_day
     first = sweep(on(due + timedelta(1)))
     assert first.counts == {**first.counts, "assignment_overdue": 1, "assignment_due": 0}
     assert first.recipients() == {"reviewer", "coordinator"}
-    assert first.titles() == {f"Review of {assignment.case.number} is 1 day(s) overdue"}
+    assert first.titles() == {f"Review of {assignment.case.number} is 1 day overdue"}
     for day in range(2, 8):
         assert sweep(on(due + timedelta(day))).counts["assignment_overdue"] == 0, day
     week_later = sweep(on(due + timedelta(8)))
@@ -145,7 +146,7 @@ def test_an_information_request_reminds_the_developer_at_7_and_2_days_and_when_o
     seven = sweep(on(response_due - timedelta(7)))
     assert seven.counts["request_due"] == 1
     assert seven.recipients() == {"submitter", "orgadmin"}
-    assert seven.titles() == {f"The reviewers of {number} expect your answer in 7 day(s)"}
+    assert seven.titles() == {f"The reviewers of {number} expect your answer in 7 days"}
     assert sweep(on(response_due - timedelta(4))).counts["request_due"] == 0
     two = sweep(on(response_due - timedelta(2)))
     assert two.counts["request_due"] == 1
@@ -191,7 +192,7 @@ def test_a_case_due_soon_reminds_the_routed_agencies_coordinators_at_14_and_3_da
     assert fourteen.counts["case_due"] == 1
     assert fourteen.recipients() == {"coordinator", "nsa-coordinator"}
     assert fourteen.titles() == {
-        f"The review of {case.number} is due in 14 day(s), with no recommendation yet"
+        f"The review of {case.number} is due in 14 days, with no recommendation yet"
     }
     assert sweep(on(due - timedelta(5))).counts["case_due"] == 0
     three = sweep(on(due - timedelta(3)))
@@ -231,7 +232,7 @@ def test_a_release_within_seven_days_without_a_recommendation_reminds_the_coordi
     assert result.counts["release_soon"] == 1
     assert result.recipients() == {"coordinator"}
     assert result.titles() == {
-        f"{case.number} is planned for public release in 7 day(s), with no recommendation issued"
+        f"{case.number} is planned for public release in 7 days, with no recommendation issued"
     }
     assert sweep(on(release - timedelta(2))).counts["release_soon"] == 0
     assert claimed("release_soon") == ["release-7"]
@@ -269,7 +270,7 @@ def test_a_deactivated_reviewer_gets_nothing_and_the_reminder_is_not_claimed(ass
     reviewer.is_active = True
     reviewer.save()
     assert sweep(on(due - timedelta(7))).notified == [
-        ("reviewer", f"Your review of {assignment.case.number} is due in 7 day(s)")
+        ("reviewer", f"Your review of {assignment.case.number} is due in 7 days")
     ]
 
 

@@ -1,6 +1,7 @@
 from portal.cases.models.artifacts import Artifact
 from portal.cases.models.benchmarks import Benchmark, EvalResult
 from portal.cases.models.cases import (
+    UNDER_REVIEW,
     CaseNumberCounter,
     CaseRouting,
     CaseStatus,
@@ -9,6 +10,7 @@ from portal.cases.models.cases import (
     Submission,
     SubmissionGroupObjectPermission,
     SubmissionUserObjectPermission,
+    routing_staffed,
 )
 
 __all__ = [
@@ -23,4 +25,6 @@ __all__ = [
     "Submission",
     "SubmissionGroupObjectPermission",
     "SubmissionUserObjectPermission",
+    "UNDER_REVIEW",
+    "routing_staffed",
 ]

@@ -12,12 +12,12 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, models
-from django.db.models import F, Q
-from django.db.models.lookups import GreaterThan
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from portal.accounts.models.people import Agency, Organization
+from portal.core.days import days_until
 
 
 class CaseStatus(models.TextChoices):
@@ -38,6 +38,22 @@ CASE_SEARCH_CONFIG = "simple"
 def case_search_vector() -> SearchVector:
     """The words case search matches; the GIN index ``case_search`` is built on it."""
     return SearchVector("model_name", "model_version", config=CASE_SEARCH_CONFIG)
+
+
+# The statuses of a case whose review is under way: only such a case waits for a reviewer.
+UNDER_REVIEW = (CaseStatus.SUBMITTED, CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
+
+
+def routing_staffed():
+    """A routing's case has an active reviewer of the agency, or needs none (review over).
+
+    False sorts first: the queue's "unassigned first" means cases under review
+    with nobody on them, never a case whose recommendation is already issued.
+    The queue orders by this expression and its indexes store it.
+    """
+    return ExpressionWrapper(
+        Q(reviewers__gt=0) | ~Q(case_status__in=UNDER_REVIEW), output_field=BooleanField()
+    )
 
 
 class SubmissionQuerySet(models.QuerySet):
@@ -201,7 +217,7 @@ class CaseRouting(models.Model):
         indexes = [
             models.Index(
                 F("agency"),
-                GreaterThan(F("reviewers"), 0),
+                routing_staffed(),
                 F("review_due"),
                 F("case"),
                 condition=~Q(case_status__in=[CaseStatus.RELEASED, CaseStatus.WITHDRAWN]),
@@ -210,7 +226,7 @@ class CaseRouting(models.Model):
             models.Index(
                 F("agency"),
                 F("case_status"),
-                GreaterThan(F("reviewers"), 0),
+                routing_staffed(),
                 F("review_due"),
                 F("case"),
                 name="routing_queue",
@@ -360,7 +376,7 @@ class ReviewClock:
 
     @property
     def days_left(self) -> int | None:
-        return (self.due - self.today).days if self.due else None
+        return days_until(self.due, now=self.today) if self.due else None
 
     @property
     def days_overdue(self) -> int:

@@ -92,7 +92,7 @@ def case_create(request):
             _add_refusal(form, refusal)
         else:
             messages.success(
-                request, f"Draft {case.reference} saved. Add artifacts and scores, then submit."
+                request, f"{case.reference} saved. Add artifacts and scores, then submit."
             )
             return redirect("portal:case_detail", case.pk)
     return render(

@@ -1,6 +1,9 @@
+from decimal import Decimal
+
 from django import template
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -51,5 +54,22 @@ def timeline_label(event) -> str:
 
 @register.filter
 def bytes_and_size(value: int) -> str:
-    """'1,048,576 bytes (1.0 MB)'."""
-    return f"{value:,} bytes ({filesizeformat(value)})"
+    """'1,048,576 bytes (1.0 MB)'; under a kilobyte the bytes alone, '42 bytes', not twice."""
+    exact = ngettext("%(count)s byte", "%(count)s bytes", value) % {"count": f"{value:,}"}
+    if value < 1024:
+        return exact
+    return f"{exact} ({filesizeformat(value)})"
+
+
+@register.filter
+def signed(value) -> str:
+    """A change with its sign: '+10', '−10' (a true minus sign), '0'."""
+    if value is None:
+        return ""
+    magnitude = abs(value)
+    text = format(magnitude.normalize(), "f") if isinstance(magnitude, Decimal) else str(magnitude)
+    if value > 0:
+        return f"+{text}"
+    if value < 0:
+        return f"\u2212{text}"
+    return text

@@ -1,0 +1,157 @@
+"""No page scrolls sideways: every role's main pages at a desktop and a phone width.
+
+The case under test has a 5,000-character unbroken word in its description and
+an artifact with a 200-character name, shown on the case page, the workspace,
+the grant page and the download logs: without the stylesheet's wrapping and
+the tables' own scrolling boxes, these pages would be thousands of pixels wide.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.e2e.conftest import sign_in
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 812}}
+LONG_WORD = "Unbroken" * 625  # 5,000 characters, no break opportunity
+LONG_NAME = "nimbus-" + "W" * 190 + ".safetensors"
+COMMON = ["/notifications/", "/account/tokens/", "/account/two-step/"]
+
+
+@pytest.fixture
+def wide_case(demo):
+    """A submitted case with a very long word and a very long file name, reviewed by
+    ``reviewer`` and granted to First Harbor Bank, whose operator has accepted the terms."""
+    from access import services as access_services
+    from access.models import AccessGrant, Terms
+    from portal.accounts.models import Organization, User
+    from portal.cases.demo import demo_file, store_demo_artifact
+    from portal.cases.models import Submission
+    from portal.cases.services import lifecycle as case_services
+    from reviews.services import assignments as assignment_services
+
+    submitter = User.objects.get(username="submitter")
+    coordinator = User.objects.get(username="coordinator")
+    reviewer = User.objects.get(username="reviewer")
+    case = case_services.create_draft(
+        actor=submitter,
+        model_name="Nimbus",
+        model_version="9.0-wide",
+        description=f"A description with one very long word: {LONG_WORD}",
+        planned_release_date=timezone.localdate() + timedelta(days=120),
+        access_mode=Submission.AccessMode.BOTH,
+        deployment_notes=LONG_WORD,
+        contact_person=submitter,
+    )
+    store_demo_artifact(submitter, case, "weights", LONG_NAME, demo_file("wide", 4096))
+    case_services.submit_case(actor=submitter, case_id=case.pk, short_notice_reason="")
+    case.refresh_from_db()
+    assignment = assignment_services.assign_reviewer(
+        actor=coordinator,
+        case_id=case.pk,
+        reviewer=reviewer,
+        role="lead",
+        due_date=case.review_due,
+    )
+    assignment_services.respond_to_invitation(
+        actor=reviewer,
+        assignment_id=assignment.pk,
+        accept=True,
+        financial_interest=False,
+        recent_employment=False,
+    )
+    bank = Organization.objects.get(slug="first-harbor-bank")
+    grant = access_services.grant_access(actor=submitter, case_id=case.pk, operator=bank)
+    assert grant.status == AccessGrant.Status.ACTIVE
+    operator = User.objects.get(username="operator")
+    if not access_services.has_accepted_current_terms(operator):
+        access_services.accept_terms(actor=operator, terms_id=Terms.current().pk)
+    return case, grant
+
+
+@pytest.fixture
+def pages_by_role(wide_case):
+    case, grant = wide_case
+    return {
+        "submitter": [
+            "/",
+            "/cases/",
+            f"/cases/{case.pk}/",
+            f"/access/cases/{case.pk}/downloads",
+            "/frontier/",
+            *COMMON,
+        ],
+        "coordinator": [
+            "/",
+            "/reviews/queue/",
+            "/reviews/reviewers/",
+            f"/reviews/cases/{case.pk}/",
+            f"/access/cases/{case.pk}/downloads",
+            "/frontier/",
+            *COMMON,
+        ],
+        "reviewer": ["/", "/reviews/mine/", f"/reviews/cases/{case.pk}/", "/frontier/", *COMMON],
+        "operator": [
+            "/",
+            "/access/granted/",
+            f"/access/grants/{grant.pk}/",
+            "/access/history/",
+            "/access/terms/",
+            *COMMON,
+        ],
+    }
+
+
+def download_the_long_file(page, grant) -> None:
+    """One download, so the operator's history and the case's log list the long name."""
+    page.goto(f"/access/grants/{grant.pk}/")
+    href = page.locator("a[href*='/artifacts/']").first.get_attribute("href")
+    assert href and "WWWW" in href, href
+    assert page.request.get(href).status == 200
+
+
+def sideways(page) -> dict | None:
+    """The page's width against the window's, when the page is the wider."""
+    widths = page.evaluate(
+        "() => ({page: document.documentElement.scrollWidth, window: window.innerWidth})"
+    )
+    return widths if widths["page"] > widths["window"] else None
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_no_main_page_scrolls_sideways(browser, demo, wide_case, pages_by_role, viewport):
+    _case, grant = wide_case
+    too_wide = []
+    # The operator goes first: the download shows on the developer's and agency's logs too.
+    for username, paths in sorted(pages_by_role.items(), key=lambda item: item[0] != "operator"):
+        context = browser.new_context(base_url=demo.url, viewport=VIEWPORTS[viewport])
+        context.set_default_timeout(10_000)
+        try:
+            page = context.new_page()
+            sign_in(page, username)
+            if username == "operator":
+                download_the_long_file(page, grant)
+            for path in paths:
+                response = page.goto(path)
+                assert response.status == 200, (username, path, response.status)
+                widths = sideways(page)
+                if widths:
+                    too_wide.append(f"{username} {path}: {widths['page']} > {widths['window']}")
+        finally:
+            context.close()
+    assert not too_wide, "\n".join(too_wide)
+
+
+def test_the_long_word_is_on_the_page(browser, demo, wide_case):
+    """The pages above really carry the long word and the long name (or the test proves nothing)."""
+    case, grant = wide_case
+    context = browser.new_context(base_url=demo.url, viewport=VIEWPORTS["desktop"])
+    try:
+        page = context.new_page()
+        sign_in(page, "submitter")
+        page.goto(f"/cases/{case.pk}/")
+        html = page.content()
+        assert LONG_WORD in html and LONG_NAME in html
+    finally:
+        context.close()
