@@ -27,6 +27,13 @@ urlpatterns = [
     ),
     # The case workspace.
     path("cases/<int:pk>/", workspace.workspace, name="workspace"),
+    # Its sections: each an ordinary page beside the overview above.
+    path("cases/<int:pk>/findings/", workspace.findings, name="case_findings"),
+    path("cases/<int:pk>/requests/", workspace.information_requests, name="case_requests"),
+    path("cases/<int:pk>/scores/", workspace.case_scores, name="case_scores"),
+    path("cases/<int:pk>/artifacts/", workspace.artifacts, name="case_artifacts"),
+    path("cases/<int:pk>/recommendation/", workspace.recommendation, name="case_recommendation"),
+    path("cases/<int:pk>/timeline/", workspace.timeline, name="case_timeline"),
     path("cases/<int:pk>/findings/new", findings.finding_create, name="finding_create"),
     path("findings/<int:finding_id>/update", findings.finding_update, name="finding_update"),
     path(

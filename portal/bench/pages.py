@@ -99,7 +99,16 @@ def demo_operator_grant() -> AccessGrant | None:
 
 
 TRIVIAL = "trivial view (signed-in layout)"
-DETAIL_PAGES = ("case page (developer)", "case workspace (coordinator)")
+# The workspace's heaviest sections beside its overview: each renders one case.
+WORKSPACE_SECTIONS = (
+    ("case workspace: findings (coordinator)", "reviews:case_findings"),
+    ("case workspace: timeline (coordinator)", "reviews:case_timeline"),
+)
+DETAIL_PAGES = (
+    "case page (developer)",
+    "case workspace (coordinator)",
+    *(name for name, _url_name in WORKSPACE_SECTIONS),
+)
 
 
 def page_targets() -> list[tuple[str, str, str, dict]]:
@@ -137,6 +146,10 @@ def page_targets() -> list[tuple[str, str, str, dict]]:
             "coordinator",
             reverse("reviews:workspace", args=[busiest.pk]),
             {},
+        ),
+        *(
+            (name, "coordinator", reverse(url_name, args=[busiest.pk]), {})
+            for name, url_name in WORKSPACE_SECTIONS
         ),
         ("notifications", "coordinator", reverse("portal:notification_list"), {}),
         ("access tokens", "operator", reverse("portal:token_list"), {}),

@@ -40,3 +40,8 @@ def working_reviewer(actor, case) -> Assignment:
 
 def workspace_url(case) -> str:
     return reverse("reviews:workspace", args=[case.pk])
+
+
+def section_url(case, section: str) -> str:
+    """A section of the case's workspace ("findings", "requests", …), for a notification's link."""
+    return reverse(f"reviews:case_{section}", args=[case.pk])

@@ -7,7 +7,6 @@ name the case and the severity, never the finding's text.
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.urls import reverse
 
 from portal.accounts.models import Membership
 from portal.accounts.selectors import agency_coordinators, developer_people
@@ -25,6 +24,7 @@ from reviews.models import (
 from reviews.services.base import (
     ReviewActionRefused,
     agency_membership,
+    section_url,
     working_reviewer,
 )
 
@@ -134,5 +134,5 @@ def _notify_finding(finding: Finding, title: str) -> None:
         title=f"{title} on {case.number}",
         body=f"Severity: {finding.get_severity_display()}. Open the case to read it.",
         case=case,
-        url=reverse("reviews:workspace", args=[case.pk]),
+        url=section_url(case, "findings"),
     )

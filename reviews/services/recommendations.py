@@ -22,6 +22,7 @@ from reviews.services.base import (
     ReviewActionRefused,
     agency_membership,
     coordinator_of_routed_agency,
+    section_url,
     workspace_url,
 )
 
@@ -105,7 +106,7 @@ def draft_recommendation(
             ],
             title=f"A recommendation on {case.number} is drafted, ready to issue",
             case=case,
-            url=workspace_url(case),
+            url=section_url(case, "recommendation"),
         )
     return recommendation
 

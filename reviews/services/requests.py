@@ -26,8 +26,8 @@ from reviews.models import (
 from reviews.services.base import (
     ReviewActionRefused,
     coordinator_of_routed_agency,
+    section_url,
     working_reviewer,
-    workspace_url,
 )
 
 
@@ -110,7 +110,7 @@ def answer_request(
             [request.asked_by],
             title=f"The developer answered your request on {case.number}",
             case=case,
-            url=workspace_url(case),
+            url=section_url(case, "requests"),
         )
     return request
 

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
@@ -22,7 +21,8 @@ from reviews.access import get_finding_or_404, get_workspace_case_or_404
 from reviews.forms_reviewer import FindingForm, FindingUpdateForm
 from reviews.services import findings as finding_services
 from reviews.services.base import ReviewActionRefused
-from reviews.views.workspace import render_workspace
+from reviews.views.requests import section_url
+from reviews.views.workspace import render_findings
 
 
 # csrf_exempt is safe: upload handlers must be set before the CSRF check reads the
@@ -73,8 +73,8 @@ def _finding_create(request, case, handler):
             messages.success(
                 request, f"Finding recorded ({finding.get_marking_display().lower()})."
             )
-            return redirect(f"{reverse('reviews:workspace', args=[case.pk])}#finding-{finding.pk}")
-    return render_workspace(request, case, status=400, finding_form=form)
+            return redirect(f"{section_url('findings', case.pk)}#finding-{finding.pk}")
+    return render_findings(request, case, status=400, finding_form=form)
 
 
 @require_POST
@@ -82,7 +82,7 @@ def finding_update(request, finding_id):
     finding = get_finding_or_404(request.user, finding_id)
     case = get_workspace_case_or_404(request.user, finding.case_id)
     form = FindingUpdateForm(request.POST)
-    target = f"{reverse('reviews:workspace', args=[case.pk])}#finding-{finding.pk}"
+    target = f"{section_url('findings', case.pk)}#finding-{finding.pk}"
     if not form.is_valid():
         messages.error(request, "Choose a status and a marking.")
         return redirect(target)

@@ -47,8 +47,15 @@ ISSUE_UNDERSTOOD = (
 
 
 def workspace_url(case_id) -> str:
-    """The case's workspace, where every answer of a workspace form returns."""
+    """The case's overview, where the answers of its forms (assignments, notes) return."""
     return reverse("reviews:workspace", args=[case_id])
+
+
+def section_url(section: str, case_id) -> str:
+    """One section of the case workspace ("findings", "requests", …), where its forms return."""
+    if section == "overview":
+        return workspace_url(case_id)
+    return reverse(f"reviews:case_{section}", args=[case_id])
 
 
 # --- information requests -----------------------------------------------------------------
@@ -60,7 +67,7 @@ def request_open(request, pk):
     form = InformationRequestForm(request.POST)
     if not form.is_valid():
         messages.error(request, first_error(form))
-        return redirect(workspace_url(case.pk))
+        return redirect(section_url("requests", case.pk))
     return run_service(
         request,
         lambda: request_services.open_request(
@@ -70,7 +77,7 @@ def request_open(request, pk):
             response_due=form.cleaned_data["response_due"],
         ),
         success="Request sent to the developer. The review clock is paused until it is answered.",
-        redirect_to=workspace_url(case.pk),
+        redirect_to=section_url("requests", case.pk),
     )
 
 
@@ -130,7 +137,7 @@ def request_withdraw(request, request_id):
         request,
         lambda: request_services.withdraw_request(actor=request.user, request_id=info_request.pk),
         success="Request withdrawn.",
-        redirect_to=workspace_url(info_request.case_id),
+        redirect_to=section_url("requests", info_request.case_id),
     )
 
 
@@ -170,14 +177,14 @@ def recommendation_draft(request, pk):
     form = RecommendationForm(request.POST)
     if not form.is_valid():
         messages.error(request, first_error(form))
-        return redirect(workspace_url(case.pk))
+        return redirect(section_url("recommendation", case.pk))
     return run_service(
         request,
         lambda: recommendation_services.draft_recommendation(
             actor=request.user, case_id=case.pk, **form.cleaned_data
         ),
         success="Recommendation draft saved. The developer does not see it until it is issued.",
-        redirect_to=workspace_url(case.pk),
+        redirect_to=section_url("recommendation", case.pk),
     )
 
 
@@ -187,27 +194,37 @@ def recommendation_issue(request, pk):
     case = get_workspace_case_or_404(request.user, pk)
     if not consequence_understood(request.POST):
         messages.error(request, ISSUE_UNDERSTOOD)
-        return redirect(workspace_url(case.pk))
+        return redirect(section_url("recommendation", case.pk))
     return run_service(
         request,
         lambda: recommendation_services.issue_recommendation(actor=request.user, case_id=case.pk),
         success="Recommendation issued. The developer has been told.",
-        redirect_to=workspace_url(case.pk),
+        redirect_to=section_url("recommendation", case.pk),
     )
 
 
 # --- the workspace section ----------------------------------------------------------------
 
 
-def requests_context(request, case) -> dict:
-    """Requests, notes and the recommendation for the workspace, in a fixed number of queries."""
-    user = request.user
+def _review_roles(user, case) -> tuple[bool, bool, bool]:
+    """Whether this person coordinates the case, works it as a reviewer, and leads it."""
     assignment = active_assignment(user, case)
     is_coordinator = is_routed_coordinator(user, case)
     is_working_reviewer = assignment is not None and assignment.role != Assignment.Role.OBSERVER
     is_lead = assignment is not None and assignment.role == Assignment.Role.LEAD
-    working = case.status in WORKING_STATUSES
+    return is_coordinator, is_working_reviewer, is_lead
 
+
+def open_request_count(case) -> int:
+    """How many of the case's information requests wait for the developer."""
+    return case.information_requests.filter(status=InformationRequest.Status.OPEN).count()
+
+
+def requests_context(request, case) -> dict:
+    """The information requests section, in a fixed number of queries."""
+    user = request.user
+    is_coordinator, is_working_reviewer, _ = _review_roles(user, case)
+    working = case.status in WORKING_STATUSES
     information_requests = list(
         case.information_requests.select_related("asked_by", "agency", "answered_by")
         .prefetch_related("attachments")
@@ -217,12 +234,28 @@ def requests_context(request, case) -> dict:
         info_request.can_withdraw = info_request.status == InformationRequest.Status.OPEN and (
             info_request.asked_by_id == user.pk or is_coordinator
         )
+    return {
+        "information_requests": information_requests,
+        "open_request_count": sum(
+            1 for r in information_requests if r.status == InformationRequest.Status.OPEN
+        ),
+        "request_form": InformationRequestForm() if working and is_working_reviewer else None,
+    }
+
+
+def notes_context(request, case) -> dict:
+    """The reviewers' notes, shown on the overview."""
+    return {"notes": case.notes.select_related("author", "agency"), "note_form": NoteForm()}
+
+
+def recommendation_context(request, case) -> dict:
+    """The recommendation, its draft form for the lead or a coordinator, and the issue button."""
+    is_coordinator, _, is_lead = _review_roles(request.user, case)
     recommendation = (
         Recommendation.objects.select_related("drafted_by", "issued_by").filter(case=case).first()
     )
-    can_draft = working and (is_lead or is_coordinator)
     draft_form = None
-    if can_draft:
+    if case.status in WORKING_STATUSES and (is_lead or is_coordinator):
         initial = (
             {
                 "outcome": recommendation.outcome,
@@ -234,13 +267,6 @@ def requests_context(request, case) -> dict:
         )
         draft_form = RecommendationForm(initial=initial)
     return {
-        "information_requests": information_requests,
-        "open_request_count": sum(
-            1 for r in information_requests if r.status == InformationRequest.Status.OPEN
-        ),
-        "request_form": InformationRequestForm() if working and is_working_reviewer else None,
-        "notes": case.notes.select_related("author", "agency"),
-        "note_form": NoteForm(),
         "recommendation": recommendation,
         "recommendation_form": draft_form,
         "can_issue_recommendation": (

@@ -18,7 +18,7 @@ from reviews.forms_scores import GovernmentScoreForm
 from reviews.models import Assignment
 from reviews.selectors import active_assignment
 from reviews.services.scores import MEASURING_STATUSES, record_government_score
-from reviews.views.requests import workspace_url
+from reviews.views.requests import section_url
 
 
 def scores_context(request, case) -> dict:
@@ -43,7 +43,7 @@ def score_record(request, pk):
     form = GovernmentScoreForm(request.POST)
     if not form.is_valid():
         messages.error(request, first_error(form))
-        return redirect(workspace_url(case.pk))
+        return redirect(section_url("scores", case.pk))
     data = form.cleaned_data
     return run_service(
         request,
@@ -58,5 +58,5 @@ def score_record(request, pk):
             f"Recorded the government-measured score on {result.benchmark}: "
             f"{result.score.normalize()} {result.benchmark.unit}."
         ),
-        redirect_to=workspace_url(case.pk),
+        redirect_to=section_url("scores", case.pk),
     )

@@ -1,12 +1,14 @@
 """The case workspace: everything about a case for the agencies reviewing it.
 
-Each section's data comes from its own module's ``*_context`` function, so the
-page's SQL stays a fixed set of queries, whatever the number of findings,
-requests or reviewers.
+The workspace is a set of sections, each its own page with its own URL (the
+overview keeps the workspace's URL). Each section builds only its own context,
+from its module's ``*_context`` function, so each page's SQL stays a fixed set
+of queries, whatever the number of findings, requests or reviewers.
 """
 
 from django.db.models import Prefetch
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from portal.audit.models import AuditEvent
@@ -42,31 +44,109 @@ REVIEW_TIMELINE_LABELS = {
 }
 
 
-@require_GET
-def workspace(request, pk):
-    case = get_workspace_case_or_404(request.user, pk)
-    return render_workspace(request, case)
+# The workspace's sections, in the side navigation's order: (key, label, URL name).
+SECTIONS = (
+    ("overview", "Overview", "reviews:workspace"),
+    ("findings", "Findings", "reviews:case_findings"),
+    ("requests", "Information requests", "reviews:case_requests"),
+    ("scores", "Scores", "reviews:case_scores"),
+    ("artifacts", "Artifacts", "reviews:case_artifacts"),
+    ("recommendation", "Recommendation", "reviews:case_recommendation"),
+    ("timeline", "Timeline", "reviews:case_timeline"),
+)
 
 
-def render_workspace(request, case, *, status=200, **overrides):
-    """The page; a view whose form was refused passes the bound form as an override."""
-    context = {
+def render_section(request, case, section: str, context: dict, *, status=200):
+    """One section of the workspace, under the case header and beside the side navigation.
+
+    The header (reviews/partials/case_header.html) costs the same few queries on
+    every section; everything else comes from the section's own ``context``.
+    """
+    page = {
         "case": case,
         "clock": case.clock(),
+        "section": section,
+        "sections": [
+            {"key": key, "label": label, "url": reverse(url_name, args=[case.pk])}
+            for key, label, url_name in SECTIONS
+        ],
+        "section_label": {key: label for key, label, _ in SECTIONS}[section],
+        "header_assignments": list(
+            case.assignments.filter(status__in=Assignment.ACTIVE)
+            .select_related("reviewer")
+            .order_by("pk")
+        ),
+    }
+    return render(request, f"reviews/sections/{section}.html", page | context, status=status)
+
+
+@require_GET
+def workspace(request, pk):
+    """The overview: details, clock, reviewers (and their forms), notes, other apps' panels."""
+    case = get_workspace_case_or_404(request.user, pk)
+    context = {
         "agencies": case.routed_agencies.order_by("acronym"),
+        "open_request_count": requests.open_request_count(case),
+    }
+    context |= coordinator.assignments_context(request, case)
+    context |= requests.notes_context(request, case)
+    # Sections other apps add (access: grants, downloads, operators' reports).
+    context["panels"] = render_case_panels(request, case)
+    return render_section(request, case, "overview", context)
+
+
+@require_GET
+def findings(request, pk):
+    case = get_workspace_case_or_404(request.user, pk)
+    return render_findings(request, case)
+
+
+def render_findings(request, case, *, status=200, finding_form=None):
+    """The findings section; a refused "Record a finding" passes its bound form."""
+    context = findings_context(request, case, finding_form=finding_form)
+    return render_section(request, case, "findings", context, status=status)
+
+
+@require_GET
+def information_requests(request, pk):
+    case = get_workspace_case_or_404(request.user, pk)
+    return render_section(request, case, "requests", requests.requests_context(request, case))
+
+
+@require_GET
+def case_scores(request, pk):
+    case = get_workspace_case_or_404(request.user, pk)
+    return render_section(request, case, "scores", scores.scores_context(request, case))
+
+
+@require_GET
+def artifacts(request, pk):
+    case = get_workspace_case_or_404(request.user, pk)
+    context = {
         "artifacts": case.artifacts.select_related("uploaded_by").order_by("kind", "uploaded_at"),
         # The same check as portal:artifact_download.
         "can_download": may_read_artifacts(request.user, case),
     }
-    context |= coordinator.assignments_context(request, case)
-    context |= findings_context(request, case)
-    context |= requests.requests_context(request, case)
-    context |= scores.scores_context(request, case)
-    context |= overrides
-    # Sections other apps add (access: grants, downloads, operators' reports).
-    context["panels"] = render_case_panels(request, case)
-    context["timeline"] = _timeline(case, context["visible_finding_ids"])
-    return render(request, "reviews/workspace.html", context, status=status)
+    return render_section(request, case, "artifacts", context)
+
+
+@require_GET
+def recommendation(request, pk):
+    case = get_workspace_case_or_404(request.user, pk)
+    context = requests.recommendation_context(request, case)
+    return render_section(request, case, "recommendation", context)
+
+
+@require_GET
+def timeline(request, pk):
+    case = get_workspace_case_or_404(request.user, pk)
+    # Only the ids: a finding's events show only if this person may read the finding.
+    visible_finding_ids = set(
+        Finding.objects.visible_to(request.user).filter(case=case).values_list("pk", flat=True)
+    )
+    return render_section(
+        request, case, "timeline", {"timeline": _timeline(case, visible_finding_ids)}
+    )
 
 
 def _timeline(case, visible_finding_ids) -> list[dict]:

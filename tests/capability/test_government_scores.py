@@ -43,7 +43,7 @@ def test_the_lead_records_a_score_and_the_workspace_flags_the_discrepancy(client
     assert response.status_code == 302
     [result] = measured(case)
     assert (result.score, result.notes, result.recorded_by) == (Decimal("36.4"), "5 runs", lead)
-    html = client.get(reverse("reviews:workspace", args=[case.pk])).content.decode()
+    html = client.get(reverse("reviews:case_scores", args=[case.pk])).content.decode()
     assert "36.4" in html and "38.5" in html
     # Government minus developer, with a true minus sign.
     assert "\u22122.1" in html
@@ -61,7 +61,7 @@ def test_within_the_tolerance_is_no_discrepancy_and_recording_again_replaces(
 
     assert [r.score for r in measured(case)] == [Decimal("36.5")]
     client.force_login(lead)
-    html = client.get(reverse("reviews:workspace", args=[case.pk])).content.decode()
+    html = client.get(reverse("reviews:case_scores", args=[case.pk])).content.decode()
     assert ">Discrepancy</span>" not in html
 
 

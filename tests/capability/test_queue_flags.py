@@ -40,5 +40,7 @@ def test_the_workspace_flags_the_jump(client, coordinator, ctf, submit_scores):
     client.force_login(coordinator)
 
     html = client.get(reverse("reviews:workspace", args=[jump.pk])).content.decode()
-    assert JUMP_TAG in html
-    assert "Capability jump flagged" in html  # on the timeline
+    assert JUMP_TAG in html  # in the case header, on every section
+    timeline = client.get(reverse("reviews:case_timeline", args=[jump.pk])).content.decode()
+    assert JUMP_TAG in timeline
+    assert "Capability jump flagged" in timeline

@@ -102,7 +102,7 @@ def test_pages_with_forms_are_the_same_with_either_renderer(
         (coordinator, reverse("reviews:agency_queue")),
         (coordinator, reverse("reviews:agency_queue") + "?status=zzz"),
         (coordinator, reverse("reviews:workspace", args=[review_case.pk])),
-        (reviewer, reverse("reviews:workspace", args=[review_case.pk])),
+        (reviewer, reverse("reviews:case_findings", args=[review_case.pk])),
         (reviewer, reverse("reviews:my_cases") + "?due_after=never"),
     ]
     rendered = {}

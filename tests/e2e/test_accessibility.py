@@ -32,17 +32,23 @@ def pages_by_role(demo):
     grant = AccessGrant.objects.filter(
         operator__slug="first-harbor-bank", status=AccessGrant.Status.ACTIVE
     ).first()
+    workspace = f"/reviews/cases/{aurora.pk}/"
+    # The workspace's overview and each of its sections.
+    sections = [workspace] + [
+        f"{workspace}{section}/"
+        for section in ("findings", "requests", "scores", "artifacts", "recommendation", "timeline")
+    ]
     return {
         "submitter": ["/cases/", f"/cases/{aurora.pk}/", "/frontier/"],
         "coordinator": [
             "/reviews/queue/",
             "/reviews/reviewers/",
-            f"/reviews/cases/{aurora.pk}/",
+            *sections,
             "/frontier/",
             "/reviews/search/?q=aurora",
             "/reviews/search/?q=",
         ],
-        "reviewer": ["/reviews/mine/", f"/reviews/cases/{aurora.pk}/"],
+        "reviewer": ["/reviews/mine/", *sections],
         "operator": ["/access/granted/", "/access/terms/"]
         + ([f"/access/grants/{grant.pk}/"] if grant else []),
     }

@@ -73,6 +73,11 @@ def wide_case(demo):
 @pytest.fixture
 def pages_by_role(wide_case):
     case, grant = wide_case
+    # The workspace's overview and each of its sections (long names show on several).
+    workspace = [f"/reviews/cases/{case.pk}/"] + [
+        f"/reviews/cases/{case.pk}/{section}/"
+        for section in ("findings", "requests", "scores", "artifacts", "recommendation", "timeline")
+    ]
     return {
         "submitter": [
             "/",
@@ -86,12 +91,12 @@ def pages_by_role(wide_case):
             "/",
             "/reviews/queue/",
             "/reviews/reviewers/",
-            f"/reviews/cases/{case.pk}/",
+            *workspace,
             f"/access/cases/{case.pk}/downloads",
             "/frontier/",
             *COMMON,
         ],
-        "reviewer": ["/", "/reviews/mine/", f"/reviews/cases/{case.pk}/", "/frontier/", *COMMON],
+        "reviewer": ["/", "/reviews/mine/", *workspace, "/frontier/", *COMMON],
         "operator": [
             "/",
             "/access/granted/",

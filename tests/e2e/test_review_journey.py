@@ -42,6 +42,7 @@ def test_review_from_assignment_to_recommendation(new_page, fresh_case):
     assert not lead.financial_interest and not lead.recent_employment
 
     reviewer.goto(workspace)
+    open_section(reviewer, "Findings")
     record = reviewer.get_by_role("button", name="Record finding")
     finding_form = reviewer.locator("form", has=record)
     finding_form.get_by_label("Title").fill("Jailbreak bypasses the refusal policy")
@@ -54,6 +55,7 @@ def test_review_from_assignment_to_recommendation(new_page, fresh_case):
     finding = Finding.objects.get(case=case)
     assert finding.marking == "developer"
 
+    open_section(reviewer, "Information requests")
     request_form = reviewer.locator("form", has=reviewer.get_by_role("button", name="Send request"))
     request_form.get_by_label("Question for the developer").fill("Which refusal data was used?")
     due = datetime.date.today() + datetime.timedelta(days=10)
@@ -75,6 +77,7 @@ def test_review_from_assignment_to_recommendation(new_page, fresh_case):
     assert case.status == Submission.Status.IN_REVIEW
 
     coordinator.goto(workspace)
+    open_section(coordinator, "Recommendation")
     draft = coordinator.locator("form", has=coordinator.get_by_role("button", name="Save draft"))
     tick(draft, "No concerns")
     for field in draft.locator("textarea").all():
@@ -92,6 +95,13 @@ def test_review_from_assignment_to_recommendation(new_page, fresh_case):
 
     developer.reload()
     expect(developer.get_by_text("No concerns").first).to_be_visible()
+
+
+def open_section(page, label):
+    """Follow the workspace's side navigation to one of its sections."""
+    page.locator(".usa-sidenav").get_by_role("link", name=label, exact=True).click()
+    page.wait_for_load_state()
+    expect(page.locator('.usa-sidenav [aria-current="page"]')).to_have_text(label)
 
 
 def user_id(username):

@@ -62,7 +62,7 @@ def test_each_persona_reads_a_finding_only_inside_its_marking(
             marking=marking,
         )
     evidence = finding.evidence.get()
-    workspace_url = reverse("reviews:workspace", args=[review_case.pk])
+    workspace_url = reverse("reviews:case_findings", args=[review_case.pk])
     download_url = reverse("reviews:evidence_download", args=[finding.pk, evidence.pk])
     for name, person in personas_matrix.items():
         reads = marking in READS[name]
@@ -127,7 +127,7 @@ def test_a_withdrawn_finding_is_listed_but_not_counted(client, personas_matrix, 
         marking=finding.marking,
     )
     client.force_login(personas_matrix["coordinator"])
-    page = client.get(reverse("reviews:workspace", args=[review_case.pk]))
+    page = client.get(reverse("reviews:case_findings", args=[review_case.pk]))
     assert finding in page.context["findings"]
     assert severity_counts(page)["Critical"] == 0
 
@@ -137,12 +137,12 @@ def test_the_timeline_hides_findings_outside_the_marking(
 ):
     record(personas_matrix["author"], review_case, marking=Marking.AGENCY_ONLY)
     client.force_login(nsa_coordinator)
-    page = client.get(reverse("reviews:workspace", args=[review_case.pk]))
+    page = client.get(reverse("reviews:case_timeline", args=[review_case.pk]))
     labels = [entry["label"] for entry in page.context["timeline"]]
     assert "Finding recorded" not in labels
     assert "Reviewer accepted" in labels
     client.force_login(personas_matrix["coordinator"])
-    page = client.get(reverse("reviews:workspace", args=[review_case.pk]))
+    page = client.get(reverse("reviews:case_timeline", args=[review_case.pk]))
     assert "Finding recorded" in [entry["label"] for entry in page.context["timeline"]]
 
 
@@ -162,8 +162,8 @@ def finding_post(**overrides):
 
 
 def finding_nonce(client, case) -> str:
-    """The one-time token the workspace's finding form carries (portal.core.nonces)."""
-    return client.get(reverse("reviews:workspace", args=[case.pk])).context["finding_nonce"]
+    """The one-time token the Findings section's form carries (portal.core.nonces)."""
+    return client.get(reverse("reviews:case_findings", args=[case.pk])).context["finding_nonce"]
 
 
 def evidence_file(name="log.txt", body=b"session log"):
@@ -176,7 +176,7 @@ def test_the_lead_records_a_finding_with_evidence(
     client, lead_assignment, reviewer, review_case, media_root
 ):
     client.force_login(reviewer)
-    page = client.get(reverse("reviews:workspace", args=[review_case.pk]))
+    page = client.get(reverse("reviews:case_findings", args=[review_case.pk]))
     form = page.context["finding_form"]
     assert form["marking"].value() == Marking.AGENCY_ONLY  # the most restrictive by default
     response = client.post(
@@ -257,7 +257,7 @@ def test_an_observer_may_not_record_findings(client, review_case, coordinator, c
     observer = make_person("observer", unit=caisi, role=Role.REVIEWER)
     assign(coordinator, review_case, observer, role=Assignment.Role.OBSERVER)
     client.force_login(observer)
-    page = client.get(reverse("reviews:workspace", args=[review_case.pk]))
+    page = client.get(reverse("reviews:case_findings", args=[review_case.pk]))
     assert page.status_code == 200 and page.context["finding_form"] is None
     response = client.post(reverse("reviews:finding_create", args=[review_case.pk]), finding_post())
     assert response.status_code == 403
@@ -294,7 +294,7 @@ def test_hostile_markup_in_a_finding_is_escaped(client, lead_assignment, reviewe
         marking=Marking.DEVELOPER,
     )
     client.force_login(reviewer)
-    page = client.get(reverse("reviews:workspace", args=[review_case.pk]))
+    page = client.get(reverse("reviews:case_findings", args=[review_case.pk]))
     assert b"<script>alert(" not in page.content
     assert b"&lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt;" in page.content
     assert b"<img src=x" not in page.content
@@ -346,7 +346,7 @@ def test_the_authors_coordinator_may_update_another_agencys_may_not(
     finding = record(personas_matrix["author"], review_case, marking=Marking.INTERAGENCY)
     url = reverse("reviews:finding_update", args=[finding.pk])
     client.force_login(nsa_coordinator)
-    page = client.get(reverse("reviews:workspace", args=[review_case.pk]))
+    page = client.get(reverse("reviews:case_findings", args=[review_case.pk]))
     assert not page.context["findings"][0].may_change
     response = client.post(url, {"status": "withdrawn", "marking": "interagency"})
     assert "Only the author or their agency's coordinator can change it." in messages_of(response)

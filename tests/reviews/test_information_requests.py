@@ -68,7 +68,8 @@ def test_the_lead_opens_a_request_and_the_clock_pauses(
             reverse("reviews:request_open", args=[case_in_review.pk]), open_form(), follow=True
         )
 
-    assert response.redirect_chain[-1][0] == workspace_url(case_in_review)
+    requests_section = reverse("reviews:case_requests", args=[case_in_review.pk])
+    assert response.redirect_chain[-1][0] == requests_section
     info_request = InformationRequest.objects.get(case=case_in_review)
     assert info_request.status == "open"
     assert info_request.asked_by == lead
@@ -162,9 +163,10 @@ def test_the_workspace_offers_the_request_form_to_working_reviewers_only(
 ):
     accept(coordinator, observer, case_in_review, role=Assignment.Role.OBSERVER)
     client.force_login(lead)
-    assert client.get(workspace_url(case_in_review)).context["request_form"] is not None
+    requests_section = reverse("reviews:case_requests", args=[case_in_review.pk])
+    assert client.get(requests_section).context["request_form"] is not None
     client.force_login(observer)
-    assert client.get(workspace_url(case_in_review)).context["request_form"] is None
+    assert client.get(requests_section).context["request_form"] is None
 
 
 # --- answering in the browser -------------------------------------------------------------

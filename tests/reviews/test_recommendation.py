@@ -40,6 +40,10 @@ def draft(client, case, **fields):
     )
 
 
+def recommendation_url(case) -> str:
+    return reverse("reviews:case_recommendation", args=[case.pk])
+
+
 def issue(client, case, understood=True):
     """Issue through the workspace form, its "I understand" box ticked or not."""
     return client.post(
@@ -220,7 +224,8 @@ def test_issuing_with_an_open_request_is_refused(client, lead, coordinator, case
 def test_issuing_needs_the_consequence_understood(client, lead, coordinator, case_in_review):
     drafted(lead, case_in_review)
     client.force_login(coordinator)
-    workspace = client.get(reverse("reviews:workspace", args=[case_in_review.pk])).content.decode()
+    section = reverse("reviews:case_recommendation", args=[case_in_review.pk])
+    workspace = client.get(section).content.decode()
     assert 'name="understood"' in workspace
     assert "issuing the recommendation cannot be undone" in workspace
     before = AuditEvent.objects.count()
@@ -293,15 +298,9 @@ def test_the_workspace_offers_issue_to_the_coordinator_only(
     drafted(lead, case_in_review)
     issue_url = reverse("reviews:recommendation_issue", args=[case_in_review.pk])
     client.force_login(coordinator)
-    assert (
-        issue_url
-        in client.get(reverse("reviews:workspace", args=[case_in_review.pk])).content.decode()
-    )
+    assert issue_url in client.get(recommendation_url(case_in_review)).content.decode()
     client.force_login(lead)
-    assert (
-        issue_url
-        not in client.get(reverse("reviews:workspace", args=[case_in_review.pk])).content.decode()
-    )
+    assert issue_url not in client.get(recommendation_url(case_in_review)).content.decode()
 
 
 # --- release: nothing blocks it -----------------------------------------------------------

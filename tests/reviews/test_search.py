@@ -158,7 +158,8 @@ def test_results_link_to_where_each_role_works(client, coordinator, submitter, r
     response = client.get(SEARCH, {"q": "aurora"})
     workspace = reverse("reviews:workspace", args=[case.pk])
     assert f'href="{workspace}"'.encode() in response.content
-    assert f'href="{workspace}#finding-{finding.pk}"'.encode() in response.content
+    findings = reverse("reviews:case_findings", args=[case.pk])
+    assert f'href="{findings}#finding-{finding.pk}"'.encode() in response.content
     client.force_login(submitter)
     response = client.get(SEARCH, {"q": "aurora"})
     assert reverse("portal:case_detail", args=[case.pk]).encode() in response.content

@@ -1,10 +1,12 @@
 """The case workspace: who reaches it, what it shows, and its fixed number of queries."""
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reviews.models import Assignment, Marking
+from reviews.services.recommendations import add_note
 from tests.conftest import Role, make_person
 from tests.reviews.fixtures_reviewer import *  # noqa: F403  (the fixtures in its __all__)
 from tests.reviews.fixtures_reviewer import assign, invite, record
@@ -14,12 +16,25 @@ def workspace_url(case):
     return reverse("reviews:workspace", args=[case.pk])
 
 
+def section_url(section, case):
+    return reverse(f"reviews:case_{section}", args=[case.pk])
+
+
+# The overview keeps the workspace's URL; the other sections have their own.
+SECTION_NAMES = ("findings", "requests", "scores", "artifacts", "recommendation", "timeline")
+
+
+def all_section_urls(case) -> list[str]:
+    return [workspace_url(case)] + [section_url(name, case) for name in SECTION_NAMES]
+
+
 def test_the_routed_coordinators_and_accepted_reviewers_reach_it(
     client, lead_assignment, review_case, reviewer, coordinator, nsa_coordinator
 ):
     for person in (reviewer, coordinator, nsa_coordinator):
         client.force_login(person)
-        assert client.get(workspace_url(review_case)).status_code == 200, person.username
+        for url in all_section_urls(review_case):
+            assert client.get(url).status_code == 200, (person.username, url)
 
 
 def test_everyone_else_gets_404(
@@ -37,13 +52,22 @@ def test_everyone_else_gets_404(
     invited = make_person("invited", unit=caisi, role=Role.REVIEWER)
     invite(coordinator, review_case, invited)
     unassigned = make_person("unassigned", unit=caisi, role=Role.REVIEWER)
-    for person in (invited, unassigned, nsa_reviewer, submitter, operator, outsider):
+    for person in (
+        invited,
+        unassigned,
+        nsa_reviewer,
+        submitter,
+        operator,
+        outsider,
+        platform_admin,
+    ):
         client.force_login(person)
-        assert client.get(workspace_url(review_case)).status_code == 404, person.username
-    client.force_login(platform_admin)
-    assert client.get(workspace_url(review_case)).status_code == 404
+        for url in all_section_urls(review_case):
+            assert client.get(url).status_code == 404, (person.username, url)
     client.force_login(coordinator)
     assert client.get(reverse("reviews:workspace", args=[999999])).status_code == 404
+    for name in SECTION_NAMES:
+        assert client.get(reverse(f"reviews:case_{name}", args=[999999])).status_code == 404
 
 
 def test_it_shows_the_case_the_clock_and_the_artifacts(
@@ -59,11 +83,13 @@ def test_it_shows_the_case_the_clock_and_the_artifacts(
     assert f"{clock.days_left} days left" in content
     assert f"Government days used: {clock.government_days}" in content
     assert f"calendar days: {clock.calendar_days}" in content
+    assert "Northwind Labs" in content and "Aurora, version 2.0" in content
+    response = client.get(section_url("artifacts", review_case))
+    content = response.content.decode()
     assert artifact.sha256 in content
     download = reverse("portal:artifact_download", args=[review_case.pk, artifact.pk])
     assert download in content
     assert client.get(download).status_code == 200
-    assert "Northwind Labs" in content and "Aurora, version 2.0" in content
 
 
 def test_only_working_reviewers_get_artifact_links(
@@ -71,7 +97,7 @@ def test_only_working_reviewers_get_artifact_links(
 ):
     artifact = review_case.artifacts.get()
     client.force_login(coordinator)
-    response = client.get(workspace_url(review_case))
+    response = client.get(section_url("artifacts", review_case))
     assert artifact.sha256 in response.content.decode()
     download = reverse("portal:artifact_download", args=[review_case.pk, artifact.pk])
     assert download not in response.content.decode()
@@ -81,7 +107,8 @@ def test_only_working_reviewers_get_artifact_links(
 def test_the_timeline_comes_from_the_audit_log(client, lead_assignment, review_case, reviewer):
     client.force_login(reviewer)
     labels = [
-        entry["label"] for entry in client.get(workspace_url(review_case)).context["timeline"]
+        entry["label"]
+        for entry in client.get(section_url("timeline", review_case)).context["timeline"]
     ]
     assert labels[:2] == ["Draft started", "Artifact uploaded: model_card.md"]
     assert "Submitted for review" in labels and "Reviewer accepted" in labels
@@ -98,16 +125,26 @@ def count_queries(client, url) -> int:
     return len(queries)
 
 
-def test_the_workspace_makes_a_fixed_number_of_queries(
-    client, lead_assignment, review_case, reviewer, coordinator, caisi
+@pytest.mark.parametrize("section", ("overview", *SECTION_NAMES))
+def test_each_section_makes_a_fixed_number_of_queries(
+    client,
+    django_assert_num_queries,
+    lead_assignment,
+    review_case,
+    reviewer,
+    coordinator,
+    caisi,
+    section,
 ):
+    url = workspace_url(review_case) if section == "overview" else section_url(section, review_case)
     for number in range(2):
         record(reviewer, review_case, title=f"Finding {number}", marking=Marking.INTERAGENCY)
+    add_note(actor=reviewer, case_id=review_case.pk, body="First note")
     client.force_login(reviewer)
-    count_queries(client, workspace_url(review_case))  # Warm the content-type cache.
-    small_reviewer = count_queries(client, workspace_url(review_case))
+    count_queries(client, url)  # Warm the content-type cache.
+    small_reviewer = count_queries(client, url)
     client.force_login(coordinator)
-    small_coordinator = count_queries(client, workspace_url(review_case))
+    small_coordinator = count_queries(client, url)
 
     for number in range(9):
         person = make_person(f"extra-reviewer-{number}", unit=caisi, role=Role.REVIEWER)
@@ -120,9 +157,35 @@ def test_the_workspace_makes_a_fixed_number_of_queries(
             severity=1 + number % 4,
             marking=Marking.values[number % 4],
         )
+    for number in range(5):
+        add_note(actor=reviewer, case_id=review_case.pk, body=f"Note {number}")
     client.force_login(reviewer)
-    response = client.get(workspace_url(review_case))
-    assert len(response.context["findings"]) == 30
-    assert count_queries(client, workspace_url(review_case)) <= small_reviewer
+    response = client.get(url)
+    if section == "findings":
+        assert len(response.context["findings"]) == 30
+    with django_assert_num_queries(small_reviewer):
+        assert client.get(url).status_code == 200
     client.force_login(coordinator)
-    assert count_queries(client, workspace_url(review_case)) <= small_coordinator
+    with django_assert_num_queries(small_coordinator):
+        assert client.get(url).status_code == 200
+
+
+def test_a_section_builds_only_its_own_context(client, lead_assignment, review_case, reviewer):
+    client.force_login(reviewer)
+    timeline = client.get(section_url("timeline", review_case)).context
+    assert "findings" not in timeline and "artifacts" not in timeline
+    overview = client.get(workspace_url(review_case)).context
+    assert "findings" not in overview and "timeline" not in overview
+
+
+def test_the_side_navigation_marks_the_current_section(
+    client, lead_assignment, review_case, reviewer
+):
+    client.force_login(reviewer)
+    for url in all_section_urls(review_case):
+        content = client.get(url).content.decode()
+        assert 'class="usa-sidenav"' in content
+        assert content.count('aria-current="page"') == 1
+        assert f'href="{url}" class="usa-current" aria-current="page"' in content
+        # The compact header is on every section.
+        assert "FMR-" in content and "Aurora, version 2.0" in content and "days left" in content

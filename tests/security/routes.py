@@ -31,6 +31,12 @@ KWARGS = {
     "reviews:assignment_respond": lambda w: {"assignment_id": w.assignment.pk},
     "reviews:assignment_complete": lambda w: {"assignment_id": w.assignment.pk},
     "reviews:workspace": lambda w: {"pk": w.case.pk},
+    "reviews:case_findings": lambda w: {"pk": w.case.pk},
+    "reviews:case_requests": lambda w: {"pk": w.case.pk},
+    "reviews:case_scores": lambda w: {"pk": w.case.pk},
+    "reviews:case_artifacts": lambda w: {"pk": w.case.pk},
+    "reviews:case_recommendation": lambda w: {"pk": w.case.pk},
+    "reviews:case_timeline": lambda w: {"pk": w.case.pk},
     "reviews:finding_create": lambda w: {"pk": w.case.pk},
     "reviews:finding_update": lambda w: {"finding_id": w.finding.pk},
     "reviews:evidence_download": lambda w: {

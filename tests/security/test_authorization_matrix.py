@@ -85,6 +85,8 @@ developer_action = answers(404, coordinator=403, reviewer=403, submitter=302)
 draft_action = answers(404, submitter=302)
 # The assigned reviewer's (and the coordinator's) work on the case; others 404.
 review_action = answers(404, coordinator=302, reviewer=302)
+# The case workspace and each of its sections, for agency staff on the case.
+workspace_read = answers(404, coordinator=200, reviewer=200)
 # The coordinator's actions: other roles 403 (a page of another role); a
 # coordinator of an agency not on the case 404.
 coordinator_action = role_page({"coordinator": 302, "other_coordinator": 404})
@@ -180,7 +182,14 @@ MATRIX: dict[str, Row] = {
     ),
     "reviews:assignment_complete": Row(get=NOBODY, post=answers(404, reviewer=302)),
     # The case workspace, for agency staff on the case.
-    "reviews:workspace": Row(get=answers(404, coordinator=200, reviewer=200), post=NOBODY),
+    "reviews:workspace": Row(get=workspace_read, post=NOBODY),
+    # Its sections: the same people, the same answers.
+    "reviews:case_findings": Row(get=workspace_read, post=NOBODY),
+    "reviews:case_requests": Row(get=workspace_read, post=NOBODY),
+    "reviews:case_scores": Row(get=workspace_read, post=NOBODY),
+    "reviews:case_artifacts": Row(get=workspace_read, post=NOBODY),
+    "reviews:case_recommendation": Row(get=workspace_read, post=NOBODY),
+    "reviews:case_timeline": Row(get=workspace_read, post=NOBODY),
     "reviews:finding_create": Row(get=NOBODY, post=answers(404, coordinator=403, reviewer=400)),
     "reviews:finding_update": Row(get=NOBODY, post=review_action),
     # The finding is marked for the developer.

@@ -198,7 +198,7 @@ def test_hostile_token_names(world, db, hostile):  # noqa: F811
 @pytest.mark.parametrize("hostile", HOSTILE_NAMES)
 def test_hostile_finding_titles(world, db, hostile):  # noqa: F811
     client = signed_in(world, "reviewer")
-    page = client.get(url("reviews:workspace", world.case.pk))
+    page = client.get(url("reviews:case_findings", world.case.pk))
     response = client.post(
         url("reviews:finding_create", world.case.pk),
         {
@@ -213,7 +213,7 @@ def test_hostile_finding_titles(world, db, hostile):  # noqa: F811
     assert response.status_code in (200, 302, 400)
     for finding in Finding.objects.filter(case=world.case):
         assert is_clean_name(finding.title)
-    assert client.get(url("reviews:workspace", world.case.pk)).status_code == 200
+    assert client.get(url("reviews:case_findings", world.case.pk)).status_code == 200
 
 
 @pytest.mark.parametrize("hostile", [*HOSTILE_NAMES, "a" * 1000 + ".bin", ".", "..", ""])
@@ -336,6 +336,12 @@ def pages_of(world, marked_up):  # noqa: F811
         ("coordinator", url("access:report_detail", report.pk)),
         ("reviewer", url("reviews:my_cases")),
         ("reviewer", url("reviews:workspace", case.pk)),
+        ("reviewer", url("reviews:case_findings", case.pk)),
+        ("reviewer", url("reviews:case_requests", case.pk)),
+        ("reviewer", url("reviews:case_scores", case.pk)),
+        ("reviewer", url("reviews:case_artifacts", case.pk)),
+        ("reviewer", url("reviews:case_recommendation", case.pk)),
+        ("reviewer", url("reviews:case_timeline", case.pk)),
         ("operator", url("access:granted_models")),
         ("operator", url("access:grant_detail", grant.pk)),
         ("operator", url("portal:token_list")),

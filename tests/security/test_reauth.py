@@ -125,7 +125,7 @@ def test_issuing_a_recommendation(client, lead, coordinator, case_in_review):  #
     recommendation_services.draft_recommendation(
         actor=lead, case_id=case_in_review.pk, outcome="no_concerns", summary="Fine.", conditions=""
     )
-    workspace = reverse("reviews:workspace", args=[case_in_review.pk])
+    workspace = reverse("reviews:case_recommendation", args=[case_in_review.pk])
     url = reverse("reviews:recommendation_issue", args=[case_in_review.pk])
     client.force_login(coordinator)
     make_stale(client)
@@ -321,7 +321,7 @@ def test_issuing_a_recommendation_is_done_after_confirming(
     recommendation_services.draft_recommendation(
         actor=lead, case_id=case_in_review.pk, outcome="no_concerns", summary="Fine.", conditions=""
     )
-    workspace = reverse("reviews:workspace", args=[case_in_review.pk])
+    workspace = reverse("reviews:case_recommendation", args=[case_in_review.pk])
     client.force_login(coordinator)
     make_stale(client)
     stale = client.post(
