@@ -7,6 +7,7 @@ name the case and the severity, never the finding's text.
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.urls import reverse
 
 from portal.accounts.models import Membership
 from portal.accounts.selectors import agency_coordinators, developer_people
@@ -123,16 +124,18 @@ def _notify_finding(finding: Finding, title: str) -> None:
     """
     case = finding.case
     if finding.marking == Marking.AGENCY_ONLY:
-        recipients = list(agency_coordinators([finding.agency_id]))
+        staff = list(agency_coordinators([finding.agency_id]))
     else:
-        recipients = list(agency_coordinators(case.routings.values("agency_id")))
-        if finding.marking in (Marking.DEVELOPER, Marking.OPERATORS):
-            recipients += list(developer_people(case.developer_id))
-    recipients = [person for person in recipients if person.pk != finding.author_id]
-    notify(
-        recipients,
-        title=f"{title} on {case.number}",
-        body=f"Severity: {finding.get_severity_display()}. Open the case to read it.",
-        case=case,
-        url=section_url(case, "findings"),
-    )
+        staff = list(agency_coordinators(case.routings.values("agency_id")))
+    developers = []
+    if finding.marking in (Marking.DEVELOPER, Marking.OPERATORS):
+        developers = list(developer_people(case.developer_id))
+    body = f"Severity: {finding.get_severity_display()}. Open the case to read it."
+    # Agency staff read findings in the workspace; the developer on the case page.
+    for recipients, url in (
+        (staff, section_url(case, "findings")),
+        (developers, reverse("portal:case_detail", args=[case.pk])),
+    ):
+        recipients = [person for person in recipients if person.pk != finding.author_id]
+        if recipients:
+            notify(recipients, title=f"{title} on {case.number}", body=body, case=case, url=url)

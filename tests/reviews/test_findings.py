@@ -413,3 +413,22 @@ def test_evidence_of_another_finding_is_404(client, personas_matrix, review_case
     assert AuditEvent.objects.filter(action="download.denied").count() == 1
     allowed = AuditEvent.objects.get(action="download.allowed")
     assert (allowed.target_id, allowed.details["case"]) == (str(evidence.pk), review_case.pk)
+
+
+def test_a_finding_notice_links_each_reader_to_a_page_they_can_open(
+    client, personas_matrix, review_case, django_capture_on_commit_callbacks
+):
+    """Agency staff go to the workspace's Findings; the developer to the case page."""
+    with django_capture_on_commit_callbacks(execute=True):
+        record(personas_matrix["author"], review_case, marking=Marking.DEVELOPER)
+    for name in ("coordinator", "submitter"):
+        person = personas_matrix[name]
+        notice = Notification.objects.get(
+            recipient=person, case=review_case, title__icontains="finding"
+        )
+        client.force_login(person)
+        assert client.get(notice.url).status_code == 200, name
+    submitter_notice = Notification.objects.get(
+        recipient=personas_matrix["submitter"], title__icontains="finding"
+    )
+    assert submitter_notice.url == reverse("portal:case_detail", args=[review_case.pk])
