@@ -54,6 +54,8 @@ def test_review_from_assignment_to_recommendation(new_page, fresh_case):
     reviewer.wait_for_load_state()
     finding = Finding.objects.get(case=case)
     assert finding.marking == "developer"
+    reviewer.evaluate("window.scrollTo(0, 0)")  # the redirect lands on the finding's anchor
+    screenshot(reviewer, "reviewer-workspace-findings")
 
     open_section(reviewer, "Information requests")
     request_form = reviewer.locator("form", has=reviewer.get_by_role("button", name="Send request"))
