@@ -97,6 +97,7 @@ def test_the_bank_reads_the_finding_shared_with_operators(new_page):
     expect(shared).to_contain_text("shared by CAISI")
     for other in Finding.objects.filter(case=grant.case).exclude(marking=Marking.OPERATORS):
         expect(operator.get_by_text(other.title)).to_have_count(0)
+    operator.locator("#operator-findings-heading").scroll_into_view_if_needed()
     screenshot(operator, "operator-grant-shared-finding")
     with operator.expect_download() as event:
         shared.get_by_role("link", name=evidence.original_name).click()
