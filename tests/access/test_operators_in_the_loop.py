@@ -431,3 +431,25 @@ def test_marking_matrix_of_a_report_toward_the_developer(
             assert (detail in page) == reads, person
         told = Notification.objects.filter(recipient=person, url=detail).exists()
         assert told == (reads and person != other_submitter), person
+
+
+def test_markup_in_what_operators_read_is_shown_as_text(
+    client, analyst, submitter, operator, live_grant
+):
+    share(
+        analyst,
+        live_grant.case,
+        title="<img src=x onerror=alert(1)>",
+        description="<script>steal()</script>",
+    )
+    client.force_login(operator)
+
+    page = client.get(grant_page(live_grant)).content.decode()
+
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<script>steal()" not in page and "&lt;script&gt;steal()&lt;/script&gt;" in page
+    access_services.revoke_access(
+        actor=submitter, grant_id=live_grant.pk, reason="<b>bold</b> move"
+    )
+    listing = client.get(reverse("access:granted_models")).content.decode()
+    assert "<b>bold</b>" not in listing and "&lt;b&gt;bold&lt;/b&gt; move" in listing
