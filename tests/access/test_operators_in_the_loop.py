@@ -7,6 +7,8 @@ never government people. A grant that closed stays on the bank's list and
 keeps its page, its reports reachable, but shares nothing and serves nothing.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.db import connection
@@ -453,3 +455,22 @@ def test_markup_in_what_operators_read_is_shown_as_text(
     )
     listing = client.get(reverse("access:granted_models")).content.decode()
     assert "<b>bold</b>" not in listing and "&lt;b&gt;bold&lt;/b&gt; move" in listing
+
+
+def test_a_grant_not_open_yet_already_reads_and_is_told(
+    client, analyst, submitter, operator, bank, case
+):
+    """The window governs downloads; what is shared follows the grant from its giving."""
+    starts_at = timezone.now() + timedelta(days=2)
+    later = give_access(
+        submitter, case, bank, starts_at=starts_at, ends_at=starts_at + timedelta(days=5)
+    )
+    finding = share(analyst, case)
+    client.force_login(operator)
+
+    html = client.get(grant_page(later)).content.decode()
+
+    assert "Not open yet" in html and finding.title in html
+    assert "/artifacts/" not in html
+    (notice,) = operator_notices(operator)
+    assert notice.url == grant_page(later)
