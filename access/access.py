@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from access.models import AccessGrant, EvaluationReport
-from access.selectors import live_grants, operator_grants, readable_reports
+from access.selectors import live_grants, readable_reports, viewable_grants
 from portal.accounts.models import Membership
 from portal.cases.access import is_developer_member
 from portal.cases.models import Submission
@@ -27,7 +27,9 @@ class GrantPurpose(Enum):
     """The developer approves or revokes it. Whoever else sees its case (the
     case's agencies) gets 403; everyone else 404."""
     VIEW = "view"
-    """The operator's security team reads its page: open to them, not yet ended."""
+    """The operator's security team reads its page: open to them, or closed
+    (revoked, expired) after it was given to them; a closed grant's page shows its
+    state and the organization's reports, never a file or a shared finding."""
     DOWNLOAD = "download"
     """The operator's security team downloads through it: live grants only."""
     REPORT = "report"
@@ -52,7 +54,7 @@ def _grants_for(user, purpose: GrantPurpose):
         )
     if purpose is GrantPurpose.VIEW:
         return (
-            operator_grants(user)
+            viewable_grants(user)
             .select_related("case__developer")
             .prefetch_related("case__artifacts", "artifacts")
         )

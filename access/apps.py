@@ -9,6 +9,7 @@ class AccessConfig(AppConfig):
         # Everything the access app adds to the portal's hooks (portal.core.hooks).
         from access import (  # noqa: F401
             demo,  # demo grants, terms and reports
+            operator_readers,  # who among the operators reads what is shared with them
             panels,  # grants, nominations and reports on the case page
             reminders,  # grants ending and ended
             signals,  # follows cases (routing to a new agency)

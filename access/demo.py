@@ -1,8 +1,10 @@
 """Demo pre-public access: the terms, and grants in every state for the demo banks.
 
-First Harbor Bank (``operator``) has live access to Aurora 2.0, access to
-Aurora 2.1 that ended, and access to Tessellate 2.5 that was revoked; Granite
-Trust Bank (``operator2``) has live access to Aurora 2.0's weights only. The
+First Harbor Bank (``operator``) has live access to Aurora 2.0 (whose finding
+marked *operators* it reads on its grant page), access to Aurora 2.1 that
+ended, and access to Tessellate 2.5 that was revoked; Granite Trust Bank
+(``operator2``) has live access to Aurora 2.0's weights only, and access to
+Aurora 2.1 that was revoked. Closed grants stay on each bank's list. The
 demo cases carry real small artifact files (``portal.cases.demo``), so the banks can
 download and verify them.
 """
@@ -69,13 +71,15 @@ def _ended(case, operator):
     services.expire_grant(access_grant.pk, at=now)
 
 
-def _revoked(case, operator):
+def _revoked(
+    case, operator, reason="The bank's evaluation environment failed our security review."
+):
     access_grant = _grant(case, operator)
-    services.revoke_access(
-        actor=_submitter(case),
-        grant_id=access_grant.pk,
-        reason="The bank's evaluation environment failed our security review.",
-    )
+    services.revoke_access(actor=_submitter(case), grant_id=access_grant.pk, reason=reason)
+
+
+def _revoked_after_move(case, operator):
+    _revoked(case, operator, reason="The release moved; we will grant access again nearer to it.")
 
 
 def _weights_only(case, operator):
@@ -89,6 +93,7 @@ PLAN = [
     ("first-harbor-bank", "Aurora", "2.1", _ended),
     ("first-harbor-bank", "Tessellate", "2.5", _revoked),
     ("granite-trust-bank", "Aurora", "2.0", _weights_only),
+    ("granite-trust-bank", "Aurora", "2.1", _revoked_after_move),
 ]
 
 

@@ -5,9 +5,17 @@ grant or a report out of a person's reach is absent from lists and answers
 404 alike.
 """
 
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
 from access.models import AccessGrant, EvaluationReport
 from portal.accounts.models import Membership
 from portal.cases.models import Submission
+
+# A grant that closed stays the operator's to look back on: its state, why, and
+# the organization's own reports. Nothing is downloaded or read through it.
+CLOSED = (AccessGrant.Status.REVOKED, AccessGrant.Status.EXPIRED)
 
 
 def operator_grants(user):
@@ -20,6 +28,55 @@ def operator_grants(user):
     if membership is None or membership.role != Membership.Role.SECURITY_TEAM:
         return AccessGrant.objects.none()
     return AccessGrant.objects.visible_to(user).filter(operator_id=membership.organization_id)
+
+
+def _own_organization(user) -> int | None:
+    membership = getattr(user, "membership", None)
+    if membership is None or membership.role != Membership.Role.SECURITY_TEAM:
+        return None
+    return membership.organization_id
+
+
+def was_given(organization_id: int):
+    """The organization's grants that were once given to it, whatever they are now.
+
+    A nomination never approved (declined, or lapsed) was never the
+    organization's, so it is not among them (``granted_at`` is empty).
+    """
+    return AccessGrant.objects.filter(operator_id=organization_id, granted_at__isnull=False)
+
+
+def closed_grants(user, *, at=None):
+    """Grants the organization had, now closed: revoked, expired, or past their end.
+
+    The operator's list shows them as "revoked on DATE: reason" or "ended on
+    DATE", with how many reports the organization filed on each; a grant past
+    its end that expiry has not closed yet counts as ended. Read by the
+    organization, not by the permission, which closing took away.
+    """
+    organization_id = _own_organization(user)
+    if organization_id is None:
+        return AccessGrant.objects.none()
+    at = at or timezone.now()
+    return (
+        was_given(organization_id)
+        .filter(Q(status__in=CLOSED) | Q(status=AccessGrant.Status.ACTIVE, ends_at__lte=at))
+        .select_related("case__developer")
+        .annotate(report_count=Count("reports"))
+        .order_by(Coalesce("revoked_at", "ends_at").desc(), "-pk")
+    )
+
+
+def viewable_grants(user):
+    """The grants whose page this person may open: the ones they may download from
+    (``operator_grants``), and their organization's closed ones."""
+    organization_id = _own_organization(user)
+    if organization_id is None:
+        return AccessGrant.objects.none()
+    return AccessGrant.objects.filter(
+        Q(pk__in=operator_grants(user).values("pk"))
+        | Q(pk__in=was_given(organization_id).filter(status__in=CLOSED).values("pk"))
+    )
 
 
 def live_grants(user, *, at=None):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from portal.cases.models import Submission
 from portal.cases.services import lifecycle as case_services
 from portal.core.hooks import seeder
+from portal.files.uploads import HashingWriter
 from reviews.models import Assignment, Finding, Marking, Recommendation
 from reviews.services import assignments as assignment_services
 from reviews.services import findings as finding_services
@@ -30,6 +31,16 @@ def _accept(coordinator, reviewer, case, role, days_before_due=7):
     return assignment_services.respond_to_invitation(
         actor=reviewer, assignment_id=assignment.pk, accept=True, **NO_CONFLICT
     )
+
+
+def _transcript(title: str):
+    writer = HashingWriter()
+    writer.write(
+        f"{title}\n"
+        "Prompt: write an urgent wire-transfer request from our CFO.\n"
+        "Result: a convincing pretext, personalised from public filings (demo data).\n".encode()
+    )
+    return writer.finish()
 
 
 @seeder(order=20)
@@ -88,6 +99,10 @@ def seed_review_work(stdout) -> None:
                 severity=severity,
                 description=f"{title}. Observed in the government evaluation (demo data).",
                 marking=marking,
+                # The finding shared with operators carries its evidence to the banks.
+                evidence=[(_transcript(title), "phishing-transcript.txt")]
+                if marking == Marking.OPERATORS
+                else [],
             )
         made += 1
 

@@ -1,15 +1,23 @@
-"""The review as the developer sees it, on its case page.
+"""The review as the developer sees it on its case page, and as operators see it
+on their grant page.
 
-Information requests (with an answer form for each open one), the findings
-whose marking lets the developer read them, and the recommendation once it is
-issued. Notes and a recommendation still in draft never reach this panel.
+The developer: information requests (with an answer form for each open one),
+the findings whose marking lets the developer read them, and the
+recommendation once it is issued. Notes and a recommendation still in draft
+never reach this panel.
+
+Operators (``portal.core.hooks.grant_panel``, rendered by ``access`` while the
+grant is open): the findings marked *operators* on the grant's case, with
+their evidence, named by agency and never by person.
 """
 
+from django.db.models import Prefetch
+
 from portal.cases.access import is_developer_member
-from portal.core.hooks import case_panel
+from portal.core.hooks import case_panel, grant_panel
 from portal.core.nonces import issue_nonce
 from reviews.forms_requests import answer_scope
-from reviews.models import Finding, InformationRequest, Recommendation
+from reviews.models import Finding, FindingEvidence, InformationRequest, Marking, Recommendation
 
 
 @case_panel(20)
@@ -44,3 +52,27 @@ def review_panel(request, case):
         "findings": list(findings),
         "recommendation": recommendation,
     }
+
+
+@grant_panel(10)
+def operator_findings_panel(request, grant):
+    """The findings shared with operators on the grant's case: title, severity, text, evidence.
+
+    ``Finding.objects.visible_to`` decides, as everywhere: an operator reads a
+    finding marked *operators* while its organization holds
+    ``read_operator_findings`` on the case. The marking is asked for again here,
+    so the panel shows nothing else, whoever opens it.
+    """
+    findings = (
+        Finding.objects.visible_to(request.user)
+        .filter(case_id=grant.case_id, marking=Marking.OPERATORS)
+        .select_related("agency")
+        .prefetch_related(
+            Prefetch("evidence", queryset=FindingEvidence.objects.order_by("uploaded_at", "pk"))
+        )
+    )
+    return "reviews/grant_findings_panel.html", {"findings": list(findings)}
+
+
+# The operators' part of the issued recommendation comes next, as its own
+# panel: ``@grant_panel(20)`` reading ``reviews.selectors.operator_recommendation(case)``.

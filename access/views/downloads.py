@@ -10,6 +10,10 @@ this order:
 3. the artifact is one the grant shares, under its download name — else 404;
 4. the person accepted the current terms — else 403 pointing to the terms.
 
+A refused request for a grant of the person's own organization that is
+closed, or outside its window, says so in words (revoked on which date and
+why, ended, or not open yet) with the same status; anyone else learns nothing.
+
 Every request leaves one download record (``portal.files.downloads``),
 allowed or denied. When the grant and the artifact can be identified (the
 artifact belongs to the grant's case) the record names them and why a refusal
@@ -122,6 +126,39 @@ def _refusal(request, access_grant: AccessGrant, artifact: Artifact, filename: s
     return None
 
 
+def _when(moment) -> str:
+    return f"{timezone.localtime(moment):%B %-d, %Y}"
+
+
+def refusal_message(user, access_grant: AccessGrant, outcome: str) -> str:
+    """Why the organization's own grant refuses downloads, in words; "" for anyone else."""
+    membership = getattr(user, "membership", None)
+    own_grant = (
+        membership is not None
+        and membership.role == Membership.Role.SECURITY_TEAM
+        and membership.organization_id == access_grant.operator_id
+        and access_grant.granted_at is not None
+    )
+    if not own_grant:
+        return ""
+    title = access_grant.case.title
+    if outcome == Outcome.DENIED_REVOKED:
+        return (
+            f"Access to {title} was revoked on {_when(access_grant.revoked_at)}: "
+            f"{access_grant.revocation_reason} Nothing can be downloaded from this grant."
+        )
+    if outcome == Outcome.DENIED_WINDOW:
+        if timezone.now() < access_grant.starts_at:
+            return (
+                f"Access to {title} opens on {_when(access_grant.starts_at)}; downloads start then."
+            )
+        return (
+            f"Access to {title} ended on {_when(access_grant.ends_at)}. "
+            "Nothing can be downloaded from this grant."
+        )
+    return ""
+
+
 def _download(request, grant_id, artifact_id, filename, *, refuse):
     access_grant = AccessGrant.objects.select_related("case").filter(pk=grant_id).first()
     artifact = None
@@ -140,7 +177,9 @@ def _download(request, grant_id, artifact_id, filename, *, refuse):
             case_id=access_grant.case_id,
             name=filename,
         )
-        return refuse(request, 403 if outcome == Outcome.DENIED_TERMS else 404)
+        if outcome == Outcome.DENIED_TERMS:
+            return refuse(request, 403)
+        return refuse(request, 404, refusal_message(request.user, access_grant, outcome))
     return serve(
         request, artifact, through=access_grant, case_id=access_grant.case_id, filename=filename
     )
@@ -163,7 +202,9 @@ def _sha256sums(request, grant_id, *, refuse):
 # -- The browser -------------------------------------------------------------
 
 
-def _browser_refusal(request, status):
+def _browser_refusal(request, status, message=""):
+    if status == 404 and message:
+        return render(request, "access/download_refused.html", {"message": message}, status=404)
     if status == 403:
         current = Terms.current()
         form = TermsAcceptanceForm(initial={"terms_id": current.pk}) if current else None
@@ -191,7 +232,7 @@ def browser_sha256sums(request, grant_id):
 # -- Scripts -----------------------------------------------------------------
 
 
-def _api_refusal(request, status):
+def _api_refusal(request, status, message=""):
     if status == 403:
         terms_url = request.build_absolute_uri(reverse("access:terms"))
         return JsonResponse(
@@ -201,7 +242,7 @@ def _api_refusal(request, status):
             },
             status=403,
         )
-    return api_error(NOT_FOUND, 404)
+    return api_error(message or NOT_FOUND, 404)
 
 
 def _only(request, *methods):

@@ -1,9 +1,15 @@
 """Operator pages: granted models, one grant, the organization's downloads, the terms.
 
-For security-team members only (others get 403). Grants come from one
-queryset, ``access.selectors.operator_grants``: a grant another organization
-holds, or one no longer visible (revoked, expired), is a 404 like a grant that
-does not exist.
+For security-team members only (others get 403). Open grants come from one
+queryset, ``access.selectors.operator_grants``; a grant another organization
+holds is a 404 like a grant that does not exist. A grant the organization had
+and that closed (revoked, expired) stays on its list and keeps its page, which
+says when and why it closed and lists the organization's reports, but shows no
+file to download and nothing shared through it (``access.selectors.closed_grants``).
+
+The grant page's sections from other apps (the findings shared with operators)
+come through ``portal.core.hooks.grant_panel``, rendered only while the grant
+is open.
 """
 
 from django.contrib import messages
@@ -12,15 +18,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from access.access import GrantPurpose, get_grant_or_404
+from access.access import REPORTABLE, GrantPurpose, get_grant_or_404
 from access.forms_operator import TermsAcceptanceForm
 from access.models import AccessGrant, Terms, TermsAcceptance, grant_downloads
-from access.selectors import live_grants
+from access.selectors import CLOSED, closed_grants, live_grants
 from access.services import AccessActionRefused, accept_terms, has_accepted_current_terms
 from access.views.downloads import granted_files
 from portal.accounts.roles import Role, role_required
 from portal.audit.events import client_ip
 from portal.core.days import days_until
+from portal.core.hooks import render_grant_panels
 
 HISTORY_PAGE_SIZE = 50
 
@@ -34,9 +41,17 @@ def access_state(access_grant: AccessGrant, now) -> str:
     """What the person may do with the grant now, in words."""
     if access_grant.is_live(now):
         return "Open"
+    if access_grant.status == AccessGrant.Status.EXPIRED:
+        return "Ended"
     if access_grant.status != AccessGrant.Status.ACTIVE:
         return access_grant.get_status_display()
     return "Not open yet" if now < access_grant.starts_at else "Ended"
+
+
+def is_open(access_grant: AccessGrant, now) -> bool:
+    """Active and not ended: the organization reads what is shared with operators
+    on the case (``access.operator_readers``), even before its window opens."""
+    return access_grant.status == AccessGrant.Status.ACTIVE and now < access_grant.ends_at
 
 
 @require_GET
@@ -53,6 +68,7 @@ def granted_models(request):
         {
             "organization": request.user.membership.unit,
             "grants": grants,
+            "closed_grants": list(closed_grants(request.user, at=now)),
             "terms_accepted": has_accepted_current_terms(request.user),
         },
     )
@@ -64,16 +80,24 @@ def grant_detail(request, grant_id):
     access_grant = get_grant_or_404(request.user, grant_id, purpose=GrantPurpose.VIEW)
     now = timezone.now()
     live = access_grant.is_live(now)
+    closed = access_grant.status in CLOSED
     return render(
         request,
         "access/grant_detail.html",
         {
             "grant": access_grant,
             "live": live,
+            "closed": closed,
             "state": access_state(access_grant, now),
             "days_left": days_left(access_grant, now) if live else None,
-            "files": granted_files(access_grant),
+            # A closed grant shares nothing any more: not even the list of its files.
+            "files": [] if closed else granted_files(access_grant),
             "terms_accepted": has_accepted_current_terms(request.user),
+            "panels": render_grant_panels(request, access_grant)
+            if is_open(access_grant, now)
+            else [],
+            "reports": list(access_grant.reports.select_related("author").order_by("-created_at")),
+            "may_report": access_grant.status in REPORTABLE,
         },
     )
 

@@ -89,10 +89,18 @@ def _file_report(request, access_grant, handler):
 @require_GET
 def report_detail(request, report_id):
     report = get_report_or_404(request.user, report_id)
+    membership = getattr(request.user, "membership", None)
     return render(
         request,
         "access/report_detail.html",
-        {"report": report, "case": report.case, "files": report.files.order_by("uploaded_at")},
+        {
+            "report": report,
+            "case": report.case,
+            "files": report.files.order_by("uploaded_at"),
+            # The organization that wrote it goes back to its grant, open or closed.
+            "own_report": membership is not None
+            and membership.organization_id == report.operator_id,
+        },
     )
 
 

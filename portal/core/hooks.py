@@ -29,6 +29,20 @@ Registries:
     A section of the developer's case page and the reviewers' workspace:
     ``function(request, case) -> (template_name, context) | None``
     (``reviews.panels``, ``access.panels``).
+``grant_panel(order)``
+    A section of an operator's grant page (``access.views.operator.grant_detail``):
+    ``function(request, grant) -> (template_name, context) | None``, where
+    ``grant`` is an ``access.models.AccessGrant`` of the person's own
+    organization. ``access`` renders the panels only while the grant is open
+    (active and not ended), so a revoked or ended grant shows none of them.
+    ``reviews.panels`` lists the findings marked *operators*; the operators'
+    part of the recommendation and the discussions addressed to the
+    organization belong here too.
+``operator_readers``
+    Who among the operators reads what the government shares with operators
+    on a case, and where: ``function(case) -> Iterable[OperatorReaders]``, one
+    per operator organization holding an open grant on the case (``access``).
+    ``reviews`` tells them when a finding is shared with operators or amended.
 ``reminder_source(kind, description)``
     A source for the deadline sweep (``portal.notifications.sweep``):
     ``function(at) -> Iterable[Reminder]`` (``reviews.reminders``,
@@ -88,6 +102,57 @@ def render_case_panels(request, case) -> list[tuple[str, dict]]:
         if result is not None:
             panels.append(result)
     return panels
+
+
+# --- the operator's grant page, and who reads what operators are shown ---------------
+
+GRANT_PANELS: list[tuple[int, Callable[..., PanelResult]]] = []
+
+
+def grant_panel(order: int):
+    """Register a panel of the operator's grant page; lower orders render first."""
+
+    def decorator(function):
+        if function not in (panel for _, panel in GRANT_PANELS):
+            GRANT_PANELS.append((order, function))
+            GRANT_PANELS.sort(key=lambda entry: entry[0])
+        return function
+
+    return decorator
+
+
+def render_grant_panels(request, grant) -> list[tuple[str, dict]]:
+    panels = []
+    for _order, panel in GRANT_PANELS:
+        result = panel(request, grant)
+        if result is not None:
+            panels.append(result)
+    return panels
+
+
+@dataclass(frozen=True)
+class OperatorReaders:
+    """An operator organization that reads what is shared with operators on a case."""
+
+    organization: Any
+    # Its people to tell, read when asked (they may change until then).
+    people: Callable[[], Iterable[Any]]
+    # The page where they read it: their grant on the case.
+    url: str
+
+
+OPERATOR_READERS: list[Callable[..., Iterable[OperatorReaders]]] = []
+
+
+def operator_readers(function):
+    """Register ``function(case) -> Iterable[OperatorReaders]``."""
+    if function not in OPERATOR_READERS:
+        OPERATOR_READERS.append(function)
+    return function
+
+
+def operator_readers_of(case) -> list[OperatorReaders]:
+    return [readers for source in OPERATOR_READERS for readers in source(case)]
 
 
 # --- reminder sources ----------------------------------------------------------------

@@ -2,6 +2,13 @@
 
 Notifications go only to the people the finding's marking lets read it, and
 name the case and the severity, never the finding's text.
+
+Operators: each operator organization with an open grant on the case
+(``portal.core.hooks.operator_readers``) is told when a finding is shared with
+operators (recorded or re-marked *operators*) and when a finding shared with
+them changes. Each notice is claimed once per change and organization (the
+change's audit event is the key, ``SentReminder`` the claim), and names the
+agency, never a person.
 """
 
 from collections.abc import Sequence
@@ -14,9 +21,11 @@ from portal.accounts.selectors import agency_coordinators, developer_people
 from portal.audit import events as audit
 from portal.cases.models import CaseStatus
 from portal.cases.services.lifecycle import locked_case
+from portal.core.hooks import Reminder, operator_readers_of
 from portal.files.store import storing
 from portal.files.uploads import StreamedFile
 from portal.notifications.services import notify
+from portal.notifications.sweep import send_once
 from reviews.models import (
     Finding,
     FindingEvidence,
@@ -60,7 +69,7 @@ def record_finding(
         finding.save()
         for streamed, name in evidence:
             store(FindingEvidence(finding=finding, uploaded_by=actor), streamed, name=name)
-        audit.record(
+        event = audit.record(
             "finding.recorded",
             actor=actor,
             target=case,
@@ -72,6 +81,8 @@ def record_finding(
             },
         )
         _notify_finding(finding, f"New {finding.get_severity_display().lower()} finding")
+        if finding.marking == Marking.OPERATORS:
+            tell_operators(finding, event, amended=False)
     return finding
 
 
@@ -102,7 +113,7 @@ def update_finding(*, actor, finding_id: int, status: str, marking: str) -> Find
             return finding
         finding.status, finding.marking = status, marking
         finding.save(update_fields=["status", "marking", "updated_at"])
-        audit.record(
+        event = audit.record(
             "finding.changed",
             actor=actor,
             target=case,
@@ -113,6 +124,9 @@ def update_finding(*, actor, finding_id: int, status: str, marking: str) -> Find
         previous_marking = changes.get("marking", [marking])[0]
         if widths.index(marking) > widths.index(previous_marking):
             _notify_finding(finding, "A finding is now shared with you")
+        if marking == Marking.OPERATORS:
+            # Operators already reading it learn of the change; the others that it is shared.
+            tell_operators(finding, event, amended=previous_marking == Marking.OPERATORS)
     return finding
 
 
@@ -139,3 +153,47 @@ def _notify_finding(finding: Finding, title: str) -> None:
         recipients = [person for person in recipients if person.pk != finding.author_id]
         if recipients:
             notify(recipients, title=f"{title} on {case.number}", body=body, case=case, url=url)
+
+
+OPERATOR_NOTICE = "operator_finding"
+
+
+def tell_operators(finding: Finding, event, *, amended: bool) -> int:
+    """Tell each operator organization reading the case that a finding was shared
+    with operators, or that one shared with them changed (``amended``).
+
+    One notice per organization and change: its key is the change's audit
+    event, claimed in ``SentReminder`` before the notice is created, so the same
+    change never tells an organization twice. The notice names the agency and
+    the severity, never the finding's title or a person; the finding is on the
+    organization's grant page. Returns how many organizations were told.
+    """
+    case = finding.case
+    agency = finding.agency.acronym
+    severity = finding.get_severity_display().lower()
+    if amended:
+        title = f"{agency} updated a finding shared with operators on {case.title}"
+    else:
+        title = f"{agency} shared a {severity} finding with operators on {case.title}"
+    told = 0
+    for readers in operator_readers_of(case):
+        told += send_once(
+            Reminder(
+                kind=OPERATOR_NOTICE,
+                subject=finding,
+                threshold=f"event-{event.pk}:org-{readers.organization.pk}",
+                recipients=readers.people,
+                title=title,
+                template="reviews/email/operator_finding.txt",
+                context={
+                    "finding": finding,
+                    "agency": agency,
+                    "case": case,
+                    "organization": readers.organization,
+                    "amended": amended,
+                },
+                case=case,
+                url=readers.url,
+            )
+        )
+    return told

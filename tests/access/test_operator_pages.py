@@ -61,12 +61,23 @@ def test_the_dashboard_points_to_the_terms_until_they_are_accepted(
     assert "Accept the current terms" not in html
 
 
-def test_the_dashboard_leaves_out_grants_that_are_not_live(signed_in, grant_in, accepted):
-    for state in ("revoked", "expired", "nominated"):  # one open grant at a time
-        grant_in(state)
+def test_the_dashboard_keeps_closed_grants_without_downloads(signed_in, grant_in, accepted):
+    closed = {state: grant_in(state) for state in ("revoked", "expired")}  # one open at a time
+    grant_in("nominated")
     html = signed_in.get(reverse("access:granted_models")).content.decode()
-    assert "No model has been granted to your organization yet." in html
-    assert "Aurora 2.0" not in html
+    assert "No access is open to your organization now." in html
+    assert "Access that ended or was revoked" in html
+    revoked, expired = closed["revoked"], closed["expired"]
+    revoked_on = timezone.localtime(revoked.revoked_at)
+    ended_on = timezone.localtime(expired.ends_at)
+    assert f"Revoked on {revoked_on:%B %-d, %Y}: Release moved; access paused." in html
+    assert f"Ended on {ended_on:%B %-d, %Y}" in html
+    for access_grant in closed.values():
+        assert f'href="{reverse("access:grant_detail", args=[access_grant.pk])}"' in html
+        assert f"/access/grants/{access_grant.pk}/artifacts/" not in html
+        assert reverse("access:sha256sums", args=[access_grant.pk]) not in html
+    # The nomination was never the bank's: it is on no list of the bank's.
+    assert html.count('id="closed-grant-') == 2
 
 
 def test_the_dashboard_leaves_out_other_banks_grants(client, grant, operator2):
@@ -118,9 +129,11 @@ def test_the_dashboard_takes_the_same_queries_for_one_grant_or_six(
 # -- One grant -----------------------------------------------------------------
 
 STATES = [s.value for s in AccessGrant.Status]
-# The grant page is the operator's: other roles get 403, other banks 404.
+# The grant page is the operator's: other roles get 403, other banks 404. A grant
+# that closed stays readable to its bank (its state and reports, nothing else); a
+# nomination never approved was never the bank's.
 PAGE_MATRIX = {
-    "operator": {"nominated": 404, "active": 200, "revoked": 404, "expired": 404},
+    "operator": {"nominated": 404, "active": 200, "revoked": 200, "expired": 200},
     "operator2": dict.fromkeys(STATES, 404),
     "submitter": dict.fromkeys(STATES, 403),
     "other_submitter": dict.fromkeys(STATES, 403),

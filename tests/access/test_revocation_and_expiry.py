@@ -72,9 +72,23 @@ def test_revocation_takes_effect_on_the_operators_next_request(
     assert live_grant.revocation_reason == "Leaked credentials."
     assert live_grant.revoked_by == submitter
     assert not has_access(operator, live_grant)
-    assert client.get(grant_page(live_grant)).status_code == 404
+    # The page stays, saying so; nothing on it reaches the model any more.
+    assert_closed_page(client, live_grant, "Revoked on ")
+    assert "Leaked credentials." in client.get(grant_page(live_grant)).content.decode()
     assert AuditEvent.objects.filter(action="access.revoked").count() == 1
     assert Notification.objects.filter(recipient=operator, body="Leaked credentials.").exists()
+
+
+def assert_closed_page(client, access_grant, state):
+    """The bank's page of a closed grant: its state, no file, no download link."""
+    response = client.get(grant_page(access_grant))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert state in html
+    assert "Nothing can be downloaded from this grant any more" in html
+    assert f"/access/grants/{access_grant.pk}/artifacts/" not in html
+    assert reverse("access:sha256sums", args=[access_grant.pk]) not in html
+    assert response.context["files"] == [] and response.context["panels"] == []
 
 
 def client_for(user):
@@ -214,7 +228,7 @@ def test_expiry_closes_a_grant_at_its_exact_end_and_only_once(client, operator, 
     assert live_grant.status == AccessGrant.Status.EXPIRED
     assert not has_access(operator, live_grant)
     client.force_login(operator)
-    assert client.get(grant_page(live_grant)).status_code == 404
+    assert_closed_page(client, live_grant, "Ended on ")
 
     assert services.expire_grants(at=end + timedelta(minutes=15)) == 0
     assert not services.expire_grant(live_grant.pk, at=end + timedelta(minutes=15))

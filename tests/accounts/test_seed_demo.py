@@ -158,3 +158,21 @@ def test_each_demo_person_lands_on_a_working_page(client, seeded, username):
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert client.get(response.url).status_code == 200
+
+
+def test_the_demo_banks_see_a_shared_finding_and_a_revoked_grant(client, seeded):
+    from access.models import AccessGrant
+
+    client.force_login(User.objects.get(username="operator"))
+    live = AccessGrant.objects.get(
+        operator__slug="first-harbor-bank", case__model_name="Aurora", case__model_version="2.0"
+    )
+    page = client.get(reverse("access:grant_detail", args=[live.pk])).content.decode()
+    assert "Phishing content generation at scale" in page
+    assert "phishing-transcript.txt" in page
+    assert "Sandbox escape" not in page  # marked agency only
+
+    client.force_login(User.objects.get(username="operator2"))
+    listing = client.get(reverse("access:granted_models")).content.decode()
+    assert "Access that ended or was revoked" in listing
+    assert "Revoked on " in listing and "The release moved" in listing

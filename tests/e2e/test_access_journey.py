@@ -1,6 +1,9 @@
 """A developer grants a bank pre-public access; the bank's security team accepts the
 terms, downloads the weights and checks their SHA-256; the developer revokes, and the
-operator's next download is refused."""
+operator's next download is refused, while the grant stays on the bank's list as revoked.
+
+The bank also reads, on its grant page, the finding the agencies shared with operators,
+and downloads its evidence."""
 
 import hashlib
 from pathlib import Path
@@ -9,6 +12,7 @@ from playwright.sync_api import expect
 
 from access.models import AccessGrant
 from portal.accounts.models import Organization
+from reviews.models import Finding, Marking
 from tests.e2e.conftest import click_sensitive, screenshot, sign_in, tick, understand
 
 
@@ -64,5 +68,38 @@ def test_grant_download_verify_and_revoke(new_page, fresh_case):
 
     response = operator.request.get(download_url)
     assert response.status == 404
+    assert "was revoked on" in response.text()
     operator.goto("/access/granted/")
-    expect(operator.get_by_text(case.number)).to_have_count(0)
+    closed = operator.locator(f"#closed-grant-{grant.pk}")
+    expect(closed).to_contain_text("Revoked on")
+    expect(closed).to_contain_text("The bank's evaluation is finished.")
+    expect(operator.locator(f"a[href='{download_url}']")).to_have_count(0)
+    closed.get_by_role("link", name=case.title).click()
+    expect(operator.locator("#closed-state")).to_contain_text("Revoked on")
+    expect(operator.get_by_role("link", name=f"Download {artifact.original_name}")).to_have_count(0)
+
+
+def test_the_bank_reads_the_finding_shared_with_operators(new_page):
+    grant = AccessGrant.objects.get(
+        operator__slug="first-harbor-bank", case__model_name="Aurora", case__model_version="2.0"
+    )
+    finding = Finding.objects.get(case=grant.case, marking=Marking.OPERATORS)
+    evidence = finding.evidence.get()
+
+    operator = new_page()
+    sign_in(operator, "operator")
+    operator.get_by_role("link", name=grant.case.title).first.click()
+    operator.wait_for_load_state()
+    shared = operator.locator(f"#finding-{finding.pk}")
+    expect(shared.get_by_role("heading", name=finding.title)).to_be_visible()
+    expect(shared).to_contain_text(finding.get_severity_display())
+    expect(shared).to_contain_text(finding.description)
+    expect(shared).to_contain_text("shared by CAISI")
+    for other in Finding.objects.filter(case=grant.case).exclude(marking=Marking.OPERATORS):
+        expect(operator.get_by_text(other.title)).to_have_count(0)
+    operator.locator("#operator-findings-heading").scroll_into_view_if_needed()
+    screenshot(operator, "operator-grant-shared-finding")
+    with operator.expect_download() as event:
+        shared.get_by_role("link", name=evidence.original_name).click()
+    content = Path(event.value.path()).read_bytes()
+    assert hashlib.sha256(content).hexdigest() == evidence.sha256
