@@ -35,7 +35,7 @@ class PageResult:
     median_ms: float
     ratio: float | None = None
     reference: bool = False  # the trivial view and /healthz: not held to the target
-    detail: bool = False  # one case's page, not a list: measured, not held to the list target
+    detail: bool = False  # a section of one case: held to the section target, not the list one
 
 
 class QueryCounter:
@@ -99,16 +99,24 @@ def demo_operator_grant() -> AccessGrant | None:
 
 
 TRIVIAL = "trivial view (signed-in layout)"
-# The workspace's heaviest sections beside its overview: each renders one case.
+# Every section of one case, for the people it is for: the agencies' workspace
+# (as the coordinator) and the developer's case page (as the submitter).
 WORKSPACE_SECTIONS = (
+    ("case workspace: overview (coordinator)", "reviews:workspace"),
     ("case workspace: findings (coordinator)", "reviews:case_findings"),
+    ("case workspace: requests (coordinator)", "reviews:case_requests"),
+    ("case workspace: scores (coordinator)", "reviews:case_scores"),
+    ("case workspace: artifacts (coordinator)", "reviews:case_artifacts"),
+    ("case workspace: recommendation (coordinator)", "reviews:case_recommendation"),
     ("case workspace: timeline (coordinator)", "reviews:case_timeline"),
 )
-DETAIL_PAGES = (
-    "case page (developer)",
-    "case workspace (coordinator)",
-    *(name for name, _url_name in WORKSPACE_SECTIONS),
+DEVELOPER_SECTIONS = (
+    ("case page: overview (developer)", "portal:case_detail"),
+    ("case page: artifacts (developer)", "portal:case_artifacts"),
+    ("case page: scores (developer)", "portal:case_scores"),
+    ("case page: timeline (developer)", "portal:case_timeline"),
 )
+DETAIL_PAGES = tuple(name for name, _url_name in (*DEVELOPER_SECTIONS, *WORKSPACE_SECTIONS))
 
 
 def page_targets() -> list[tuple[str, str, str, dict]]:
@@ -135,17 +143,9 @@ def page_targets() -> list[tuple[str, str, str, dict]]:
         ("agency reviewers and loads", "coordinator", reverse("reviews:agency_reviewers"), {}),
         ("my cases (reviewer)", "reviewer", reverse("reviews:my_cases"), {}),
         ("developer's cases", "submitter", reverse("portal:case_list"), {}),
-        (
-            "case page (developer)",
-            "submitter",
-            reverse("portal:case_detail", args=[busiest.pk]),
-            {},
-        ),
-        (
-            "case workspace (coordinator)",
-            "coordinator",
-            reverse("reviews:workspace", args=[busiest.pk]),
-            {},
+        *(
+            (name, "submitter", reverse(url_name, args=[busiest.pk]), {})
+            for name, url_name in DEVELOPER_SECTIONS
         ),
         *(
             (name, "coordinator", reverse(url_name, args=[busiest.pk]), {})

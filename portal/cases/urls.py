@@ -1,12 +1,16 @@
 from django.urls import path
 
-from portal.cases.views import api, pages
+from portal.cases.views import api, pages, sections
 
 # Under the portal's namespace ("portal:case_list", …): see portal/urls.py.
 urlpatterns = [
     path("cases/", pages.case_list, name="case_list"),
     path("cases/new", pages.case_create, name="case_create"),
-    path("cases/<int:pk>/", pages.case_detail, name="case_detail"),
+    # The case page's sections (GET); the forms on them post to the paths below.
+    path("cases/<int:pk>/", sections.overview, name="case_detail"),
+    path("cases/<int:pk>/artifacts/", sections.artifacts, name="case_artifacts"),
+    path("cases/<int:pk>/scores/", sections.scores, name="case_scores"),
+    path("cases/<int:pk>/timeline/", sections.timeline, name="case_timeline"),
     path("cases/<int:pk>/edit", pages.case_edit, name="case_edit"),
     path("cases/<int:pk>/submit", pages.case_submit, name="case_submit"),
     path("cases/<int:pk>/withdraw", pages.case_withdraw, name="case_withdraw"),
@@ -22,6 +26,7 @@ urlpatterns = [
         pages.artifact_delete,
         name="artifact_delete",
     ),
+    # POST only, as before the Scores section had its own page at scores/.
     path("cases/<int:pk>/scores", pages.eval_result_set, name="eval_result_set"),
     path(
         "cases/<int:pk>/scores/<int:result_id>/remove",

@@ -43,6 +43,11 @@ def test_run_bench_smoke_without_servers(capsys):
     call_command(RunBench(), "--scale", "smoke", "--skip-transfers")
     out = capsys.readouterr().out
     assert "| agency queue | coordinator | 200 |" in out
+    # Every section of the workspace and of the developer's case page, with its queries.
+    for name, _url_name in (*pages.WORKSPACE_SECTIONS, *pages.DEVELOPER_SECTIONS):
+        persona = "submitter" if "(developer)" in name else "coordinator"
+        assert f"| {name} | {persona} | 200 |" in out, name
+    assert "| each section of a case (workspace, developer's page) ≤ 4×" in out
     assert "second run (nothing left to send)" in out
 
 

@@ -116,7 +116,7 @@ def test_a_withdrawn_case_takes_no_more_scores(case, lead, submitter, ctf):
 def test_the_developer_never_sees_the_government_score(client, case, lead, submitter, ctf):
     record_government_score(actor=lead, case_id=case.pk, benchmark=ctf, score=Decimal("12.25"))
     client.force_login(submitter)
-    html = client.get(reverse("portal:case_detail", args=[case.pk])).content.decode()
+    html = client.get(reverse("portal:case_scores", args=[case.pk])).content.decode()
 
     assert "38.5" in html
     assert "12.25" not in html

@@ -197,7 +197,7 @@ def post_streamed_upload(client, case, path: Path, *, nonce: str, file_name="big
 
 
 def upload_nonce(client, case) -> str:
-    response = client.get(reverse("portal:case_detail", args=[case.pk]))
+    response = client.get(reverse("portal:case_artifacts", args=[case.pk]))
     assert response.status_code == 200
     return response.context["upload_nonce"]
 

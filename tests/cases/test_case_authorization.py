@@ -180,12 +180,15 @@ def test_anonymous_api_calls_get_401_json(client, cases, media):
 def test_a_routed_coordinator_sees_the_case_page(client, coordinator, cases):
     case, artifact, _ = cases["submitted"]
     client.force_login(coordinator)
-    response = client.get(reverse("portal:case_detail", args=[case.pk]))
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert artifact.sha256 in html
-    assert "Withdraw this case" not in html and "Upload an artifact" not in html
-    assert "Routed to CAISI" in html
+    html = {}
+    for url_name in ("portal:case_detail", "portal:case_artifacts", "portal:case_timeline"):
+        response = client.get(reverse(url_name, args=[case.pk]))
+        assert response.status_code == 200
+        html[url_name] = response.content.decode()
+        assert "Withdraw this case" not in html[url_name]
+        assert "Upload an artifact" not in html[url_name]
+    assert artifact.sha256 in html["portal:case_artifacts"]
+    assert "Routed to CAISI" in html["portal:case_timeline"]
 
 
 DEVELOPER_ONLY = [

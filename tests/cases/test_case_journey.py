@@ -58,16 +58,18 @@ def test_submitter_takes_a_case_from_draft_to_submitted(client, submitter, coord
         {"benchmark": benchmark.pk, "score": "42.5"},
     )
     assert response.status_code == 302
+    assert response["Location"] == reverse("portal:case_scores", args=[case.pk])
 
     response = client.post(reverse("portal:case_submit", args=[case.pk]), {"reason": ""})
     assert response.status_code == 302
+    assert response["Location"] == reverse("portal:case_detail", args=[case.pk])
     case.refresh_from_db()
     assert case.status == CaseStatus.SUBMITTED, [m.message for m in response.wsgi_request._messages]
     assert case.number.startswith(f"FMR-{timezone.localdate().year}-")
     assert case.review_due == timezone.localdate() + timedelta(days=90)
     assert Notification.objects.filter(recipient=coordinator, case=case).exists()
 
-    detail = client.get(reverse("portal:case_detail", args=[case.pk]))
+    detail = client.get(reverse("portal:case_artifacts", args=[case.pk]))
     assert detail.status_code == 200
     assert hashlib.sha256(body).hexdigest().encode() in detail.content
 

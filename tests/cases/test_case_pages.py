@@ -11,6 +11,7 @@ from portal.audit.models import AuditEvent
 from portal.cases.models import Artifact, CaseStatus, EvalResult, Submission
 from portal.cases.services import lifecycle as case_services
 from portal.cases.views.pages import RELEASE_UNDERSTOOD, WITHDRAW_UNDERSTOOD
+from portal.cases.views.sections import SECTIONS
 from tests.cases.fixtures_pages import *  # noqa: F403  (the fixtures in its __all__)
 from tests.cases.fixtures_pages import (
     add_artifact,
@@ -20,6 +21,7 @@ from tests.cases.fixtures_pages import (
     stored_files,
 )
 
+SECTION_URL_NAMES = [url_name for _key, _label, url_name in SECTIONS]
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 
 
@@ -449,34 +451,52 @@ def test_the_case_page_shows_status_clock_artifacts_scores_and_timeline(
     client.post(reverse("portal:case_submit", args=[case.pk]))
     case.refresh_from_db()
 
-    response = client.get(reverse("portal:case_detail", args=[case.pk]))
+    def section(url_name):
+        response = client.get(reverse(url_name, args=[case.pk]))
+        assert response.status_code == 200, url_name
+        html = response.content.decode()
+        # The compact header on every section: number, model, status, days left.
+        assert f"{case.number}: Aurora 2.0" in html
+        assert 'portal-status--submitted">Submitted</span>' in html
+        assert f"Due {due:%B} {due.day}, {due.year} — 90 days left" in html
+        assert "<dt>Reviewing agencies</dt><dd>CAISI</dd>" in html
+        return response, html
 
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert f"{case.number}: Aurora 2.0" in html
-    assert 'portal-status--submitted">Submitted</span>' in html
     due = timezone.localdate() + timedelta(days=90)
-    assert f"Review due {due:%B} {due.day}, {due.year}</strong> — 90 days left" in html
-    assert artifact.sha256 in html
-    assert "card.md" in html
-    assert "CyberRange CTF" in html and "42.5 % solved" in html
+    _, overview = section("portal:case_detail")
+    assert f"Review due {due:%B} {due.day}, {due.year}</strong> — 90 days left" in overview
+    assert "Edit details" not in overview  # no longer a draft
+    assert "Withdraw this case" in overview
+
+    _, artifacts = section("portal:case_artifacts")
+    assert artifact.sha256 in artifacts and "card.md" in artifacts
+
+    _, scores = section("portal:case_scores")
+    assert "CyberRange CTF" in scores and "42.5 % solved" in scores
+
+    response, timeline_html = section("portal:case_timeline")
     timeline = [event.action for event in response.context["timeline"]]
     assert timeline[:3] == ["case.created", "artifact.uploaded", "eval.recorded"]
     for label in ("Draft started", "Artifact uploaded: card.md", "Submitted for review"):
-        assert label in html
-    assert "Routed to CAISI" in html
-    assert "Edit details" not in html  # no longer a draft
+        assert label in timeline_html
+    assert "Routed to CAISI" in timeline_html
 
 
 def test_a_draft_page_explains_the_clock_and_offers_the_forms(client, submitter, draft):
     client.force_login(submitter)
-    response = client.get(reverse("portal:case_detail", args=[draft.pk]))
-    html = response.content.decode()
+    html = client.get(reverse("portal:case_detail", args=[draft.pk])).content.decode()
     assert "The clock starts when the case is submitted: the review is due 90 days later." in html
     assert 'portal-status--draft">Draft</span>' in html
-    assert "Edit details" in html
-    assert 'name="nonce"' in html and 'enctype="multipart/form-data"' in html
-    assert "No artifacts yet." in html and "No scores reported yet." in html
+    assert "Starts when the case is submitted" in html  # the header's clock
+    assert "Edit details" in html and "Submit for review" in html
+    # Each form is on the section it belongs to.
+    assert 'enctype="multipart/form-data"' not in html and "Save score" not in html
+    artifacts = client.get(reverse("portal:case_artifacts", args=[draft.pk])).content.decode()
+    assert 'name="nonce"' in artifacts and 'enctype="multipart/form-data"' in artifacts
+    assert "No artifacts yet." in artifacts and "Save score" not in artifacts
+    scores = client.get(reverse("portal:case_scores", args=[draft.pk])).content.decode()
+    assert "No scores reported yet." in scores and "Save score" in scores
+    assert 'enctype="multipart/form-data"' not in scores
 
 
 def test_the_short_notice_reason_is_asked_for_inside_the_notice_period(client, submitter, media):
@@ -495,9 +515,13 @@ def test_pages_carry_no_inline_scripts(client, submitter, submitted_case, draft)
     urls = [
         reverse("portal:case_list"),
         reverse("portal:case_create"),
-        reverse("portal:case_detail", args=[draft.pk]),
+        reverse("portal:case_artifacts", args=[draft.pk]),
         reverse("portal:case_edit", args=[draft.pk]),
-        reverse("portal:case_detail", args=[submitted_case.pk]),
+        *(
+            reverse(name, args=[case.pk])
+            for name in SECTION_URL_NAMES
+            for case in (draft, submitted_case)
+        ),
     ]
     for url in urls:
         response = client.get(url)

@@ -236,7 +236,7 @@ def test_a_failed_csrf_check_leaves_no_temporary_file(submitter, draft, media):
 def test_the_form_with_its_csrf_token_uploads(submitter, draft, media):
     client = Client(enforce_csrf_checks=True)
     client.force_login(submitter)
-    page = client.get(reverse("portal:case_detail", args=[draft.pk]))
+    page = client.get(reverse("portal:case_artifacts", args=[draft.pk]))
     token = page.cookies["csrftoken"].value
     response = client.post(
         reverse("portal:artifact_upload", args=[draft.pk]),
@@ -248,6 +248,8 @@ def test_the_form_with_its_csrf_token_uploads(submitter, draft, media):
         HTTP_X_CSRFTOKEN=token,
     )
     assert response.status_code == 302
+    # Back to the section the form is on.
+    assert response["Location"] == reverse("portal:case_artifacts", args=[draft.pk])
     assert Artifact.objects.count() == 1
 
 

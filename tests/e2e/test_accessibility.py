@@ -29,6 +29,7 @@ def blocking_violations(page) -> list[str]:
 def pages_by_role(demo):
     """Each role's main pages, on the demo data."""
     aurora = Submission.objects.get(model_name="Aurora", model_version="2.0")
+    draft = Submission.objects.get(model_name="Aurora Mini", model_version="0.9")
     grant = AccessGrant.objects.filter(
         operator__slug="first-harbor-bank", status=AccessGrant.Status.ACTIVE
     ).first()
@@ -39,7 +40,15 @@ def pages_by_role(demo):
         for section in ("findings", "requests", "scores", "artifacts", "recommendation", "timeline")
     ]
     return {
-        "submitter": ["/cases/", f"/cases/{aurora.pk}/", "/frontier/"],
+        # The developer's case page and each of its sections.
+        "submitter": [
+            "/cases/",
+            f"/cases/{aurora.pk}/",
+            *(f"/cases/{aurora.pk}/{section}/" for section in ("artifacts", "scores", "timeline")),
+            f"/cases/{draft.pk}/",  # a draft's forms: submit, upload, report a score
+            *(f"/cases/{draft.pk}/{section}/" for section in ("artifacts", "scores")),
+            "/frontier/",
+        ],
         "coordinator": [
             "/reviews/queue/",
             "/reviews/reviewers/",

@@ -17,6 +17,10 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, 
 LONG_WORD = "Unbroken" * 625  # 5,000 characters, no break opportunity
 LONG_NAME = "nimbus-" + "W" * 190 + ".safetensors"
 COMMON = ["/notifications/", "/account/tokens/", "/account/two-step/"]
+# The sections beside each overview (the developer's case page, the agencies' workspace).
+DEVELOPER_SECTIONS = ("artifacts", "scores", "timeline")
+WORKSPACE_SECTIONS = ("findings", "requests", "scores", "artifacts", "recommendation", "timeline")
+FIRST_SCREEN_PX = 2000
 
 
 @pytest.fixture
@@ -75,14 +79,14 @@ def pages_by_role(wide_case):
     case, grant = wide_case
     # The workspace's overview and each of its sections (long names show on several).
     workspace = [f"/reviews/cases/{case.pk}/"] + [
-        f"/reviews/cases/{case.pk}/{section}/"
-        for section in ("findings", "requests", "scores", "artifacts", "recommendation", "timeline")
+        f"/reviews/cases/{case.pk}/{section}/" for section in WORKSPACE_SECTIONS
     ]
     return {
         "submitter": [
             "/",
             "/cases/",
             f"/cases/{case.pk}/",
+            *(f"/cases/{case.pk}/{section}/" for section in DEVELOPER_SECTIONS),
             f"/access/cases/{case.pk}/downloads",
             "/frontier/",
             *COMMON,
@@ -160,3 +164,76 @@ def test_the_long_word_is_on_the_page(browser, demo, wide_case):
         assert LONG_WORD in html and LONG_NAME in html
     finally:
         context.close()
+
+
+# Where a section's own content starts, in page pixels from the top: the bottom
+# of the case header (the h1 block), of the side navigation and of the section's
+# first heading (the first h2 of the column beside the navigation), and the top
+# of what follows that heading (its table, list, form or first paragraph).
+FIRST_BLOCK = """() => {
+  const nav = document.querySelector("nav[aria-label^='Sections of']");
+  const column = nav && nav.nextElementSibling;
+  const heading = column && column.querySelector("h2");
+  if (!heading) return null;
+  const next = heading.nextElementSibling || heading.parentElement.nextElementSibling;
+  const y = (element, edge) => Math.round(element.getBoundingClientRect()[edge] + window.scrollY);
+  return {
+    header: y(document.querySelector("h1"), "bottom"),
+    // The list, not the <nav>: the grid stretches its column to the row's height.
+    navigation: y(nav.querySelector("ul"), "bottom"),
+    heading: y(heading, "bottom"),
+    content: next ? y(next, "top") : y(heading, "bottom"),
+  };
+}"""
+
+
+def section_paths(prefix: str, pk: int, sections) -> list[str]:
+    return [f"{prefix}{pk}/"] + [f"{prefix}{pk}/{section}/" for section in sections]
+
+
+def test_every_section_starts_on_its_first_screen(browser, demo):
+    """At 1280 px wide, on the demo data, every section of every case its people
+    open shows the case header, the side navigation, the section's heading and
+    the start of its content within the first 2,000 px: what is above a
+    section's own content (header, navigation, heading) never pushes it down.
+
+    Every case of the demo developer (its four sections) and every case the CAISI
+    coordinator sees (the workspace's seven sections) are opened.
+    """
+    from portal.accounts.models import User
+    from portal.cases.models import Submission
+
+    submitter = User.objects.get(username="submitter")
+    coordinator = User.objects.get(username="coordinator")
+    own = Submission.objects.filter(developer_id=submitter.membership.organization_id)
+    routed = Submission.objects.visible_to(coordinator).exclude(status="draft")
+    paths_by_role = {
+        "submitter": [
+            path
+            for pk in own.order_by("pk").values_list("pk", flat=True)
+            for path in section_paths("/cases/", pk, DEVELOPER_SECTIONS)
+        ],
+        "coordinator": [
+            path
+            for pk in routed.order_by("pk").values_list("pk", flat=True)
+            for path in section_paths("/reviews/cases/", pk, WORKSPACE_SECTIONS)
+        ],
+    }
+    assert len(paths_by_role["submitter"]) >= 4 * 4 and len(paths_by_role["coordinator"]) >= 7
+    too_low = []
+    for username, paths in paths_by_role.items():
+        context = browser.new_context(base_url=demo.url, viewport=VIEWPORTS["desktop"])
+        context.set_default_timeout(10_000)
+        try:
+            page = context.new_page()
+            sign_in(page, username)
+            for path in paths:
+                response = page.goto(path)
+                assert response.status == 200, (username, path, response.status)
+                first_block = page.evaluate(FIRST_BLOCK)
+                assert first_block, f"{path}: no side navigation or section heading"
+                if max(first_block.values()) >= FIRST_SCREEN_PX:
+                    too_low.append(f"{username} {path}: {first_block}")
+        finally:
+            context.close()
+    assert not too_low, "\n".join(too_low)

@@ -35,8 +35,11 @@ def test_submitter_creates_uploads_and_submits_on_short_notice(new_page, tmp_pat
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Cirrus")
 
-    # The upload goes through upload.js: record the bar's last value before the
-    # page reloads, then read it back after.
+    # The upload form is on the Artifacts section. The upload goes through
+    # upload.js: record the bar's last value before the page reloads, then read it back after.
+    sections = page.get_by_role("navigation", name=f"Sections of {case.reference}")
+    sections.get_by_role("link", name="Artifacts").click()
+    expect(sections.get_by_role("link", name="Artifacts")).to_have_attribute("aria-current", "page")
     weights = tmp_path / "cirrus-0.9.safetensors"
     weights.write_bytes(WEIGHTS)
     page.get_by_label("Kind of artifact").select_option("weights")
@@ -51,6 +54,9 @@ def test_submitter_creates_uploads_and_submits_on_short_notice(new_page, tmp_pat
     sha256 = hashlib.sha256(WEIGHTS).hexdigest()
     expect(page.get_by_text(sha256)).to_be_visible()
     assert case.artifacts.get().sha256 == sha256
+    # Back on the section the form is on; submitting is on the overview.
+    assert page.url.endswith(f"/cases/{case.pk}/artifacts/")
+    sections.get_by_role("link", name="Overview").click()
 
     page.get_by_label("Reason for short notice").fill("A security fix must ship this month.")
     page.get_by_role("button", name="Submit for review").click()
@@ -59,3 +65,9 @@ def test_submitter_creates_uploads_and_submits_on_short_notice(new_page, tmp_pat
     assert case.status == Submission.Status.SUBMITTED
     assert case.short_notice_reason == "A security fix must ship this month."
     expect(page.get_by_role("heading", level=1)).to_contain_text(case.number)
+    expect(
+        page.get_by_role("navigation", name=f"Sections of {case.number}").get_by_role(
+            "link", name="Overview"
+        )
+    ).to_have_attribute("aria-current", "page")
+    screenshot(page, "submitter-case-overview")

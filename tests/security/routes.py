@@ -8,6 +8,9 @@ from access.views.downloads import granted_files
 KWARGS = {
     # Cases: the case in review, or the developer's draft where only a draft can change.
     "portal:case_detail": lambda w: {"pk": w.case.pk},
+    "portal:case_artifacts": lambda w: {"pk": w.case.pk},
+    "portal:case_scores": lambda w: {"pk": w.case.pk},
+    "portal:case_timeline": lambda w: {"pk": w.case.pk},
     "portal:case_edit": lambda w: {"pk": w.draft.pk},
     "portal:case_submit": lambda w: {"pk": w.draft.pk},
     "portal:case_withdraw": lambda w: {"pk": w.case.pk},

@@ -135,7 +135,12 @@ MATRIX: dict[str, Row] = {
     "portal:case_create": Row(
         get=role_page(only(200, *DEVELOPERS)), post=role_page(only(400, *DEVELOPERS))
     ),
+    # The developer's case page and its sections; agency staff on the case read
+    # them too (without the developer's forms, linked to their workspace).
     "portal:case_detail": Row(get=case_read, post=NOBODY),
+    "portal:case_artifacts": Row(get=case_read, post=NOBODY),
+    "portal:case_scores": Row(get=case_read, post=NOBODY),
+    "portal:case_timeline": Row(get=case_read, post=NOBODY),
     "portal:case_edit": Row(get=answers(404, submitter=200), post=answers(404, submitter=400)),
     "portal:case_submit": Row(get=NOBODY, post=draft_action),
     "portal:case_withdraw": Row(get=NOBODY, post=developer_action),

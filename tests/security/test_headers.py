@@ -15,7 +15,8 @@ from tests.security.world import world  # noqa: F401  (the module's world)
 PAGES = [
     ("login", "anonymous"),
     ("portal:case_list", "submitter"),
-    ("portal:case_detail", "submitter"),  # loads upload.js
+    ("portal:case_detail", "submitter"),
+    ("portal:case_artifacts", "submitter"),  # loads upload.js
     ("portal:case_detail", "coordinator"),
     ("portal:token_list", "operator"),
     ("portal:notification_list", "reviewer"),
@@ -96,7 +97,7 @@ def test_each_response_gets_its_own_nonce(world, db):  # noqa: F811
 
 
 def test_upload_js_on_the_case_page_carries_the_nonce(world, db):  # noqa: F811
-    response = page(world, "portal:case_detail", "submitter")
+    response = page(world, "portal:case_artifacts", "submitter")
     assert re.search(r'<script src="/static/portal/upload\.js" nonce="[^"]+" defer>', response.text)
 
 

@@ -81,7 +81,7 @@ def test_a_post_with_too_many_fields_is_400(world, db):  # noqa: F811
 def test_an_artifact_over_the_limit_is_refused_and_not_stored(world, db, settings):  # noqa: F811
     settings.ARTIFACT_MAX_BYTES = 100
     client = signed_in(world, "submitter")
-    page = client.get(url("portal:case_detail", world.case.pk))
+    page = client.get(url("portal:case_artifacts", world.case.pk))
     before = Artifact.objects.count()
     response = client.post(
         url("portal:artifact_upload", world.case.pk),
@@ -219,7 +219,7 @@ def test_hostile_finding_titles(world, db, hostile):  # noqa: F811
 @pytest.mark.parametrize("hostile", [*HOSTILE_NAMES, "a" * 1000 + ".bin", ".", "..", ""])
 def test_hostile_file_names_stay_display_text(world, db, hostile):  # noqa: F811
     client = signed_in(world, "submitter")
-    page = client.get(url("portal:case_detail", world.case.pk))
+    page = client.get(url("portal:case_artifacts", world.case.pk))
     before = set(Artifact.objects.values_list("pk", flat=True))
     response = client.post(
         url("portal:artifact_upload", world.case.pk),
@@ -328,8 +328,12 @@ def pages_of(world, marked_up):  # noqa: F811
     return [
         ("submitter", url("portal:case_list")),
         ("submitter", url("portal:case_detail", case.pk)),
+        ("submitter", url("portal:case_artifacts", case.pk)),
+        ("submitter", url("portal:case_scores", case.pk)),
+        ("submitter", url("portal:case_timeline", case.pk)),
         ("submitter", url("portal:notification_list")),
         ("coordinator", url("portal:case_detail", case.pk)),
+        ("coordinator", url("portal:case_artifacts", case.pk)),
         ("coordinator", url("reviews:agency_queue")),
         ("coordinator", url("reviews:workspace", case.pk)),
         ("coordinator", url("portal:notification_list")),

@@ -1,19 +1,20 @@
 """The developer's side of a case: list, draft, upload, scores, submit, withdraw.
 
+The case page's sections (what these forms sit on) are in ``sections``; each
+POST here comes back to the section its form is on.
+
 Every view finds its case through ``get_case_or_404`` (404 alike for missing
 and out of reach; 403 for a person who sees the case but may not act) and
 changes it only through the services (``portal.cases.services``); a refusal
 comes back as a message (``portal.core.refusals.run_service``).
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import (
     require_GET,
@@ -23,16 +24,15 @@ from django.views.decorators.http import (
 )
 
 from portal.accounts.roles import Role, role_required
-from portal.audit.models import AuditEvent
-from portal.cases.access import CasePurpose, get_case_or_404, is_developer_member
+from portal.cases.access import CasePurpose, get_case_or_404
 from portal.cases.filters import CaseFilter
 from portal.cases.forms import ArtifactUploadForm, CaseForm, EvalResultForm, ReasonForm
-from portal.cases.models import EvalResult, Submission
+from portal.cases.models import Submission
 from portal.cases.services import artifacts as artifact_services
 from portal.cases.services import lifecycle as case_services
-from portal.cases.services.lifecycle import CaseActionRefused, NoticeCheck
+from portal.cases.services.lifecycle import CaseActionRefused
+from portal.cases.views.sections import section_url
 from portal.core.forms import consequence_understood, first_error
-from portal.core.hooks import render_case_panels
 from portal.core.nonces import consume_nonce, issue_nonce
 from portal.core.refusals import refusal_message, run_service
 from portal.files.downloads import download_view, serve
@@ -48,7 +48,6 @@ RELEASE_UNDERSTOOD = (
     "The case was not marked as released. This cannot be undone: the reviewing agencies "
     "are told it is public and the case closes. Tick “I understand” to mark it."
 )
-TIMELINE_PREFIXES = ("case.", "artifact.", "eval.")
 
 
 @require_GET
@@ -138,51 +137,6 @@ def _add_refusal(form, refusal) -> None:
         form.add_error(None, refusal_message(refusal))
 
 
-@require_GET
-def case_detail(request, pk):
-    case = get_case_or_404(
-        request.user,
-        pk,
-        queryset=Submission.objects.select_related("developer", "contact_person"),
-    )
-    developer_view = is_developer_member(request.user, case)
-    artifacts = case.artifacts.select_related("uploaded_by", "supersedes").order_by("uploaded_at")
-    results = case.eval_results.select_related("benchmark").order_by("benchmark__name", "source")
-    if not request.user.is_agency_staff:
-        # Government-measured scores are the agencies' work, not shared outside them.
-        results = results.filter(source=EvalResult.Source.DEVELOPER)
-    timeline = [
-        event
-        for event in AuditEvent.objects.for_target(case)
-        .order_by("sequence")
-        .only("sequence", "created_at", "actor_repr", "action", "details")
-        if event.action.startswith(TIMELINE_PREFIXES)
-    ]
-    context = {
-        "case": case,
-        "clock": case.clock(),
-        "developer_view": developer_view,
-        "artifacts": artifacts,
-        "results": results,
-        "timeline": timeline,
-        "agencies": case.routed_agencies.order_by("acronym"),
-        "can_download": developer_view,
-        "notice_days": settings.REVIEW_NOTICE_DAYS,
-        "panels": render_case_panels(request, case),
-    }
-    if developer_view and case.is_draft:
-        context["notice"] = (
-            NoticeCheck.for_release(case.planned_release_date)
-            if case.planned_release_date
-            else None
-        )
-        context["eval_form"] = EvalResultForm()
-    if developer_view and not case.is_closed:
-        context["upload_form"] = ArtifactUploadForm(case=case)
-        context["upload_nonce"] = issue_nonce(request, f"upload:{case.pk}")
-    return render(request, "portal/cases/case_detail.html", context)
-
-
 # csrf_exempt is safe: upload handlers must be set before the CSRF check reads the
 # body, so _artifact_upload runs the same check (csrf_protect) right after.
 @csrf_exempt
@@ -227,7 +181,7 @@ def _artifact_upload(request, case, handler):
         if wants_json:
             return JsonResponse({"error": refusal.message}, status=status)
         messages.error(request, refusal.message)
-        return redirect("portal:case_detail", case.pk)
+        return redirect(section_url(case, "artifacts"))
     message = (
         f"Uploaded {artifact.original_name} ({artifact.size} bytes, SHA-256 {artifact.sha256})."
     )
@@ -242,7 +196,7 @@ def _artifact_upload(request, case, handler):
             status=201,
         )
     messages.success(request, message)
-    return redirect("portal:case_detail", case.pk)
+    return redirect(section_url(case, "artifacts"))
 
 
 @require_safe
@@ -267,7 +221,7 @@ def artifact_delete(request, pk, artifact_id):
             actor=request.user, case_id=case.pk, artifact_id=artifact_id
         ),
         success="Artifact removed from the draft.",
-        redirect_to=_case_page(case),
+        redirect_to=section_url(case, "artifacts"),
     )
 
 
@@ -277,14 +231,14 @@ def eval_result_set(request, pk):
     form = EvalResultForm(request.POST)
     if not form.is_valid():
         messages.error(request, first_error(form))
-        return redirect("portal:case_detail", case.pk)
+        return redirect(section_url(case, "scores"))
     return run_service(
         request,
         lambda: artifact_services.set_eval_result(
             actor=request.user, case_id=case.pk, **form.cleaned_data
         ),
         success=f"Score on {form.cleaned_data['benchmark']} saved.",
-        redirect_to=_case_page(case),
+        redirect_to=section_url(case, "scores"),
     )
 
 
@@ -297,7 +251,7 @@ def eval_result_remove(request, pk, result_id):
             actor=request.user, case_id=case.pk, result_id=result_id
         ),
         success="Score removed.",
-        redirect_to=_case_page(case),
+        redirect_to=section_url(case, "scores"),
     )
 
 
@@ -315,7 +269,7 @@ def case_submit(request, pk):
             actor=request.user, case_id=case.pk, short_notice_reason=reason
         ),
         success="Case submitted for review. The reviewing agencies have been told.",
-        redirect_to=_case_page(case),
+        redirect_to=section_url(case, "overview"),
     )
 
 
@@ -335,7 +289,7 @@ def case_withdraw(request, pk):
             actor=request.user, case_id=case.pk, reason=form.cleaned_data["reason"]
         ),
         success="Case withdrawn.",
-        redirect_to=_case_page(case),
+        redirect_to=section_url(case, "overview"),
     )
 
 
@@ -349,9 +303,5 @@ def case_mark_released(request, pk):
         request,
         lambda: case_services.mark_released(actor=request.user, case_id=case.pk),
         success="Case marked as released.",
-        redirect_to=_case_page(case),
+        redirect_to=section_url(case, "overview"),
     )
-
-
-def _case_page(case) -> str:
-    return reverse("portal:case_detail", args=[case.pk])

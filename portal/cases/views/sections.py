@@ -1,0 +1,135 @@
+"""The developer's case page: a set of sections, each its own page with its own URL.
+
+The same shape as the agencies' case workspace (``reviews.views.workspace``):
+a compact case header and a side navigation on every section, and each
+section builds only its own context, so each page's SQL is a fixed set of
+queries whatever the number of artifacts, scores or events. The overview keeps
+the case page's URL (``portal:case_detail``); forms live on the section that
+uses them, and their POST handlers (``portal.cases.views.pages``) come back to it.
+
+Agency staff who can see the case read the same sections without the
+developer's forms; the header links them to the workspace, which is theirs.
+"""
+
+from django.conf import settings
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from portal.audit.models import AuditEvent
+from portal.cases.access import get_case_or_404, is_developer_member
+from portal.cases.forms import ArtifactUploadForm, EvalResultForm
+from portal.cases.models import EvalResult, Submission
+from portal.cases.services.lifecycle import NoticeCheck
+from portal.core.hooks import render_case_panels
+from portal.core.nonces import issue_nonce
+
+TIMELINE_PREFIXES = ("case.", "artifact.", "eval.")
+
+# The sections, in the side navigation's order: (key, label, URL name).
+SECTIONS = (
+    ("overview", "Overview", "portal:case_detail"),
+    ("artifacts", "Artifacts", "portal:case_artifacts"),
+    ("scores", "Evaluation scores", "portal:case_scores"),
+    ("timeline", "Timeline", "portal:case_timeline"),
+)
+
+
+def section_url(case, section: str) -> str:
+    """Where a POST about this section comes back to."""
+    url_name = {key: name for key, _label, name in SECTIONS}[section]
+    return reverse(url_name, args=[case.pk])
+
+
+def _case(request, pk) -> Submission:
+    return get_case_or_404(
+        request.user,
+        pk,
+        queryset=Submission.objects.select_related("developer", "contact_person"),
+    )
+
+
+def render_section(request, case, section: str, context: dict):
+    """One section under the case header and beside the side navigation.
+
+    The header (portal/cases/partials/case_header.html) costs the same two
+    queries on every section (the clock's events, the routed agencies).
+    """
+    developer_view = is_developer_member(request.user, case)
+    page = {
+        "case": case,
+        "clock": case.clock(),
+        "developer_view": developer_view,
+        "agencies": list(case.routed_agencies.order_by("acronym")),
+        "section": section,
+        "sections": [
+            {"key": key, "label": label, "url": reverse(url_name, args=[case.pk])}
+            for key, label, url_name in SECTIONS
+        ],
+        "section_label": {key: label for key, label, _ in SECTIONS}[section],
+    }
+    return render(request, f"portal/cases/sections/{section}.html", page | context)
+
+
+@require_GET
+def overview(request, pk):
+    """Details, the clock, the developer's actions and other apps' panels."""
+    case = _case(request, pk)
+    context: dict = {
+        "notice_days": settings.REVIEW_NOTICE_DAYS,
+        # Sections other apps add (reviews: requests, findings, the
+        # recommendation; access: grants, downloads, reports).
+        "panels": render_case_panels(request, case),
+    }
+    if case.is_draft and is_developer_member(request.user, case):
+        context["notice"] = (
+            NoticeCheck.for_release(case.planned_release_date)
+            if case.planned_release_date
+            else None
+        )
+    return render_section(request, case, "overview", context)
+
+
+@require_GET
+def artifacts(request, pk):
+    """The artifacts, and for the developer of an open case the upload form."""
+    case = _case(request, pk)
+    developer_view = is_developer_member(request.user, case)
+    context: dict = {
+        "artifacts": case.artifacts.select_related("uploaded_by", "supersedes").order_by(
+            "uploaded_at"
+        ),
+        "can_download": developer_view,
+    }
+    if developer_view and not case.is_closed:
+        context["upload_form"] = ArtifactUploadForm(case=case)
+        context["upload_nonce"] = issue_nonce(request, f"upload:{case.pk}")
+    return render_section(request, case, "artifacts", context)
+
+
+@require_GET
+def scores(request, pk):
+    """The scores reported, and for the developer of a draft the form to report one."""
+    case = _case(request, pk)
+    results = case.eval_results.select_related("benchmark").order_by("benchmark__name", "source")
+    if not request.user.is_agency_staff:
+        # Government-measured scores are the agencies' work, not shared outside them.
+        results = results.filter(source=EvalResult.Source.DEVELOPER)
+    context: dict = {"results": results}
+    if case.is_draft and is_developer_member(request.user, case):
+        context["eval_form"] = EvalResultForm()
+    return render_section(request, case, "scores", context)
+
+
+@require_GET
+def timeline(request, pk):
+    """What happened to the case, its artifacts and scores, oldest first."""
+    case = _case(request, pk)
+    events = [
+        event
+        for event in AuditEvent.objects.for_target(case)
+        .order_by("sequence")
+        .only("sequence", "created_at", "actor_repr", "action", "details")
+        if event.action.startswith(TIMELINE_PREFIXES)
+    ]
+    return render_section(request, case, "timeline", {"timeline": events})
