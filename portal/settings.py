@@ -199,6 +199,29 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.3,
     "interval_max": 0.5,
 }
+# The audit log's signed checkpoints (portal.audit.checkpoints): an Ed25519 key
+# kept outside the database signs the chain's head every AUDIT_CHECKPOINT_SECONDS;
+# each signed head is appended to AUDIT_CHECKPOINT_FILE and, when set, mailed to
+# AUDIT_CHECKPOINT_EMAIL. Outside DEBUG the key file must be named; `make run`
+# creates a demo key under VAR_DIR.
+if DEBUG:
+    AUDIT_SIGNING_KEY_FILE = Path(
+        env_str("AUDIT_SIGNING_KEY_FILE") or VAR_DIR / "audit-signing-key.pem"
+    )
+else:
+    AUDIT_SIGNING_KEY_FILE = Path(
+        env_required(
+            "AUDIT_SIGNING_KEY_FILE",
+            "an Ed25519 key signs the audit log's checkpoints; create one with "
+            "`manage.py audit_key --create` (README: Audit log), or set DEBUG=true for local use",
+        )
+    )
+AUDIT_CHECKPOINT_FILE = Path(
+    env_str("AUDIT_CHECKPOINT_FILE") or VAR_DIR / "audit-checkpoints.jsonl"
+)
+AUDIT_CHECKPOINT_EMAIL = env_list("AUDIT_CHECKPOINT_EMAIL", [])
+AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", 3600, minimum=10)
+
 CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {
         "task": "portal.deadline_sweep",
@@ -207,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
     "grant-expiry": {
         "task": "access.expire_grants",
         "schedule": env_int("GRANT_EXPIRY_SECONDS", 15 * 60, minimum=10),
+    },
+    "audit-checkpoint": {
+        "task": "portal.audit_checkpoint",
+        "schedule": AUDIT_CHECKPOINT_SECONDS,
     },
     "daily-digest": {
         "task": "portal.send_daily_digests",
