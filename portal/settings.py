@@ -243,8 +243,9 @@ CELERY_BEAT_SCHEDULE = {
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # First: refuses every attempt while the username or the address is locked out.
-    "axes.backends.AxesStandaloneBackend",
+    # First: refuses every attempt that is locked out (after running the hasher,
+    # so that a refusal takes as long as a wrong password).
+    "portal.accounts.lockout.SignInThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -276,11 +277,22 @@ OTP_TOTP_ISSUER = "Frontier Review Portal"
 # Seconds between the password and the code before the sign-in starts over.
 MFA_PENDING_SECONDS = 300
 
-# Sign-in throttling (django-axes): a username, or an address, is locked out
-# after SIGN_IN_FAILURE_LIMIT failures, for SIGN_IN_LOCKOUT_MINUTES.
+# Sign-in throttling (django-axes, portal.accounts.lockout), for
+# SIGN_IN_LOCKOUT_MINUTES: a username from one address after SIGN_IN_FAILURE_LIMIT
+# failures; a username from every address after SIGN_IN_USERNAME_FAILURE_LIMIT;
+# an address for every username only if SIGN_IN_ADDRESS_FAILURE_LIMIT is set.
 AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
+SIGN_IN_USERNAME_FAILURE_LIMIT = env_int("SIGN_IN_USERNAME_FAILURE_LIMIT", 20, minimum=1)
+if SIGN_IN_USERNAME_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "SIGN_IN_USERNAME_FAILURE_LIMIT must be at least SIGN_IN_FAILURE_LIMIT "
+        f"({SIGN_IN_USERNAME_FAILURE_LIMIT} < {AXES_FAILURE_LIMIT})"
+    )
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env_int("SIGN_IN_ADDRESS_FAILURE_LIMIT", 0, minimum=0)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "portal.accounts.lockout.SignInLockoutHandler"
+# What axes' own helpers filter on; the handler above keeps the limits.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_CLIENT_IP_CALLABLE = "portal.core.network.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.accounts.views.signin.lockout_response"
 AXES_RESET_ON_SUCCESS = True
