@@ -254,3 +254,11 @@ def test_verifying_checkpoints_needs_a_public_key(settings, tmp_path):
     settings.AUDIT_SIGNING_KEY_FILE.unlink()
     with pytest.raises(CommandError, match="Name the public key with --public-key"):
         verify_audit()
+
+
+def test_beat_runs_the_checkpoint_task(settings):
+    from portal.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["audit-checkpoint"]
+    assert entry["schedule"] == settings.AUDIT_CHECKPOINT_SECONDS
+    assert app.tasks[entry["task"]].name == audit_checkpoint.name
