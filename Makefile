@@ -36,6 +36,8 @@ uswds: node_modules/.installed
 
 run: install uswds
 	DEBUG=true $(PY) manage.py migrate --noinput
+	@# A demo key that signs the audit log's checkpoints (var/audit-signing-key.pem).
+	DEBUG=true $(PY) manage.py audit_key --create >/dev/null
 	DEBUG=true SITE_URL=http://localhost:$(PORT) $(PY) manage.py seed_demo
 	@echo
 	@echo "  Frontier Review Portal: http://localhost:$(PORT)/"

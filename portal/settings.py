@@ -199,6 +199,29 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.3,
     "interval_max": 0.5,
 }
+# The audit log's signed checkpoints (portal.audit.checkpoints): an Ed25519 key
+# kept outside the database signs the chain's head every AUDIT_CHECKPOINT_SECONDS;
+# each signed head is appended to AUDIT_CHECKPOINT_FILE and, when set, mailed to
+# AUDIT_CHECKPOINT_EMAIL. Outside DEBUG the key file must be named; `make run`
+# creates a demo key under VAR_DIR.
+if DEBUG:
+    AUDIT_SIGNING_KEY_FILE = Path(
+        env_str("AUDIT_SIGNING_KEY_FILE") or VAR_DIR / "audit-signing-key.pem"
+    )
+else:
+    AUDIT_SIGNING_KEY_FILE = Path(
+        env_required(
+            "AUDIT_SIGNING_KEY_FILE",
+            "an Ed25519 key signs the audit log's checkpoints; create one with "
+            "`manage.py audit_key --create` (README: Audit log), or set DEBUG=true for local use",
+        )
+    )
+AUDIT_CHECKPOINT_FILE = Path(
+    env_str("AUDIT_CHECKPOINT_FILE") or VAR_DIR / "audit-checkpoints.jsonl"
+)
+AUDIT_CHECKPOINT_EMAIL = env_list("AUDIT_CHECKPOINT_EMAIL", [])
+AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", 3600, minimum=10)
+
 CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {
         "task": "portal.deadline_sweep",
@@ -208,6 +231,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "access.expire_grants",
         "schedule": env_int("GRANT_EXPIRY_SECONDS", 15 * 60, minimum=10),
     },
+    "audit-checkpoint": {
+        "task": "portal.audit_checkpoint",
+        "schedule": AUDIT_CHECKPOINT_SECONDS,
+    },
     "daily-digest": {
         "task": "portal.send_daily_digests",
         "schedule": crontab(hour=env_int("DIGEST_HOUR_UTC", 11, minimum=0, maximum=23), minute=0),
@@ -216,8 +243,9 @@ CELERY_BEAT_SCHEDULE = {
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # First: refuses every attempt while the username or the address is locked out.
-    "axes.backends.AxesStandaloneBackend",
+    # First: refuses every attempt that is locked out (after running the hasher,
+    # so that a refusal takes as long as a wrong password).
+    "portal.accounts.lockout.SignInThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -249,11 +277,22 @@ OTP_TOTP_ISSUER = "Frontier Review Portal"
 # Seconds between the password and the code before the sign-in starts over.
 MFA_PENDING_SECONDS = 300
 
-# Sign-in throttling (django-axes): a username, or an address, is locked out
-# after SIGN_IN_FAILURE_LIMIT failures, for SIGN_IN_LOCKOUT_MINUTES.
+# Sign-in throttling (django-axes, portal.accounts.lockout), for
+# SIGN_IN_LOCKOUT_MINUTES: a username from one address after SIGN_IN_FAILURE_LIMIT
+# failures; a username from every address after SIGN_IN_USERNAME_FAILURE_LIMIT;
+# an address for every username only if SIGN_IN_ADDRESS_FAILURE_LIMIT is set.
 AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
+SIGN_IN_USERNAME_FAILURE_LIMIT = env_int("SIGN_IN_USERNAME_FAILURE_LIMIT", 20, minimum=1)
+if SIGN_IN_USERNAME_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "SIGN_IN_USERNAME_FAILURE_LIMIT must be at least SIGN_IN_FAILURE_LIMIT "
+        f"({SIGN_IN_USERNAME_FAILURE_LIMIT} < {AXES_FAILURE_LIMIT})"
+    )
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env_int("SIGN_IN_ADDRESS_FAILURE_LIMIT", 0, minimum=0)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "portal.accounts.lockout.SignInLockoutHandler"
+# What axes' own helpers filter on; the handler above keeps the limits.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_CLIENT_IP_CALLABLE = "portal.core.network.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.accounts.views.signin.lockout_response"
 AXES_RESET_ON_SUCCESS = True

@@ -10,6 +10,15 @@ import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-any-deployment")
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="portal-test-var-"))
+if "AUDIT_SIGNING_KEY_FILE" not in os.environ:
+    # A fresh checkpoint signing key for this run; servers the tests start inherit it.
+    from pathlib import Path
+
+    from portal.audit.keyfile import create_private_key
+
+    _key_file = Path(tempfile.mkdtemp(prefix="portal-test-audit-key-")) / "signing-key.pem"
+    create_private_key(_key_file)
+    os.environ["AUDIT_SIGNING_KEY_FILE"] = str(_key_file)
 
 from portal.settings import *  # noqa: E402,F403
 
@@ -27,5 +36,6 @@ os.makedirs(STATIC_ROOT, exist_ok=True)
 # force_login, and tests/security turns enforcement on with the settings fixture.
 MFA_ENFORCED = False
 # Sign-in throttling (django-axes) needs a request for every authenticate(); many
-# tests call it without one. tests/security/test_throttling.py turns it on.
-AXES_ENABLED = False
+# tests call it without one. tests/security/test_throttling.py turns it on, and so
+# does a server a test starts with TEST_SIGN_IN_THROTTLING=true (tests/deploy).
+AXES_ENABLED = os.environ.get("TEST_SIGN_IN_THROTTLING") == "true"

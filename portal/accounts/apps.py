@@ -8,7 +8,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and organizations"
 
     def ready(self):
-        from portal.accounts import receivers  # noqa: F401  (audits sign-ins and permissions)
+        from portal.accounts import (
+            checks,  # noqa: F401  (proxy settings, for check --deploy)
+            receivers,  # noqa: F401  (audits sign-ins and permissions)
+        )
         from portal.accounts.models import Membership
         from portal.core.hooks import nav_link
 

@@ -35,12 +35,20 @@ def audit_sign_in(sender, request, user, **kwargs):
 
 @receiver(user_locked_out)
 def audit_lockout(sender, request, username, ip_address, **kwargs):
-    """django-axes refused a username or an address after too many failures."""
+    """django-axes locked a sign-in out after too many failures.
+
+    ``counters`` says what reached its limit (``portal.accounts.lockout``):
+    the username from this address (``pair``), the username from everywhere,
+    or the address for every username.
+    """
     audit.record(
         "auth.locked_out",
         actor=None,
         actor_repr="",
-        details={"username": str(username or "")[:150]},
+        details={
+            "username": str(username or "")[:150],
+            "counters": list(getattr(request, "axes_lockout_counters", [])),
+        },
         request=request,
     )
 

@@ -71,6 +71,8 @@ def server_env(**overrides) -> dict:
         DEBUG="false",
         # The same key as this process, so sessions made here are valid there.
         SECRET_KEY=settings.SECRET_KEY,
+        # Required outside DEBUG; only beat and audit_checkpoint read the file.
+        AUDIT_SIGNING_KEY_FILE=str(settings.AUDIT_SIGNING_KEY_FILE),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         MEDIA_ROOT=str(settings.MEDIA_ROOT),
         SECURE_COOKIES="false",

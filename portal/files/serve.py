@@ -14,8 +14,11 @@ sends them, one of three ways chosen by ``DOWNLOAD_BACKEND``:
 
 Range handling follows RFC 9110: one ``bytes=`` range is honoured (206 with
 Content-Range); a malformed header, or several ranges, gets the whole file
-(200); a range past the end gets 416. ``If-Range`` with another validator than
-the current ETag gets the whole file. Generated text (SHA256SUMS, a CSV
+(200); a range starting past the end gets 416. ``If-Range`` with another
+validator than the current ETag gets the whole file. Parsing never fails:
+numbers of any length are compared by their digits (a 4,400-digit position is
+past the end of every file, not an error), so every request gets one of those
+answers and its download record. Generated text (SHA256SUMS, a CSV
 export) is sent from memory under the same rules and headers.
 
 Every answer is an attachment, never sniffed and never cached:
@@ -32,7 +35,11 @@ from django.conf import settings
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 
-RANGE_PATTERN = re.compile(r"^bytes=(\d*)-(\d*)$")
+# ASCII digits only (``\d`` would take any script's digits); the unit is case-insensitive.
+RANGE_PATTERN = re.compile(r"^bytes=([0-9]*)-([0-9]*)$", re.IGNORECASE)
+# More significant digits than this is past the end of any file (10**18 bytes is an exabyte).
+MAX_POSITION_DIGITS = 18
+BEYOND_ANY_FILE = 10**MAX_POSITION_DIGITS
 
 
 @dataclass(frozen=True)
@@ -49,8 +56,30 @@ class Unsatisfiable(Exception):
     pass
 
 
+def byte_position(digits: str) -> int:
+    """A position written in ASCII digits, capped at BEYOND_ANY_FILE.
+
+    ``int()`` refuses more than 4,300 digits (and takes time before that); a
+    position with more significant digits than any file has bytes is simply
+    past every end.
+    """
+    significant = digits.lstrip("0")
+    if len(significant) > MAX_POSITION_DIGITS:
+        return BEYOND_ANY_FILE
+    return int(significant or "0")
+
+
+def _digits_less(a: str, b: str) -> bool:
+    """Whether the number written ``a`` is below the one written ``b``, at any length."""
+    a, b = a.lstrip("0"), b.lstrip("0")
+    return (len(a), a) < (len(b), b)
+
+
 def parse_range(header: str | None, size: int) -> ByteRange | None:
-    """The one range to send, None for the whole file; raises Unsatisfiable."""
+    """The one range to send, None for the whole file; raises Unsatisfiable.
+
+    Never raises anything else, whatever the header.
+    """
     if not header:
         return None
     header = header.strip()
@@ -61,14 +90,14 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
         return None  # malformed: ignore it
     first, last = match.groups()
     if first == "":
-        suffix = int(last)
+        suffix = byte_position(last)
         if suffix == 0:
             raise Unsatisfiable
         return ByteRange(max(size - suffix, 0), size - 1) if size else None
-    start = int(first)
-    end = int(last) if last else size - 1
-    if last and end < start:
+    if last and _digits_less(last, first):
         return None  # invalid range: ignore it
+    start = byte_position(first)
+    end = byte_position(last) if last else size - 1
     if start >= size:
         raise Unsatisfiable
     return ByteRange(start, min(end, size - 1))

@@ -245,6 +245,43 @@ def test_head_range_and_if_range_on_every_download_url(world, db, name):  # noqa
     ]
 
 
+HUGE = "9" * 4400  # past int()'s 4,300-digit limit
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_hostile_ranges_get_the_documented_answer_and_a_record(world, db, name):  # noqa: F811
+    """Oversized numbers, many ranges, garbage: the whole file, one range or 416; never 500."""
+    client = client_for(world, name, ROWS[name].allowed[0])
+    url = url_of(world, name)
+    body = body_of(client.get(url))
+    size = len(body)
+    cases = [
+        (f"bytes={HUGE}-", 416, b""),
+        (f"bytes=0-{HUGE}", 206, body),
+        (f"bytes=-{HUGE}", 206, body),
+        (f"bytes={'0' * 4400}1-{'0' * 4400}2", 206, body[1:3]),
+        (f"bytes={HUGE}-1{HUGE}", 416, b""),
+        (",".join(f"bytes={n}-{n}" for n in range(300)), 200, body),
+        ("bytes=abc-", 200, body),
+        ("bytes=\u0661-\u0662", 200, body),
+        ("bytes=5-1", 200, body),
+        ("items=0-1", 200, body),
+    ]
+    Download.objects.all().delete()
+    for header, status, expected in cases:
+        response = client.get(url, HTTP_RANGE=header)
+        assert response.status_code == status, header[:40]
+        if status == 416:
+            assert response["Content-Range"] == f"bytes */{size}"
+        else:
+            assert body_of(response) == expected, header[:40]
+
+    outcomes = {200: Outcome.ALLOWED, 206: Outcome.PARTIAL, 416: Outcome.UNSATISFIABLE}
+    records = list(Download.objects.order_by("pk"))
+    assert [r.outcome for r in records] == [outcomes[status] for _h, status, _b in cases]
+    assert [r.range for r in records] == [header[:100] for header, _s, _b in cases]
+
+
 @pytest.mark.parametrize("name", STORED)
 def test_the_download_backend_applies_to_every_stored_file(world, db, settings, name):  # noqa: F811
     client = client_for(world, name, ROWS[name].allowed[0])

@@ -194,6 +194,8 @@ def import_settings(tmp_path, names=(), **env):
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "VAR_DIR": str(tmp_path / "var"),
         "PYTHONPATH": str(settings.BASE_DIR),
+        # Required outside DEBUG; the settings only need it named.
+        "AUDIT_SIGNING_KEY_FILE": str(settings.AUDIT_SIGNING_KEY_FILE),
         **env,
     }
     return subprocess.run(  # noqa: S603  (our own interpreter and script)
@@ -222,6 +224,15 @@ def refused(tmp_path, **env) -> str:
 def test_secret_key_is_required_when_debug_is_off(tmp_path):
     assert "SECRET_KEY must be set" in refused(tmp_path)
     assert "SECRET_KEY must be set" in refused(tmp_path, DEBUG="false", SECRET_KEY=" ")
+
+
+def test_the_audit_signing_key_is_required_when_debug_is_off(tmp_path):
+    stderr = refused(tmp_path, SECRET_KEY=SECRET, AUDIT_SIGNING_KEY_FILE="")
+    assert "AUDIT_SIGNING_KEY_FILE must be set" in stderr
+    values = read_settings(
+        tmp_path, "AUDIT_SIGNING_KEY_FILE", DEBUG="true", AUDIT_SIGNING_KEY_FILE=""
+    )
+    assert values["AUDIT_SIGNING_KEY_FILE"] == str(tmp_path / "var" / "audit-signing-key.pem")
 
 
 def test_debug_must_be_a_boolean(tmp_path):

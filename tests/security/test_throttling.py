@@ -1,31 +1,49 @@
-"""Sign-in throttling: lockouts by username and by address, the client address, lifting."""
+"""Sign-in throttling: per (username, address), per username, never per address by default.
+
+The policy (portal.accounts.lockout, docs/security.md): a username is locked
+from one address after SIGN_IN_FAILURE_LIMIT failures, from every address after
+SIGN_IN_USERNAME_FAILURE_LIMIT; an address is locked for every username only
+when SIGN_IN_ADDRESS_FAILURE_LIMIT says so. A locked sign-in runs the hasher.
+"""
 
 import re
+import statistics
+import time
+from unittest import mock
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
 
+from portal.accounts import lockout
 from portal.accounts.forms import SIGN_IN_REFUSED
 from portal.audit.models import AuditEvent
 from portal.core.network import client_ip
-from tests.conftest import make_person
+from tests.conftest import PASSWORD, make_person
 from tests.security.auth_helpers import code_for, enrol, enter_code, sign_in
 
 LIMIT = 3
+USERNAME_LIMIT = 6
 
 
 @pytest.fixture(autouse=True)
 def throttling_on(settings):
     settings.AXES_ENABLED = True
     settings.AXES_FAILURE_LIMIT = LIMIT
+    settings.SIGN_IN_USERNAME_FAILURE_LIMIT = USERNAME_LIMIT
+    settings.SIGN_IN_ADDRESS_FAILURE_LIMIT = 0
 
 
 def fail(client, username, **extra):
     return sign_in(client, username, "not the password", **extra)
+
+
+def signed_in(response, client) -> bool:
+    return response.status_code == 302 and SESSION_KEY in client.session
 
 
 def page_text(response, username):
@@ -34,15 +52,30 @@ def page_text(response, username):
     return re.sub(r'nonce="[^"]+"', "", html)
 
 
-def test_a_username_is_locked_out_after_the_limit_from_any_address(client, reviewer):
-    for n in range(LIMIT):
+def test_a_username_is_locked_out_from_the_guessing_address_only(client, reviewer):
+    for _ in range(LIMIT):
+        fail(client, "reviewer", REMOTE_ADDR="198.51.100.7")
+
+    from_there = sign_in(client, "reviewer", REMOTE_ADDR="198.51.100.7")
+    assert from_there.status_code == 200 and SESSION_KEY not in client.session
+    assert from_there.context["form"].non_field_errors() == [SIGN_IN_REFUSED]
+
+    assert signed_in(sign_in(client, "reviewer", REMOTE_ADDR="203.0.113.50"), client)
+
+
+def test_a_username_is_locked_out_everywhere_after_the_higher_limit(client, reviewer):
+    for n in range(USERNAME_LIMIT - 1):
         fail(client, "reviewer", REMOTE_ADDR=f"198.51.100.{n + 1}")
+    assert signed_in(sign_in(client, "reviewer", REMOTE_ADDR="203.0.113.50"), client)
+    client.logout()
+    # That sign-in forgot only its own address's failures: one more guess elsewhere locks.
+    fail(client, "reviewer", REMOTE_ADDR="198.51.100.100")
 
-    response = sign_in(client, "reviewer", REMOTE_ADDR="203.0.113.50")
+    response = sign_in(client, "reviewer", REMOTE_ADDR="203.0.113.51")
 
-    assert SESSION_KEY not in client.session
-    assert response.status_code == 200
-    assert response.context["form"].non_field_errors() == [SIGN_IN_REFUSED]
+    assert response.status_code == 200 and SESSION_KEY not in client.session
+    lockouts = AuditEvent.objects.filter(action="auth.locked_out")
+    assert {tuple(event.details["counters"]) for event in lockouts} == {("username",)}
 
 
 def test_below_the_limit_the_right_password_still_works(client, reviewer):
@@ -51,14 +84,37 @@ def test_below_the_limit_the_right_password_still_works(client, reviewer):
     assert sign_in(client, "reviewer").status_code == 302
 
 
-def test_an_address_is_locked_out_whatever_the_username(client, reviewer, submitter):
-    for n in range(LIMIT):
+def test_an_address_is_not_locked_out_for_other_usernames(client, reviewer):
+    """One client behind a shared NAT guessing at many names locks nobody else out."""
+    for n in range(USERNAME_LIMIT * 2):
+        fail(client, f"guess{n}", REMOTE_ADDR="198.51.100.7")
+
+    assert signed_in(sign_in(client, "reviewer", REMOTE_ADDR="198.51.100.7"), client)
+    assert not AuditEvent.objects.filter(action="auth.locked_out").exists()
+
+
+def test_an_address_limit_when_set_locks_the_address_for_every_username(client, settings, reviewer):
+    settings.SIGN_IN_ADDRESS_FAILURE_LIMIT = 4
+    for n in range(4):
         fail(client, f"guess{n}", REMOTE_ADDR="198.51.100.7")
 
     from_there = sign_in(client, "reviewer", REMOTE_ADDR="198.51.100.7")
     assert from_there.status_code == 200 and SESSION_KEY not in client.session
 
-    assert sign_in(client, "reviewer", REMOTE_ADDR="198.51.100.8").status_code == 302
+    assert signed_in(sign_in(client, "reviewer", REMOTE_ADDR="198.51.100.8"), client)
+
+
+def test_signing_in_to_ones_own_account_does_not_wipe_guesses_at_others(client, reviewer, db):
+    make_person("attacker")
+    for _ in range(LIMIT - 1):
+        fail(client, "reviewer", REMOTE_ADDR="198.51.100.7")
+    assert signed_in(sign_in(client, "attacker", REMOTE_ADDR="198.51.100.7"), client)
+    client.logout()
+
+    fail(client, "reviewer", REMOTE_ADDR="198.51.100.7")
+
+    locked = sign_in(client, "reviewer", REMOTE_ADDR="198.51.100.7")
+    assert locked.status_code == 200 and SESSION_KEY not in client.session
 
 
 def test_a_lockout_reads_exactly_like_a_wrong_password(client, reviewer):
@@ -78,7 +134,7 @@ def test_a_lockout_is_audited(client, reviewer):
         fail(client, "reviewer", REMOTE_ADDR="198.51.100.9")
 
     event = AuditEvent.objects.get(action="auth.locked_out")
-    assert event.details == {"username": "reviewer"}
+    assert event.details == {"username": "reviewer", "counters": ["pair"]}
     assert event.ip == "198.51.100.9"
     assert event.actor is None
 
@@ -166,6 +222,7 @@ def test_behind_a_trusted_proxy_the_right_most_untrusted_address_is_the_client(
 
 def test_a_forged_x_forwarded_for_does_not_escape_an_address_lockout(client, settings, db):
     settings.TRUSTED_PROXIES = []
+    settings.SIGN_IN_ADDRESS_FAILURE_LIMIT = LIMIT
     make_person("victim")
     for n in range(LIMIT):
         fail(client, f"guess{n}", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
@@ -180,6 +237,7 @@ def test_a_forged_x_forwarded_for_does_not_escape_an_address_lockout(client, set
 
 def test_behind_a_trusted_proxy_each_client_is_throttled_on_its_own(client, settings, db):
     settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    settings.SIGN_IN_ADDRESS_FAILURE_LIMIT = LIMIT
     make_person("victim")
     via_proxy = {"REMOTE_ADDR": "10.0.0.1"}
     for n in range(LIMIT):
@@ -192,3 +250,35 @@ def test_behind_a_trusted_proxy_each_client_is_throttled_on_its_own(client, sett
 
     neighbour = sign_in(client, "victim", HTTP_X_FORWARDED_FOR="198.51.100.20", **via_proxy)
     assert neighbour.status_code == 302
+
+
+# --- a locked sign-in costs what a wrong password costs -------------------------------------
+
+
+def test_a_locked_sign_in_runs_the_password_hasher(client, reviewer):
+    for _ in range(LIMIT):
+        fail(client, "reviewer")
+
+    with mock.patch.object(lockout, "make_password", wraps=make_password) as hasher:
+        response = sign_in(client, "reviewer")
+
+    assert response.status_code == 200 and SESSION_KEY not in client.session
+    hasher.assert_called_once_with(PASSWORD)
+
+
+def test_a_locked_sign_in_takes_about_as_long_as_a_wrong_password(client, db):
+    """With the production hasher (Argon2): the lockout cannot be told by timing."""
+    timed = make_person("timed")
+    timed.password = make_password(PASSWORD)  # Argon2, not the fixtures' fast hash
+    timed.save(update_fields=["password"])
+
+    def seconds(address, password):
+        started = time.perf_counter()
+        sign_in(client, "timed", password, REMOTE_ADDR=address)
+        return time.perf_counter() - started
+
+    wrong = [seconds("198.51.100.1", "not the password") for _ in range(LIMIT - 1)]
+    fail(client, "timed", REMOTE_ADDR="198.51.100.1")  # now locked from there
+    locked = [seconds("198.51.100.1", PASSWORD) for _ in range(3)]
+
+    assert statistics.median(locked) > 0.5 * statistics.median(wrong)
