@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import (
     require_GET,
@@ -23,13 +24,21 @@ from django.views.decorators.http import (
 )
 
 from portal.accounts.roles import Role, role_required
-from portal.audit.models import AuditEvent
 from portal.cases.access import CasePurpose, get_case_or_404, is_developer_member
 from portal.cases.filters import CaseFilter
-from portal.cases.forms import ArtifactUploadForm, CaseForm, EvalResultForm, ReasonForm
+from portal.cases.forms import (
+    ArtifactUploadForm,
+    CaseForm,
+    EvalResultForm,
+    ReasonForm,
+    ReleaseDateForm,
+    ReleasedOnForm,
+)
 from portal.cases.models import EvalResult, Submission
+from portal.cases.selectors import case_timeline
 from portal.cases.services import artifacts as artifact_services
 from portal.cases.services import lifecycle as case_services
+from portal.cases.services import release_dates
 from portal.cases.services.lifecycle import CaseActionRefused, NoticeCheck
 from portal.core.forms import consequence_understood, first_error
 from portal.core.hooks import render_case_panels
@@ -48,7 +57,6 @@ RELEASE_UNDERSTOOD = (
     "The case was not marked as released. This cannot be undone: the reviewing agencies "
     "are told it is public and the case closes. Tick “I understand” to mark it."
 )
-TIMELINE_PREFIXES = ("case.", "artifact.", "eval.")
 
 
 @require_GET
@@ -151,13 +159,7 @@ def case_detail(request, pk):
     if not request.user.is_agency_staff:
         # Government-measured scores are the agencies' work, not shared outside them.
         results = results.filter(source=EvalResult.Source.DEVELOPER)
-    timeline = [
-        event
-        for event in AuditEvent.objects.for_target(case)
-        .order_by("sequence")
-        .only("sequence", "created_at", "actor_repr", "action", "details")
-        if event.action.startswith(TIMELINE_PREFIXES)
-    ]
+    timeline = case_timeline(case, for_developer=not request.user.is_agency_staff)
     context = {
         "case": case,
         "clock": case.clock(),
@@ -177,6 +179,11 @@ def case_detail(request, pk):
             else None
         )
         context["eval_form"] = EvalResultForm()
+    if developer_view and not case.is_draft and not case.is_closed:
+        context["release_date_form"] = ReleaseDateForm(
+            initial={"planned_release_date": case.planned_release_date}
+        )
+        context["released_on_form"] = ReleasedOnForm(initial={"released_on": timezone.localdate()})
     if developer_view and not case.is_closed:
         context["upload_form"] = ArtifactUploadForm(case=case)
         context["upload_nonce"] = issue_nonce(request, f"upload:{case.pk}")
@@ -342,13 +349,49 @@ def case_withdraw(request, pk):
 @require_POST
 def case_mark_released(request, pk):
     case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
+    form = ReleasedOnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return redirect("portal:case_detail", case.pk)
     if not consequence_understood(request.POST):
         messages.error(request, RELEASE_UNDERSTOOD)
         return redirect("portal:case_detail", case.pk)
     return run_service(
         request,
-        lambda: case_services.mark_released(actor=request.user, case_id=case.pk),
-        success="Case marked as released.",
+        lambda: case_services.mark_released(
+            actor=request.user, case_id=case.pk, released_on=form.cleaned_data["released_on"]
+        ),
+        success=lambda released: (
+            f"Case marked as released on {released.released_on:%B %-d, %Y}."
+            + (
+                " It is flagged as released before the recommendation."
+                if released.released_before_recommendation
+                else ""
+            )
+        ),
+        redirect_to=_case_page(case),
+    )
+
+
+@require_POST
+def case_change_release_date(request, pk):
+    case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
+    form = ReleaseDateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return redirect("portal:case_detail", case.pk)
+    return run_service(
+        request,
+        lambda: release_dates.change_release_date(
+            actor=request.user,
+            case_id=case.pk,
+            planned_release_date=form.cleaned_data["planned_release_date"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success=lambda moved: (
+            f"The planned public release is now {moved.planned_release_date:%B %-d, %Y}. "
+            "The reviewing agencies have been told."
+        ),
         redirect_to=_case_page(case),
     )
 
