@@ -123,3 +123,19 @@ def test_a_refused_release_leaves_the_grants_alone(submitter, granted_case, gran
         )
     grant.refresh_from_db()
     assert (grant.status, grant.ends_at) == (AccessGrant.Status.ACTIVE, ends_at)
+
+
+def test_the_migration_keeps_existing_grants_on_the_release_only_where_they_ended_there(
+    grant, chosen_end_grant
+):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("access.migrations.0002_grant_ends_with_release")
+    AccessGrant.objects.update(ends_with_release=True)  # as the new column starts
+
+    migration.mark_chosen_ends(apps, None)
+
+    following = dict(AccessGrant.objects.values_list("pk", "ends_with_release"))
+    assert following == {grant.pk: True, chosen_end_grant.pk: False}
