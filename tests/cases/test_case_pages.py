@@ -235,7 +235,10 @@ def test_a_submitted_case_can_no_longer_be_edited(client, submitter, submitted_c
     page = client.get(reverse("portal:case_edit", args=[submitted_case.pk]))
     assert page.status_code == 302
     assert page["Location"] == detail
-    assert messages_of(page) == ["This case was submitted; its details can no longer change."]
+    assert messages_of(page) == [
+        "This case was submitted; its details can no longer change. To report a new "
+        "planned release, use “Change the planned release date” on the case page."
+    ]
 
     before = audit_count()
     response = client.post(

@@ -115,7 +115,11 @@ def case_create(request):
 def case_edit(request, pk):
     case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
     if not case.is_draft:
-        messages.error(request, "This case was submitted; its details can no longer change.")
+        messages.error(
+            request,
+            "This case was submitted; its details can no longer change. To report a new "
+            "planned release, use “Change the planned release date” on the case page.",
+        )
         return redirect("portal:case_detail", case.pk)
     form = CaseForm(
         request.POST if request.method == "POST" else None,
