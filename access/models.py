@@ -93,6 +93,12 @@ class AccessGrant(models.Model):
     artifacts = models.ManyToManyField(Artifact, blank=True, related_name="access_grants")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
+    # Access that ends when the model is released (the default) follows the planned
+    # release date when the developer moves it; an end chosen on its own stays.
+    ends_with_release = models.BooleanField(
+        default=True,
+        help_text="The end follows the case’s planned public release date when it moves.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     nominated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

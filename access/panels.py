@@ -36,7 +36,7 @@ def access_panel(request, case):
     now = timezone.now()
     grants = list(
         AccessGrant.objects.filter(case=case)
-        .select_related("operator", "granted_by", "nominated_by", "revoked_by")
+        .select_related("operator", "granted_by", "nominated_by__membership__agency", "revoked_by")
         .prefetch_related("artifacts")
         .order_by("-created_at", "-pk")
     )

@@ -6,7 +6,7 @@ on the next request: a revoked grant is invisible to the operator at once.
 """
 
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -98,6 +98,8 @@ def _create(*, actor, case, operator, status, starts_at, ends_at, all_artifacts,
     if case.status not in GRANTABLE:
         raise AccessActionRefused(f"The case is {case.get_status_display().lower()}.")
     starts_at = starts_at or timezone.now()
+    # An end left at the release day follows the release when it moves.
+    ends_with_release = ends_at is None or ends_at == default_end(case)
     ends_at = ends_at or default_end(case)
     _check_window(case, starts_at, ends_at)
     chosen = list(case.artifacts.filter(pk__in=artifact_ids or []))
@@ -111,6 +113,7 @@ def _create(*, actor, case, operator, status, starts_at, ends_at, all_artifacts,
                 status=status,
                 starts_at=starts_at,
                 ends_at=ends_at,
+                ends_with_release=ends_with_release,
                 all_artifacts=all_artifacts,
             )
     except IntegrityError:
@@ -275,6 +278,84 @@ def revoke_access(*, actor, grant_id: int, reason: str) -> AccessGrant:
             body=reason,
         )
     return access_grant
+
+
+def _end_within_window(access_grant: AccessGrant, ends_at: datetime) -> datetime:
+    """``ends_at``, or just after the start for a grant that starts later (a window
+    is never empty): a grant whose new end has passed closes at the next expiry."""
+    return max(ends_at, access_grant.starts_at + timedelta(microseconds=1))
+
+
+def follow_release_date(*, case: Submission, actor) -> list[AccessGrant]:
+    """Move the end of every open grant that follows the release to the new release day.
+
+    Called inside the developer's change (``release_date_changed``); grants
+    with an end chosen on their own keep it. Each move is audited and the
+    operator's security team told.
+    """
+    new_end = default_end(case)
+    moved = []
+    following = (
+        AccessGrant.objects.select_for_update()
+        .filter(case=case, status__in=OPEN_STATUSES, ends_with_release=True)
+        .select_related("operator")
+        .order_by("pk")
+    )
+    for access_grant in following:
+        previous, access_grant.ends_at = (
+            access_grant.ends_at,
+            _end_within_window(access_grant, new_end),
+        )
+        if access_grant.ends_at == previous:
+            continue
+        access_grant.save(update_fields=["ends_at"])
+        audit.record(
+            "access.end_moved",
+            actor=actor,
+            target=access_grant,
+            details={"from": previous, "to": access_grant.ends_at, "why": "release date moved"},
+        )
+        if access_grant.status == AccessGrant.Status.ACTIVE:
+            notify(
+                list(security_team(access_grant.operator_id)),
+                title=f"Access to {case.title} ({case.developer}) now ends "
+                f"{_when(access_grant.ends_at)}",
+                body="The developer moved the planned public release; access ends with it.",
+                url=_grant_url(access_grant),
+            )
+        moved.append(access_grant)
+    return moved
+
+
+def end_grants_at_release(*, case: Submission, actor) -> int:
+    """The model is public: every open grant ends at the release day and closes now.
+
+    Called inside the developer's marking (``case_released``). Pre-public
+    access has no purpose once the model is public, so an end chosen on its
+    own ends too. Returns how many grants closed.
+    """
+    assert case.released_on is not None
+    released_at = timezone.make_aware(datetime.combine(case.released_on, time.min))
+    open_grants = list(
+        AccessGrant.objects.select_for_update()
+        .filter(case=case, status__in=OPEN_STATUSES, ends_at__gt=released_at)
+        .order_by("pk")
+    )
+    for access_grant in open_grants:
+        previous = access_grant.ends_at
+        access_grant.ends_at = _end_within_window(access_grant, released_at)
+        access_grant.save(update_fields=["ends_at"])
+        audit.record(
+            "access.end_moved",
+            actor=actor,
+            target=access_grant,
+            details={"from": previous, "to": access_grant.ends_at, "why": "case released"},
+        )
+    now = timezone.now()
+    closing = AccessGrant.objects.filter(case=case, status__in=OPEN_STATUSES).order_by("pk")
+    return sum(
+        expire_grant(access_grant.pk, at=max(now, access_grant.ends_at)) for access_grant in closing
+    )
 
 
 EXPIRY_BATCH = 200

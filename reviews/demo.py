@@ -159,6 +159,8 @@ def seed_review_work(stdout) -> None:
             submitter = User.objects.get(
                 membership__organization=case.developer, username__startswith="submitter"
             )
-            case_services.mark_released(actor=submitter, case_id=case.pk)
+            case_services.mark_released(
+                actor=submitter, case_id=case.pk, released_on=timezone.localdate()
+            )
         made += 1
     stdout.write(f"Demo review work: {made} case(s) worked.")

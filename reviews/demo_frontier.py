@@ -184,7 +184,9 @@ def seed_score_history(stdout) -> None:
             )
             recommendation_services.issue_recommendation(actor=coordinator, case_id=case.pk)
         with _clock_at(submitted + timedelta(days=100)):
-            case_services.mark_released(actor=submitter, case_id=case.pk)
+            case_services.mark_released(
+                actor=submitter, case_id=case.pk, released_on=timezone.localdate()
+            )
         made += 1
     stdout.write(f"Demo score history: {made} earlier case(s).")
 

@@ -128,6 +128,12 @@ class AssignForm(UswdsFormMixin, forms.Form):
         self.fields["due_date"].initial = case.review_due
         if case.review_due:
             self.fields["due_date"].widget.attrs["max"] = case.review_due.isoformat()
+        if case.planned_release_date:
+            # A warning, not a limit: a due date after the release is allowed.
+            self.fields["due_date"].help_text += (
+                f" The planned public release is {case.planned_release_date:%B %-d, %Y}; "
+                "a due date after it is allowed, with a warning."
+            )
         reviewer = cast(ReviewerChoiceField, self.fields["reviewer"])
         if self.is_bound:
             reviewer.queryset = get_user_model().objects.filter(

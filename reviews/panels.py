@@ -43,7 +43,7 @@ def review_panel(request, case):
     )
     recommendation = (
         Recommendation.objects.filter(case=case, issued_at__isnull=False)
-        .select_related("issued_by")
+        .select_related("issued_by__membership__agency")
         .first()
     )
     return "reviews/developer_panel.html", {

@@ -1,4 +1,5 @@
-"""Following cases: a withdrawn case takes no more answers, so its open requests close.
+"""Following cases: a withdrawn or released case takes no more answers, so its open
+requests close.
 
 The routings' count of each agency's active reviewers (``CaseRouting.reviewers``)
 is kept by database triggers (``reviews/migrations/0002_routing_reviewers_triggers.py``),
@@ -8,12 +9,15 @@ not here: it follows every write of an assignment, signals or not.
 from django.dispatch import receiver
 
 from portal.audit import events as audit
-from portal.core.hooks import case_withdrawn
+from portal.cases.models import CaseStatus
+from portal.core.hooks import case_released, case_withdrawn
 from reviews.models import InformationRequest
 
 
 @receiver(case_withdrawn)
+@receiver(case_released)
 def close_open_requests(sender, case, actor, **kwargs):
+    why = "case released" if case.status == CaseStatus.RELEASED else "case withdrawn"
     open_requests = list(
         InformationRequest.objects.filter(case=case, status=InformationRequest.Status.OPEN)
     )
@@ -24,5 +28,5 @@ def close_open_requests(sender, case, actor, **kwargs):
             "request.withdrawn",
             actor=actor,
             target=case,
-            details={"request": request.pk, "reason": "case withdrawn"},
+            details={"request": request.pk, "reason": why},
         )

@@ -13,9 +13,11 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from portal.audit.models import AuditEvent
 from portal.cases.models import Benchmark, CaseStatus, Submission
 from portal.cases.services import artifacts as artifact_services
 from portal.cases.services import lifecycle as case_services
+from portal.cases.services import release_dates
 from portal.core.hooks import seeder
 from portal.files.uploads import HashingWriter
 
@@ -123,3 +125,28 @@ def _advance(case, status, *, submitter, coordinator) -> None:
         )
     elif status == CaseStatus.IN_REVIEW:
         case_services.start_review(actor=coordinator, case_id=case.pk)
+
+
+# After the access app's grants (order 30), so the live grant on Aurora 2.0 follows.
+MOVED_RELEASE = ("northwind", "Aurora", "2.0", 60, "Our launch partner moved the public launch up.")
+
+
+@seeder(order=40)
+def seed_moved_release(stdout) -> None:
+    """A case whose planned release was moved before its review is due: the warning shows."""
+    slug, model, version, days, reason = MOVED_RELEASE
+    case = Submission.objects.filter(
+        developer__slug=slug, model_name=model, model_version=version
+    ).first()
+    if case is None or case.is_draft or case.is_closed:
+        return
+    if AuditEvent.objects.for_target(case).filter(action="case.release_date_changed").exists():
+        return
+    submitter = get_user_model().objects.get(username="submitter")
+    release_dates.change_release_date(
+        actor=submitter,
+        case_id=case.pk,
+        planned_release_date=timezone.localdate() + timedelta(days=days),
+        reason=reason,
+    )
+    stdout.write(f"Demo release date: {case.number}'s planned release moved up to {days} days.")

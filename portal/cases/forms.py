@@ -78,3 +78,34 @@ class ReasonForm(UswdsFormMixin, forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
     )
+
+
+class ReleaseDateForm(UswdsFormMixin, forms.Form):
+    """A submitted case's new planned release; the service judges the date and the reason."""
+
+    planned_release_date = forms.DateField(
+        label="New planned public release date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Give the new planned public release date.",
+            "invalid": "Give the new planned public release date as a date.",
+        },
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+
+
+class ReleasedOnForm(UswdsFormMixin, forms.Form):
+    """The day the model actually became public."""
+
+    released_on = forms.DateField(
+        label="Public release date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Give the day the model became public.",
+            "invalid": "Give the day the model became public as a date.",
+        },
+    )

@@ -9,6 +9,8 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, Q, QuerySet, Value, When
 
+from portal.accounts.models import Membership
+from portal.audit.models import AuditEvent
 from portal.cases.models import Submission
 from portal.cases.models.cases import CASE_SEARCH_CONFIG, case_search_vector
 
@@ -44,3 +46,56 @@ def search_cases(user, query: str) -> QuerySet[Submission]:
         .filter(by_model | by_number | by_developer)
         .order_by("-exact", "-created_at", "-pk")
     )
+
+
+# The case page's timeline: what happened to the case, its artifacts and its scores.
+TIMELINE_PREFIXES = ("case.", "artifact.", "eval.")
+PORTAL_NAME = "Frontier Review Portal"
+
+
+def case_timeline(case: Submission, *, for_developer: bool) -> list[AuditEvent]:
+    """The case's audit events for its timeline, each with ``who`` acted.
+
+    Agency staff read the person (``actor_repr``). Toward the developer the
+    government is named by agency, never by person: the actors' memberships are
+    read in one query for the whole timeline, and an agency's person becomes the
+    agency's acronym, another organization's person the organization, and a
+    person of neither (a platform admin) the portal. The developer's own people
+    keep their names, and the portal's own jobs their names ("grant expiry").
+    """
+    events = [
+        event
+        for event in AuditEvent.objects.for_target(case)
+        .order_by("sequence")
+        .only("sequence", "created_at", "actor_id", "actor_repr", "action", "details")
+        if event.action.startswith(TIMELINE_PREFIXES)
+    ]
+    if not for_developer:
+        for event in events:
+            event.who = event.actor_repr
+        return events
+    actor_ids = {event.actor_id for event in events if event.actor_id}
+    memberships = {
+        membership.user_id: membership
+        for membership in Membership.objects.filter(user_id__in=actor_ids).select_related(
+            "agency", "organization"
+        )
+    }
+    for event in events:
+        event.who = _named_for_developer(event, memberships.get(event.actor_id), case)
+    return events
+
+
+def _named_for_developer(event: AuditEvent, membership: Membership | None, case) -> str:
+    if event.actor_id is None:
+        # The portal's own work (actor_repr names the job, "grant expiry"): people
+        # are never deleted (the audit log protects them), so no person hides here.
+        return event.actor_repr
+    if membership is None:
+        return PORTAL_NAME
+    if membership.agency_id is not None:
+        assert membership.agency is not None
+        return membership.agency.acronym
+    if membership.organization_id == case.developer_id:
+        return event.actor_repr
+    return str(membership.organization)

@@ -15,6 +15,11 @@ urlpatterns = [
     path("cases/<int:pk>/submit", pages.case_submit, name="case_submit"),
     path("cases/<int:pk>/withdraw", pages.case_withdraw, name="case_withdraw"),
     path("cases/<int:pk>/released", pages.case_mark_released, name="case_mark_released"),
+    path(
+        "cases/<int:pk>/release-date",
+        pages.case_change_release_date,
+        name="case_change_release_date",
+    ),
     path("cases/<int:pk>/artifacts/upload", pages.artifact_upload, name="artifact_upload"),
     path(
         "cases/<int:pk>/artifacts/<int:artifact_id>/download",

@@ -22,6 +22,15 @@ raises rolls the change back, and receivers queue their side effects with
 ``case_withdrawn``
     sender=Submission; ``case``, ``actor``. ``reviews`` closes open
     information requests.
+``release_date_changed``
+    sender=Submission; ``case``, ``previous`` (the date it replaced),
+    ``actor``. The developer moved the planned public release of a submitted
+    case. ``access`` moves the end of every open grant that follows the
+    release date; ends chosen on their own stay.
+``case_released``
+    sender=Submission; ``case``, ``actor``. The developer marked the case
+    released; ``case.released_on`` is the day the model became public.
+    ``access`` ends every open grant at that day.
 
 Registries:
 
@@ -75,6 +84,8 @@ from django.dispatch import Signal
 case_submitted = Signal()  # sender=Submission; case, actor
 case_routed = Signal()  # sender=Submission; case, agency, actor
 case_withdrawn = Signal()  # sender=Submission; case, actor
+release_date_changed = Signal()  # sender=Submission; case, previous, actor
+case_released = Signal()  # sender=Submission; case, actor
 
 
 # --- case panels ---------------------------------------------------------------------

@@ -144,7 +144,11 @@ def _notify_finding(finding: Finding, title: str) -> None:
     developers = []
     if finding.marking in (Marking.DEVELOPER, Marking.OPERATORS):
         developers = list(developer_people(case.developer_id))
-    body = f"Severity: {finding.get_severity_display()}. Open the case to read it."
+    # Named by its agency: toward the developer the government is never a person.
+    body = (
+        f"From {finding.agency.acronym}. Severity: {finding.get_severity_display()}. "
+        "Open the case to read it."
+    )
     # Agency staff read findings in the workspace; the developer on the case page.
     for recipients, url in (
         (staff, section_url(case, "findings")),

@@ -138,7 +138,9 @@ def issue_recommendation(*, actor, case_id: int) -> Recommendation:
             list(developer_people(case.developer_id))
             + list(agency_coordinators(case.routings.values("agency_id"))),
             title=f"Recommendation issued on {case.number}: {recommendation.get_outcome_display()}",
-            body="The framework is voluntary: the recommendation does not block the release.",
+            # Named by its agency: toward the developer the government is never a person.
+            body=f"Issued by {actor.membership.agency.acronym}. The framework is voluntary: "
+            "the recommendation does not block the release.",
             case=case,
             url=reverse("portal:case_detail", args=[case.pk]),
         )

@@ -61,7 +61,7 @@ def open_request(*, actor, case_id: int, question: str, response_due: date) -> I
             )
         notify(
             list(developer_people(case.developer_id)),
-            title=f"The reviewers of {case.number} ask for information",
+            title=f"{request.agency.acronym} asks for information on {case.number}",
             body=(
                 f"Please answer by {response_due:%B %-d, %Y}. "
                 "The review clock is paused until every request is answered."
@@ -130,7 +130,7 @@ def withdraw_request(*, actor, request_id: int) -> InformationRequest:
         _resume_if_none_open(case, actor)
         notify(
             list(developer_people(case.developer_id)),
-            title=f"An information request on {case.number} was withdrawn",
+            title=f"{request.agency.acronym} withdrew an information request on {case.number}",
             body="It needs no answer.",
             case=case,
             url=reverse("portal:case_detail", args=[case.pk]),

@@ -116,6 +116,21 @@ def assignments_context(request, case) -> dict:
     return context
 
 
+def _warn_after_release(request, case, due_date) -> None:
+    """A due date after the planned release is allowed, and said out loud.
+
+    Not a refusal: the release date is the developer's and can move again, the
+    review's findings still matter after release, and only the coordinator
+    knows whether a later date is the honest one.
+    """
+    if case.planned_release_date and due_date > case.planned_release_date:
+        messages.warning(
+            request,
+            f"The due date {due_date:%B %-d, %Y} falls after the planned public release "
+            f"({case.planned_release_date:%B %-d, %Y}): the review may come too late.",
+        )
+
+
 def _refuse_form(request, form) -> None:
     for field, errors in form.errors.items():
         label = form[field].label if field in form.fields else None
@@ -141,7 +156,8 @@ def assign(request, pk):
             due_date=form.cleaned_data["due_date"],
         ),
         success=lambda assignment: (
-            f"{assignment.reviewer.display_name()} is invited as "
+            _warn_after_release(request, case, assignment.due_date)
+            or f"{assignment.reviewer.display_name()} is invited as "
             f"{assignment.get_role_display().lower()}, due {assignment.due_date:%B %-d, %Y}."
         ),
         redirect_to=workspace_url(case.pk),
@@ -199,7 +215,8 @@ def change_due(request, assignment_id):
             due_date=form.cleaned_data["due_date"],
         ),
         success=lambda changed: (
-            f"{assignment.reviewer.display_name()} is now due {changed.due_date:%B %-d, %Y}."
+            _warn_after_release(request, assignment.case, changed.due_date)
+            or f"{assignment.reviewer.display_name()} is now due {changed.due_date:%B %-d, %Y}."
         ),
         redirect_to=workspace_url(assignment.case_id),
     )

@@ -115,7 +115,9 @@ def move_case(submitter, coordinator):
         "issue_recommendation": lambda pk: case_services.mark_recommendation_issued(
             actor=coordinator, case_id=pk
         ),
-        "release": lambda pk: case_services.mark_released(actor=submitter, case_id=pk),
+        "release": lambda pk: case_services.mark_released(
+            actor=submitter, case_id=pk, released_on=timezone.localdate()
+        ),
         "withdraw": lambda pk: case_services.withdraw_case(
             actor=submitter, case_id=pk, reason="Release postponed indefinitely."
         ),

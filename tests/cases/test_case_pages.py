@@ -237,7 +237,10 @@ def test_a_submitted_case_can_no_longer_be_edited(client, submitter, submitted_c
     page = client.get(reverse("portal:case_edit", args=[submitted_case.pk]))
     assert page.status_code == 302
     assert page["Location"] == detail
-    assert messages_of(page) == ["This case was submitted; its details can no longer change."]
+    assert messages_of(page) == [
+        "This case was submitted; its details can no longer change. To report a new "
+        "planned release, use “Change the planned release date” on the case page."
+    ]
 
     before = audit_count()
     response = client.post(
@@ -316,14 +319,15 @@ def test_a_case_is_withdrawn_with_a_reason(client, submitter, submitted_case):
     )
 
 
-def test_only_a_recommended_case_can_be_marked_released(client, submitter, submitted_case):
+def test_a_draft_cannot_be_marked_released(client, submitter, draft):
     client.force_login(submitter)
     response = client.post(
-        reverse("portal:case_mark_released", args=[submitted_case.pk]), {"understood": "on"}
+        reverse("portal:case_mark_released", args=[draft.pk]),
+        {"understood": "on", "released_on": timezone.localdate().isoformat()},
     )
-    assert "only a case that is recommendation issued" in messages_of(response)[0]
-    submitted_case.refresh_from_db()
-    assert submitted_case.status == CaseStatus.SUBMITTED
+    assert "only a submitted case can be marked as released" in messages_of(response)[0]
+    draft.refresh_from_db()
+    assert draft.status == CaseStatus.DRAFT
 
 
 def test_a_recommended_case_is_marked_released(client, submitter, coordinator, submitted_case):
@@ -333,10 +337,13 @@ def test_a_recommended_case_is_marked_released(client, submitter, coordinator, s
     page = client.get(reverse("portal:case_detail", args=[submitted_case.pk]))
     assert b"Mark as released" in page.content
     client.post(
-        reverse("portal:case_mark_released", args=[submitted_case.pk]), {"understood": "on"}
+        reverse("portal:case_mark_released", args=[submitted_case.pk]),
+        {"understood": "on", "released_on": timezone.localdate().isoformat()},
     )
     submitted_case.refresh_from_db()
     assert submitted_case.status == CaseStatus.RELEASED
+    assert submitted_case.released_on == timezone.localdate()
+    assert not submitted_case.released_before_recommendation
 
 
 def test_withdrawing_needs_the_consequence_understood(client, submitter, submitted_case):
@@ -367,7 +374,10 @@ def test_marking_released_needs_the_consequence_understood(
     assert "marking the case as released cannot be undone" in page
     before = AuditEvent.objects.count()
 
-    refused = client.post(reverse("portal:case_mark_released", args=[submitted_case.pk]))
+    refused = client.post(
+        reverse("portal:case_mark_released", args=[submitted_case.pk]),
+        {"released_on": timezone.localdate().isoformat()},
+    )
 
     assert messages_of(refused) == [RELEASE_UNDERSTOOD]
     submitted_case.refresh_from_db()

@@ -59,7 +59,8 @@ LIFECYCLE = {
         "case.recommendation_issued",
         S.RECOMMENDATION_ISSUED,
     ),
-    "release": (DEVELOPER, {S.RECOMMENDATION_ISSUED}, "case.released", S.RELEASED),
+    # The framework is voluntary: a developer may release before the recommendation.
+    "release": (DEVELOPER, UNDER_REVIEW, "case.released", S.RELEASED),
     "route_to_nsa": (ROUTED_COORDINATOR, UNDER_REVIEW, "case.routed", None),
 }
 
@@ -90,7 +91,9 @@ def take(action, *, actor, case, nsa):
         case "issue_recommendation":
             return case_services.mark_recommendation_issued(actor=actor, case_id=pk)
         case "release":
-            return case_services.mark_released(actor=actor, case_id=pk)
+            return case_services.mark_released(
+                actor=actor, case_id=pk, released_on=timezone.localdate()
+            )
         case "route_to_nsa":
             return case_services.route_case(actor=actor, case_id=pk, agency=nsa)
     raise AssertionError(action)

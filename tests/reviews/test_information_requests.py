@@ -78,7 +78,7 @@ def test_the_lead_opens_a_request_and_the_clock_pauses(
     assert case_in_review.clock_paused
     assert actions(case_in_review)[-2:] == ["request.opened", "case.clock_paused"]
     for person in (submitter, org_admin):
-        assert notified(person, "ask for information")
+        assert notified(person, "CAISI asks for information")
         assert mails_to(person)
     assert "Information requested" in response.content.decode()
     assert "Which red-team results are final?" in response.content.decode()
@@ -484,8 +484,8 @@ def test_the_asker_withdraws_the_request_and_the_clock_resumes(
     case_in_review.refresh_from_db()
     assert case_in_review.status == CaseStatus.IN_REVIEW
     assert actions(case_in_review)[-2:] == ["request.withdrawn", "case.clock_resumed"]
-    assert notified(submitter, "was withdrawn")
-    assert any("was withdrawn" in m.subject for m in mails_to(submitter))
+    assert notified(submitter, "CAISI withdrew an information request")
+    assert any("CAISI withdrew an information request" in m.subject for m in mails_to(submitter))
 
 
 def test_another_reviewer_cannot_withdraw_someone_elses_request(

@@ -3,6 +3,7 @@ only once issued, and may then release (the framework is voluntary)."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.audit.models import AuditEvent
 from portal.cases.models import CaseStatus
@@ -315,10 +316,10 @@ def test_the_developer_releases_even_after_a_recommendation_to_delay(
 
     response = client.post(
         reverse("portal:case_mark_released", args=[case_in_review.pk]),
-        {"understood": "on"},
+        {"understood": "on", "released_on": timezone.localdate().isoformat()},
         follow=True,
     )
 
-    assert "Case marked as released." in messages_of(response)
+    assert f"Case marked as released on {timezone.localdate():%B %-d, %Y}." in messages_of(response)
     case_in_review.refresh_from_db()
     assert case_in_review.status == CaseStatus.RELEASED

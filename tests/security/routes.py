@@ -15,6 +15,7 @@ KWARGS = {
     "portal:case_submit": lambda w: {"pk": w.draft.pk},
     "portal:case_withdraw": lambda w: {"pk": w.case.pk},
     "portal:case_mark_released": lambda w: {"pk": w.case.pk},
+    "portal:case_change_release_date": lambda w: {"pk": w.case.pk},
     "portal:artifact_upload": lambda w: {"pk": w.case.pk},
     "portal:artifact_download": lambda w: {"pk": w.case.pk, "artifact_id": w.artifact.pk},
     "portal:artifact_delete": lambda w: {"pk": w.draft.pk, "artifact_id": w.draft_artifact.pk},

@@ -145,6 +145,7 @@ MATRIX: dict[str, Row] = {
     "portal:case_submit": Row(get=NOBODY, post=draft_action),
     "portal:case_withdraw": Row(get=NOBODY, post=developer_action),
     "portal:case_mark_released": Row(get=NOBODY, post=developer_action),
+    "portal:case_change_release_date": Row(get=NOBODY, post=developer_action),
     "portal:artifact_upload": Row(get=NOBODY, post=developer_action),
     # The coordinator sees the case but does not download weights: only the
     # assigned reviewers and the developer do.

@@ -120,6 +120,11 @@ class Submission(models.Model):
     # sort and filter by it in SQL; refreshed whenever the ledger changes.
     review_due = models.DateField(null=True, blank=True, editable=False)
     clock_paused = models.BooleanField(default=False, editable=False)
+    # The day the recommendation was issued and the day the model actually became
+    # public (the developer says so when marking the case released); together they
+    # tell a release that came before the recommendation.
+    recommendation_issued_on = models.DateField(null=True, blank=True, editable=False)
+    released_on = models.DateField(null=True, blank=True, editable=False)
     routed_agencies = models.ManyToManyField(
         Agency, through="CaseRouting", related_name="cases", blank=True
     )
@@ -176,6 +181,28 @@ class Submission(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in {CaseStatus.RELEASED, CaseStatus.WITHDRAWN}
+
+    @property
+    def release_before_review_due(self) -> bool:
+        """The planned release comes before the review is due: the review may be too late.
+
+        Only while the review is under way; a closed case or one whose
+        recommendation is issued no longer waits for it.
+        """
+        return (
+            self.status in UNDER_REVIEW
+            and self.planned_release_date is not None
+            and self.review_due is not None
+            and self.planned_release_date < self.review_due
+        )
+
+    @property
+    def released_before_recommendation(self) -> bool:
+        """The model became public before the recommendation was issued (or with none)."""
+        return self.released_on is not None and (
+            self.recommendation_issued_on is None
+            or self.released_on < self.recommendation_issued_on
+        )
 
     def notice_deadline(self, submitted_on: date | None = None) -> date:
         """The earliest release date with full notice: submitted + REVIEW_NOTICE_DAYS."""

@@ -28,6 +28,7 @@ from portal.cases.access import (
     routed_agency_membership,
 )
 from portal.cases.models import (
+    UNDER_REVIEW,
     CaseNumberCounter,
     CaseRouting,
     CaseStatus,
@@ -35,7 +36,12 @@ from portal.cases.models import (
     ReviewClock,
     Submission,
 )
-from portal.core.hooks import case_routed, case_submitted, case_withdrawn
+from portal.core.hooks import (
+    case_released,
+    case_routed,
+    case_submitted,
+    case_withdrawn,
+)
 from portal.core.refusals import ActionRefused
 from portal.notifications.services import notify
 
@@ -299,11 +305,11 @@ def withdraw_case(*, actor, case_id: int, reason: str) -> Submission:
             "case.withdrawn", actor=actor, target=case, details={"from": previous, "reason": reason}
         )
         if previous != CaseStatus.DRAFT:
-            _notify_agencies(case, f"Case {case.number} was withdrawn by the developer", reason)
+            notify_agencies(case, f"Case {case.number} was withdrawn by the developer", reason)
     return case
 
 
-def _notify_agencies(case: Submission, title: str, body: str = "") -> None:
+def notify_agencies(case: Submission, title: str, body: str = "") -> None:
     notify(
         agency_coordinators(case.routings.values("agency_id")),
         title=title,
@@ -429,21 +435,77 @@ def mark_recommendation_issued(*, actor, case_id: int) -> Submission:
             actor=actor,
             action="case.recommendation_issued",
         )
+        case.recommendation_issued_on = timezone.localdate()
+        case.save(update_fields=["recommendation_issued_on", "updated_at"])
     return case
 
 
-def mark_released(*, actor, case_id: int) -> Submission:
+# A developer may release whenever it chooses (the framework is voluntary): a
+# case under review can be marked released too, and is then flagged as released
+# before the recommendation.
+RELEASABLE = (*UNDER_REVIEW, CaseStatus.RECOMMENDATION_ISSUED)
+
+
+def mark_released(*, actor, case_id: int, released_on: date) -> Submission:
+    """The model became public on ``released_on``: today or earlier, not before submission.
+
+    Open grants end at that day (``access`` receives ``case_released``); a
+    release before the recommendation was issued is flagged in every queue.
+    """
     with transaction.atomic():
         case = locked_case(case_id)
         require_developer(actor, case)
-        _move(
-            case,
-            CaseStatus.RECOMMENDATION_ISSUED,
-            CaseStatus.RELEASED,
+        if case.status not in RELEASABLE:
+            raise CaseActionRefused(
+                f"The case is {case.get_status_display().lower()}; "
+                "only a submitted case can be marked as released."
+            )
+        assert case.submitted_at is not None  # every submitted case has its moment
+        submitted_on = timezone.localdate(case.submitted_at)
+        if released_on > timezone.localdate():
+            raise CaseActionRefused(
+                f"{released_on:%B %-d, %Y} is in the future. Mark the case as released once "
+                "the model is public; to report a new plan, change the planned release date."
+            )
+        if released_on < submitted_on:
+            raise CaseActionRefused(
+                f"{released_on:%B %-d, %Y} is before the case was submitted "
+                f"({submitted_on:%B %-d, %Y}). Give the day the model became public."
+            )
+        previous = case.status
+        if case.clock_paused:
+            # The case is over: close the open pause so the ledger ends settled.
+            ClockEvent.objects.create(
+                case=case,
+                kind=ClockEvent.Kind.RESUMED,
+                at=timezone.now(),
+                actor=actor,
+                reason="Case released",
+            )
+            _refresh_clock(case)
+        case.status = CaseStatus.RELEASED
+        case.released_on = released_on
+        case.save(update_fields=["status", "released_on", "updated_at"])
+        audit.record(
+            "case.released",
             actor=actor,
-            action="case.released",
+            target=case,
+            details={
+                "from": previous,
+                "to": CaseStatus.RELEASED,
+                "released_on": released_on,
+                "before_recommendation": case.released_before_recommendation,
+            },
         )
-        _notify_agencies(case, f"{case.number} {case.title} was released publicly")
+        case_released.send(sender=Submission, case=case, actor=actor)
+        early = (
+            " before the recommendation was issued" if case.released_before_recommendation else ""
+        )
+        notify_agencies(
+            case,
+            f"{case.number} {case.title} was released publicly{early}",
+            f"The developer reports the model public since {released_on:%B %-d, %Y}.",
+        )
     return case
 
 

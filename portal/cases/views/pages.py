@@ -26,10 +26,18 @@ from django.views.decorators.http import (
 from portal.accounts.roles import Role, role_required
 from portal.cases.access import CasePurpose, get_case_or_404
 from portal.cases.filters import CaseFilter
-from portal.cases.forms import ArtifactUploadForm, CaseForm, EvalResultForm, ReasonForm
+from portal.cases.forms import (
+    ArtifactUploadForm,
+    CaseForm,
+    EvalResultForm,
+    ReasonForm,
+    ReleaseDateForm,
+    ReleasedOnForm,
+)
 from portal.cases.models import Submission
 from portal.cases.services import artifacts as artifact_services
 from portal.cases.services import lifecycle as case_services
+from portal.cases.services import release_dates
 from portal.cases.services.lifecycle import CaseActionRefused
 from portal.cases.views.sections import section_url
 from portal.core.forms import consequence_understood, first_error
@@ -106,7 +114,11 @@ def case_create(request):
 def case_edit(request, pk):
     case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
     if not case.is_draft:
-        messages.error(request, "This case was submitted; its details can no longer change.")
+        messages.error(
+            request,
+            "This case was submitted; its details can no longer change. To report a new "
+            "planned release, use “Change the planned release date” on the case page.",
+        )
         return redirect("portal:case_detail", case.pk)
     form = CaseForm(
         request.POST if request.method == "POST" else None,
@@ -296,12 +308,48 @@ def case_withdraw(request, pk):
 @require_POST
 def case_mark_released(request, pk):
     case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
+    form = ReleasedOnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return redirect("portal:case_detail", case.pk)
     if not consequence_understood(request.POST):
         messages.error(request, RELEASE_UNDERSTOOD)
         return redirect("portal:case_detail", case.pk)
     return run_service(
         request,
-        lambda: case_services.mark_released(actor=request.user, case_id=case.pk),
-        success="Case marked as released.",
+        lambda: case_services.mark_released(
+            actor=request.user, case_id=case.pk, released_on=form.cleaned_data["released_on"]
+        ),
+        success=lambda released: (
+            f"Case marked as released on {released.released_on:%B %-d, %Y}."
+            + (
+                " It is flagged as released before the recommendation."
+                if released.released_before_recommendation
+                else ""
+            )
+        ),
+        redirect_to=section_url(case, "overview"),
+    )
+
+
+@require_POST
+def case_change_release_date(request, pk):
+    case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
+    form = ReleaseDateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return redirect("portal:case_detail", case.pk)
+    return run_service(
+        request,
+        lambda: release_dates.change_release_date(
+            actor=request.user,
+            case_id=case.pk,
+            planned_release_date=form.cleaned_data["planned_release_date"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success=lambda moved: (
+            f"The planned public release is now {moved.planned_release_date:%B %-d, %Y}. "
+            "The reviewing agencies have been told."
+        ),
         redirect_to=section_url(case, "overview"),
     )

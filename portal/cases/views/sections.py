@@ -14,17 +14,16 @@ developer's forms; the header links them to the workspace, which is theirs.
 from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from portal.audit.models import AuditEvent
 from portal.cases.access import get_case_or_404, is_developer_member
-from portal.cases.forms import ArtifactUploadForm, EvalResultForm
+from portal.cases.forms import ArtifactUploadForm, EvalResultForm, ReleaseDateForm, ReleasedOnForm
 from portal.cases.models import EvalResult, Submission
+from portal.cases.selectors import case_timeline
 from portal.cases.services.lifecycle import NoticeCheck
 from portal.core.hooks import render_case_panels
 from portal.core.nonces import issue_nonce
-
-TIMELINE_PREFIXES = ("case.", "artifact.", "eval.")
 
 # The sections, in the side navigation's order: (key, label, URL name).
 SECTIONS = (
@@ -81,12 +80,18 @@ def overview(request, pk):
         # recommendation; access: grants, downloads, reports).
         "panels": render_case_panels(request, case),
     }
-    if case.is_draft and is_developer_member(request.user, case):
+    developer_view = is_developer_member(request.user, case)
+    if case.is_draft and developer_view:
         context["notice"] = (
             NoticeCheck.for_release(case.planned_release_date)
             if case.planned_release_date
             else None
         )
+    if developer_view and not case.is_draft and not case.is_closed:
+        context["release_date_form"] = ReleaseDateForm(
+            initial={"planned_release_date": case.planned_release_date}
+        )
+        context["released_on_form"] = ReleasedOnForm(initial={"released_on": timezone.localdate()})
     return render_section(request, case, "overview", context)
 
 
@@ -125,11 +130,5 @@ def scores(request, pk):
 def timeline(request, pk):
     """What happened to the case, its artifacts and scores, oldest first."""
     case = _case(request, pk)
-    events = [
-        event
-        for event in AuditEvent.objects.for_target(case)
-        .order_by("sequence")
-        .only("sequence", "created_at", "actor_repr", "action", "details")
-        if event.action.startswith(TIMELINE_PREFIXES)
-    ]
+    events = case_timeline(case, for_developer=not request.user.is_agency_staff)
     return render_section(request, case, "timeline", {"timeline": events})

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 from django.template.defaultfilters import filesizeformat
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
 register = template.Library()
@@ -18,6 +18,7 @@ TIMELINE_LABELS = {
     "case.extended": "Review extended",
     "case.recommendation_issued": "Recommendation issued",
     "case.released": "Released publicly",
+    "case.release_date_changed": "Planned release date changed",
     "case.withdrawn": "Withdrawn",
     "artifact.uploaded": "Artifact uploaded",
     "artifact.deleted": "Artifact removed from the draft",
@@ -47,9 +48,41 @@ def timeline_label(event) -> str:
     if event.action == "eval.recorded" and details.get("benchmark"):
         benchmark = details.get("benchmark_name") or details["benchmark"]
         return f"{label}: {benchmark} = {details.get('score')}"
+    if event.action == "case.release_date_changed" and details.get("to"):
+        return f"{label} to {details['to']}: {details.get('reason', '')}".rstrip(": ")
+    if event.action == "case.released" and details.get("released_on"):
+        return f"{label} on {details['released_on']}"
     if event.action == "case.extended" and details.get("days"):
         return f"{label} by {details['days']} days"
     return label
+
+
+@register.simple_tag
+def release_flags(case) -> str:
+    """A case's release warnings as USWDS tags, for lists and headers (a tag, not an include).
+
+    Reads only the case's own fields (``Submission.release_before_review_due``,
+    ``released_before_recommendation``): no query per row.
+    """
+    tags = []
+    if case.release_before_review_due:
+        tags.append(
+            format_html(
+                '<span class="usa-tag portal-tag--warning" title="Planned release {} · '
+                'review due {}">Release before review due</span>',
+                f"{case.planned_release_date:%B %-d, %Y}",
+                f"{case.review_due:%B %-d, %Y}",
+            )
+        )
+    if case.released_before_recommendation:
+        tags.append(
+            format_html(
+                '<span class="usa-tag portal-tag--warning" title="Released {}">'
+                "Released before recommendation</span>",
+                f"{case.released_on:%B %-d, %Y}",
+            )
+        )
+    return format_html_join(" ", "{}", ((tag,) for tag in tags))
 
 
 @register.filter
