@@ -31,4 +31,5 @@ def test_the_demo_case_whose_release_moved_shows_the_warning(client, seeded):
     client.force_login(User.objects.get(username="submitter"))
     page = client.get(reverse("portal:case_detail", args=[case.pk])).content.decode()
     assert "Release before review due" in page
-    assert "Planned release date changed to" in page
+    timeline = client.get(reverse("portal:case_timeline", args=[case.pk])).content.decode()
+    assert "Planned release date changed to" in timeline

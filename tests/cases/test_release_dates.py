@@ -203,7 +203,7 @@ def test_the_page_moves_the_release_and_refuses_bad_input_with_a_message(
     assert f"The planned public release is now {new:%B %-d, %Y}." in messages_of(done)[0]
     case.refresh_from_db()
     assert case.planned_release_date == new
-    page = client.get(reverse("portal:case_detail", args=[case.pk])).content.decode()
+    page = client.get(reverse("portal:case_timeline", args=[case.pk])).content.decode()
     assert "Planned release date changed to" in page
 
 
