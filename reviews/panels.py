@@ -2,7 +2,9 @@
 
 Information requests (with an answer form for each open one), the findings
 whose marking lets the developer read them, and the recommendation once it is
-issued. Notes and a recommendation still in draft never reach this panel.
+issued, with the agencies' positions shared with the developer (named by
+agency, never by person). Notes, a recommendation still in draft and
+interagency positions never reach this panel.
 """
 
 from portal.cases.access import is_developer_member
@@ -10,6 +12,7 @@ from portal.core.hooks import case_panel
 from portal.core.nonces import issue_nonce
 from reviews.forms_requests import answer_scope
 from reviews.models import Finding, InformationRequest, Recommendation
+from reviews.selectors import developer_positions
 
 
 @case_panel(20)
@@ -35,7 +38,7 @@ def review_panel(request, case):
     )
     recommendation = (
         Recommendation.objects.filter(case=case, issued_at__isnull=False)
-        .select_related("issued_by")
+        .select_related("case__lead_agency")
         .first()
     )
     return "reviews/developer_panel.html", {
@@ -43,4 +46,5 @@ def review_panel(request, case):
         "open_request_count": sum(1 for r in information_requests if r.answerable),
         "findings": list(findings),
         "recommendation": recommendation,
+        "positions": list(developer_positions(case)) if recommendation else [],
     }
