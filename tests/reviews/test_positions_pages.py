@@ -199,3 +199,57 @@ def test_the_positions_cost_a_fixed_number_of_queries(
         response = client.get(url)
         assert len(response.context["agency_states"]) == 6
         assert count_queries(client, url) == counts[person.pk], person
+
+
+# --- the marking matrix of positions --------------------------------------------------------
+
+# Who reads a position's text, by its marking, once the recommendation is issued.
+READERS = {
+    "interagency": {"coordinator", "lead", "nsa_coordinator", "nsa_reviewer"},
+    "developer": {
+        "coordinator",
+        "lead",
+        "nsa_coordinator",
+        "nsa_reviewer",
+        "submitter",
+        "org_admin",
+    },
+}
+PERSONAS = [
+    "coordinator",
+    "lead",
+    "nsa_coordinator",
+    "nsa_reviewer",
+    "submitter",
+    "org_admin",
+    "operator",
+    "outsider",
+]
+
+
+@pytest.mark.parametrize("marking", ["interagency", "developer"])
+def test_the_marking_matrix_of_positions(
+    client, request, drafted_joint_case, coordinator, nsa_coordinator, nsa_reviewer, bank, marking
+):
+    from access import services as access_services
+    from access.models import AccessGrant
+
+    accept(nsa_coordinator, nsa_reviewer, drafted_joint_case)
+    record(nsa_coordinator, drafted_joint_case, stance="dissent", text=DISSENT, marking=marking)
+    issue(coordinator, drafted_joint_case)
+    grant = access_services.grant_access(
+        actor=request.getfixturevalue("submitter"), case_id=drafted_joint_case.pk, operator=bank
+    )
+    assert grant.status == AccessGrant.Status.ACTIVE
+    pages = [
+        case_url(drafted_joint_case),
+        recommendation_url(drafted_joint_case),
+        workspace_url(drafted_joint_case),
+        reverse("access:grant_detail", args=[grant.pk]),
+        reverse("reviews:case_timeline", args=[drafted_joint_case.pk]),
+        reverse("portal:notification_list"),
+    ]
+    for persona in PERSONAS:
+        client.force_login(request.getfixturevalue(persona))
+        seen = [url for url in pages if DISSENT in client.get(url).content.decode()]
+        assert bool(seen) is (persona in READERS[marking]), (persona, seen)
