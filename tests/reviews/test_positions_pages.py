@@ -253,3 +253,24 @@ def test_the_marking_matrix_of_positions(
         client.force_login(request.getfixturevalue(persona))
         seen = [url for url in pages if DISSENT in client.get(url).content.decode()]
         assert bool(seen) is (persona in READERS[marking]), (persona, seen)
+
+
+def test_a_position_on_an_earlier_draft_is_flagged(
+    client, drafted_joint_case, coordinator, nsa_coordinator, lead, frozen
+):
+    from tests.reviews.fixtures_positions import draft
+
+    record(nsa_coordinator, drafted_joint_case)
+    client.force_login(coordinator)
+    assert (
+        "On an earlier draft"
+        not in client.get(recommendation_url(drafted_joint_case)).content.decode()
+    )
+
+    frozen.advance(minutes=5)
+    draft(lead, drafted_joint_case, summary="A changed draft.")
+    client.force_login(coordinator)
+
+    assert (
+        "On an earlier draft" in client.get(recommendation_url(drafted_joint_case)).content.decode()
+    )
