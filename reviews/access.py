@@ -28,12 +28,36 @@ def get_workspace_case_or_404(user, pk, *, working: bool = False) -> Submission:
     if membership is None or membership.agency_id is None:
         raise Http404("No such case.")
     case = get_case_or_404(
-        user, pk, queryset=Submission.objects.select_related("developer", "contact_person")
+        user,
+        pk,
+        queryset=Submission.objects.select_related("developer", "contact_person", "lead_agency"),
     )
     if working:
         assignment = active_assignment(user, case)
         if assignment is None or assignment.role == Assignment.Role.OBSERVER:
             raise PermissionDenied("Only the case's assigned reviewers record findings.")
+    return case
+
+
+def get_lead_case_or_404(user, pk) -> Submission:
+    """A case in the workspace, for the staff of its lead agency, who draft, edit and issue
+    its recommendation, set the positions' deadline and hand the lead on.
+
+    Staff of a participating agency see the case but get 403: the joint
+    recommendation is the lead's to write. Everyone else gets 404.
+    """
+    case = get_workspace_case_or_404(user, pk)
+    if user.membership.agency_id != case.lead_agency_id:
+        raise PermissionDenied("Only the lead agency drafts and issues the recommendation.")
+    return case
+
+
+def get_participant_case_or_404(user, pk) -> Submission:
+    """A case in the workspace, for the staff of a participating agency (routed, not
+    the lead), who record its position. The lead agency's staff get 403; 404 for the rest."""
+    case = get_workspace_case_or_404(user, pk)
+    if user.membership.agency_id == case.lead_agency_id:
+        raise PermissionDenied("The lead agency issues the recommendation; it records no position.")
     return case
 
 

@@ -3,7 +3,15 @@
 from django.contrib import admin
 
 from portal.core.admin import ReadOnlyAdmin
-from reviews.models import Assignment, Finding, InformationRequest, Note, Recommendation
+from reviews.models import (
+    AgencyPosition,
+    Assignment,
+    Finding,
+    InformationRequest,
+    Note,
+    PositionAmendment,
+    Recommendation,
+)
 
 
 @admin.register(Assignment)
@@ -40,7 +48,22 @@ class NoteAdmin(ReadOnlyAdmin):
 
 @admin.register(Recommendation)
 class RecommendationAdmin(ReadOnlyAdmin):
-    list_display = ["case", "outcome", "drafted_by", "issued_by", "issued_at"]
+    list_display = ["case", "outcome", "response_deadline", "drafted_by", "issued_by", "issued_at"]
     list_filter = ["outcome"]
     search_fields = ["case__number", "summary"]
     list_select_related = ["case", "drafted_by", "issued_by"]
+
+
+@admin.register(AgencyPosition)
+class AgencyPositionAdmin(ReadOnlyAdmin):
+    list_display = ["case", "agency", "stance", "marking", "recorded_at", "amended_at"]
+    list_filter = ["stance", "marking", "agency"]
+    search_fields = ["case__number", "text"]
+    list_select_related = ["case", "agency"]
+
+
+@admin.register(PositionAmendment)
+class PositionAmendmentAdmin(ReadOnlyAdmin):
+    list_display = ["position", "stance_before", "amended_by", "amended_at"]
+    search_fields = ["position__case__number", "reason"]
+    list_select_related = ["position__case", "position__agency", "amended_by"]

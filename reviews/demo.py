@@ -1,18 +1,21 @@
 """Demo review work on the demo cases: assignments in every state, findings of
-every marking, an open information request and issued recommendations."""
+every marking, an open information request and issued recommendations, one of
+them joint: Tessellate 2.5, led by CAISI, with NSA concurring with conditions."""
 
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from portal.accounts.models import Agency
 from portal.cases.models import Submission
 from portal.cases.services import lifecycle as case_services
 from portal.core.hooks import seeder
 from portal.files.uploads import HashingWriter
-from reviews.models import Assignment, Finding, Marking, Recommendation
+from reviews.models import Assignment, Finding, Marking, PositionMarking, Recommendation, Stance
 from reviews.services import assignments as assignment_services
 from reviews.services import findings as finding_services
+from reviews.services import positions as position_services
 from reviews.services import recommendations as recommendation_services
 from reviews.services import requests as request_services
 
@@ -43,13 +46,32 @@ def _transcript(title: str):
     return writer.finish()
 
 
+def _route_to_nsa(coordinator, case, people) -> bool:
+    """Route the case to NSA too (CAISI keeps the lead), with NSA's reviewer on it."""
+    nsa = Agency.objects.filter(acronym="NSA").first()
+    if nsa is None or "nsa_coordinator" not in people or "nsa_reviewer" not in people:
+        return False
+    case_services.route_case(actor=coordinator, case_id=case.pk, agency=nsa)
+    case.refresh_from_db()
+    _accept(people["nsa_coordinator"], people["nsa_reviewer"], case, Assignment.Role.REVIEWER)
+    return True
+
+
 @seeder(order=20)
 def seed_review_work(stdout) -> None:
     User = get_user_model()
     people = {
         u.username: u
         for u in User.objects.filter(
-            username__in=["coordinator", "reviewer", "reviewer2", "submitter", "submitter2"]
+            username__in=[
+                "coordinator",
+                "reviewer",
+                "reviewer2",
+                "submitter",
+                "submitter2",
+                "nsa_coordinator",
+                "nsa_reviewer",
+            ]
         )
     }
     coordinator, reviewer, reviewer2 = (
@@ -144,6 +166,7 @@ def seed_review_work(stdout) -> None:
         if not case or case.assignments.exists():
             continue
         lead = _accept(coordinator, reviewer, case, Assignment.Role.LEAD)
+        joint = model == "Tessellate" and _route_to_nsa(coordinator, case, people)
         recommendation_services.draft_recommendation(
             actor=reviewer,
             case_id=case.pk,
@@ -152,7 +175,18 @@ def seed_review_work(stdout) -> None:
             conditions="Keep the cyber-offense safeguards described in the system card."
             if outcome == Recommendation.Outcome.MITIGATIONS
             else "",
+            for_operators="Expect faster exploitation of known CVEs: shorten your patch "
+            "cycle for internet-facing systems before the public release (demo data).",
         )
+        if joint:
+            position_services.record_position(
+                actor=people["nsa_coordinator"],
+                case_id=case.pk,
+                stance=Stance.CONCUR_WITH_CONDITIONS,
+                text="NSA concurs on condition that the developer reports any jailbreak of "
+                "the cyber safeguards within 72 hours (demo data).",
+                marking=PositionMarking.DEVELOPER,
+            )
         assignment_services.complete_assignment(actor=reviewer, assignment_id=lead.pk)
         recommendation_services.issue_recommendation(actor=coordinator, case_id=case.pk)
         if release:

@@ -81,6 +81,15 @@ class RecommendationForm(UswdsFormMixin, forms.Form):
         required=False,
         help_text="Mitigations or conditions the agencies recommend before release.",
     )
+    for_operators = _text(
+        "For operators",
+        rows=3,
+        required=False,
+        help_text=(
+            "What the critical-infrastructure operators with access to the model may read "
+            "once the recommendation is issued. Leave empty to share nothing with them."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "recommendation")

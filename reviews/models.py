@@ -293,6 +293,12 @@ class Recommendation(models.Model):
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     summary = models.TextField()
     conditions = models.TextField(blank=True)
+    # What the critical-infrastructure operators with access to the case may
+    # read once the recommendation is issued (reviews.selectors.operator_recommendation).
+    for_operators = models.TextField(blank=True)
+    # Set by the lead: the date by which the participating agencies give their
+    # positions. After it, a silent agency counts as "no response".
+    response_deadline = models.DateField(null=True, blank=True)
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -308,3 +314,84 @@ class Recommendation(models.Model):
     @property
     def is_issued(self) -> bool:
         return self.issued_at is not None
+
+
+class Stance(models.TextChoices):
+    CONCUR = "concur", "Concur"
+    CONCUR_WITH_CONDITIONS = "conditions", "Concur with conditions"
+    DISSENT = "dissent", "Dissent"
+    # Recorded for a silent participant when the recommendation is issued after
+    # the response deadline; never chosen in a form.
+    NO_RESPONSE = "no_response", "No response"
+
+
+# The stances whose text (the conditions, the dissent) is required.
+STANCES_WITH_TEXT = (Stance.CONCUR_WITH_CONDITIONS, Stance.DISSENT)
+
+
+class PositionMarking(models.TextChoices):
+    """Who reads a position: the agencies on the case, or the developer too."""
+
+    INTERAGENCY = "interagency", "Interagency"
+    DEVELOPER = "developer", "Shared with the developer"
+
+
+class AgencyPosition(models.Model):
+    """A participating agency's position on the joint recommendation of a case.
+
+    Recorded by the agency's coordinator while the recommendation is a draft
+    (and changed freely until it is issued); after issue it changes only by an
+    amendment (``PositionAmendment``), with its own reason.
+    """
+
+    Stance = Stance
+    Marking = PositionMarking
+
+    case = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="positions")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="positions")
+    stance = models.CharField(max_length=20, choices=Stance.choices)
+    text = models.TextField(blank=True)
+    marking = models.CharField(
+        max_length=20, choices=PositionMarking.choices, default=PositionMarking.INTERAGENCY
+    )
+    # Empty for "no response", which nobody recorded.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    amended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["agency__acronym"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "agency"], name="one_position_per_agency")
+        ]
+
+    def __str__(self):
+        return f"{self.agency} on {self.case}: {self.get_stance_display()}"
+
+    @property
+    def shared_with_developer(self) -> bool:
+        return self.marking == PositionMarking.DEVELOPER
+
+
+class PositionAmendment(models.Model):
+    """A change to a position after the recommendation was issued: what it was, and why."""
+
+    position = models.ForeignKey(
+        AgencyPosition, on_delete=models.CASCADE, related_name="amendments"
+    )
+    stance_before = models.CharField(max_length=20, choices=Stance.choices)
+    text_before = models.TextField(blank=True)
+    marking_before = models.CharField(max_length=20, choices=PositionMarking.choices)
+    reason = models.TextField()
+    amended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    amended_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["amended_at", "pk"]
+
+    def __str__(self):
+        return f"Amendment of {self.position}"

@@ -3,8 +3,9 @@ on their grant page.
 
 The developer: information requests (with an answer form for each open one),
 the findings whose marking lets the developer read them, and the
-recommendation once it is issued. Notes and a recommendation still in draft
-never reach this panel.
+recommendation once it is issued, with the agencies' positions shared with the
+developer (named by agency, never by person). A recommendation still in draft
+and interagency positions never reach this panel.
 
 Operators (``portal.core.hooks.grant_panel``, rendered by ``access`` while the
 grant is open): the findings marked *operators* on the grant's case, with
@@ -18,6 +19,7 @@ from portal.core.hooks import case_panel, grant_panel
 from portal.core.nonces import issue_nonce
 from reviews.forms_requests import answer_scope
 from reviews.models import Finding, FindingEvidence, InformationRequest, Marking, Recommendation
+from reviews.selectors import developer_positions
 
 
 @case_panel(20)
@@ -43,7 +45,7 @@ def review_panel(request, case):
     )
     recommendation = (
         Recommendation.objects.filter(case=case, issued_at__isnull=False)
-        .select_related("issued_by__membership__agency")
+        .select_related("case__lead_agency")
         .first()
     )
     return "reviews/developer_panel.html", {
@@ -51,6 +53,7 @@ def review_panel(request, case):
         "open_request_count": sum(1 for r in information_requests if r.answerable),
         "findings": list(findings),
         "recommendation": recommendation,
+        "positions": list(developer_positions(case)) if recommendation else [],
     }
 
 

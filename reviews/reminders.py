@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from portal.cases.models import CaseRouting, CaseStatus, Submission
 from portal.core.days import day_count, days_until
 from portal.core.hooks import Reminder, reminder_source
 from portal.notifications.sweep import nearest_threshold
-from reviews.models import Assignment, InformationRequest
+from reviews.models import AgencyPosition, Assignment, InformationRequest, Recommendation
 
 ASSIGNMENT_DUE_DAYS = (14, 7, 3, 1)
 OVERDUE_REPEAT_DAYS = 7
@@ -25,6 +25,7 @@ INVITATION_STALE_DAYS = 3
 REQUEST_DUE_DAYS = (7, 2)
 CASE_DUE_DAYS = (14, 3)
 RELEASE_SOON_DAYS = 7
+POSITION_DUE_DAYS = (7, 2)
 UNDECIDED = (CaseStatus.SUBMITTED, CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
 
 User = get_user_model()
@@ -253,4 +254,115 @@ def releases_soon(at):
             context={"case": case, "days_left": days_left},
             case=case,
             url=_workspace(case),
+        )
+
+
+def _has_position():
+    return Exists(
+        AgencyPosition.objects.filter(case_id=OuterRef("case_id"), agency_id=OuterRef("agency_id"))
+    )
+
+
+def _still_without_position(routing_id):
+    """The routing's agency's coordinators, if it still owes a position when the reminder goes."""
+
+    def people():
+        owes = (
+            CaseRouting.objects.filter(
+                pk=routing_id,
+                case__status__in=UNDECIDED,
+                case__recommendation__issued_at__isnull=True,
+            )
+            .exclude(agency_id=F("case__lead_agency_id"))
+            .exclude(_has_position())
+        )
+        routing = owes.first()
+        return list(agency_coordinators([routing.agency_id])) if routing else []
+
+    return people
+
+
+@reminder_source("position_due", "agency position due on the draft recommendation (coordinators)")
+def positions_due(at):
+    today = timezone.localdate(at)
+    # Each participating agency without a position, on a draft with a deadline coming up.
+    routings = (
+        CaseRouting.objects.filter(
+            case__status__in=UNDECIDED,
+            case__recommendation__issued_at__isnull=True,
+            case__recommendation__response_deadline__gte=today,
+            case__recommendation__response_deadline__lte=today
+            + timedelta(days=max(POSITION_DUE_DAYS)),
+        )
+        .exclude(agency_id=F("case__lead_agency_id"))
+        .exclude(_has_position())
+        .select_related("agency", "case", "case__developer", "case__lead_agency")
+        .annotate(deadline=F("case__recommendation__response_deadline"))
+    )
+    for routing in routings.iterator(chunk_size=500):
+        case = routing.case
+        days_left = days_until(routing.deadline, now=today)
+        yield Reminder(
+            kind="position_due",
+            subject=routing,
+            threshold=f"due-{nearest_threshold(days_left, POSITION_DUE_DAYS)}",
+            deadline=routing.deadline,
+            recipients=_still_without_position(routing.pk),
+            title=f"{routing.agency.acronym}'s position on {case.number} is due in "
+            f"{day_count(days_left)}",
+            template="reminders/position_due.txt",
+            context={
+                "case": case,
+                "agency": routing.agency.acronym,
+                "lead": case.lead_agency.acronym if case.lead_agency else "The lead agency",
+                "deadline": routing.deadline,
+                "days_left": days_left,
+            },
+            case=case,
+            url=reverse("reviews:case_recommendation", args=[case.pk]),
+        )
+
+
+@reminder_source(
+    "positions_deadline_passed", "positions' deadline passed, recommendation not issued (lead)"
+)
+def positions_deadline_passed(at):
+    today = timezone.localdate(at)
+    silent = (
+        CaseRouting.objects.filter(case_id=OuterRef("case_id"))
+        .exclude(agency_id=OuterRef("case__lead_agency_id"))
+        .exclude(_has_position())
+    )
+    recommendations = (
+        Recommendation.objects.filter(
+            issued_at__isnull=True,
+            case__status__in=UNDECIDED,
+            response_deadline__lt=today,
+        )
+        .filter(Exists(silent))
+        .select_related("case", "case__developer")
+    )
+    for recommendation in recommendations.iterator(chunk_size=500):
+        case = recommendation.case
+
+        def people(r=recommendation):
+            current = (
+                Recommendation.objects.filter(pk=r.pk, issued_at__isnull=True)
+                .select_related("case")
+                .first()
+            )
+            return list(agency_coordinators([current.case.lead_agency_id])) if current else []
+
+        yield Reminder(
+            kind="positions_deadline_passed",
+            subject=recommendation,
+            threshold="passed",
+            deadline=recommendation.response_deadline,
+            recipients=people,
+            title=f"The deadline for positions on {case.number} has passed: "
+            "the recommendation can be issued",
+            template="reminders/positions_deadline_passed.txt",
+            context={"case": case, "deadline": recommendation.response_deadline},
+            case=case,
+            url=reverse("reviews:case_recommendation", args=[case.pk]),
         )

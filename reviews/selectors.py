@@ -5,6 +5,9 @@ counts findings the person may read (their marking), so a queue never hints at
 a finding outside it.
 """
 
+from dataclasses import dataclass
+from datetime import date, datetime
+
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import (
     Case,
@@ -21,14 +24,19 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from portal.accounts.models import Agency
 from portal.cases.models import UNDER_REVIEW, CaseRouting, CaseStatus, Submission, routing_staffed
 from portal.cases.selectors import full_text_search
 from reviews.models import (
     FINDING_SEARCH_CONFIG,
+    AgencyPosition,
     Assignment,
     Finding,
     InformationRequest,
+    PositionMarking,
+    Recommendation,
     finding_search_vector,
     readable_by_agency,
 )
@@ -245,3 +253,156 @@ def search_findings(user, query: str):
             .order_by("-rank", "-created_at", "-pk")
         )
     return findings.filter(title__icontains=query).order_by("-created_at", "-pk")
+
+
+# --- coordination: the lead, the participants and their positions ---------------------------
+
+
+@dataclass
+class AgencyState:
+    """Where one routed agency stands on a case, with the dates of each step."""
+
+    agency: Agency
+    is_lead: bool
+    routed_at: datetime
+    reviewing_since: datetime | None  # its first reviewer's acceptance
+    position: AgencyPosition | None
+    deadline: date | None
+    issued_at: datetime | None
+
+    @property
+    def no_response(self) -> bool:
+        """A participant that let the response deadline pass without a position."""
+        if self.is_lead:
+            return False
+        if self.position is not None:
+            return self.position.stance == AgencyPosition.Stance.NO_RESPONSE
+        return self.deadline is not None and self.deadline < timezone.localdate()
+
+    @property
+    def has_position(self) -> bool:
+        return (
+            self.position is not None and self.position.stance != AgencyPosition.Stance.NO_RESPONSE
+        )
+
+    @property
+    def state(self) -> str:
+        """One of: issued, position, no_response, reviewing, routed (the furthest step)."""
+        if self.is_lead and self.issued_at:
+            return "issued"
+        if self.has_position:
+            return "position"
+        if self.no_response:
+            return "no_response"
+        return "reviewing" if self.reviewing_since else "routed"
+
+    @property
+    def label(self) -> str:
+        if self.state == "issued":
+            return f"Recommendation issued {self.issued_at:%b %-d, %Y}"
+        if self.state == "position":
+            assert self.position is not None
+            return f"{self.position.get_stance_display()}, {self.position.recorded_at:%b %-d, %Y}"
+        if self.state == "no_response":
+            return f"No response (deadline {self.deadline:%b %-d, %Y} passed)"
+        if self.state == "reviewing":
+            return f"Reviewing since {self.reviewing_since:%b %-d, %Y}"
+        return f"Routed {self.routed_at:%b %-d, %Y}"
+
+
+def agency_states(case, recommendation: Recommendation | None = None) -> list[AgencyState]:
+    """Each routed agency's state on the case, the lead first: three queries, whatever the
+    number of agencies, reviewers or positions (two when the recommendation is given)."""
+    first_reviewer = (
+        Assignment.objects.filter(
+            case_id=OuterRef("case_id"),
+            agency_id=OuterRef("agency_id"),
+            status__in=[Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED],
+        )
+        .order_by("responded_at")
+        .values("responded_at")[:1]
+    )
+    routings = list(
+        CaseRouting.objects.filter(case=case)
+        .select_related("agency")
+        .annotate(reviewing_since=Subquery(first_reviewer))
+        .order_by("routed_at", "pk")
+    )
+    positions = {
+        position.agency_id: position
+        for position in AgencyPosition.objects.filter(case=case).prefetch_related("amendments")
+    }
+    if recommendation is None:
+        recommendation = Recommendation.objects.filter(case=case).first()
+    states = [
+        AgencyState(
+            agency=routing.agency,
+            is_lead=routing.agency_id == case.lead_agency_id,
+            routed_at=routing.routed_at,
+            reviewing_since=routing.reviewing_since,
+            position=positions.get(routing.agency_id),
+            deadline=recommendation.response_deadline if recommendation else None,
+            issued_at=recommendation.issued_at if recommendation else None,
+        )
+        for routing in routings
+    ]
+    return sorted(states, key=lambda state: not state.is_lead)
+
+
+def participants_without_position(case) -> list[Agency]:
+    """The routed agencies other than the lead that have not recorded a position."""
+    return list(
+        Agency.objects.filter(routings__case=case)
+        .exclude(pk=case.lead_agency_id)
+        .exclude(positions__case=case)
+        .order_by("acronym")
+    )
+
+
+def developer_positions(case):
+    """The positions on the case shared with its developer, once the recommendation is issued."""
+    return (
+        AgencyPosition.objects.filter(
+            case=case,
+            marking=PositionMarking.DEVELOPER,
+            case__recommendation__issued_at__isnull=False,
+        )
+        .exclude(stance=AgencyPosition.Stance.NO_RESPONSE)
+        .select_related("agency")
+        .prefetch_related("amendments")
+    )
+
+
+@dataclass(frozen=True)
+class OperatorRecommendation:
+    """The part of an issued recommendation marked for the critical-infrastructure operators."""
+
+    outcome: str  # the outcome's label
+    text: str
+    issued_at: datetime
+    agency: str  # the lead agency's acronym: the government is named by agency
+
+
+def operator_recommendation(case) -> OperatorRecommendation | None:
+    """What the operators with access to the case may read of its recommendation: the
+    "for operators" part, once issued and if written; else None.
+
+    The caller decides that the person is an operator with access to the case
+    (the grant's access helper); this only says what there is to show.
+    """
+    recommendation = (
+        Recommendation.objects.filter(case=case, issued_at__isnull=False)
+        .exclude(for_operators="")
+        .select_related("case__lead_agency")
+        .first()
+    )
+    if recommendation is None:
+        return None
+    assert recommendation.issued_at is not None
+    lead = recommendation.case.lead_agency
+    return OperatorRecommendation(
+        outcome=recommendation.get_outcome_display(),
+        text=recommendation.for_operators,
+        issued_at=recommendation.issued_at,
+        agency=lead.acronym if lead else "",
+    )

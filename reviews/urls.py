@@ -1,6 +1,15 @@
 from django.urls import path
 
-from reviews.views import coordinator, findings, requests, reviewer, scores, search, workspace
+from reviews.views import (
+    coordination,
+    coordinator,
+    findings,
+    requests,
+    reviewer,
+    scores,
+    search,
+    workspace,
+)
 
 app_name = "reviews"
 urlpatterns = [
@@ -59,4 +68,13 @@ urlpatterns = [
         requests.recommendation_issue,
         name="recommendation_issue",
     ),
+    # The lead agency and the participants' positions.
+    path("cases/<int:pk>/lead", coordination.hand_over_lead, name="lead_hand_over"),
+    path(
+        "cases/<int:pk>/recommendation/deadline",
+        coordination.set_deadline,
+        name="recommendation_deadline",
+    ),
+    path("cases/<int:pk>/position", coordination.record_position, name="position_record"),
+    path("cases/<int:pk>/position/amend", coordination.amend_position, name="position_amend"),
 ]

@@ -59,6 +59,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
         "model_name",
         "model_version",
         "developer",
+        "lead_agency",
         "status",
         "short_notice",
         "capability_jump",
@@ -74,7 +75,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
         "access_mode",
     ]
     search_fields = ["number", "model_name", "model_version", "developer__name"]
-    list_select_related = ["developer"]
+    list_select_related = ["developer", "lead_agency"]
     date_hierarchy = "submitted_at"
     inlines = [CaseRoutingInline, ArtifactInline, EvalResultInline]
 

@@ -30,6 +30,32 @@ def coordinator_of_routed_agency(actor, case) -> Membership:
     return membership
 
 
+def coordinator_of_lead_agency(actor, case) -> Membership:
+    """The actor's membership, if they coordinate the case's lead agency; else refused."""
+    membership = agency_membership(actor)
+    if (
+        membership is None
+        or membership.role != Membership.Role.COORDINATOR
+        or membership.agency_id != case.lead_agency_id
+    ):
+        raise ReviewActionRefused(
+            "Only a coordinator of the lead agency can do this: the lead drafts and issues "
+            "the joint recommendation."
+        )
+    return membership
+
+
+def coordinator_of_participant(actor, case) -> Membership:
+    """The actor's membership, if they coordinate a routed agency other than the lead;
+    else refused."""
+    membership = coordinator_of_routed_agency(actor, case)
+    if membership.agency_id == case.lead_agency_id:
+        raise ReviewActionRefused(
+            "Your agency leads this review: it issues the recommendation and records no position."
+        )
+    return membership
+
+
 def working_reviewer(actor, case) -> Assignment:
     """An accepted lead or reviewer (observers read, they don't write); else refused."""
     assignment = active_assignment(actor, case)

@@ -1,4 +1,10 @@
-"""Writing notes and the recommendation: the lead or a coordinator drafts, a coordinator issues."""
+"""Writing notes and the recommendation.
+
+The case's lead agency drafts the joint recommendation (its lead reviewer or
+its coordinator) and its coordinator issues it, once every participating
+agency has a position or the response deadline has passed
+(``reviews.services.positions``).
+"""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -17,16 +23,19 @@ from reviews.models import (
     Note,
     Recommendation,
 )
-from reviews.selectors import active_assignment
+from reviews.selectors import active_assignment, participants_without_position
 from reviews.services.base import (
     ReviewActionRefused,
     agency_membership,
-    coordinator_of_routed_agency,
+    coordinator_of_lead_agency,
     section_url,
     workspace_url,
 )
+from reviews.services.positions import record_silent_participants
 
 User = get_user_model()
+
+DRAFTERS_ONLY = "Only the lead agency's lead reviewer or coordinator can draft the recommendation."
 
 
 def add_note(*, actor, case_id: int, body: str) -> Note:
@@ -68,15 +77,28 @@ def add_note(*, actor, case_id: int, body: str) -> Note:
 
 
 def draft_recommendation(
-    *, actor, case_id: int, outcome: str, summary: str, conditions: str = ""
+    *,
+    actor,
+    case_id: int,
+    outcome: str,
+    summary: str,
+    conditions: str = "",
+    for_operators: str = "",
 ) -> Recommendation:
-    summary, conditions = summary.strip(), conditions.strip()
+    summary, conditions, for_operators = summary.strip(), conditions.strip(), for_operators.strip()
     with transaction.atomic():
         case = locked_case(case_id)
         assignment = active_assignment(actor, case)
-        is_lead = assignment is not None and assignment.role == Assignment.Role.LEAD
+        is_lead = (
+            assignment is not None
+            and assignment.role == Assignment.Role.LEAD
+            and assignment.agency_id == case.lead_agency_id
+        )
         if not is_lead:
-            coordinator_of_routed_agency(actor, case)
+            try:
+                coordinator_of_lead_agency(actor, case)
+            except ReviewActionRefused:
+                raise ReviewActionRefused(DRAFTERS_ONLY) from None
         if case.status not in (CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED):
             raise ReviewActionRefused(f"The case is {case.get_status_display().lower()}.")
         if outcome not in Recommendation.Outcome.values:
@@ -89,6 +111,7 @@ def draft_recommendation(
                 "outcome": outcome,
                 "summary": summary,
                 "conditions": conditions,
+                "for_operators": for_operators,
                 "drafted_by": actor,
             },
         )
@@ -114,7 +137,7 @@ def draft_recommendation(
 def issue_recommendation(*, actor, case_id: int) -> Recommendation:
     with transaction.atomic():
         case = locked_case(case_id)
-        coordinator_of_routed_agency(actor, case)
+        coordinator_of_lead_agency(actor, case)
         recommendation = Recommendation.objects.filter(case=case).first()
         if recommendation is None:
             raise ReviewActionRefused("Draft the recommendation before issuing it.")
@@ -124,6 +147,23 @@ def issue_recommendation(*, actor, case_id: int) -> Recommendation:
             raise ReviewActionRefused(
                 "Information requests are open: close or wait for them before issuing."
             )
+        waiting = participants_without_position(case)
+        deadline = recommendation.response_deadline
+        deadline_passed = deadline is not None and deadline < timezone.localdate()
+        if waiting and not deadline_passed:
+            names = ", ".join(agency.acronym for agency in waiting)
+            raise ReviewActionRefused(
+                f"Waiting for the position of {names}. The recommendation can be issued once "
+                "every participating agency has recorded a position"
+                + (
+                    f", or after the response deadline ({deadline:%B %-d, %Y})."
+                    if deadline
+                    else ", or after a response deadline you set has passed."
+                )
+            )
+        no_response = record_silent_participants(
+            actor=actor, case=case, recommendation=recommendation
+        )
         recommendation.issued_by = actor
         recommendation.issued_at = timezone.now()
         recommendation.save(update_fields=["issued_by", "issued_at"])
@@ -132,7 +172,7 @@ def issue_recommendation(*, actor, case_id: int) -> Recommendation:
             "recommendation.issued",
             actor=actor,
             target=case,
-            details={"outcome": recommendation.outcome},
+            details={"outcome": recommendation.outcome, "no_response": no_response},
         )
         notify(
             list(developer_people(case.developer_id))

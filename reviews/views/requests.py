@@ -24,7 +24,12 @@ from portal.core.nonces import consume_nonce
 from portal.core.refusals import run_service
 from portal.files.downloads import download_view, serve
 from portal.files.uploads import HashingUploadHandler, UploadRejected, clean_display_name
-from reviews.access import RequestAudience, get_request_or_404, get_workspace_case_or_404
+from reviews.access import (
+    RequestAudience,
+    get_lead_case_or_404,
+    get_request_or_404,
+    get_workspace_case_or_404,
+)
 from reviews.forms_requests import (
     MAX_ANSWER_FILES,
     AnswerForm,
@@ -173,7 +178,7 @@ def note_add(request, pk):
 
 @require_POST
 def recommendation_draft(request, pk):
-    case = get_workspace_case_or_404(request.user, pk)
+    case = get_lead_case_or_404(request.user, pk)
     form = RecommendationForm(request.POST)
     if not form.is_valid():
         messages.error(request, first_error(form))
@@ -191,7 +196,7 @@ def recommendation_draft(request, pk):
 @require_POST
 @recent_auth_required
 def recommendation_issue(request, pk):
-    case = get_workspace_case_or_404(request.user, pk)
+    case = get_lead_case_or_404(request.user, pk)
     if not consequence_understood(request.POST):
         messages.error(request, ISSUE_UNDERSTOOD)
         return redirect(section_url("recommendation", case.pk))
@@ -248,19 +253,26 @@ def notes_context(request, case) -> dict:
     return {"notes": case.notes.select_related("author", "agency"), "note_form": NoteForm()}
 
 
-def recommendation_context(request, case) -> dict:
-    """The recommendation, its draft form for the lead or a coordinator, and the issue button."""
-    is_coordinator, _, is_lead = _review_roles(request.user, case)
-    recommendation = (
+def lead_recommendation(case) -> Recommendation | None:
+    """The case's recommendation, with who drafted and issued it (one query)."""
+    return (
         Recommendation.objects.select_related("drafted_by", "issued_by").filter(case=case).first()
     )
+
+
+def recommendation_context(request, case, recommendation: Recommendation | None) -> dict:
+    """The recommendation, its draft form for the lead agency's lead reviewer or coordinator,
+    and the issue button for the lead agency's coordinator."""
+    is_coordinator, _, is_lead_reviewer = _review_roles(request.user, case)
+    of_lead_agency = request.user.membership.agency_id == case.lead_agency_id
     draft_form = None
-    if case.status in WORKING_STATUSES and (is_lead or is_coordinator):
+    if case.status in WORKING_STATUSES and of_lead_agency and (is_lead_reviewer or is_coordinator):
         initial = (
             {
                 "outcome": recommendation.outcome,
                 "summary": recommendation.summary,
                 "conditions": recommendation.conditions,
+                "for_operators": recommendation.for_operators,
             }
             if recommendation
             else None
@@ -271,6 +283,7 @@ def recommendation_context(request, case) -> dict:
         "recommendation_form": draft_form,
         "can_issue_recommendation": (
             is_coordinator
+            and of_lead_agency
             and case.status == CaseStatus.IN_REVIEW
             and recommendation is not None
             and not recommendation.is_issued

@@ -19,8 +19,8 @@ from portal.core.templatetags.portal_tags import timeline_label
 from reviews.access import get_workspace_case_or_404, may_change_finding
 from reviews.forms_reviewer import FindingForm
 from reviews.models import Assignment, Finding, FindingEvidence, Severity
-from reviews.selectors import active_assignment
-from reviews.views import coordinator, requests, scores
+from reviews.selectors import active_assignment, agency_states
+from reviews.views import coordination, coordinator, requests, scores
 
 CASE_TIMELINE_PREFIXES = ("case.", "artifact.", "eval.")
 REVIEW_TIMELINE_LABELS = {
@@ -39,6 +39,10 @@ REVIEW_TIMELINE_LABELS = {
     "note.added": "Note added",
     "recommendation.drafted": "Recommendation drafted",
     "recommendation.issued": "Recommendation issued",
+    "recommendation.deadline_set": "Positions' response deadline set",
+    "position.recorded": "Agency position recorded",
+    "position.amended": "Agency position amended",
+    "position.no_response": "Agency recorded as no response",
     "capability.jump_flagged": "Capability jump flagged",
     "score.measured": "Government-measured score recorded",
 }
@@ -77,17 +81,24 @@ def render_section(request, case, section: str, context: dict, *, status=200):
             .order_by("pk")
         ),
     }
+    if "agency_states" not in context:
+        # Where each routed agency stands, for the header's positions line.
+        page["agency_states"] = agency_states(case)
     return render(request, f"reviews/sections/{section}.html", page | context, status=status)
 
 
 @require_GET
 def workspace(request, pk):
-    """The overview: details, clock, reviewers (and their forms), notes, other apps' panels."""
+    """The overview: details, clock, the agencies' positions, reviewers (and their forms),
+    notes, other apps' panels."""
     case = get_workspace_case_or_404(request.user, pk)
+    states = agency_states(case)
     context = {
-        "agencies": case.routed_agencies.order_by("acronym"),
+        "agencies": [state.agency for state in states],
+        "agency_states": states,
         "open_request_count": requests.open_request_count(case),
     }
+    context |= coordination.lead_context(request, case, states)
     context |= coordinator.assignments_context(request, case)
     context |= requests.notes_context(request, case)
     # Sections other apps add (access: grants, downloads, operators' reports).
@@ -133,7 +144,11 @@ def artifacts(request, pk):
 @require_GET
 def recommendation(request, pk):
     case = get_workspace_case_or_404(request.user, pk)
-    context = requests.recommendation_context(request, case)
+    recommendation = requests.lead_recommendation(case)
+    states = agency_states(case, recommendation)
+    context = requests.recommendation_context(request, case, recommendation)
+    context |= coordination.positions_context(request, case, recommendation, states)
+    context["agency_states"] = states
     return render_section(request, case, "recommendation", context)
 
 

@@ -128,7 +128,7 @@ def test_reviewers_who_are_not_the_lead_cannot_draft(
 
     response = draft(client, case_in_review)
 
-    assert "Only a coordinator of an agency on the case can do this." in messages_of(response)
+    assert recommendation_services.DRAFTERS_ONLY in messages_of(response)
     assert not Recommendation.objects.exists()
 
 
@@ -269,7 +269,7 @@ def test_reviewers_cannot_issue(client, persona, request, lead, coordinator, cas
 
     response = issue(client, case_in_review)
 
-    assert "Only a coordinator of an agency on the case can do this." in messages_of(response)
+    assert "Only a coordinator of the lead agency can do this" in messages_of(response)[0]
     assert not Recommendation.objects.get().is_issued
     case_in_review.refresh_from_db()
     assert case_in_review.status == CaseStatus.IN_REVIEW

@@ -58,6 +58,11 @@ KWARGS = {
     "reviews:score_record": lambda w: {"pk": w.case.pk},
     "reviews:recommendation_draft": lambda w: {"pk": w.case.pk},
     "reviews:recommendation_issue": lambda w: {"pk": w.case.pk},
+    # The joint case: CAISI leads, NSA participates.
+    "reviews:lead_hand_over": lambda w: {"pk": w.joint_case.pk},
+    "reviews:recommendation_deadline": lambda w: {"pk": w.joint_case.pk},
+    "reviews:position_record": lambda w: {"pk": w.joint_case.pk},
+    "reviews:position_amend": lambda w: {"pk": w.joint_case.pk},
     # Critical-infrastructure access.
     "access:grant_detail": lambda w: {"grant_id": w.grant.pk},
     "access:download": lambda w: _download_kwargs(w),

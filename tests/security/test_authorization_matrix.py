@@ -28,7 +28,15 @@ from portal.accounts.models import AccessToken
 from portal.audit.models import AuditEvent
 from portal.cases.models import Artifact, CaseRouting, EvalResult, Submission
 from portal.notifications.models import Notification
-from reviews.models import Assignment, Finding, InformationRequest, Note, Recommendation
+from reviews.models import (
+    AgencyPosition,
+    Assignment,
+    Finding,
+    InformationRequest,
+    Note,
+    PositionAmendment,
+    Recommendation,
+)
 from tests.security.routes import KWARGS, download_url_names, url_patterns
 from tests.security.world import PERSONAS, world  # noqa: F401  (the module's world)
 
@@ -90,6 +98,11 @@ workspace_read = answers(404, coordinator=200, reviewer=200)
 # The coordinator's actions: other roles 403 (a page of another role); a
 # coordinator of an agency not on the case 404.
 coordinator_action = role_page({"coordinator": 302, "other_coordinator": 404})
+# The joint case (CAISI leads, NSA participates): the lead's coordinator acts
+# for the lead, NSA's for its position; each gets 403 on the other's side. Other
+# roles 403 (a coordinator's page).
+lead_action = role_page({"coordinator": 302, "other_coordinator": 403})
+participant_action = role_page({"coordinator": 403, "other_coordinator": 302})
 # The bank's pages: other roles 403; the other bank cannot see the grant.
 operator_page = role_page(only(200, *OPERATORS))
 operator_object = role_page({"operator": 200, "other_operator": 404})
@@ -208,6 +221,10 @@ MATRIX: dict[str, Row] = {
     "reviews:score_record": Row(get=NOBODY, post=review_action),
     "reviews:recommendation_draft": Row(get=NOBODY, post=review_action),
     "reviews:recommendation_issue": Row(get=NOBODY, post=review_action),
+    "reviews:lead_hand_over": Row(get=NOBODY, post=lead_action),
+    "reviews:recommendation_deadline": Row(get=NOBODY, post=lead_action),
+    "reviews:position_record": Row(get=NOBODY, post=participant_action),
+    "reviews:position_amend": Row(get=NOBODY, post=participant_action),
     # The bank's pages.
     "access:granted_models": Row(get=operator_page, post=NOBODY),
     "access:grant_detail": Row(get=operator_object, post=NOBODY),
@@ -238,7 +255,11 @@ def fingerprint() -> tuple:
     return (
         AuditEvent.objects.count(),
         Notification.objects.count(),
-        list(Submission.objects.order_by("pk").values_list("pk", "status", "model_name")),
+        list(
+            Submission.objects.order_by("pk").values_list(
+                "pk", "status", "model_name", "lead_agency"
+            )
+        ),
         CaseRouting.objects.count(),
         list(Artifact.objects.order_by("pk").values_list("pk")),
         list(EvalResult.objects.order_by("pk").values_list("pk", "score")),
@@ -246,7 +267,13 @@ def fingerprint() -> tuple:
         list(Finding.objects.order_by("pk").values_list("pk", "status", "marking")),
         list(InformationRequest.objects.order_by("pk").values_list("pk", "status")),
         Note.objects.count(),
-        list(Recommendation.objects.values_list("pk", "outcome", "summary", "issued_at")),
+        list(
+            Recommendation.objects.values_list(
+                "pk", "outcome", "summary", "issued_at", "response_deadline"
+            )
+        ),
+        list(AgencyPosition.objects.values_list("pk", "stance", "text", "marking")),
+        PositionAmendment.objects.count(),
         list(AccessGrant.objects.order_by("pk").values_list("pk", "status")),
         EvaluationReport.objects.count(),
         TermsAcceptance.objects.count(),

@@ -2,8 +2,10 @@
 
 A case in review at CAISI with an accepted lead reviewer, two artifacts, a
 finding shared with the developer, an answered and an open information
-request, a live grant to the bank whose operator accepted the terms, an
-evaluation report, a draft with a score, and a token for every persona.
+request, a second case in review led by CAISI with NSA participating and a
+drafted recommendation (the joint case), a live grant to the bank whose
+operator accepted the terms, an evaluation report, a draft with a score, and a
+token for every persona.
 
 ``module_world`` builds it once per module inside a transaction that is rolled
 back at the end; each test runs in its own savepoint (pytest-django's ``db``),
@@ -27,9 +29,10 @@ from portal.cases.models import Benchmark
 from portal.cases.services import artifacts as artifact_services
 from portal.cases.services import lifecycle as case_services
 from portal.files.uploads import HashingWriter
-from reviews.models import Assignment, Finding, Marking, Severity
+from reviews.models import Assignment, Finding, Marking, Recommendation, Severity
 from reviews.services import assignments as assignment_services
 from reviews.services import findings as finding_services
+from reviews.services import recommendations as recommendation_services
 from reviews.services import requests as request_services
 from tests.cases.conftest import draft_fields
 from tests.conftest import Role, make_person
@@ -177,6 +180,28 @@ def build_world() -> World:
         files=[(streamed(b"evaluation notes"), "notes.txt")],
     )
 
+    # The joint case: CAISI leads (routed first), NSA participates; CAISI's
+    # coordinator drafted the recommendation. Nobody else works on it.
+    joint_case = case_services.create_draft(
+        actor=submitter, **draft_fields(submitter, model_name="Cumulus")
+    )
+    artifact_services.add_artifact(
+        actor=submitter,
+        case_id=joint_case.pk,
+        kind="model_card",
+        streamed=streamed(b"# Cumulus"),
+        original_name="cumulus.md",
+    )
+    case_services.submit_case(actor=submitter, case_id=joint_case.pk)
+    case_services.route_case(actor=coordinator, case_id=joint_case.pk, agency=nsa)
+    case_services.start_review(actor=coordinator, case_id=joint_case.pk)
+    recommendation_services.draft_recommendation(
+        actor=coordinator,
+        case_id=joint_case.pk,
+        outcome=Recommendation.Outcome.MITIGATIONS,
+        summary="Release with the code tool behind the enterprise tier.",
+    )
+
     # A draft of the same developer, with an artifact and a score.
     draft = case_services.create_draft(
         actor=submitter, **draft_fields(submitter, model_name="Borealis")
@@ -205,6 +230,7 @@ def build_world() -> World:
         terms=terms,
         benchmark=benchmark,
         case=case,
+        joint_case=joint_case,
         artifact=artifact,
         assignment=assignment,
         finding=finding,

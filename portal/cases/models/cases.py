@@ -128,6 +128,18 @@ class Submission(models.Model):
     routed_agencies = models.ManyToManyField(
         Agency, through="CaseRouting", related_name="cases", blank=True
     )
+    # The agency that leads the review: the first the case was routed to, until
+    # its coordinator hands the lead to another routed agency. It drafts and
+    # issues the recommendation; every other routed agency is a participant.
+    # Written only by the routing services (portal.cases.services.lifecycle).
+    lead_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )

@@ -239,6 +239,10 @@ def submit_case(*, actor, case_id: int, short_notice_reason: str = "") -> Submis
 
 def _route(case: Submission, agency: Agency, *, actor) -> None:
     CaseRouting.objects.create(case=case, agency=agency, routed_at=timezone.now(), routed_by=actor)
+    if case.lead_agency_id is None:
+        # The first agency a case is routed to leads its review.
+        case.lead_agency = agency
+        case.save(update_fields=["lead_agency", "updated_at"])
     # The agency's coordinators see the case; its reviewers only once assigned.
     grant(VIEW_CASE, agency.coordinators_group, case)
     audit.record("case.routed", actor=actor, target=case, details={"agency": agency.acronym})
@@ -273,6 +277,62 @@ def route_case(*, actor, case_id: int, agency: Agency) -> Submission:
         if case.routings.filter(agency=agency).exists():
             raise CaseActionRefused(f"The case is already routed to {agency}.")
         _route(case, agency, actor=actor)
+    return case
+
+
+def hand_over_lead(*, actor, case_id: int, agency: Agency, reason: str = "") -> Submission:
+    """The lead agency's coordinator makes another routed agency the case's lead.
+
+    The lead drafts and issues the recommendation (reviews); once the case's
+    recommendation is issued the lead no longer changes.
+    """
+    reason = reason.strip()
+    with transaction.atomic():
+        case = locked_case(case_id)
+        membership = routed_agency_membership(actor, case)
+        if (
+            membership is None
+            or membership.role != Membership.Role.COORDINATOR
+            or membership.agency_id != case.lead_agency_id
+        ):
+            raise CaseActionRefused("Only a coordinator of the lead agency can hand the lead on.")
+        if case.status not in (
+            CaseStatus.SUBMITTED,
+            CaseStatus.IN_REVIEW,
+            CaseStatus.INFO_REQUESTED,
+        ):
+            raise CaseActionRefused(
+                f"The case is {case.get_status_display().lower()}; "
+                "the lead changes only while the review is under way."
+            )
+        if agency.pk == case.lead_agency_id:
+            raise CaseActionRefused(f"{agency} already leads the review.")
+        if not case.routings.filter(agency=agency).exists():
+            raise CaseActionRefused(f"The case is not routed to {agency}: route it there first.")
+        previous = case.lead_agency
+        case.lead_agency = agency
+        case.save(update_fields=["lead_agency", "updated_at"])
+        audit.record(
+            "case.lead_handed_over",
+            actor=actor,
+            target=case,
+            details={
+                "from": previous.acronym if previous else None,
+                "to": agency.acronym,
+                "reason": reason,
+            },
+        )
+        notify(
+            agency_coordinators([agency.pk]),
+            title=f"{agency.acronym} now leads the review of {case.number}",
+            body=(
+                f"{previous.acronym if previous else 'The former lead'} handed the lead to your "
+                "agency: your agency drafts and issues the joint recommendation."
+                + (f" Reason: {reason}" if reason else "")
+            ),
+            case=case,
+            url=reverse("portal:case_detail", args=[case.pk]),
+        )
     return case
 
 

@@ -12,6 +12,7 @@ TIMELINE_LABELS = {
     "case.edited": "Draft edited",
     "case.submitted": "Submitted for review",
     "case.routed": "Routed to an agency",
+    "case.lead_handed_over": "Lead handed to another agency",
     "case.review_started": "Review started",
     "case.clock_paused": "Information requested; clock paused",
     "case.clock_resumed": "Clock resumed",
@@ -43,6 +44,8 @@ def timeline_label(event) -> str:
     details = event.details or {}
     if event.action == "case.routed" and details.get("agency"):
         return f"Routed to {details['agency']}"
+    if event.action == "case.lead_handed_over" and details.get("to"):
+        return f"Lead handed to {details['to']}"
     if event.action.startswith("artifact.") and details.get("name"):
         return f"{label}: {details['name']}"
     if event.action == "eval.recorded" and details.get("benchmark"):
