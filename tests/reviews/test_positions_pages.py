@@ -112,7 +112,7 @@ def test_the_developer_reads_only_positions_shared_with_it(
     # Named by agency, never by person (the panel's recommendation and positions).
     panel = content[content.index('id="dev-recommendation-heading"') :]
     panel = panel[: panel.index("</section>")]
-    assert "(CAISI), the lead agency" in panel
+    assert "by CAISI, the lead agency" in panel
     for person in (coordinator, nsa_coordinator):
         assert person.username not in panel
         assert person.display_name() not in panel
