@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from portal.core.admin import ReadOnlyAdmin
-from reviews.models import Assignment, Finding, InformationRequest, Note, Recommendation
+from reviews.models import Assignment, Finding, InformationRequest, Recommendation
 
 
 @admin.register(Assignment)
@@ -28,14 +28,6 @@ class InformationRequestAdmin(ReadOnlyAdmin):
     list_filter = ["status", "agency"]
     search_fields = ["case__number", "question"]
     list_select_related = ["case", "agency", "asked_by"]
-
-
-@admin.register(Note)
-class NoteAdmin(ReadOnlyAdmin):
-    list_display = ["case", "author", "agency", "created_at"]
-    list_filter = ["agency"]
-    search_fields = ["case__number", "body"]
-    list_select_related = ["case", "author", "agency"]
 
 
 @admin.register(Recommendation)

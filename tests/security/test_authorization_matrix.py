@@ -27,8 +27,9 @@ from access.models import AccessGrant, EvaluationReport, TermsAcceptance
 from portal.accounts.models import AccessToken
 from portal.audit.models import AuditEvent
 from portal.cases.models import Artifact, CaseRouting, EvalResult, Submission
+from portal.discussions.models import Message, MessageAttachment, Thread
 from portal.notifications.models import Notification
-from reviews.models import Assignment, Finding, InformationRequest, Note, Recommendation
+from reviews.models import Assignment, Finding, InformationRequest, Recommendation
 from tests.security.routes import KWARGS, download_url_names, url_patterns
 from tests.security.world import PERSONAS, world  # noqa: F401  (the module's world)
 
@@ -190,6 +191,7 @@ MATRIX: dict[str, Row] = {
     "reviews:case_artifacts": Row(get=workspace_read, post=NOBODY),
     "reviews:case_recommendation": Row(get=workspace_read, post=NOBODY),
     "reviews:case_timeline": Row(get=workspace_read, post=NOBODY),
+    "reviews:case_discussion": Row(get=workspace_read, post=NOBODY),
     "reviews:finding_create": Row(get=NOBODY, post=answers(404, coordinator=403, reviewer=400)),
     "reviews:finding_update": Row(get=NOBODY, post=review_action),
     # The finding is marked for the developer.
@@ -198,10 +200,23 @@ MATRIX: dict[str, Row] = {
     "reviews:request_answer": Row(get=NOBODY, post=answers(404, submitter=302)),
     "reviews:request_withdraw": Row(get=NOBODY, post=review_action),
     "reviews:attachment_download": Row(get=case_read, post=NOBODY),
-    "reviews:note_add": Row(get=NOBODY, post=review_action),
     "reviews:score_record": Row(get=NOBODY, post=review_action),
     "reviews:recommendation_draft": Row(get=NOBODY, post=review_action),
     "reviews:recommendation_issue": Row(get=NOBODY, post=review_action),
+    # Discussions: every person with a role has a list of the threads they read.
+    # A case's threads: those on the case, and the bank with a live grant on it.
+    # Starting one or replying without text is the form's refusal (400). The
+    # thread is the one with the developer: never an operator's.
+    "discussions:inbox": Row(get=answers(200, admin=403), post=NOBODY),
+    "discussions:case_threads": Row(
+        get=answers(404, **only(200, *CASE_SEEN_BY, "operator")), post=NOBODY
+    ),
+    "discussions:thread_start": Row(
+        get=NOBODY, post=answers(404, **only(400, *CASE_SEEN_BY, "operator"))
+    ),
+    "discussions:thread": Row(get=case_read, post=NOBODY),
+    "discussions:message_post": Row(get=NOBODY, post=answers(404, **only(400, *CASE_SEEN_BY))),
+    "discussions:attachment_download": Row(get=case_read, post=NOBODY),
     # The bank's pages.
     "access:granted_models": Row(get=operator_page, post=NOBODY),
     "access:grant_detail": Row(get=operator_object, post=NOBODY),
@@ -239,7 +254,9 @@ def fingerprint() -> tuple:
         list(Assignment.objects.order_by("pk").values_list("pk", "status", "due_date")),
         list(Finding.objects.order_by("pk").values_list("pk", "status", "marking")),
         list(InformationRequest.objects.order_by("pk").values_list("pk", "status")),
-        Note.objects.count(),
+        Thread.objects.count(),
+        Message.objects.count(),
+        MessageAttachment.objects.count(),
         list(Recommendation.objects.values_list("pk", "outcome", "summary", "issued_at")),
         list(AccessGrant.objects.order_by("pk").values_list("pk", "status")),
         EvaluationReport.objects.count(),
