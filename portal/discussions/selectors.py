@@ -82,7 +82,10 @@ def readers(thread) -> list[User]:
 
 
 def search_threads(user, text: str) -> QuerySet[Thread]:
-    """Threads this person reads whose subject or messages match ``text``."""
+    """Threads this person reads whose subject or messages match ``text``; none for no text."""
+    text = text.strip()
+    if not text:
+        return Thread.objects.none()
     visible = Thread.objects.visible_to(user)
     matching: QuerySet
     by_subject: QuerySet

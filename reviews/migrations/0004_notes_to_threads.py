@@ -41,6 +41,8 @@ def notes_to_threads(apps, schema_editor):
             )
             for note in notes
         )
+    # Moved, not copied: the next migration drops the table.
+    Note.objects.all().delete()
 
 
 def threads_to_notes(apps, schema_editor):

@@ -66,6 +66,8 @@ def test_only_the_marking_s_readers_see_the_thread_everywhere(
         if person.role:
             inbox = client.get(reverse("discussions:inbox"))
             assert (thread.subject in inbox.content.decode()) == reads, name
+            found = client.get(reverse("reviews:search"), {"q": SECRET})
+            assert (thread.subject in found.content.decode()) == reads, name
     # The list of people to tell is exactly the readers.
     names = {p.pk: n for n, p in personas.items()}
     assert {names[p.pk] for p in readers(thread) if p.pk in names} == expected
