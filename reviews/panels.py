@@ -2,7 +2,7 @@
 
 Information requests (with an answer form for each open one), the findings
 whose marking lets the developer read them, and the recommendation once it is
-issued. Notes and a recommendation still in draft never reach this panel.
+issued. A recommendation still in draft never reaches this panel.
 """
 
 from portal.cases.access import is_developer_member
