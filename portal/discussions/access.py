@@ -16,7 +16,7 @@ the case it starts one on. Who may start which marking:
 Everyone who reads a thread may reply in it.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from portal.accounts.models import Membership, Organization
@@ -57,7 +57,7 @@ def get_discussion_case_or_404(user, pk) -> Submission:
         addressed = Thread.objects.visible_to(user).values("case_id")
         case = (
             Submission.objects.filter(pk=pk)
-            .filter(pk__in=live.union(addressed, all=True))
+            .filter(Q(pk__in=live) | Q(pk__in=addressed))
             .select_related("developer")
             .first()
         )

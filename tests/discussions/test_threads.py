@@ -221,3 +221,24 @@ def test_read_state_is_one_row_per_person_and_thread(client, case, coordinator, 
     client.get(thread_url(thread))
     client.get(thread_url(thread))
     assert ReadState.objects.filter(user=lead, thread=thread).count() == 1
+
+
+def test_the_case_page_and_the_workspace_overview_show_the_discussion_panel(
+    client, case, coordinator, submitter, lead
+):
+    developer_thread = start(case, coordinator, "developer")
+    agency_thread = start(case, coordinator, "agency_only")
+
+    client.force_login(submitter)
+    page = client.get(reverse("portal:case_detail", args=[case.pk]))
+    panel = dict(page.context["panels"])["discussions/case_panel.html"]
+    assert [t.pk for t in panel["threads"]] == [developer_thread.pk]
+    assert panel["all_url"] == reverse("discussions:case_threads", args=[case.pk])
+    assert agency_thread.subject not in page.content.decode()
+
+    client.force_login(lead)
+    overview = client.get(reverse("reviews:workspace", args=[case.pk]))
+    panel = dict(overview.context["panels"])["discussions/case_panel.html"]
+    assert {t.pk for t in panel["threads"]} == {developer_thread.pk, agency_thread.pk}
+    assert panel["all_url"] == reverse("reviews:case_discussion", args=[case.pk])
+    assert "Add note" not in overview.content.decode()
