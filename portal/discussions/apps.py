@@ -20,6 +20,6 @@ class DiscussionsConfig(AppConfig):
             "Discussions",
             "discussions:inbox",
             roles=Membership.Role.values,
-            order=60,
+            order=40,
             badge=unread_message_count,
         )
