@@ -101,3 +101,20 @@ def test_the_message_text_stays_in_the_portal(started, mailoutbox):
     assert mailoutbox
     assert all(SECRET not in m.body for m in mailoutbox)
     assert Message.objects.filter(thread=started).count() == 1
+
+
+def test_an_agency_that_sees_the_case_but_is_not_routed_reads_no_thread(case, coordinator):
+    """A monitoring agency (ONCD) sees submitted cases' scores, never their discussions."""
+    from portal.accounts.models import Agency
+    from portal.accounts.permissions import grant
+    from portal.cases.access import VIEW_CASE
+    from tests.conftest import Role, make_person
+
+    oncd = Agency.objects.create(name="ONCD", acronym="ONCD", slug="oncd")
+    monitor = make_person("oncd_coordinator", unit=oncd, role=Role.COORDINATOR)
+    grant(VIEW_CASE, oncd.group, case)
+    for marking in MARKINGS:
+        start(case, coordinator, marking)
+
+    assert not Thread.objects.visible_to(monitor).exists()
+    assert unread_message_count(monitor) == 0
