@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "portal.notifications",
     "portal.cases",
     "portal.capability",
+    "portal.discussions",
     "reviews",
     "access",
 ]
@@ -460,6 +461,10 @@ if DOWNLOAD_BACKEND not in {"sendfile", "x-accel", "redirect"}:
 DOWNLOAD_ACCEL_PREFIX = env_str("DOWNLOAD_ACCEL_PREFIX") or "/protected-artifacts/"
 # The largest artifact accepted, in bytes (default 200 GiB).
 ARTIFACT_MAX_BYTES = env_int("ARTIFACT_MAX_BYTES", 200 * 1024**3, minimum=1)
+# A file attached to a discussion message.
+DISCUSSION_ATTACHMENT_MAX_BYTES = env_int(
+    "DISCUSSION_ATTACHMENT_MAX_BYTES", 100 * 1024**2, minimum=1
+)
 TOKEN_MAX_DAYS = env_int("TOKEN_MAX_DAYS", 365, minimum=1)
 
 LOGGING = {

@@ -25,6 +25,7 @@ urlpatterns = [
     *cases_urls.api_urlpatterns,
     path("", include((portal_patterns, "portal"))),
     path("api/v1/", include("access.api_urls")),
+    path("discussions/", include("portal.discussions.urls")),
     path("reviews/", include("reviews.urls")),
     path("access/", include("access.urls")),
     path("admin/", admin.site.urls),

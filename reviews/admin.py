@@ -8,7 +8,6 @@ from reviews.models import (
     Assignment,
     Finding,
     InformationRequest,
-    Note,
     PositionAmendment,
     Recommendation,
 )
@@ -36,14 +35,6 @@ class InformationRequestAdmin(ReadOnlyAdmin):
     list_filter = ["status", "agency"]
     search_fields = ["case__number", "question"]
     list_select_related = ["case", "agency", "asked_by"]
-
-
-@admin.register(Note)
-class NoteAdmin(ReadOnlyAdmin):
-    list_display = ["case", "author", "agency", "created_at"]
-    list_filter = ["agency"]
-    search_fields = ["case__number", "body"]
-    list_select_related = ["case", "author", "agency"]
 
 
 @admin.register(Recommendation)

@@ -58,18 +58,6 @@ class AnswerForm(forms.Form):
     answer = _text("Your answer")
 
 
-class NoteForm(UswdsFormMixin, forms.Form):
-    body = _text(
-        "Note",
-        rows=3,
-        help_text="Seen by the government reviewers of this case only, never by the developer.",
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("prefix", "note")
-        super().__init__(*args, **kwargs)
-
-
 class RecommendationForm(UswdsFormMixin, forms.Form):
     outcome = forms.ChoiceField(
         label="Outcome", choices=Recommendation.Outcome.choices, widget=forms.RadioSelect

@@ -1,5 +1,6 @@
-"""Reviewer work on a case: assignments, findings, information requests,
-discussion notes and the recommendation."""
+"""Reviewer work on a case: assignments, findings, information requests and the
+recommendation. Discussions (which replaced the reviewers' notes) are
+``portal.discussions``."""
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -263,22 +264,6 @@ class RequestAttachment(StoredFile):
 
     def storage_folder(self) -> str:
         return f"answers/{self.request.case_id}"
-
-
-class Note(models.Model):
-    """Discussion among the government reviewers of a case; never shown to the developer."""
-
-    case = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at"]
-
-    def __str__(self):
-        return f"Note on {self.case} by {self.author}"
 
 
 class Recommendation(models.Model):

@@ -42,6 +42,7 @@ urlpatterns = [
     path("cases/<int:pk>/scores/", workspace.case_scores, name="case_scores"),
     path("cases/<int:pk>/artifacts/", workspace.artifacts, name="case_artifacts"),
     path("cases/<int:pk>/recommendation/", workspace.recommendation, name="case_recommendation"),
+    path("cases/<int:pk>/discussion/", workspace.discussion, name="case_discussion"),
     path("cases/<int:pk>/timeline/", workspace.timeline, name="case_timeline"),
     path("cases/<int:pk>/findings/new", findings.finding_create, name="finding_create"),
     path("findings/<int:finding_id>/update", findings.finding_update, name="finding_update"),
@@ -58,7 +59,6 @@ urlpatterns = [
         requests.attachment_download,
         name="attachment_download",
     ),
-    path("cases/<int:pk>/notes", requests.note_add, name="note_add"),
     path("cases/<int:pk>/scores", scores.score_record, name="score_record"),
     path(
         "cases/<int:pk>/recommendation", requests.recommendation_draft, name="recommendation_draft"

@@ -19,6 +19,7 @@ PROJECT_APPS = {
     "cases",
     "capability",
     "core",
+    "discussions",
     "files",
     "notifications",
     "reviews",

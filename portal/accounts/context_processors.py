@@ -14,7 +14,10 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_links": []}
     # Each app registers its pages' links (portal.core.hooks.nav_link).
-    names = [(link.label, link.url_name) for link in nav_links_for(user.role)]
+    names = []
+    for link in nav_links_for(user.role):
+        count = link.badge(user) if link.badge is not None else 0
+        names.append((f"{link.label} ({count})" if count else link.label, link.url_name))
     unread = 0
     if user.role is not None:
         # Through the person's own relation: accounts imports nothing of notifications.

@@ -253,6 +253,9 @@ class NavLink:
     label: str
     url_name: str
     roles: frozenset[str]
+    # ``badge(user) -> int``: a count shown beside the label (unread messages); it
+    # runs on every page, so it must cost at most one query.
+    badge: Callable[[Any], int] | None = None
 
 
 NAV_LINKS: list[NavLink] = []
@@ -260,10 +263,17 @@ HOME_FOR_ROLE: dict[str, str] = {}
 
 
 def nav_link(
-    label: str, url_name: str, *, roles: Iterable[str], order: int, home_for: Iterable[str] = ()
+    label: str,
+    url_name: str,
+    *,
+    roles: Iterable[str],
+    order: int,
+    home_for: Iterable[str] = (),
+    badge: Callable[[Any], int] | None = None,
 ) -> None:
-    """Register a header link for ``roles``; ``home_for`` roles start on its page."""
-    link = NavLink(order, label, url_name, frozenset(str(role) for role in roles))
+    """Register a header link for ``roles``; ``home_for`` roles start on its page;
+    ``badge(user)`` counts something beside the label (one query at most)."""
+    link = NavLink(order, label, url_name, frozenset(str(role) for role in roles), badge)
     if link not in NAV_LINKS:
         NAV_LINKS.append(link)
         NAV_LINKS.sort(key=lambda entry: (entry.order, entry.label))

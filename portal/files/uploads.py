@@ -201,15 +201,16 @@ class HashingUploadHandler(FileUploadHandler):
     the view can say why the file is missing.
     """
 
-    def __init__(self, request=None):
+    def __init__(self, request=None, *, max_bytes: int | None = None):
         super().__init__(request)
+        self.max_bytes = max_bytes  # None: the artifact limit (ARTIFACT_MAX_BYTES)
         self.writer = None
         self.rejection: UploadRejected | None = None
         self.files: list[StreamedFile] = []
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
-        self.writer = HashingWriter()
+        self.writer = HashingWriter(self.max_bytes)
 
     def receive_data_chunk(self, raw_data, start):
         try:

@@ -2,7 +2,7 @@
 
 ``assignments`` (inviting reviewers, the conflict-of-interest attestation,
 removing and completing), ``findings``, ``requests`` (information requests to
-the developer), ``recommendations`` (notes, the draft and the issued
+the developer), ``recommendations`` (the draft and the issued
 recommendation) and ``scores`` (government-measured scores); ``base`` holds
 what they share.
 

@@ -1,4 +1,4 @@
-"""Writing notes and the recommendation.
+"""Writing the recommendation.
 
 The case's lead agency drafts the joint recommendation (its lead reviewer or
 its coordinator) and its coordinator issues it, once every participating
@@ -13,67 +13,26 @@ from django.utils import timezone
 
 from portal.accounts.selectors import agency_coordinators, developer_people
 from portal.audit import events as audit
-from portal.cases.models import CaseStatus, Submission
+from portal.cases.models import CaseStatus
 from portal.cases.services import lifecycle as case_services
 from portal.cases.services.lifecycle import locked_case
 from portal.notifications.services import notify
 from reviews.models import (
     Assignment,
     InformationRequest,
-    Note,
     Recommendation,
 )
 from reviews.selectors import active_assignment, participants_without_position
 from reviews.services.base import (
     ReviewActionRefused,
-    agency_membership,
     coordinator_of_lead_agency,
     section_url,
-    workspace_url,
 )
 from reviews.services.positions import record_silent_participants
 
 User = get_user_model()
 
 DRAFTERS_ONLY = "Only the lead agency's lead reviewer or coordinator can draft the recommendation."
-
-
-def add_note(*, actor, case_id: int, body: str) -> Note:
-    body = body.strip()
-    with transaction.atomic():
-        case = locked_case(case_id)
-        membership = agency_membership(actor)
-        if (
-            membership is None
-            or not Submission.objects.visible_to(actor).filter(pk=case.pk).exists()
-        ):
-            raise ReviewActionRefused("Only the case's government reviewers can write notes.")
-        assert membership.agency_id is not None  # an agency membership
-        if not body:
-            raise ReviewActionRefused("Write the note first.")
-        note = Note.objects.create(
-            case=case, author=actor, agency_id=membership.agency_id, body=body
-        )
-        audit.record("note.added", actor=actor, target=case, details={"note": note.pk})
-        # The government people on the case; the note's text stays in the portal.
-        working = User.objects.filter(
-            assignments__case=case,
-            assignments__status__in=[Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED],
-        )
-        notify(
-            [
-                person
-                for person in [
-                    *agency_coordinators(case.routings.values("agency_id")),
-                    *working,
-                ]
-                if person.pk != actor.pk
-            ],
-            title=f"{actor.display_name()} added a note on {case.number}",
-            case=case,
-            url=workspace_url(case),
-        )
-    return note
 
 
 def draft_recommendation(

@@ -1,4 +1,4 @@
-"""Information requests, notes and the recommendation.
+"""Information requests and the recommendation.
 
 Agency staff work from the case workspace; the developer answers requests
 from its case page (the panel in ``reviews.panels``). Every view finds its
@@ -34,7 +34,6 @@ from reviews.forms_requests import (
     MAX_ANSWER_FILES,
     AnswerForm,
     InformationRequestForm,
-    NoteForm,
     RecommendationForm,
     answer_scope,
 )
@@ -52,7 +51,7 @@ ISSUE_UNDERSTOOD = (
 
 
 def workspace_url(case_id) -> str:
-    """The case's overview, where the answers of its forms (assignments, notes) return."""
+    """The case's overview, where the answers of its forms (assignments) return."""
     return reverse("reviews:workspace", args=[case_id])
 
 
@@ -156,24 +155,7 @@ def attachment_download(request, request_id, attachment_id):
     return serve(request, attachment, through=info_request, case_id=info_request.case_id)
 
 
-# --- notes and the recommendation ---------------------------------------------------------
-
-
-@require_POST
-def note_add(request, pk):
-    case = get_workspace_case_or_404(request.user, pk)
-    form = NoteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, first_error(form))
-        return redirect(workspace_url(case.pk))
-    return run_service(
-        request,
-        lambda: recommendation_services.add_note(
-            actor=request.user, case_id=case.pk, body=form.cleaned_data["body"]
-        ),
-        success="Note added.",
-        redirect_to=workspace_url(case.pk),
-    )
+# --- the recommendation -------------------------------------------------------------------
 
 
 @require_POST
@@ -246,11 +228,6 @@ def requests_context(request, case) -> dict:
         ),
         "request_form": InformationRequestForm() if working and is_working_reviewer else None,
     }
-
-
-def notes_context(request, case) -> dict:
-    """The reviewers' notes, shown on the overview."""
-    return {"notes": case.notes.select_related("author", "agency"), "note_form": NoteForm()}
 
 
 def lead_recommendation(case) -> Recommendation | None:

@@ -1,7 +1,9 @@
-"""Search: cases (and, for agency staff, findings) the person may see, by what they type.
+"""Search: cases, discussion threads (and, for agency staff, findings) the person
+may see, by what they type.
 
-The case half is ``portal.cases.selectors.search_cases``; finding titles live in
-this app, so the page that puts the two together lives here too.
+The case half is ``portal.cases.selectors.search_cases``, the threads'
+``portal.discussions.selectors.search_threads``; finding titles live in this
+app, so the page that puts them together lives here too.
 """
 
 from django.shortcuts import render
@@ -10,6 +12,7 @@ from django.views.decorators.http import require_GET
 from portal.accounts.roles import ANY_ROLE, role_required
 from portal.cases.selectors import search_cases
 from portal.core.pagination import CountedPaginator
+from portal.discussions.selectors import search_threads
 from reviews.forms_search import SearchForm
 from reviews.selectors import search_findings
 
@@ -29,6 +32,9 @@ def search(request):
     findings = CountedPaginator(search_findings(request.user, query), PAGE_SIZE).get_page(
         request.GET.get("findings_page")
     )
+    threads = CountedPaginator(search_threads(request.user, query), PAGE_SIZE).get_page(
+        request.GET.get("threads_page")
+    )
     return render(
         request,
         "reviews/search.html",
@@ -37,6 +43,7 @@ def search(request):
             "query": query,
             "cases": cases,
             "findings": findings,
+            "threads": threads,
             # Agency staff search findings too, and work cases in the workspace.
             "agency_staff": request.user.is_agency_staff,
         },

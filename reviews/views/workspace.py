@@ -16,6 +16,7 @@ from portal.cases.access import may_read_artifacts
 from portal.core.hooks import render_case_panels
 from portal.core.nonces import issue_nonce
 from portal.core.templatetags.portal_tags import timeline_label
+from portal.discussions.views import case_threads_context
 from reviews.access import get_workspace_case_or_404, may_change_finding
 from reviews.forms_reviewer import FindingForm
 from reviews.models import Assignment, Finding, FindingEvidence, Severity
@@ -36,7 +37,6 @@ REVIEW_TIMELINE_LABELS = {
     "request.opened": "Information requested",
     "request.answered": "Information request answered",
     "request.withdrawn": "Information request withdrawn",
-    "note.added": "Note added",
     "recommendation.drafted": "Recommendation drafted",
     "recommendation.issued": "Recommendation issued",
     "recommendation.deadline_set": "Positions' response deadline set",
@@ -56,6 +56,7 @@ SECTIONS = (
     ("scores", "Scores", "reviews:case_scores"),
     ("artifacts", "Artifacts", "reviews:case_artifacts"),
     ("recommendation", "Recommendation", "reviews:case_recommendation"),
+    ("discussion", "Discussion", "reviews:case_discussion"),
     ("timeline", "Timeline", "reviews:case_timeline"),
 )
 
@@ -90,7 +91,7 @@ def render_section(request, case, section: str, context: dict, *, status=200):
 @require_GET
 def workspace(request, pk):
     """The overview: details, clock, the agencies' positions, reviewers (and their forms),
-    notes, other apps' panels."""
+    other apps' panels (the case's discussions among them)."""
     case = get_workspace_case_or_404(request.user, pk)
     states = agency_states(case)
     context = {
@@ -100,7 +101,6 @@ def workspace(request, pk):
     }
     context |= coordination.lead_context(request, case, states)
     context |= coordinator.assignments_context(request, case)
-    context |= requests.notes_context(request, case)
     # Sections other apps add (access: grants, downloads, operators' reports).
     context["panels"] = render_case_panels(request, case)
     return render_section(request, case, "overview", context)
@@ -150,6 +150,13 @@ def recommendation(request, pk):
     context |= coordination.positions_context(request, case, recommendation, states)
     context["agency_states"] = states
     return render_section(request, case, "recommendation", context)
+
+
+@require_GET
+def discussion(request, pk):
+    """The case's threads this person reads, and the form to start one (portal.discussions)."""
+    case = get_workspace_case_or_404(request.user, pk)
+    return render_section(request, case, "discussion", case_threads_context(request.user, case))
 
 
 @require_GET

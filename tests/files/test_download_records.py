@@ -61,6 +61,11 @@ ROWS: dict[str, Row] = {
     "reviews:attachment_download": Row(
         allowed=CASE_SEEN_BY, served=lambda w: (w.attachment, w.answered_request, w.case.pk)
     ),
+    # The thread with the developer: the agencies on the case and the developer.
+    "discussions:attachment_download": Row(
+        allowed=CASE_SEEN_BY,
+        served=lambda w: (w.message_attachment, w.developer_thread, w.case.pk),
+    ),
     # The bank's grant: everyone else is refused as not granted, against the grant.
     "access:download": Row(
         allowed=("operator",),

@@ -9,6 +9,7 @@ from django.db import IntegrityError, models, transaction
 
 from access.models import ReportFile
 from portal.cases.models import Artifact
+from portal.discussions.models import MessageAttachment
 from portal.files.models import StoredFile
 from portal.files.store import store_streamed_file, storing
 from portal.files.uploads import UploadRejected
@@ -27,7 +28,13 @@ def test_every_model_with_a_file_is_a_stored_file():
         for model in apps.get_models()
         if any(isinstance(f, models.FileField) for f in model._meta.get_fields())
     }
-    assert with_files == {Artifact, FindingEvidence, RequestAttachment, ReportFile}
+    assert with_files == {
+        Artifact,
+        FindingEvidence,
+        RequestAttachment,
+        ReportFile,
+        MessageAttachment,
+    }
     assert all(issubclass(model, StoredFile) for model in with_files)
 
 
@@ -37,6 +44,7 @@ def test_storage_folders_keep_each_kind_of_file_apart(world, db):  # noqa: F811
     assert world.evidence.file.name.startswith(f"evidence/{case}/")
     assert world.attachment.file.name.startswith(f"answers/{case}/")
     assert world.report_file.file.name.startswith(f"reports/{case}/")
+    assert world.message_attachment.file.name.startswith(f"discussions/{case}/")
 
 
 def test_the_store_moves_the_upload_and_fills_its_facts(world, db):  # noqa: F811

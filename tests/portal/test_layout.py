@@ -186,10 +186,31 @@ def test_standalone_error_pages_have_the_shell_without_scripts(template):
 
 
 EXPECTED_NAV = {
-    "submitter": ["Cases", "Frontier", "Access tokens", "Notifications", "Password"],
-    "coordinator": ["Agency queue", "Reviewers", "Frontier", "Notifications", "Password"],
-    "reviewer": ["My cases", "Frontier", "Access tokens", "Notifications", "Password"],
-    "operator": ["Granted models", "Access tokens", "Notifications", "Password"],
+    "submitter": [
+        "Cases",
+        "Discussions",
+        "Frontier",
+        "Access tokens",
+        "Notifications",
+        "Password",
+    ],
+    "coordinator": [
+        "Agency queue",
+        "Reviewers",
+        "Discussions",
+        "Frontier",
+        "Notifications",
+        "Password",
+    ],
+    "reviewer": [
+        "My cases",
+        "Discussions",
+        "Frontier",
+        "Access tokens",
+        "Notifications",
+        "Password",
+    ],
+    "operator": ["Granted models", "Discussions", "Access tokens", "Notifications", "Password"],
     "admin": ["Administration", "Password"],
     "outsider": ["Password"],
 }

@@ -256,10 +256,13 @@ def test_the_unfiltered_queue_counts_its_open_cases_once(client, coordinator, su
     """The "open cases" figure is the list's total: no second COUNT(*) for the paginator."""
     submit_case(model_name="Aurora")
     client.force_login(coordinator)
+    client.get(QUEUE)  # Warm the permission-id cache (the header's discussions count reads it).
     with CaptureQueriesContext(connection) as unfiltered:
         response = client.get(QUEUE)
     assert response.context["total"] == response.context["counts"]["open"] == 1
     counts = [q["sql"] for q in unfiltered.captured_queries if 'COUNT(*) AS "__count"' in q["sql"]]
+    # The header's unread-discussions count reads the cases it may see; it is not the list's.
+    counts = [sql for sql in counts if 'FROM "discussions_message"' not in sql]
     assert not [sql for sql in counts if "cases_submission" in sql]
     with CaptureQueriesContext(connection) as searched:
         assert client.get(QUEUE, {"q": "aur"}).context["total"] == 1

@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from portal.discussions.services import post_message, start_thread
 from reviews.models import Assignment, Marking
-from reviews.services.recommendations import add_note
 from tests.conftest import Role, make_person
 from tests.reviews.fixtures_reviewer import *  # noqa: F403  (the fixtures in its __all__)
 from tests.reviews.fixtures_reviewer import assign, invite, record
@@ -139,7 +139,13 @@ def test_each_section_makes_a_fixed_number_of_queries(
     url = workspace_url(review_case) if section == "overview" else section_url(section, review_case)
     for number in range(2):
         record(reviewer, review_case, title=f"Finding {number}", marking=Marking.INTERAGENCY)
-    add_note(actor=reviewer, case_id=review_case.pk, body="First note")
+    thread = start_thread(
+        actor=reviewer,
+        case_id=review_case.pk,
+        subject="Notes",
+        marking="agency_only",
+        body="First note",
+    )
     client.force_login(reviewer)
     count_queries(client, url)  # Warm the content-type cache.
     small_reviewer = count_queries(client, url)
@@ -158,7 +164,14 @@ def test_each_section_makes_a_fixed_number_of_queries(
             marking=Marking.values[number % 4],
         )
     for number in range(5):
-        add_note(actor=reviewer, case_id=review_case.pk, body=f"Note {number}")
+        post_message(actor=coordinator, thread_id=thread.pk, body=f"Note {number}")
+        start_thread(
+            actor=coordinator,
+            case_id=review_case.pk,
+            subject=f"Thread {number}",
+            marking="interagency",
+            body=f"Thread {number}",
+        )
     client.force_login(reviewer)
     response = client.get(url)
     if section == "findings":

@@ -54,7 +54,7 @@ KWARGS = {
         "request_id": w.answered_request.pk,
         "attachment_id": w.attachment.pk,
     },
-    "reviews:note_add": lambda w: {"pk": w.case.pk},
+    "reviews:case_discussion": lambda w: {"pk": w.case.pk},
     "reviews:score_record": lambda w: {"pk": w.case.pk},
     "reviews:recommendation_draft": lambda w: {"pk": w.case.pk},
     "reviews:recommendation_issue": lambda w: {"pk": w.case.pk},
@@ -76,6 +76,16 @@ KWARGS = {
     "access:report_detail": lambda w: {"report_id": w.report.pk},
     "access:report_file": lambda w: {"report_id": w.report.pk, "file_id": w.report_file.pk},
     "api_download": lambda w: _download_kwargs(w),
+    # Discussions: the thread with the developer, where the world's message and
+    # attachment are; a case's threads on the case in review.
+    "discussions:case_threads": lambda w: {"pk": w.case.pk},
+    "discussions:thread_start": lambda w: {"pk": w.case.pk},
+    "discussions:thread": lambda w: {"pk": w.developer_thread.pk},
+    "discussions:message_post": lambda w: {"pk": w.developer_thread.pk},
+    "discussions:attachment_download": lambda w: {
+        "pk": w.developer_thread.pk,
+        "attachment_id": w.message_attachment.pk,
+    },
     "api_sha256sums": lambda w: {"grant_id": w.grant.pk},
 }
 

@@ -27,13 +27,13 @@ from access.models import AccessGrant, EvaluationReport, TermsAcceptance
 from portal.accounts.models import AccessToken
 from portal.audit.models import AuditEvent
 from portal.cases.models import Artifact, CaseRouting, EvalResult, Submission
+from portal.discussions.models import Message, MessageAttachment, Thread
 from portal.notifications.models import Notification
 from reviews.models import (
     AgencyPosition,
     Assignment,
     Finding,
     InformationRequest,
-    Note,
     PositionAmendment,
     Recommendation,
 )
@@ -209,6 +209,7 @@ MATRIX: dict[str, Row] = {
     "reviews:case_artifacts": Row(get=workspace_read, post=NOBODY),
     "reviews:case_recommendation": Row(get=workspace_read, post=NOBODY),
     "reviews:case_timeline": Row(get=workspace_read, post=NOBODY),
+    "reviews:case_discussion": Row(get=workspace_read, post=NOBODY),
     "reviews:finding_create": Row(get=NOBODY, post=answers(404, coordinator=403, reviewer=400)),
     "reviews:finding_update": Row(get=NOBODY, post=review_action),
     # The finding is marked for the developer.
@@ -217,7 +218,6 @@ MATRIX: dict[str, Row] = {
     "reviews:request_answer": Row(get=NOBODY, post=answers(404, submitter=302)),
     "reviews:request_withdraw": Row(get=NOBODY, post=review_action),
     "reviews:attachment_download": Row(get=case_read, post=NOBODY),
-    "reviews:note_add": Row(get=NOBODY, post=review_action),
     "reviews:score_record": Row(get=NOBODY, post=review_action),
     "reviews:recommendation_draft": Row(get=NOBODY, post=review_action),
     "reviews:recommendation_issue": Row(get=NOBODY, post=review_action),
@@ -225,6 +225,20 @@ MATRIX: dict[str, Row] = {
     "reviews:recommendation_deadline": Row(get=NOBODY, post=lead_action),
     "reviews:position_record": Row(get=NOBODY, post=participant_action),
     "reviews:position_amend": Row(get=NOBODY, post=participant_action),
+    # Discussions: every person with a role has a list of the threads they read.
+    # A case's threads: those on the case, and the bank with a live grant on it.
+    # Starting one or replying without text is the form's refusal (400). The
+    # thread is the one with the developer: never an operator's.
+    "discussions:inbox": Row(get=answers(200, admin=403), post=NOBODY),
+    "discussions:case_threads": Row(
+        get=answers(404, **only(200, *CASE_SEEN_BY, "operator")), post=NOBODY
+    ),
+    "discussions:thread_start": Row(
+        get=NOBODY, post=answers(404, **only(400, *CASE_SEEN_BY, "operator"))
+    ),
+    "discussions:thread": Row(get=case_read, post=NOBODY),
+    "discussions:message_post": Row(get=NOBODY, post=answers(404, **only(400, *CASE_SEEN_BY))),
+    "discussions:attachment_download": Row(get=case_read, post=NOBODY),
     # The bank's pages.
     "access:granted_models": Row(get=operator_page, post=NOBODY),
     "access:grant_detail": Row(get=operator_object, post=NOBODY),
@@ -266,7 +280,6 @@ def fingerprint() -> tuple:
         list(Assignment.objects.order_by("pk").values_list("pk", "status", "due_date")),
         list(Finding.objects.order_by("pk").values_list("pk", "status", "marking")),
         list(InformationRequest.objects.order_by("pk").values_list("pk", "status")),
-        Note.objects.count(),
         list(
             Recommendation.objects.values_list(
                 "pk", "outcome", "summary", "issued_at", "response_deadline"
@@ -274,6 +287,9 @@ def fingerprint() -> tuple:
         ),
         list(AgencyPosition.objects.values_list("pk", "stance", "text", "marking")),
         PositionAmendment.objects.count(),
+        Thread.objects.count(),
+        Message.objects.count(),
+        MessageAttachment.objects.count(),
         list(AccessGrant.objects.order_by("pk").values_list("pk", "status")),
         EvaluationReport.objects.count(),
         TermsAcceptance.objects.count(),

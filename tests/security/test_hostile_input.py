@@ -21,10 +21,10 @@ from access import services as access_services
 from portal.accounts.models import AccessToken
 from portal.cases.models import Artifact, Submission
 from portal.cases.services import lifecycle as case_services
+from portal.discussions.services import start_thread
 from reviews.models import Finding, Marking, Severity
 from reviews.services import assignments as assignment_services
 from reviews.services import findings as finding_services
-from reviews.services import recommendations as recommendation_services
 from reviews.services import requests as request_services
 from tests.cases.conftest import draft_fields
 from tests.conftest import PASSWORD
@@ -309,7 +309,9 @@ def marked_up(world, db, django_capture_on_commit_callbacks, settings):  # noqa:
             question=PAYLOAD,
             response_due=timezone.localdate() + timedelta(days=5),
         )
-        recommendation_services.add_note(actor=reviewer, case_id=case.pk, body=PAYLOAD)
+        thread = start_thread(
+            actor=reviewer, case_id=case.pk, subject=PAYLOAD, marking="interagency", body=PAYLOAD
+        )
         grant = access_services.grant_access(actor=submitter, case_id=case.pk, operator=world.bank)
         report = access_services.file_report(
             actor=operator,
@@ -320,7 +322,7 @@ def marked_up(world, db, django_capture_on_commit_callbacks, settings):  # noqa:
             marking="developer",
         )
         AccessToken.create_for(operator, name=PAYLOAD[:100])
-    return {"case": case, "grant": grant, "report": report}
+    return {"case": case, "grant": grant, "report": report, "thread": thread}
 
 
 def pages_of(world, marked_up):  # noqa: F811
@@ -346,6 +348,9 @@ def pages_of(world, marked_up):  # noqa: F811
         ("reviewer", url("reviews:case_artifacts", case.pk)),
         ("reviewer", url("reviews:case_recommendation", case.pk)),
         ("reviewer", url("reviews:case_timeline", case.pk)),
+        ("reviewer", url("reviews:case_discussion", case.pk)),
+        ("reviewer", url("discussions:inbox")),
+        ("coordinator", url("discussions:thread", marked_up["thread"].pk)),
         ("operator", url("access:granted_models")),
         ("operator", url("access:grant_detail", grant.pk)),
         ("operator", url("portal:token_list")),

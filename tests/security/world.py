@@ -28,6 +28,7 @@ from portal.accounts.models import AccessToken, Agency, Organization
 from portal.cases.models import Benchmark
 from portal.cases.services import artifacts as artifact_services
 from portal.cases.services import lifecycle as case_services
+from portal.discussions import services as discussion_services
 from portal.files.uploads import HashingWriter
 from reviews.models import Assignment, Finding, Marking, Recommendation, Severity
 from reviews.services import assignments as assignment_services
@@ -202,6 +203,35 @@ def build_world() -> World:
         summary="Release with the code tool behind the enterprise tier.",
     )
 
+    # Discussions: with the developer (a message with an attachment and a
+    # reply), CAISI's own, and one with the bank about its report.
+    developer_thread = discussion_services.start_thread(
+        actor=coordinator,
+        case_id=case.pk,
+        subject="Safeguards at launch",
+        marking="developer",
+        body="Which classifier ships at launch?",
+        attachments=[(streamed(b"classifier questions"), "questions.txt")],
+    )
+    discussion_services.post_message(
+        actor=submitter, thread_id=developer_thread.pk, body="Version 4.2."
+    )
+    agency_thread = discussion_services.start_thread(
+        actor=reviewer,
+        case_id=case.pk,
+        subject="Our red-team plan",
+        marking="agency_only",
+        body="CAISI only.",
+    )
+    operator_thread = discussion_services.start_thread(
+        actor=coordinator,
+        case_id=case.pk,
+        subject="About your report",
+        marking="operator",
+        organization_id=bank.pk,
+        body="Which payment systems did you test?",
+    )
+
     # A draft of the same developer, with an artifact and a score.
     draft = case_services.create_draft(
         actor=submitter, **draft_fields(submitter, model_name="Borealis")
@@ -241,6 +271,10 @@ def build_world() -> World:
         grant=access_grant,
         report=report,
         report_file=report.files.get(),
+        developer_thread=developer_thread,
+        message_attachment=developer_thread.messages.get(author=coordinator).attachments.get(),
+        agency_thread=agency_thread,
+        operator_thread=operator_thread,
         draft=draft,
         draft_artifact=draft_artifact,
         score=score,
