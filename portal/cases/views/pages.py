@@ -22,7 +22,9 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from portal.accounts import kept_actions
 from portal.accounts.roles import Role, role_required
+from portal.accounts.session_policy import recent_auth_required
 from portal.audit.models import AuditEvent
 from portal.cases.access import CasePurpose, get_case_or_404, is_developer_member
 from portal.cases.filters import CaseFilter
@@ -178,6 +180,10 @@ def case_detail(request, pk):
         )
         context["eval_form"] = EvalResultForm()
     if developer_view and not case.is_closed:
+        # The reason typed into a kept withdrawal that was not done (kept_actions).
+        context["withdraw_refill"] = kept_actions.refill(
+            request, reverse("portal:case_withdraw", args=[case.pk])
+        )
         context["upload_form"] = ArtifactUploadForm(case=case)
         context["upload_nonce"] = issue_nonce(request, f"upload:{case.pk}")
     return render(request, "portal/cases/case_detail.html", context)
@@ -320,6 +326,7 @@ def case_submit(request, pk):
 
 
 @require_POST
+@recent_auth_required
 def case_withdraw(request, pk):
     case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
     form = ReasonForm(request.POST)
@@ -340,6 +347,7 @@ def case_withdraw(request, pk):
 
 
 @require_POST
+@recent_auth_required
 def case_mark_released(request, pk):
     case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
     if not consequence_understood(request.POST):
