@@ -9,6 +9,7 @@ from django.utils import timezone
 from portal.cases.models import Submission
 from portal.cases.services import lifecycle as case_services
 from portal.core.hooks import seeder
+from portal.core.words import counted
 from reviews.models import Assignment, Finding, Marking, Recommendation
 from reviews.services import assignments as assignment_services
 from reviews.services import findings as finding_services
@@ -146,4 +147,4 @@ def seed_review_work(stdout) -> None:
             )
             case_services.mark_released(actor=submitter, case_id=case.pk)
         made += 1
-    stdout.write(f"Demo review work: {made} case(s) worked.")
+    stdout.write(f"Demo review work: {counted(made, 'case')} worked.")

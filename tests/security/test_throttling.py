@@ -1,5 +1,6 @@
 """Sign-in throttling: lockouts by username and by address, the client address, lifting."""
 
+import io
 import re
 
 import pytest
@@ -105,8 +106,10 @@ def test_the_lift_lockout_command_lets_the_person_in_and_is_audited(client, revi
         fail(client, "reviewer")
     assert sign_in(client, "reviewer").status_code == 200
 
-    call_command("lift_lockout", "--username", "reviewer", "--ip", "127.0.0.1")
+    output = io.StringIO()
+    call_command("lift_lockout", "--username", "reviewer", "--ip", "127.0.0.1", stdout=output)
 
+    assert output.getvalue().strip() == "Lifted: 1 failed sign-in record removed."
     assert sign_in(client, "reviewer").status_code == 302
     assert AuditEvent.objects.get(action="auth.lockout_lifted").details["username"] == "reviewer"
 

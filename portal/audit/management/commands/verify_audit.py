@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.audit.models import verify_chain
+from portal.core.words import counted
 
 
 class Command(BaseCommand):
@@ -15,6 +16,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Audit chain broken at event #{broken.sequence} (id {broken.pk}, "
                 f"{broken.action} at {broken.created_at.isoformat()}): {why}. "
-                f"{checked} event(s) before it verified."
+                f"{counted(checked, 'event')} before it verified."
             )
-        self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {checked} event(s) verified."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Audit chain intact: {counted(checked, 'event')} verified.")
+        )
