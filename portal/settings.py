@@ -181,7 +181,7 @@ else:
         # every process of this installation shares, under VAR_DIR.
         "limits": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": VAR_DIR / "limits",
+            "LOCATION": str(VAR_DIR / "limits"),
         },
     }
     CELERY_QUEUE_DIR = VAR_DIR / "celery"
