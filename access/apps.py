@@ -11,6 +11,7 @@ class AccessConfig(AppConfig):
             demo,  # demo grants, terms and reports
             panels,  # grants, nominations and reports on the case page
             reminders,  # grants ending and ended
+            search,  # an operator's granted models on the search page
             signals,  # follows cases (routing to a new agency)
         )
         from portal.accounts.models import Membership

@@ -5,6 +5,8 @@ grant or a report out of a person's reach is absent from lists and answers
 404 alike.
 """
 
+from django.db.models import Q
+
 from access.models import AccessGrant, EvaluationReport
 from portal.accounts.models import Membership
 from portal.cases.models import Submission
@@ -20,6 +22,30 @@ def operator_grants(user):
     if membership is None or membership.role != Membership.Role.SECURITY_TEAM:
         return AccessGrant.objects.none()
     return AccessGrant.objects.visible_to(user).filter(operator_id=membership.organization_id)
+
+
+def search_grants(user, query: str):
+    """The grants of the person's organization whose case matches ``query``; operators only.
+
+    Matches the case number (or any part of it), the model's name and version
+    and the developer's name, in SQL, among ``operator_grants`` only: what the
+    grant's own page shows them, nothing more.
+    """
+    query = query.strip()
+    if not query:
+        return AccessGrant.objects.none()
+    matches = (
+        Q(case__number__icontains=query)
+        | Q(case__model_name__icontains=query)
+        | Q(case__model_version__icontains=query)
+        | Q(case__developer__name__icontains=query)
+    )
+    return (
+        operator_grants(user)
+        .filter(matches)
+        .select_related("case__developer")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def live_grants(user, *, at=None):

@@ -29,6 +29,10 @@ Registries:
     A section of the developer's case page and the reviewers' workspace:
     ``function(request, case) -> (template_name, context) | None``
     (``reviews.panels``, ``access.panels``).
+``search_section(order)``
+    More results on the search page, after the cases and findings:
+    ``function(request, query) -> (template_name, context) | None``
+    (``access.search``: an operator's granted models).
 ``reminder_source(kind, description)``
     A source for the deadline sweep (``portal.notifications.sweep``):
     ``function(at) -> Iterable[Reminder]`` (``reviews.reminders``,
@@ -88,6 +92,32 @@ def render_case_panels(request, case) -> list[tuple[str, dict]]:
         if result is not None:
             panels.append(result)
     return panels
+
+
+# --- search sections -----------------------------------------------------------------
+
+SEARCH_SECTIONS: list[tuple[int, Callable[..., PanelResult]]] = []
+
+
+def search_section(order: int):
+    """Register a section of search results; lower orders render first."""
+
+    def decorator(function):
+        if function not in (section for _, section in SEARCH_SECTIONS):
+            SEARCH_SECTIONS.append((order, function))
+            SEARCH_SECTIONS.sort(key=lambda entry: entry[0])
+        return function
+
+    return decorator
+
+
+def render_search_sections(request, query: str) -> list[tuple[str, dict]]:
+    sections = []
+    for _order, section in SEARCH_SECTIONS:
+        result = section(request, query)
+        if result is not None:
+            sections.append(result)
+    return sections
 
 
 # --- reminder sources ----------------------------------------------------------------

@@ -1,14 +1,19 @@
 """Search: cases (and, for agency staff, findings) the person may see, by what they type.
 
 The case half is ``portal.cases.selectors.search_cases``; finding titles live in
-this app, so the page that puts the two together lives here too.
+this app, so the page that puts the two together lives here too. Other apps add
+sections through ``portal.core.hooks.search_section``: operators, who see no
+case pages, find the models granted to their organization (``access.search``)
+instead of cases.
 """
 
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from portal.accounts.models import Membership
 from portal.accounts.roles import ANY_ROLE, role_required
 from portal.cases.selectors import search_cases
+from portal.core.hooks import render_search_sections
 from portal.core.pagination import CountedPaginator
 from reviews.forms_search import SearchForm
 from reviews.selectors import search_findings
@@ -39,5 +44,8 @@ def search(request):
             "findings": findings,
             # Agency staff search findings too, and work cases in the workspace.
             "agency_staff": request.user.is_agency_staff,
+            # Operators reach cases only through their grants: a section lists those.
+            "searches_cases": request.user.role not in Membership.OPERATOR_ROLES,
+            "sections": render_search_sections(request, query),
         },
     )
