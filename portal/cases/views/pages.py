@@ -307,21 +307,32 @@ def eval_result_remove(request, pk, result_id):
     )
 
 
-@require_POST
-def case_submit(request, pk):
-    case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
+def _run_with_reason(request, case, service, *, success: str, understood_refusal: str = ""):
+    """Check the reason form (and the "I understand" box, when ``understood_refusal``
+    says what a missing one means), then run ``service(reason)``; back to the case page."""
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, first_error(form))
-        return redirect("portal:case_detail", case.pk)
+        return redirect(_case_page(case))
+    if understood_refusal and not consequence_understood(request.POST):
+        messages.error(request, understood_refusal)
+        return redirect(_case_page(case))
     reason = form.cleaned_data["reason"]
     return run_service(
+        request, lambda: service(reason), success=success, redirect_to=_case_page(case)
+    )
+
+
+@require_POST
+def case_submit(request, pk):
+    case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
+    return _run_with_reason(
         request,
-        lambda: case_services.submit_case(
+        case,
+        lambda reason: case_services.submit_case(
             actor=request.user, case_id=case.pk, short_notice_reason=reason
         ),
         success="Case submitted for review. The reviewing agencies have been told.",
-        redirect_to=_case_page(case),
     )
 
 
@@ -329,20 +340,14 @@ def case_submit(request, pk):
 @recent_auth_required
 def case_withdraw(request, pk):
     case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, first_error(form))
-        return redirect("portal:case_detail", case.pk)
-    if not consequence_understood(request.POST):
-        messages.error(request, WITHDRAW_UNDERSTOOD)
-        return redirect("portal:case_detail", case.pk)
-    return run_service(
+    return _run_with_reason(
         request,
-        lambda: case_services.withdraw_case(
-            actor=request.user, case_id=case.pk, reason=form.cleaned_data["reason"]
+        case,
+        lambda reason: case_services.withdraw_case(
+            actor=request.user, case_id=case.pk, reason=reason
         ),
         success="Case withdrawn.",
-        redirect_to=_case_page(case),
+        understood_refusal=WITHDRAW_UNDERSTOOD,
     )
 
 
