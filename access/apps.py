@@ -12,6 +12,7 @@ class AccessConfig(AppConfig):
             operator_readers,  # who among the operators reads what is shared with them
             panels,  # grants, nominations and reports on the case page
             reminders,  # grants ending and ended
+            search,  # an operator's granted models on the search page
             signals,  # follows cases (routing to a new agency)
         )
         from portal.accounts.models import Membership

@@ -19,6 +19,7 @@ from access.models import AccessGrant, Terms
 from portal.accounts.models import Organization
 from portal.cases.models import Artifact, Submission
 from portal.core.hooks import seeder
+from portal.core.words import counted
 
 TERMS_BODY = """\
 1. Use the model only to evaluate the risk it poses to your organization's systems.
@@ -110,4 +111,6 @@ def seed_access(stdout) -> None:
             continue
         make(case, operator)
         made += 1
-    stdout.write(f"Demo access: {terms}{made} grant(s) new, {AccessGrant.objects.count()} in all.")
+    stdout.write(
+        f"Demo access: {terms}{counted(made, 'new grant')}, {AccessGrant.objects.count()} in all."
+    )

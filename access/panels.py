@@ -7,12 +7,14 @@ same facts read-only, every report, and (coordinators of a routed agency) a
 form to nominate an operator. Nobody else gets the panel.
 """
 
+from django.urls import reverse
 from django.utils import timezone
 
 from access.forms_developer import GrantForm, NominationForm
 from access.models import AccessGrant
 from access.selectors import readable_reports
 from access.services import GRANTABLE
+from portal.accounts import kept_actions
 from portal.cases.access import is_developer_member, is_routed_coordinator
 from portal.core.days import days_until
 from portal.core.hooks import case_panel
@@ -43,11 +45,22 @@ def access_panel(request, case):
     for access_grant in grants:
         access_grant.days_left = days_left(access_grant, now)
         access_grant.is_open = access_grant.status in OPEN
+        # What was typed into a kept revocation that was not done (kept_actions).
+        access_grant.refill = (
+            kept_actions.refill(request, reverse("access:grant_revoke", args=[access_grant.pk]))
+            if developer_view and access_grant.is_open
+            else None
+        )
     grantable = case.status in GRANTABLE
+    grant_refill = (
+        kept_actions.refill(request, reverse("access:grant_create", args=[case.pk]))
+        if developer_view and grantable
+        else None
+    )
     return "access/case_panel.html", {
         "developer_view": developer_view,
         "grants": grants,
-        "grant_form": GrantForm(case=case) if developer_view and grantable else None,
+        "grant_form": GrantForm(grant_refill, case=case) if developer_view and grantable else None,
         "nomination_form": (
             NominationForm() if grantable and is_routed_coordinator(user, case) else None
         ),

@@ -79,6 +79,30 @@ def viewable_grants(user):
     )
 
 
+def search_grants(user, query: str):
+    """The grants of the person's organization whose case matches ``query``; operators only.
+
+    Matches the case number (or any part of it), the model's name and version
+    and the developer's name, in SQL, among ``operator_grants`` only: what the
+    grant's own page shows them, nothing more.
+    """
+    query = query.strip()
+    if not query:
+        return AccessGrant.objects.none()
+    matches = (
+        Q(case__number__icontains=query)
+        | Q(case__model_name__icontains=query)
+        | Q(case__model_version__icontains=query)
+        | Q(case__developer__name__icontains=query)
+    )
+    return (
+        operator_grants(user)
+        .filter(matches)
+        .select_related("case__developer")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def live_grants(user, *, at=None):
     """Live grants with all a list shows, in a fixed number of queries."""
     return (

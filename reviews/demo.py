@@ -11,6 +11,7 @@ from portal.accounts.models import Agency
 from portal.cases.models import Submission
 from portal.cases.services import lifecycle as case_services
 from portal.core.hooks import seeder
+from portal.core.words import counted
 from portal.files.uploads import HashingWriter
 from reviews.models import Assignment, Finding, Marking, PositionMarking, Recommendation, Stance
 from reviews.services import assignments as assignment_services
@@ -197,4 +198,4 @@ def seed_review_work(stdout) -> None:
                 actor=submitter, case_id=case.pk, released_on=timezone.localdate()
             )
         made += 1
-    stdout.write(f"Demo review work: {made} case(s) worked.")
+    stdout.write(f"Demo review work: {counted(made, 'case')} worked.")

@@ -27,6 +27,7 @@ from portal.cases.models import Benchmark, EvalResult, Submission
 from portal.cases.services import artifacts as artifact_services
 from portal.cases.services import lifecycle as case_services
 from portal.core.hooks import seeder
+from portal.core.words import counted
 from reviews.models import Recommendation
 from reviews.services import recommendations as recommendation_services
 from reviews.services.scores import record_government_score
@@ -188,7 +189,7 @@ def seed_score_history(stdout) -> None:
                 actor=submitter, case_id=case.pk, released_on=timezone.localdate()
             )
         made += 1
-    stdout.write(f"Demo score history: {made} earlier case(s).")
+    stdout.write(f"Demo score history: {counted(made, 'earlier case')}.")
 
 
 @seeder(order=25)

@@ -20,6 +20,8 @@ artifact belongs to the grant's case) the record names them and why a refusal
 was made, and shows in the case's download log. A request for an unknown
 grant, or an artifact of another case, is answered 404 and recorded as not
 found, naming no grant: it shows in no case's log, so it tells on nobody.
+SHA256SUMS goes through checks 1 and 2 the same way, and its refusals are
+recorded with their reason against the grant, like an artifact's.
 """
 
 import os
@@ -45,6 +47,7 @@ from portal.files.downloads import Outcome, download_view, record_denied, serve,
 UNSAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
 MAX_NAME_LENGTH = 200
 NOT_FOUND = "No such grant or artifact, or access is not open."
+SHA256SUMS = "SHA256SUMS"
 TERMS_NOT_ACCEPTED = "Accept the current terms of pre-public access before downloading."
 
 
@@ -99,8 +102,8 @@ def sha256sums(files: list[GrantedFile]) -> str:
 # -- The one download check --------------------------------------------------
 
 
-def _refusal(request, access_grant: AccessGrant, artifact: Artifact, filename: str):
-    """Why this request may not have the artifact, as an Outcome; None when it may."""
+def _grant_refusal(request, access_grant: AccessGrant):
+    """Why this request may not download through the grant (checks 1 and 2); None when it may."""
     user = request.user
     membership = getattr(user, "membership", None)
     own_grant = membership is not None and membership.organization_id == access_grant.operator_id
@@ -118,10 +121,18 @@ def _refusal(request, access_grant: AccessGrant, artifact: Artifact, filename: s
         if access_grant.status == AccessGrant.Status.NOMINATED:
             return Outcome.DENIED_NOT_GRANTED
         return Outcome.DENIED_WINDOW
+    return None
+
+
+def _refusal(request, access_grant: AccessGrant, artifact: Artifact, filename: str):
+    """Why this request may not have the artifact, as an Outcome; None when it may."""
+    outcome = _grant_refusal(request, access_grant)
+    if outcome is not None:
+        return outcome
     names = {f.artifact.pk: f.name for f in granted_files(access_grant)}
     if names.get(artifact.pk) != filename:
         return Outcome.DENIED_NOT_GRANTED
-    if not has_accepted_current_terms(user):
+    if not has_accepted_current_terms(request.user):
         return Outcome.DENIED_TERMS
     return None
 
@@ -186,14 +197,26 @@ def _download(request, grant_id, artifact_id, filename, *, refuse):
 
 
 def _sha256sums(request, grant_id, *, refuse):
-    try:
-        access_grant = get_grant_or_404(request.user, grant_id, purpose=GrantPurpose.DOWNLOAD)
-    except Http404:
+    """The grant's checksums, after checks 1 and 2; a refusal recorded with its reason."""
+    access_grant = AccessGrant.objects.select_related("case").filter(pk=grant_id).first()
+    if access_grant is None:
+        return refuse(request, 404)  # recorded by download_view, naming no grant
+    outcome = _grant_refusal(request, access_grant)
+    if outcome is not None:
+        record_denied(
+            request,
+            outcome,
+            through=access_grant,
+            case_id=access_grant.case_id,
+            name=SHA256SUMS,
+        )
         return refuse(request, 404)
+    # The one access helper serves it, as before: the check above only names the reason.
+    access_grant = get_grant_or_404(request.user, grant_id, purpose=GrantPurpose.DOWNLOAD)
     return serve_generated(
         request,
         sha256sums(granted_files(access_grant)),
-        filename="SHA256SUMS",
+        filename=SHA256SUMS,
         through=access_grant,
         case_id=access_grant.case_id,
     )

@@ -12,6 +12,7 @@ from portal.accounts.invitations import send_invitation
 from portal.accounts.models import AccessToken, Agency, Membership, Organization, User
 from portal.accounts.receivers import sync_unit_groups
 from portal.audit import events as audit
+from portal.core.words import counted
 
 
 @admin.register(Agency)
@@ -111,7 +112,7 @@ class PortalUserAdmin(UserAdmin):
         for person in waiting:
             send_invitation(person, resent=True)
         skipped = queryset.count() - len(waiting)
-        self.message_user(request, f"{len(waiting)} invitation(s) sent.", messages.SUCCESS)
+        self.message_user(request, f"{counted(len(waiting), 'invitation')} sent.", messages.SUCCESS)
         if skipped:
             self.message_user(
                 request,

@@ -1,14 +1,16 @@
 """Password-reset emails are throttled by address and by account.
 
-Hourly cache counters, keyed by the normalized address and by the account,
-so nobody can flood someone's mailbox; a refused request looks like a sent
-one (the form decides, ``PortalPasswordResetForm``).
+Hourly counters, keyed by the normalized address and by the account, so
+nobody can flood someone's mailbox; a refused request looks like a sent one
+(the form decides, ``PortalPasswordResetForm``). They live in the "limits"
+cache, which every process shares: Redis when ``REDIS_URL`` is set (one
+atomic increment), otherwise files under ``VAR_DIR``.
 """
 
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 from portal.accounts.models import User
 
@@ -17,6 +19,7 @@ HOUR = 3600
 
 def _count(key: str) -> int:
     """Add one to an hourly counter and return it (the window starts with the first)."""
+    cache = caches["limits"]
     cache.add(key, 0, timeout=HOUR)
     try:
         return cache.incr(key)

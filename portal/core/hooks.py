@@ -52,6 +52,10 @@ Registries:
     on a case, and where: ``function(case) -> Iterable[OperatorReaders]``, one
     per operator organization holding an open grant on the case (``access``).
     ``reviews`` tells them when a finding is shared with operators or amended.
+``search_section(order)``
+    More results on the search page, after the cases and findings:
+    ``function(request, query) -> (template_name, context) | None``
+    (``access.search``: an operator's granted models).
 ``reminder_source(kind, description)``
     A source for the deadline sweep (``portal.notifications.sweep``):
     ``function(at) -> Iterable[Reminder]`` (``reviews.reminders``,
@@ -132,6 +136,23 @@ def grant_panel(order: int):
     return decorator
 
 
+# --- search sections -----------------------------------------------------------------
+
+SEARCH_SECTIONS: list[tuple[int, Callable[..., PanelResult]]] = []
+
+
+def search_section(order: int):
+    """Register a section of search results; lower orders render first."""
+
+    def decorator(function):
+        if function not in (section for _, section in SEARCH_SECTIONS):
+            SEARCH_SECTIONS.append((order, function))
+            SEARCH_SECTIONS.sort(key=lambda entry: entry[0])
+        return function
+
+    return decorator
+
+
 def render_grant_panels(request, grant) -> list[tuple[str, dict]]:
     panels = []
     for _order, panel in GRANT_PANELS:
@@ -164,6 +185,15 @@ def operator_readers(function):
 
 def operator_readers_of(case) -> list[OperatorReaders]:
     return [readers for source in OPERATOR_READERS for readers in source(case)]
+
+
+def render_search_sections(request, query: str) -> list[tuple[str, dict]]:
+    sections = []
+    for _order, section in SEARCH_SECTIONS:
+        result = section(request, query)
+        if result is not None:
+            sections.append(result)
+    return sections
 
 
 # --- reminder sources ----------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from portal.accounts.models import User
+from portal.core.words import counted
 from portal.notifications.models import Notification
 
 
@@ -101,7 +102,8 @@ def send_daily_digests() -> int:
         context = {"reader": reader, "notifications": items, "site_url": settings.SITE_URL}
         try:
             send_mail(
-                subject=f"[Frontier Review Portal] Your daily digest: {len(items)} update(s)",
+                subject="[Frontier Review Portal] Your daily digest: "
+                + counted(len(items), "update"),
                 message=render_to_string("portal/email/digest.txt", context),
                 html_message=render_to_string("portal/email/digest.html", context),
                 from_email=None,

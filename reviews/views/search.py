@@ -3,14 +3,19 @@ may see, by what they type.
 
 The case half is ``portal.cases.selectors.search_cases``, the threads'
 ``portal.discussions.selectors.search_threads``; finding titles live in this
-app, so the page that puts them together lives here too.
+app, so the page that puts them together lives here too. Other apps add
+sections through ``portal.core.hooks.search_section``: operators, who see no
+case pages, find the models granted to their organization (``access.search``)
+instead of cases.
 """
 
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from portal.accounts.models import Membership
 from portal.accounts.roles import ANY_ROLE, role_required
 from portal.cases.selectors import search_cases
+from portal.core.hooks import render_search_sections
 from portal.core.pagination import CountedPaginator
 from portal.discussions.selectors import search_threads
 from reviews.forms_search import SearchForm
@@ -46,5 +51,8 @@ def search(request):
             "threads": threads,
             # Agency staff search findings too, and work cases in the workspace.
             "agency_staff": request.user.is_agency_staff,
+            # Operators reach cases only through their grants: a section lists those.
+            "searches_cases": request.user.role not in Membership.OPERATOR_ROLES,
+            "sections": render_search_sections(request, query),
         },
     )

@@ -439,6 +439,21 @@ def test_sha256sums_is_404_for_anyone_else_and_after_revocation(
     access_services.revoke_access(actor=submitter, grant_id=grant.pk, reason="Pulled.")
     client.force_login(operator)
     assert client.get(url).status_code == 404
+    # Each refusal is recorded with its reason, against the grant, like an artifact's.
+    records = Download.objects.order_by("pk")
+    assert [(r.outcome, r.through, r.name) for r in records] == [
+        (Download.Outcome.DENIED_NOT_GRANTED, grant, "SHA256SUMS"),
+        (Download.Outcome.DENIED_NOT_GRANTED, grant, "SHA256SUMS"),
+        (Download.Outcome.DENIED_REVOKED, grant, "SHA256SUMS"),
+    ]
+
+
+def test_sha256sums_after_the_window_is_recorded_as_outside_it(client, grant, operator, frozen):
+    frozen.moment = grant.ends_at
+    client.force_login(operator)
+
+    assert client.get(reverse("access:sha256sums", args=[grant.pk])).status_code == 404
+    assert Download.objects.get().outcome == Download.Outcome.DENIED_WINDOW
 
 
 # -- Hostile names -------------------------------------------------------------

@@ -71,12 +71,12 @@ def test_record_links_each_event_to_the_one_before():
 def test_verify_audit_reports_the_count_on_an_intact_chain():
     record_three()
 
-    assert "Audit chain intact: 3 event(s) verified." in verify_audit()
+    assert "Audit chain intact: 3 events verified." in verify_audit()
 
 
 @pytest.mark.django_db
 def test_verify_audit_passes_on_an_empty_log():
-    assert "0 event(s) verified" in verify_audit()
+    assert "0 events verified" in verify_audit()
 
 
 @pytest.mark.django_db
@@ -168,7 +168,7 @@ def test_the_orm_refuses_to_change_or_remove_events():
         )
 
     assert list(AuditEvent.objects.values_list("action", flat=True)) == ["case.submitted"]
-    assert "1 event(s) verified" in verify_audit()
+    assert "1 event verified" in verify_audit()
 
 
 @pytest.mark.postgres
@@ -216,7 +216,7 @@ def test_details_of_every_kind_keep_the_hash_valid_after_reload():
     assert stored.details["reviewer_note"] == details["reviewer_note"]
     assert stored.details["submitted_at"] == "2026-03-01T14:30:05.123Z"
     assert stored.ip == "2001:db8::1"
-    assert "1 event(s) verified" in verify_audit()
+    assert "1 event verified" in verify_audit()
 
 
 @pytest.mark.django_db

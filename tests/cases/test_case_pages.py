@@ -363,6 +363,24 @@ def test_withdrawing_needs_the_consequence_understood(client, submitter, submitt
     assert AuditEvent.objects.count() == before
 
 
+def test_withdrawing_with_a_reason_too_long_changes_nothing(client, submitter, submitted_case):
+    client.force_login(submitter)
+    before = AuditEvent.objects.count()
+
+    refused = client.post(
+        reverse("portal:case_withdraw", args=[submitted_case.pk]),
+        {"reason": "x" * 2001, "understood": "on"},
+    )
+
+    assert refused.url == reverse("portal:case_detail", args=[submitted_case.pk])
+    assert messages_of(refused) == [
+        "Reason: Ensure this value has at most 2000 characters (it has 2001)."
+    ]
+    submitted_case.refresh_from_db()
+    assert submitted_case.status == CaseStatus.SUBMITTED
+    assert AuditEvent.objects.count() == before
+
+
 def test_marking_released_needs_the_consequence_understood(
     client, submitter, coordinator, submitted_case
 ):

@@ -1,5 +1,6 @@
 """Accounts in the browser: an invitation to a first sign-in, a forgotten password reset
-by email, and a revoke that asks to confirm it is you and then completes on its own."""
+by email, a revoke that asks to confirm it is you and then completes on its own, and one
+kept too long that comes back filled in to be sent again."""
 
 import re
 from importlib import import_module
@@ -10,7 +11,7 @@ from playwright.sync_api import expect
 
 from access.models import AccessGrant
 from access.services import grant_access
-from portal.accounts import session_policy
+from portal.accounts import kept_actions, session_policy
 from portal.accounts.models import Agency, Membership, Organization, User
 from tests.e2e.conftest import DEMO_PASSWORD, sign_in, understand
 
@@ -169,3 +170,53 @@ def test_a_stale_revoke_completes_after_confirming(new_page, fresh_case):
     developer.reload()
     expect(developer.get_by_text("The bank's evaluation is finished.")).to_be_visible()
     expect(revoke_form).to_have_count(0)
+
+
+def age_kept_actions(page, minutes: int):
+    """What the browser's session keeps for after the confirmation was sent ``minutes`` ago."""
+    cookie = next(
+        c for c in page.context.cookies() if c["name"] == django_settings.SESSION_COOKIE_NAME
+    )
+    store = import_module(django_settings.SESSION_ENGINE).SessionStore(session_key=cookie["value"])
+    kept = store[kept_actions.SESSION_KEY]
+    for action in kept.values():
+        action["at"] -= minutes * 60
+    store[kept_actions.SESSION_KEY] = kept
+    store.save()
+
+
+def test_a_revoke_kept_too_long_comes_back_filled_in_and_is_sent_again(new_page, fresh_case):
+    case = fresh_case
+    bank = Organization.objects.get(slug="first-harbor-bank")
+    submitter = User.objects.get(username="submitter")
+    grant = grant_access(actor=submitter, case_id=case.pk, operator=bank)
+    reason = "The bank's evaluation is finished."
+
+    developer = new_page()
+    sign_in(developer, "submitter")
+    developer.goto(f"/cases/{case.pk}/")
+    make_stale(developer)
+    revoke_form = developer.locator(f"form[action$='/grants/{grant.pk}/revoke']")
+    developer.locator("summary", has_text="Revoke").click()
+    revoke_form.get_by_label("Reason").fill(reason)
+    understand(revoke_form)
+    revoke_form.get_by_role("button", name="Revoke access").click()
+    expect(developer).to_have_url(re.compile(r"/account/confirm"))
+    age_kept_actions(developer, minutes=6)  # the person went for coffee before confirming
+
+    developer.get_by_label("Password").fill(DEMO_PASSWORD)
+    developer.get_by_role("button", name="Confirm").click()
+
+    expect(developer).to_have_url(re.compile(rf"/cases/{case.pk}/"))
+    expect(developer.get_by_text("so it was not done, and nothing changed")).to_be_visible()
+    grant.refresh_from_db()
+    assert grant.status == AccessGrant.Status.ACTIVE
+    # The form is open again with the reason typed; the "I understand" box is ticked anew.
+    expect(revoke_form.get_by_label("Reason")).to_have_value(reason)
+    expect(revoke_form.get_by_role("checkbox")).not_to_be_checked()
+    understand(revoke_form)
+    revoke_form.get_by_role("button", name="Revoke access").click()
+
+    expect(developer.get_by_text(f"Access for {bank} is closed.")).to_be_visible()
+    grant.refresh_from_db()
+    assert (grant.status, grant.revocation_reason) == (AccessGrant.Status.REVOKED, reason)

@@ -1,11 +1,13 @@
 """Search from the header as three roles: each finds only what they may see.
 
 A coordinator finds a case by model name and a finding by title; a developer
-finds their own case but not another developer's; an operator finds nothing
-(operators reach their models through their grants, not through cases)."""
+finds their own case but not another developer's; an operator finds the models
+granted to their bank, each linking to its grant (operators reach their models
+through their grants, not through cases), and nothing else."""
 
 from playwright.sync_api import expect
 
+from access.models import AccessGrant
 from portal.cases.models import Submission
 from tests.e2e.conftest import sign_in
 
@@ -47,8 +49,16 @@ def test_search_finds_only_what_each_role_may_see(new_page, demo):
 
     operator = new_page()
     sign_in(operator, "operator")
-    for words in ("aurora", aurora.number, "phishing"):
+    grant = AccessGrant.objects.get(case=aurora, operator__slug="first-harbor-bank")
+    for words in ("aurora", aurora.number):
         search(operator, words)
-        expect(operator.get_by_text("0 cases match")).to_be_visible()
+        granted = operator.get_by_role("table", name="Granted models matching your search")
+        expect(granted.get_by_role("link", name=aurora.number)).to_have_attribute(
+            "href", f"/access/grants/{grant.pk}/"
+        )
+        expect(operator.get_by_text("0 cases match")).to_have_count(0)
+    for words in ("tessellate", "phishing"):
+        search(operator, words)
+        expect(operator.get_by_text("0 granted models match")).to_be_visible()
         expect(operator.locator("main")).not_to_contain_text("Phishing content generation")
         expect(operator.locator("main table")).to_have_count(0)

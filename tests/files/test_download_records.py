@@ -78,9 +78,17 @@ ROWS: dict[str, Row] = {
         refused=Outcome.DENIED_NOT_GRANTED,
         api=True,
     ),
-    "access:sha256sums": Row(allowed=("operator",), served=lambda w: (None, w.grant, w.case.pk)),
+    # Its checksums: refused the same way, with the reason, against the grant.
+    "access:sha256sums": Row(
+        allowed=("operator",),
+        served=lambda w: (None, w.grant, w.case.pk),
+        refused=Outcome.DENIED_NOT_GRANTED,
+    ),
     "api_sha256sums": Row(
-        allowed=("operator",), served=lambda w: (None, w.grant, w.case.pk), api=True
+        allowed=("operator",),
+        served=lambda w: (None, w.grant, w.case.pk),
+        refused=Outcome.DENIED_NOT_GRANTED,
+        api=True,
     ),
     # The bank's report, marked for the agencies and the developer.
     "access:report_file": Row(

@@ -33,7 +33,7 @@ def test_digest_readers_get_one_digest_with_all_their_unsent_notifications(
     assert send_daily_digests() == 1
     [digest] = mail.outbox[1:]
     assert digest.to == ["coordinator@example.test"]
-    assert digest.subject == "[Frontier Review Portal] Your daily digest: 2 update(s)"
+    assert digest.subject == "[Frontier Review Portal] Your daily digest: 2 updates"
     assert "New case FMR-2026-0001" in digest.body
     assert "reviewer accepted FMR-2026-0001" in digest.body
     assert not Notification.objects.filter(recipient=coordinator, emailed_at=None).exists()
@@ -63,7 +63,7 @@ def test_the_next_digest_carries_only_what_came_after_the_last_one(coordinator):
     notify([coordinator], title="Tuesday's news")
     assert send_daily_digests() == 1
     assert [m.subject for m in mail.outbox] == [
-        "[Frontier Review Portal] Your daily digest: 1 update(s)"
+        "[Frontier Review Portal] Your daily digest: 1 update"
     ] * 2
     assert "Monday's news" not in mail.outbox[1].body
     assert "Tuesday's news" in mail.outbox[1].body

@@ -252,8 +252,9 @@ def test_a_kept_action_too_old_changes_nothing(client, operator):
 
     assert response.redirect_chain[0][0] == page
     assert not AccessToken.objects.exists()
-    assert kept_actions.stale_message() in messages_of(response)
-    assert "more than 5 minutes ago" in kept_actions.stale_message()
+    assert kept_actions.stale_message(filled_in=True) in messages_of(response)
+    assert "more than 5 minutes ago" in kept_actions.stale_message(filled_in=True)
+    assert 'value="nightly"' in response.content.decode()  # the form, filled in again
 
 
 def test_a_kept_action_works_only_in_its_own_session(client, operator):

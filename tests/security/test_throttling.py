@@ -6,6 +6,7 @@ SIGN_IN_USERNAME_FAILURE_LIMIT; an address is locked for every username only
 when SIGN_IN_ADDRESS_FAILURE_LIMIT says so. A locked sign-in runs the hasher.
 """
 
+import io
 import re
 import statistics
 import time
@@ -161,8 +162,10 @@ def test_the_lift_lockout_command_lets_the_person_in_and_is_audited(client, revi
         fail(client, "reviewer")
     assert sign_in(client, "reviewer").status_code == 200
 
-    call_command("lift_lockout", "--username", "reviewer", "--ip", "127.0.0.1")
+    output = io.StringIO()
+    call_command("lift_lockout", "--username", "reviewer", "--ip", "127.0.0.1", stdout=output)
 
+    assert output.getvalue().strip() == "Lifted: 1 failed sign-in record removed."
     assert sign_in(client, "reviewer").status_code == 302
     assert AuditEvent.objects.get(action="auth.lockout_lifted").details["username"] == "reviewer"
 

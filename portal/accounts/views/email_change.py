@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from portal.accounts import links
+from portal.accounts import kept_actions, links
 from portal.accounts.forms import EmailChangeForm
 from portal.accounts.models import User
 from portal.accounts.session_policy import recent_auth_required
@@ -25,7 +25,11 @@ from portal.audit import events as audit
 @recent_auth_required
 def email_change(request):
     user = request.user
-    form = EmailChangeForm(request.POST or None, user=user)
+    # A GET shows the form filled in again when a kept request was not done.
+    if request.method == "POST":
+        form = EmailChangeForm(request.POST, user=user)
+    else:
+        form = EmailChangeForm(kept_actions.refill(request, request.path_info), user=user)
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "portal/email_change.html", {"form": form}, status=400)

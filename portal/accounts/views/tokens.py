@@ -3,9 +3,11 @@
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.accounts import kept_actions
 from portal.accounts.forms import TokenForm
 from portal.accounts.models import AccessToken
 from portal.accounts.roles import ANY_ROLE, role_required
@@ -23,7 +25,8 @@ def token_list(request):
         "portal/token_list.html",
         {
             "tokens": AccessToken.objects.filter(user=request.user),
-            "form": TokenForm(),
+            # Filled in again when a kept creation could not be done (kept_actions).
+            "form": TokenForm(kept_actions.refill(request, reverse("portal:token_create"))),
             # Shown once: taken out of the session as the page renders.
             "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
         },

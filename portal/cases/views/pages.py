@@ -24,6 +24,7 @@ from django.views.decorators.http import (
 )
 
 from portal.accounts.roles import Role, role_required
+from portal.accounts.session_policy import recent_auth_required
 from portal.cases.access import CasePurpose, get_case_or_404
 from portal.cases.filters import CaseFilter
 from portal.cases.forms import (
@@ -267,45 +268,52 @@ def eval_result_remove(request, pk, result_id):
     )
 
 
+def _run_with_reason(request, case, service, *, success: str, understood_refusal: str = ""):
+    """Check the reason form (and the "I understand" box, when ``understood_refusal``
+    says what a missing one means), then run ``service(reason)``; back to the case page."""
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return redirect(section_url(case, "overview"))
+    if understood_refusal and not consequence_understood(request.POST):
+        messages.error(request, understood_refusal)
+        return redirect(section_url(case, "overview"))
+    reason = form.cleaned_data["reason"]
+    return run_service(
+        request, lambda: service(reason), success=success, redirect_to=section_url(case, "overview")
+    )
+
+
 @require_POST
 def case_submit(request, pk):
     case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, first_error(form))
-        return redirect("portal:case_detail", case.pk)
-    reason = form.cleaned_data["reason"]
-    return run_service(
+    return _run_with_reason(
         request,
-        lambda: case_services.submit_case(
+        case,
+        lambda reason: case_services.submit_case(
             actor=request.user, case_id=case.pk, short_notice_reason=reason
         ),
         success="Case submitted for review. The reviewing agencies have been told.",
-        redirect_to=section_url(case, "overview"),
     )
 
 
 @require_POST
+@recent_auth_required
 def case_withdraw(request, pk):
     case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, first_error(form))
-        return redirect("portal:case_detail", case.pk)
-    if not consequence_understood(request.POST):
-        messages.error(request, WITHDRAW_UNDERSTOOD)
-        return redirect("portal:case_detail", case.pk)
-    return run_service(
+    return _run_with_reason(
         request,
-        lambda: case_services.withdraw_case(
-            actor=request.user, case_id=case.pk, reason=form.cleaned_data["reason"]
+        case,
+        lambda reason: case_services.withdraw_case(
+            actor=request.user, case_id=case.pk, reason=reason
         ),
         success="Case withdrawn.",
-        redirect_to=section_url(case, "overview"),
+        understood_refusal=WITHDRAW_UNDERSTOOD,
     )
 
 
 @require_POST
+@recent_auth_required
 def case_mark_released(request, pk):
     case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
     form = ReleasedOnForm(request.POST)

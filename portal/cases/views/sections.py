@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from portal.accounts import kept_actions
 from portal.cases.access import get_case_or_404, is_developer_member
 from portal.cases.forms import ArtifactUploadForm, EvalResultForm, ReleaseDateForm, ReleasedOnForm
 from portal.cases.models import EvalResult, Submission
@@ -86,6 +87,11 @@ def overview(request, pk):
             NoticeCheck.for_release(case.planned_release_date)
             if case.planned_release_date
             else None
+        )
+    if developer_view and not case.is_closed:
+        # The reason typed into a kept withdrawal that was not done (kept_actions).
+        context["withdraw_refill"] = kept_actions.refill(
+            request, reverse("portal:case_withdraw", args=[case.pk])
         )
     if developer_view and not case.is_draft and not case.is_closed:
         context["release_date_form"] = ReleaseDateForm(

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.accounts.admin_site import lift_lockout
+from portal.core.words import counted
 
 
 class Command(BaseCommand):
@@ -16,4 +17,4 @@ class Command(BaseCommand):
         if not (username or ip_address):
             raise CommandError("Name a --username or an --ip (or both).")
         count = lift_lockout(username=username, ip_address=ip_address)
-        self.stdout.write(f"Lifted: {count} failed sign-in record(s) removed.")
+        self.stdout.write(f"Lifted: {counted(count, 'failed sign-in record')} removed.")

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from portal.audit.checkpoints import read_lines, verify
 from portal.audit.keyfile import CheckpointKeyError, load_public_key
 from portal.audit.models import verify_chain
+from portal.core.words import counted
 
 SHOWN_PER_KIND = 5
 
@@ -50,13 +51,15 @@ class Command(BaseCommand):
             failures.append(
                 f"Audit chain broken at event #{broken.sequence} (id {broken.pk}, "
                 f"{broken.action} at {broken.created_at.isoformat()}): {why}. "
-                f"{checked} event(s) before it verified."
+                f"{counted(checked, 'event')} before it verified."
             )
         summary = self._compare_with_checkpoints(checkpoints, public_keys, failures)
         if failures:
             raise CommandError("\n".join(failures))
         self.stdout.write(
-            self.style.SUCCESS(f"Audit chain intact: {checked} event(s) verified. {summary}")
+            self.style.SUCCESS(
+                f"Audit chain intact: {counted(checked, 'event')} verified. {summary}"
+            )
         )
 
     def _compare_with_checkpoints(self, path, key_paths, failures: list[str]) -> str:
@@ -89,6 +92,6 @@ class Command(BaseCommand):
             return f"The checkpoint log {path} is empty."
         latest = trusted[-1]
         return (
-            f"It agrees with {len(trusted)} signed checkpoint(s), "
+            f"It agrees with {counted(len(trusted), 'signed checkpoint')}, "
             f"the latest at #{latest.sequence} ({latest.time})."
         )
