@@ -290,6 +290,7 @@ def frontier_results(user):
     agency's routed cases; a reviewer: their assigned ones), each with its
     stored frontier comparison and the government-measured score beside it.
     A developer sees its own submitted cases only. Oldest first per benchmark.
+    Agency staff also get the latest jump evaluation's rule and trend verdict.
     """
     cases = Submission.objects.visible_to(user).filter(submitted_at__isnull=False)
     if not user.is_agency_staff:
@@ -300,6 +301,15 @@ def frontier_results(user):
         .order_by("benchmark__category", "benchmark__name", "case__submitted_at", "case_id")
     )
     if user.is_agency_staff:
+        latest = JumpEvaluation.objects.filter(result=OuterRef("pk")).order_by(
+            "-evaluated_at", "-pk"
+        )
+        results = results.annotate(
+            jump_rule=Subquery(latest.values("rule")[:1]),
+            trend_status=Subquery(latest.values("trend_status")[:1]),
+            trend_predicted=Subquery(latest.values("trend_predicted")[:1]),
+            months_ahead=Subquery(latest.values("months_ahead")[:1]),
+        )
         measured = EvalResult.objects.filter(
             case=OuterRef("case_id"),
             benchmark=OuterRef("benchmark_id"),
