@@ -50,7 +50,7 @@ class Layout:
 
 
 WIDE = Layout("wide", 960, 420, 84, 24, 28, 52, 8, 5, True, 15)
-NARROW = Layout("narrow", 480, 320, 72, 14, 24, 48, 4, 4, True, 15)
+NARROW = Layout("narrow", 480, 340, 84, 16, 26, 54, 4, 4, True, 18)
 SMALL = Layout("small", 480, 240, 60, 12, 14, 36, 4, 3, False, 15)
 
 

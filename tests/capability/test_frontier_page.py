@@ -202,3 +202,25 @@ def test_the_number_of_queries_does_not_grow_with_the_results(
         submit_scores({ctf: score, bio: score}, actor=other_submitter)
     client.force_login(coordinator)  # the clock moved on by days: a fresh session
     assert count_queries(client, url) == small
+
+
+@pytest.mark.parametrize(
+    "value", ["x" * 20_000, "%" * 5000, "\x00" * 100, "' OR 1=1 --", "9" * 400, "-1", "☃" * 3000]
+)
+def test_hostile_filters_never_break_a_benchmarks_page(client, coordinator, ctf, value):
+    client.force_login(coordinator)
+    response = client.get(chart_url(ctf), {"developer": value, "category": value})
+    assert response.status_code in (200, 400)
+
+
+def test_markup_in_a_model_name_stays_text_in_the_charts_and_the_table(
+    client, coordinator, ctf, submit_scores
+):
+    submit_scores({ctf: 40}, model_name="<script>alert(1)</script>")
+    submit_scores({ctf: 50}, model_name="<img src=x onerror=alert(1)>")  # a jump: labelled
+    client.force_login(coordinator)
+    for url in (FRONTIER, chart_url(ctf)):
+        html = client.get(url).content.decode()
+        assert "<script>alert" not in html and "<img src=x" not in html
+        for chart in svgs(html):  # still well-formed markup
+            assert chart.find(f"{SVG}title") is not None
