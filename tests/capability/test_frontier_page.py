@@ -224,3 +224,19 @@ def test_markup_in_a_model_name_stays_text_in_the_charts_and_the_table(
         assert "<script>alert" not in html and "<img src=x" not in html
         for chart in svgs(html):  # still well-formed markup
             assert chart.find(f"{SVG}title") is not None
+
+
+def test_the_csv_gain_is_the_improvement_in_the_better_direction_and_names_the_rule(
+    client, coordinator, submit_scores
+):
+    errors = make_benchmark("errors", higher_is_better=False, unit="errors")
+    submit_scores({errors: 50})
+    submit_scores({errors: 40})  # 10 fewer errors: better by 10, a jump (threshold 5)
+    submit_scores({errors: 44})  # 4 more than the frontier of 40: worse by 4
+    client.force_login(coordinator)
+    rows = list(csv.DictReader(io.StringIO(client.get(FRONTIER_CSV).content.decode())))
+
+    assert [r["gain_over_frontier"] for r in rows] == ["", "10", "-4"]
+    assert [r["jump_rule"] for r in rows] == ["", "threshold", ""]
+    assert {r["trend_status"] for r in rows} == {"not_enough_history"}
+    assert {r["months_ahead_of_trend"] for r in rows} == {""}
