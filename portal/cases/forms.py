@@ -89,7 +89,7 @@ class ScoreField(forms.Field):
         try:
             return Decimal(text)
         except (InvalidOperation, ValueError):
-            raise ValidationError("Enter a number, for example 42.5.", code="invalid") from None
+            raise ValidationError("Enter a number.", code="invalid") from None
 
 
 class ScoreFormMixin:

@@ -68,7 +68,7 @@ def test_both_forms_take_a_score_inside_the_range(form_class, percent, value):
         ("nan", "Enter a finite number; scores on Arena are any finite number Elo."),
         ("1e309", "Ensure that there are no more than 12 digits in total."),
         ("12.34567", "Ensure that there are no more than 4 decimal places."),
-        ("twelve", "Enter a number, for example 42.5."),
+        ("twelve", "Enter a number."),
         ("", "This field is required."),
     ],
 )
@@ -82,6 +82,12 @@ def test_the_score_is_a_text_input_so_the_browser_sends_what_was_typed(percent):
     html = str(EvalResultForm()["score"])
     assert 'type="text"' in html and 'inputmode="decimal"' in html
     assert f"Percent Ctf ({PERCENT})" in str(EvalResultForm()["benchmark"])
+
+
+def test_an_int_or_a_float_is_read_as_a_number(percent):
+    assert percent.score_problem(42) is None
+    assert PERCENT in percent.score_problem(150)
+    assert PERCENT in percent.score_problem(float("nan"))
 
 
 def test_the_model_refuses_out_of_range_scores_in_full_clean(percent, submitter, ready_draft):

@@ -151,9 +151,14 @@ class Benchmark(models.Model):
             return f"{_plain(high)}{unit} or less"
         return f"any finite number{unit}"
 
-    def score_problem(self, score: Decimal) -> str | None:
+    def score_problem(self, score: Decimal | int | float) -> str | None:
         """Why ``score`` is not a valid score on this benchmark, or None when it is."""
-        if not isinstance(score, Decimal) or not score.is_finite():
+        if not isinstance(score, Decimal):
+            try:
+                score = Decimal(str(score))  # an int or a float from a script or a shell
+            except ArithmeticError:
+                return f"Enter a number; scores on {self.name} are {self.range_text()}."
+        if not score.is_finite():
             return f"Enter a finite number; scores on {self.name} are {self.range_text()}."
         if (self.min_score is not None and score < self.min_score) or (
             self.max_score is not None and score > self.max_score
