@@ -5,7 +5,8 @@ demo developers, submitted over the past year and taken to release, so each
 benchmark has a history — with a jump on AgentOps, one on Sandbag Detection
 (lower is better) and a relative-threshold jump on General Reasoning. The
 demo cases of order 10 are then measured against it (Aurora 2.0 jumps on
-CyberRange CTF and BioHazard QA). Order 25, once the review app's demo
+CyberRange CTF and BioHazard QA by both rules, on ExploitBench by the trend;
+Tessellate 3.0, at CyberRange's threshold, by the trend alone). Order 25, once the review app's demo
 assigned Aurora 2.0's lead reviewer: government-measured scores on it, one
 further from the developer's than the benchmark's tolerance.
 

@@ -2,18 +2,17 @@
 
 from django import forms
 
+from portal.cases.forms import ScoreField, ScoreFormMixin
 from portal.cases.models import Benchmark
 from portal.core.forms import UswdsFormMixin, reject_control_characters
 
 
-class GovernmentScoreForm(UswdsFormMixin, forms.Form):
+class GovernmentScoreForm(ScoreFormMixin, UswdsFormMixin, forms.Form):
     benchmark = forms.ModelChoiceField(
         queryset=Benchmark.objects.filter(active=True).order_by("name"),
         empty_label="Choose a benchmark",
     )
-    score = forms.DecimalField(
-        max_digits=12, decimal_places=4, help_text="In the benchmark's unit, as you measured it."
-    )
+    score = ScoreField(help_text="In the benchmark's unit, as you measured it, inside its range.")
     notes = forms.CharField(
         required=False,
         max_length=500,
@@ -21,3 +20,7 @@ class GovernmentScoreForm(UswdsFormMixin, forms.Form):
         help_text="Harness, settings, number of runs.",
         validators=[reject_control_characters],
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_benchmarks()

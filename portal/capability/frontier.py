@@ -10,11 +10,15 @@ The rules (also in the README, "Capability jumps"):
   the cases submitted before it, across all developers — the highest, or the
   lowest where lower is better. **The previous best**: the same over the
   developer's own cases.
-- **A jump**: the score beats the frontier by *more than* the benchmark's
-  threshold, set in the admin either in points of the benchmark's unit
-  (absolute) or in percent of the frontier's magnitude (relative). A score
-  equal to the frontier, or beating it by exactly the threshold, is not a jump.
-  The first score on a benchmark sets the frontier and is not a jump.
+- **A jump** fires one rule or both (``JumpEvaluation.rule``):
+  - *threshold*: the score beats the frontier by *more than* the benchmark's
+    threshold, set in the admin either in points of the benchmark's unit
+    (absolute) or in percent of the frontier's magnitude (relative). A score
+    equal to the frontier, or beating it by exactly the threshold, is not a
+    jump. The first score on a benchmark sets the frontier and is not a jump.
+  - *trend*: the score beats the frontier and the trend fitted to the
+    frontier's recent history by more than K residual deviations
+    (``portal.capability.trend``; the method in ``docs/capability.md``).
 - **Withdrawn cases** stop counting the moment they are withdrawn: a case
   submitted afterwards is compared without them. An evaluation already made
   is not rewritten — it records what the agencies were told at the time, and
@@ -22,9 +26,11 @@ The rules (also in the README, "Capability jumps"):
   score, marked as not counted.
 - **When**: once, when the case is submitted, inside the submit transaction.
   The case's benchmark rows are locked first, so two submissions on the same
-  benchmark are evaluated one after the other. The evaluation is stored on the
-  developer-reported ``EvalResult`` (frontier before, previous best, jump) and
-  as ``Submission.capability_jump`` for lists to flag and filter in SQL.
+  benchmark are evaluated one after the other. Each evaluation is a
+  ``JumpEvaluation`` row (both rules and what they used), never rewritten; its
+  outcome is copied to the developer-reported ``EvalResult`` (frontier before,
+  previous best, jump) and ``Submission.capability_jump`` for lists to flag
+  and filter in SQL.
 - **The alert** goes to the coordinators of every agency on the case, in the
   portal and by email, exactly once per case and benchmark: its key
   (``capability_jump``, ``portal.submission:<id>``, ``<benchmark slug>``) is
@@ -35,6 +41,7 @@ The rules (also in the README, "Capability jumps"):
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Max, Min, OuterRef, Subquery
@@ -42,6 +49,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.accounts.selectors import agency_coordinators
+from portal.capability import trend
+from portal.capability.models import JumpEvaluation
 from portal.cases.models import Benchmark, CaseStatus, EvalResult, Submission
 from portal.core.hooks import Reminder
 from portal.notifications.sweep import send_once
@@ -94,8 +103,85 @@ def _best_before(benchmark: Benchmark, case: Submission, **scope) -> Decimal | N
     return before.exclude(case=case).aggregate(best=best)["best"]
 
 
+def window_start(benchmark: Benchmark, moment):
+    return moment - timedelta(days=benchmark.trend_window_months * trend.SECONDS_PER_MONTH / 86_400)
+
+
+def frontier_history(benchmark: Benchmark, case: Submission):
+    """The frontier before ``case`` and the frontier points of the trend's window: two queries.
+
+    The best counting score submitted before the window, then every counting
+    score inside it, oldest first; the running best over them gives both.
+    """
+    earlier = (
+        counting_results()
+        .filter(benchmark=benchmark, case__submitted_at__lt=case.submitted_at)
+        .exclude(case=case)
+    )
+    start = window_start(benchmark, case.submitted_at)
+    best = Max("score") if benchmark.higher_is_better else Min("score")
+    best_before_window = earlier.filter(case__submitted_at__lt=start).aggregate(best=best)["best"]
+    in_window = list(
+        earlier.filter(case__submitted_at__gte=start)
+        .order_by("case__submitted_at", "case_id")
+        .values_list("case__submitted_at", "score")
+    )
+    points = trend.frontier_points(
+        in_window, higher_is_better=benchmark.higher_is_better, best_before=best_before_window
+    )
+    frontier = points[-1][1] if points else best_before_window
+    return frontier, points
+
+
+def evaluate(result: EvalResult, *, case: Submission, now) -> JumpEvaluation:
+    """Both rules on one developer-reported score; the evaluation stored, the result updated."""
+    benchmark = result.benchmark
+    assert case.submitted_at is not None  # evaluated in the submit transaction
+    frontier, points = frontier_history(benchmark, case)
+    threshold = is_jump(benchmark, result.score, frontier)
+    verdict = trend.judge(
+        trend.Scale.of(benchmark),
+        points,
+        at=case.submitted_at,
+        score=result.score,
+        beats_frontier=frontier is not None and beats(benchmark, result.score, frontier) > 0,
+        sigmas=float(benchmark.trend_sigmas),
+        min_points=benchmark.trend_min_points,
+    )
+    line = verdict.fit
+    evaluation = JumpEvaluation.objects.create(
+        result=result,
+        evaluated_at=now,
+        score=result.score,
+        frontier_before=frontier,
+        previous_best=_best_before(benchmark, case, case__developer_id=case.developer_id),
+        threshold_margin=None if frontier is None else jump_margin(benchmark, frontier),
+        threshold_fired=threshold,
+        trend_status=verdict.status,
+        trend_scale=benchmark.trend_scale,
+        trend_window_months=benchmark.trend_window_months,
+        trend_sigmas=benchmark.trend_sigmas,
+        trend_min_points=benchmark.trend_min_points,
+        trend_points=verdict.points,
+        trend_predicted=verdict.predicted,
+        trend_limit=verdict.limit,
+        trend_sigma=None if line is None else line.sigma,
+        trend_slope=None if line is None else line.slope,
+        months_ahead=verdict.months_ahead,
+        rule=JumpEvaluation.rule_for(threshold=threshold, trend=verdict.fired),
+    )
+    # The result carries its latest evaluation's outcome, for lists to flag in SQL.
+    result.frontier_before = evaluation.frontier_before
+    result.previous_best = evaluation.previous_best
+    result.is_jump = evaluation.is_jump
+    result.evaluated_at = now
+    result.save(update_fields=["frontier_before", "previous_best", "is_jump", "evaluated_at"])
+    result.evaluation = evaluation  # type: ignore[attr-defined]
+    return evaluation
+
+
 def evaluate_submission(case: Submission) -> list[EvalResult]:
-    """Compare the case's developer-reported scores with the frontier; store the outcome.
+    """Compare the case's developer-reported scores with the frontier and its trend; store both.
 
     Runs in the submit transaction, after ``submitted_at`` is set. Returns the jumps.
     """
@@ -112,19 +198,17 @@ def evaluate_submission(case: Submission) -> list[EvalResult]:
         .values_list("pk", flat=True)
     )
     now = timezone.now()
-    jumps = []
-    for result in results:
-        benchmark = result.benchmark
-        result.frontier_before = _best_before(benchmark, case)
-        result.previous_best = _best_before(benchmark, case, case__developer_id=case.developer_id)
-        result.is_jump = is_jump(benchmark, result.score, result.frontier_before)
-        result.evaluated_at = now
-        result.save(update_fields=["frontier_before", "previous_best", "is_jump", "evaluated_at"])
-        if result.is_jump:
-            jumps.append(result)
+    jumps = [result for result in results if evaluate(result, case=case, now=now).is_jump]
     case.capability_jump = bool(jumps)
     case.save(update_fields=["capability_jump", "updated_at"])
     return jumps
+
+
+def latest_evaluation(result: EvalResult) -> JumpEvaluation | None:
+    cached = getattr(result, "evaluation", None)
+    if cached is not None:
+        return cached
+    return result.jump_evaluations.order_by("-evaluated_at", "-pk").first()
 
 
 def _coordinators_on(case: Submission):
@@ -133,19 +217,22 @@ def _coordinators_on(case: Submission):
 
 def jump_alert(result: EvalResult) -> Reminder:
     case, benchmark = result.case, result.benchmark
-    if result.frontier_before is None:
-        raise ValueError(f"Result {result.pk} is no jump: no frontier before it.")
+    evaluation = latest_evaluation(result)
+    if evaluation is None or not evaluation.is_jump or result.frontier_before is None:
+        raise ValueError(f"Result {result.pk} is no jump.")
+    rule = evaluation.get_rule_display().lower()
     return Reminder(
         kind=ALERT_KIND,
         subject=case,
         threshold=benchmark.slug,
         recipients=_coordinators_on(case),
-        title=f"Capability jump on {case.number}: {benchmark.name}",
+        title=f"Capability jump on {case.number}: {benchmark.name} ({rule})",
         template="portal/email/capability_jump.txt",
         context={
             "case": case,
             "benchmark": benchmark,
             "result": result,
+            "evaluation": evaluation,
             "gain": beats(benchmark, result.score, result.frontier_before).normalize(),
             "margin": jump_margin(benchmark, result.frontier_before).normalize(),
         },
@@ -203,6 +290,7 @@ def frontier_results(user):
     agency's routed cases; a reviewer: their assigned ones), each with its
     stored frontier comparison and the government-measured score beside it.
     A developer sees its own submitted cases only. Oldest first per benchmark.
+    Agency staff also get the latest jump evaluation's rule and trend verdict.
     """
     cases = Submission.objects.visible_to(user).filter(submitted_at__isnull=False)
     if not user.is_agency_staff:
@@ -213,6 +301,15 @@ def frontier_results(user):
         .order_by("benchmark__category", "benchmark__name", "case__submitted_at", "case_id")
     )
     if user.is_agency_staff:
+        latest = JumpEvaluation.objects.filter(result=OuterRef("pk")).order_by(
+            "-evaluated_at", "-pk"
+        )
+        results = results.annotate(
+            jump_rule=Subquery(latest.values("rule")[:1]),
+            trend_status=Subquery(latest.values("trend_status")[:1]),
+            trend_predicted=Subquery(latest.values("trend_predicted")[:1]),
+            months_ahead=Subquery(latest.values("months_ahead")[:1]),
+        )
         measured = EvalResult.objects.filter(
             case=OuterRef("case_id"),
             benchmark=OuterRef("benchmark_id"),

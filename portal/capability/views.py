@@ -1,4 +1,7 @@
-"""The Frontier page and its CSV: each benchmark's scores over time, jumps highlighted.
+"""The Frontier pages and the CSV: each benchmark's scores over time, jumps highlighted.
+
+The overview shows every benchmark as a small chart; each links to its own
+page with the full chart and, below it, the table (collapsed) with every value.
 
 Agency staff see the submitted cases visible to them with the stored frontier
 comparison (``portal.capability.frontier``) and the government-measured scores; a
@@ -6,22 +9,29 @@ developer sees only its own history, measured against its own previous best,
 never the frontier (that comes from other developers' results). Operators
 and people of no role get 403. The page is a fixed number of queries whatever
 the number of results.
+
+The CSV's ``gain_over_frontier`` is the improvement over the frontier in the
+benchmark's better direction: positive is better, so a drop of 10 on a
+lower-is-better benchmark is a gain of 10; the score's own movement is
+``developer_reported_score − frontier_before``.
 """
 
 import csv
 import io
 from itertools import groupby
+from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import Q
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_safe
 
 from portal.accounts.models import Organization
 from portal.accounts.roles import Role, role_required
-from portal.capability.chart import ChartRow, build_chart
+from portal.capability.chart import NARROW, SMALL, WIDE, ChartRow, build_chart, steps_of
 from portal.capability.frontier import beats, frontier_results, is_discrepancy
+from portal.capability.trend import TrendStatus
 from portal.cases.models import Benchmark, CaseStatus, Submission
 from portal.core.forms import UswdsFormMixin
 from portal.files.downloads import download_view, serve_generated
@@ -38,25 +48,31 @@ class FrontierFilterForm(UswdsFormMixin, forms.Form):
         queryset=Organization.objects.none(), required=False, empty_label="Any developer"
     )
 
-    def __init__(self, data, *, user):
+    def __init__(self, data, *, user, single: bool = False):
         super().__init__(data)
+        if single:
+            del self.fields["category"]  # one benchmark's page: its category is given
         if user.is_agency_staff:
             # Only developers of cases this person can see are offered.
             visible = Submission.objects.visible_to(user).filter(submitted_at__isnull=False)
-            self.fields["developer"].queryset = Organization.objects.filter(
+            developer = self.fields["developer"]
+            assert isinstance(developer, forms.ModelChoiceField)
+            developer.queryset = Organization.objects.filter(
                 pk__in=visible.values("developer_id")
             ).order_by("name")
         else:
             del self.fields["developer"]
 
 
-def _filtered(request):
+def _filtered(request, *, benchmark=None):
     """The filter form and the results it selects (none when the form is refused)."""
-    form = FrontierFilterForm(request.GET, user=request.user)
+    form = FrontierFilterForm(request.GET, user=request.user, single=benchmark is not None)
     results = frontier_results(request.user)
+    if benchmark is not None:
+        results = results.filter(benchmark=benchmark)
     if not form.is_valid():
         return form, results.none(), ""
-    category = form.cleaned_data["category"]
+    category = form.cleaned_data.get("category", "")
     if category:
         results = results.filter(benchmark__category=category)
     developer = form.cleaned_data.get("developer")
@@ -72,47 +88,82 @@ def _decorate(result, *, agency_view: bool) -> None:
     result.before = result.frontier_before if agency_view else result.previous_best
     result.gain = result.change = None
     if result.before is not None:
-        # The gain is signed by the benchmark's direction (positive is better);
-        # the change is the score's own movement, as the table shows it.
+        # The gain is the improvement in the benchmark's better direction
+        # (positive is better, a drop on a lower-is-better benchmark too); the
+        # change is the score's own movement, as the table shows it.
         result.gain = beats(benchmark, result.score, result.before)
         result.change = result.score - result.before
     result.jump = result.is_jump if agency_view else False
     measured = getattr(result, "measured_score", None)
     result.discrepancy = measured is not None and is_discrepancy(benchmark, result.score, measured)
+    result.trend_text = _trend_text(result) if agency_view else ""
+
+
+def _trend_text(result) -> str:
+    """The trend rule's verdict on a row in words: its prediction and how far ahead or behind."""
+    status = getattr(result, "trend_status", None)
+    if status == TrendStatus.NOT_ENOUGH_HISTORY:
+        return "not enough history"
+    if result.trend_predicted is None:
+        return "—"  # evaluated before the trend rule existed
+    text = f"predicted {result.trend_predicted:.2f}"
+    months = result.months_ahead
+    if months is not None:
+        text += f"; {abs(months):.1f} months {'ahead' if months >= 0 else 'behind'}"
+    return text
+
+
+def _chart_rows(rows, *, agency_view: bool) -> list[ChartRow]:
+    return [
+        ChartRow(
+            at=row.case.submitted_at,
+            score=row.score,
+            before=row.before,
+            jump=row.jump,
+            counted=row.counted,
+            label=f"{row.case.reference} {row.case.title} ({row.case.developer})",
+            number=row.case.reference,
+            measured=getattr(row, "measured_score", None) if agency_view else None,
+            rule=getattr(row, "jump_rule", "") or "",
+        )
+        for row in rows
+    ]
+
+
+def _line_label(agency_view: bool) -> str:
+    return "frontier known at each submission" if agency_view else "your best so far"
 
 
 @require_GET
 @role_required(*AGENCY_ROLES, *DEVELOPER_ROLES)
 def frontier(request):
+    """Every benchmark as a small chart, each linking to its full chart and table."""
     agency_view = request.user.is_agency_staff
     form, results, category = _filtered(request)
-    by_benchmark = {}
+    by_benchmark: dict[int, list] = {}
     for result in results:
         _decorate(result, agency_view=agency_view)
         by_benchmark.setdefault(result.benchmark_id, []).append(result)
     benchmarks = Benchmark.objects.filter(Q(active=True) | Q(pk__in=list(by_benchmark)))
     if category:
         benchmarks = benchmarks.filter(category=category)
-    line_label = "frontier known at each submission" if agency_view else "your best so far"
     sections = []
     for benchmark in benchmarks.order_by("category", "name"):
         rows = by_benchmark.get(benchmark.pk, [])
+        chart_rows = _chart_rows(rows, agency_view=agency_view)
         chart = build_chart(
-            benchmark,
-            [
-                ChartRow(
-                    at=row.case.submitted_at,
-                    score=row.score,
-                    before=row.before,
-                    jump=row.jump,
-                    counted=row.counted,
-                    label=f"{row.case.reference} {row.case.title} ({row.case.developer})",
-                )
-                for row in rows
-            ],
-            line_label=line_label,
+            benchmark, chart_rows, line_label=_line_label(agency_view), layout=SMALL
         )
-        sections.append({"benchmark": benchmark, "rows": rows, "chart": chart})
+        best = steps_of(benchmark, chart_rows)
+        sections.append(
+            {
+                "benchmark": benchmark,
+                "rows": rows,
+                "chart": chart,
+                "jumps": sum(row.jump for row in rows),
+                "best": next((value for value in reversed(best) if value is not None), None),
+            }
+        )
     categories = [
         (label, list(group))
         for label, group in groupby(sections, key=lambda s: s["benchmark"].get_category_display())
@@ -124,7 +175,45 @@ def frontier(request):
             "form": form,
             "categories": categories,
             "agency_view": agency_view,
-            "jump_count": sum(row.jump for s in sections for row in s["rows"]),
+            "jump_count": sum(s["jumps"] for s in sections),
+            "query": _developer_query(request, form),
+            "csv_query": request.GET.urlencode(),
+        },
+    )
+
+
+def _developer_query(request, form) -> str:
+    """The developer filter, carried to a benchmark's own page (its category is implied)."""
+    developer = request.GET.get("developer", "")
+    if not developer or not form.is_valid() or not form.cleaned_data.get("developer"):
+        return ""
+    return urlencode({"developer": developer})
+
+
+@require_GET
+@role_required(*AGENCY_ROLES, *DEVELOPER_ROLES)
+def frontier_benchmark(request, slug):
+    """One benchmark's full chart, with its table below, collapsed; the same people as the page."""
+    benchmark = get_object_or_404(Benchmark, slug=slug)
+    agency_view = request.user.is_agency_staff
+    form, results, _category = _filtered(request, benchmark=benchmark)
+    rows = list(results)
+    for row in rows:
+        _decorate(row, agency_view=agency_view)
+    chart_rows = _chart_rows(rows, agency_view=agency_view)
+    line_label = _line_label(agency_view)
+    return render(
+        request,
+        "portal/frontier_benchmark.html",
+        {
+            "benchmark": benchmark,
+            "form": form,
+            "rows": rows,
+            "agency_view": agency_view,
+            "wide": build_chart(benchmark, chart_rows, line_label=line_label, layout=WIDE),
+            "narrow": build_chart(benchmark, chart_rows, line_label=line_label, layout=NARROW),
+            "jump_count": sum(row.jump for row in rows),
+            "has_measured": any(r.measured is not None for r in chart_rows),
             "query": request.GET.urlencode(),
         },
     )
@@ -152,6 +241,10 @@ CSV_HEADER = [
     "government_measured_score",
     "discrepancy_tolerance",
     "discrepancy",
+    "jump_rule",
+    "trend_status",
+    "trend_predicted",
+    "months_ahead_of_trend",
 ]
 
 
@@ -163,6 +256,10 @@ def _cell(value) -> str:
 
 def _number(value) -> str:
     return "" if value is None else format(value.normalize(), "f")
+
+
+def _float(value) -> str:
+    return "" if value is None else f"{value:.2f}"
 
 
 @require_safe
@@ -201,6 +298,10 @@ def frontier_csv(request):
                 _number(result.measured_score),
                 _number(benchmark.discrepancy_tolerance),
                 "yes" if result.discrepancy else "no",
+                result.jump_rule or "",
+                result.trend_status or "",
+                _float(result.trend_predicted),
+                _float(result.months_ahead),
             ]
         )
     return serve_generated(

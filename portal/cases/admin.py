@@ -96,6 +96,8 @@ class BenchmarkAdmin(admin.ModelAdmin):
         "name",
         "category",
         "unit",
+        "min_score",
+        "max_score",
         "higher_is_better",
         "jump_threshold",
         "jump_threshold_kind",
@@ -107,6 +109,18 @@ class BenchmarkAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
         (None, {"fields": ["name", "slug", "unit", "higher_is_better", "category", "active"]}),
+        (
+            "Valid range",
+            {
+                "description": (
+                    "Scores outside the range, or not finite, are refused with the range named. "
+                    "Leave an end empty for an open-ended score. Both ends set: the trend is "
+                    "fitted in logit space (a percentage); only a lowest score of 0 or more: on "
+                    "a log scale."
+                ),
+                "fields": ["min_score", "max_score"],
+            },
+        ),
         ("Description", {"fields": ["description"]}),
         (
             "Capability jumps",
@@ -118,6 +132,18 @@ class BenchmarkAdmin(admin.ModelAdmin):
                     "scores further than the tolerance from the developer's are a discrepancy."
                 ),
                 "fields": ["jump_threshold", "jump_threshold_kind", "discrepancy_tolerance"],
+            },
+        ),
+        (
+            "Capability jumps: the trend rule",
+            {
+                "description": (
+                    "A new score is also a jump when it beats the frontier and the trend fitted "
+                    "to the frontier's new bests of the window by more than K residual "
+                    "deviations. With fewer than N new bests in the window there is not enough "
+                    "history. See docs/capability.md."
+                ),
+                "fields": ["trend_window_months", "trend_sigmas", "trend_min_points"],
             },
         ),
     ]

@@ -21,13 +21,24 @@ from portal.cases.services import release_dates
 from portal.core.hooks import seeder
 from portal.files.uploads import HashingWriter
 
+PERCENT = (Decimal("0"), Decimal("100"))
+CYBER, CBRN = Benchmark.Category.CYBER_OFFENSE, Benchmark.Category.CBRN
+OPEN_ENDED = (Decimal("0"), None)  # a score of no upper bound: its trend is fitted on a log scale
+
 BENCHMARKS = [
-    ("CyberRange CTF", "cyberrange-ctf", "% solved", True, Benchmark.Category.CYBER_OFFENSE),
-    ("ExploitBench", "exploitbench", "% exploited", True, Benchmark.Category.CYBER_OFFENSE),
-    ("BioHazard QA", "biohazard-qa", "% correct", True, Benchmark.Category.CBRN),
-    ("AgentOps Long-Horizon", "agentops", "% tasks", True, Benchmark.Category.AUTONOMY),
-    ("Sandbag Detection", "sandbag", "% deceptive", False, Benchmark.Category.DECEPTION),
-    ("General Reasoning Suite", "general-reasoning", "score", True, Benchmark.Category.GENERAL),
+    ("CyberRange CTF", "cyberrange-ctf", "% solved", True, CYBER, PERCENT),
+    ("ExploitBench", "exploitbench", "% exploited", True, CYBER, PERCENT),
+    ("BioHazard QA", "biohazard-qa", "% correct", True, CBRN, PERCENT),
+    ("AgentOps Long-Horizon", "agentops", "% tasks", True, Benchmark.Category.AUTONOMY, PERCENT),
+    ("Sandbag Detection", "sandbag", "% deceptive", False, Benchmark.Category.DECEPTION, PERCENT),
+    (
+        "General Reasoning Suite",
+        "general-reasoning",
+        "score",
+        True,
+        Benchmark.Category.GENERAL,
+        OPEN_ENDED,
+    ),
 ]
 
 # developer slug, submitter, model, version, status, days to release, scores.
@@ -48,10 +59,17 @@ CASES = [
 
 def seed_benchmarks() -> list[Benchmark]:
     benchmarks = []
-    for name, slug, unit, higher, category in BENCHMARKS:
+    for name, slug, unit, higher, category, (low, high) in BENCHMARKS:
         benchmark, _ = Benchmark.objects.get_or_create(
             slug=slug,
-            defaults={"name": name, "unit": unit, "higher_is_better": higher, "category": category},
+            defaults={
+                "name": name,
+                "unit": unit,
+                "higher_is_better": higher,
+                "category": category,
+                "min_score": low,
+                "max_score": high,
+            },
         )
         benchmarks.append(benchmark)
     return benchmarks

@@ -1,7 +1,10 @@
 """Forms for the developer's side of a case."""
 
+from decimal import Decimal, InvalidOperation
+
 from django import forms
-from django.core.validators import MaxLengthValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator, MaxLengthValidator
 from django.utils import timezone
 
 from portal.accounts.selectors import developer_people
@@ -68,10 +71,67 @@ class ArtifactUploadForm(UswdsFormMixin, forms.Form):
         self.fields["supersedes"].queryset = case.artifacts.all()
 
 
-class EvalResultForm(UswdsFormMixin, forms.Form):
+class ScoreField(forms.Field):
+    """A score as typed: any number Python's ``Decimal`` reads, finite or not.
+
+    A text input, not ``type=number``: a browser blanks a number it cannot hold
+    (1e309) and the person would be told the field is required. Whether the
+    value is finite and inside the benchmark's range is checked by the form,
+    which knows the benchmark (``ScoreFormMixin``), so the refusal names the range.
+    """
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        text = (value or "").strip()
+        if not text:
+            return None
+        try:
+            return Decimal(text)
+        except (InvalidOperation, ValueError):
+            raise ValidationError("Enter a number.", code="invalid") from None
+
+
+class ScoreFormMixin:
+    """A ``benchmark`` and a ``score`` field, the score checked against the benchmark's range."""
+
+    score_digits = DecimalValidator(max_digits=12, decimal_places=4)
+
+    def label_benchmarks(self):
+        self.fields["benchmark"].label_from_instance = lambda benchmark: (
+            f"{benchmark.name} ({benchmark.range_text()})"
+        )
+
+    def clean(self):
+        cleaned = super().clean()  # type: ignore[misc]
+        benchmark, score = cleaned.get("benchmark"), cleaned.get("score")
+        if score is None:
+            return cleaned
+        if benchmark is None:
+            if not score.is_finite():
+                self.add_error("score", "Enter a finite number.")  # type: ignore[attr-defined]
+            return cleaned
+        problem = benchmark.score_problem(score)
+        if problem is None:
+            try:
+                self.score_digits(score)
+            except ValidationError as error:
+                problem = (
+                    f"{error.messages[0]} Scores on {benchmark.name} are {benchmark.range_text()}."
+                )
+        if problem:
+            self.add_error("score", problem)  # type: ignore[attr-defined]
+        return cleaned
+
+
+class EvalResultForm(ScoreFormMixin, UswdsFormMixin, forms.Form):
     benchmark = forms.ModelChoiceField(queryset=Benchmark.objects.filter(active=True))
-    score = forms.DecimalField(max_digits=12, decimal_places=4)
+    score = ScoreField(help_text="In the benchmark's unit, inside its valid range.")
     notes = forms.CharField(max_length=500, required=False, validators=[reject_control_characters])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_benchmarks()
 
 
 class ReasonForm(UswdsFormMixin, forms.Form):

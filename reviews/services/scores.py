@@ -10,11 +10,11 @@ audit event. Government-measured scores never move the frontier.
 
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from portal.audit import events as audit
 from portal.cases.models import Benchmark, CaseStatus, EvalResult
+from portal.cases.services.artifacts import check_score
 from portal.cases.services.lifecycle import locked_case
 from reviews.services.base import ReviewActionRefused, working_reviewer
 
@@ -39,10 +39,7 @@ def record_government_score(
         ).first() or EvalResult(case=case, benchmark=benchmark, source=EvalResult.Source.GOVERNMENT)
         previous = result.score if result.pk else None
         result.score, result.notes, result.recorded_by = score, notes.strip(), actor
-        try:
-            result.full_clean(exclude=["case", "benchmark", "recorded_by"])
-        except ValidationError as error:
-            raise ReviewActionRefused(" ".join(error.messages)) from error
+        check_score(result)  # refuses (CaseActionRefused) a score outside the range
         result.save()
         audit.record(
             "score.measured",

@@ -20,6 +20,7 @@ from tests.cases.conftest import (  # noqa: F401  (fixtures, used by name)
     media_root,
     nsa_coordinator,
     other_submitter,
+    ready_draft,
 )
 
 START = date(2026, 3, 2)

@@ -1,28 +1,31 @@
-"""The server-rendered SVG chart: valid markup for no, one and many points."""
+"""The server-rendered SVG chart: valid markup for no, one and many points; axes, trend, markers."""
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
-from portal.capability.chart import ChartRow, build_chart, render_chart
+from portal.capability.chart import NARROW, WIDE, ChartRow, build_chart, render_chart
 from portal.cases.models import Benchmark
 
 SVG = "{http://www.w3.org/2000/svg}"
 DAY0 = timezone.make_aware(datetime(2026, 1, 5, 12))
 
 
-def bench(higher_is_better=True):
+def bench(higher_is_better=True, low=None, high=None):
     return Benchmark(
         name="CyberRange <CTF> & co",
         slug="cyberrange",
         unit="% solved",
         higher_is_better=higher_is_better,
+        min_score=None if low is None else Decimal(low),
+        max_score=None if high is None else Decimal(high),
     )
 
 
-def row(day, score, before=None, *, jump=False, counted=True):
+def row(day, score, before=None, *, jump=False, counted=True, rule="", measured=None):
     return ChartRow(
         at=DAY0 + timedelta(days=day),
         score=Decimal(str(score)),
@@ -30,6 +33,9 @@ def row(day, score, before=None, *, jump=False, counted=True):
         jump=jump,
         counted=counted,
         label=f"FMR-2026-{day:04d} Aurora & <Co>",
+        number=f"FMR-2026-{day:04d}",
+        rule=rule,
+        measured=None if measured is None else Decimal(measured),
     )
 
 
@@ -59,19 +65,24 @@ def test_no_points_is_an_empty_chart_that_says_so():
 
 
 def test_one_point_sits_in_the_middle():
-    root = parse(build_chart(bench(), [row(0, 40)], line_label="frontier"))
+    chart = build_chart(bench(), [row(0, 40)], line_label="frontier")
+    root = parse(chart)
 
     [point] = points(root)
-    # x: the middle of 64..544; y: 40 on an axis from 39 to 41 (steps of 0.5), 16..236.
-    assert (point.get("cx"), point.get("cy")) == ("304.0", "126.0")
+    assert point.get("cx") == _mid(chart.plot_left, chart.plot_right)
     assert point.find(f"{SVG}title").text == "FMR-2026-0000 Aurora & <Co>: 40 % solved, 2026-01-05"
-    assert root.find(f"{SVG}path").get("d") == "M 304.0 126.0 H 544.0"
+    assert chart.line == f"M {point.get('cx')} {point.get('cy')} H {chart.plot_right:.1f}"
+    assert chart.trend_line == ""  # one point is no trend
+
+
+def _mid(low, high):
+    return f"{(low + high) / 2:.1f}"
 
 
 def test_many_points_with_a_jump_and_a_withdrawn_case():
     rows = [
         row(0, 40),
-        row(10, 46, before=40, jump=True),
+        row(10, 46, before=40, jump=True, rule="threshold"),
         row(20, 60, before=46, counted=False),  # withdrawn: hollow, does not move the line
         row(30, 43, before=46),
     ]
@@ -80,20 +91,65 @@ def test_many_points_with_a_jump_and_a_withdrawn_case():
 
     assert len(points(root)) == 4
     [jump] = root.findall(f"{SVG}g[@class='portal-chart-jump']")
-    assert "capability jump" in jump.find(f".//{SVG}title").text
+    assert "capability jump (threshold)" in jump.find(f".//{SVG}title").text
+    assert jump.find(f"{SVG}text").text == "FMR-2026-0010"  # labelled with its case
     hollow = [c for c in points(root) if c.get("fill") == "#ffffff"]
     assert len(hollow) == 1 and "withdrawn, not counted" in hollow[0].find(f"{SVG}title").text
     xs = [float(c.get("cx")) for c in points(root)]
-    assert xs == sorted(xs) and xs[0] == 64.0 and xs[-1] == 544.0
+    assert xs == sorted(xs)
+    assert chart.plot_left < xs[0] and xs[-1] < chart.plot_right  # a margin of days either side
     # The line steps from 40 up to 46 and stays there (the withdrawn 60 never counts).
     steps = chart.line.split(" V ")
     assert len(steps) == 4
     assert steps[1].split(" H ")[0] == steps[2].split(" H ")[0] == steps[3].split(" H ")[0]
-    # Round ticks: 40 to 60 in steps of 5.
+    # Round ticks, never past a bounded range.
     assert [label for _, label in chart.y_ticks] == ["40", "45", "50", "55", "60"]
-    assert [t.text for t in root.iter(f"{SVG}text")][-2:] == ["2026-01-05", "2026-02-04"]
     # Each tick label sits on its gridline.
-    assert chart.y_ticks[0][0] == "236.0" and chart.y_ticks[-1][0] == "16.0"
+    assert chart.y_ticks[0][0] == f"{chart.plot_bottom:.1f}"
+    assert chart.y_ticks[-1][0] == f"{chart.plot_top:.1f}"
+    # Dates: the month within the span, readable.
+    assert [label for _, _, label in chart.x_ticks] == ["Feb 2026"] or len(chart.x_ticks) == 2
+    # The unit names the value axis.
+    assert root.find(f"{SVG}text[@class='portal-chart-unit']").text == "% solved"
+
+
+def test_a_year_of_results_gets_month_ticks_and_a_trend_with_its_band():
+    rows, best = [], None
+    for month in range(12):
+        score = 20 + 2 * month
+        rows.append(row(30 * month, score, before=best))
+        best = score
+    chart = build_chart(bench(), rows, line_label="frontier")
+    root = parse(chart)
+
+    labels = [
+        text.text for text in root.iter(f"{SVG}text") if text.get("class") == "portal-chart-date"
+    ]
+    # Every other month: at most eight ticks across a year on the wide layout.
+    assert labels == ["Jan 2026", "Mar 2026", "May 2026", "Jul 2026", "Sep 2026", "Nov 2026"]
+    trend = root.find(f"{SVG}g[@class='portal-chart-trend']")
+    band, line = trend.findall(f"{SVG}path")
+    assert band.get("d").endswith(" Z") and line.get("d").startswith("M ")
+    assert "Trend over 12 frontier points" in trend.find(f"{SVG}title").text
+    assert "The curve is its trend over the last 24 months" in chart.description
+
+
+def test_government_scores_are_diamonds_and_a_percentage_axis_stops_at_100():
+    rows = [row(0, "99.2", measured="99.9"), row(1, "99.5", before="99.2")]
+    chart = build_chart(bench(low=0, high=100), rows, line_label="frontier")
+    root = parse(chart)
+
+    [diamond] = root.findall(f"{SVG}path[@class='portal-chart-measured']")
+    assert diamond.find(f"{SVG}title").text == "Government-measured on FMR-2026-0000: 99.9 % solved"
+    assert float(chart.y_ticks[-1][1]) == 100  # not 100.5
+
+
+def test_same_ids_never_repeat_between_the_layouts_of_one_page():
+    rows = [row(0, 40)]
+    wide = render_chart(build_chart(bench(), rows, line_label="f", layout=WIDE))
+    narrow = render_chart(build_chart(bench(), rows, line_label="f", layout=NARROW))
+    ids = re.findall(r'\bid="([^"]+)"', wide + narrow)
+    assert len(ids) == len(set(ids)) == 6
 
 
 def test_lower_is_better_draws_the_best_so_far_going_down():

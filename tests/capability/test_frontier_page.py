@@ -1,4 +1,8 @@
-"""The Frontier page and its CSV: who sees what, filters, and a fixed number of queries."""
+"""The Frontier pages and the CSV: who sees what, filters, and a fixed number of queries.
+
+The overview (``FRONTIER``) shows each benchmark as a small chart linking to
+its own page (``chart_url``), where the full chart sits above the table.
+"""
 
 import csv
 import io
@@ -18,6 +22,10 @@ FRONTIER = reverse("portal:frontier")
 FRONTIER_CSV = reverse("portal:frontier_csv")
 
 
+def chart_url(benchmark):
+    return reverse("portal:frontier_benchmark", args=[benchmark.slug])
+
+
 @pytest.fixture
 def history(ctf, submit_scores, submitter, other_submitter):
     """Northwind 40, then Meridian 46 (a jump over 40), then Northwind 43."""
@@ -28,29 +36,40 @@ def history(ctf, submit_scores, submitter, other_submitter):
 
 
 def svgs(html: str) -> list[ET.Element]:
+    """The charts of a page (not the key's little icons)."""
     found = re.findall(r"<svg\b.*?</svg>", html, re.S)
-    return [ET.fromstring(svg) for svg in found]  # noqa: S314 - markup we rendered
+    parsed = [ET.fromstring(svg) for svg in found]  # noqa: S314 - markup we rendered
+    return [svg for svg in parsed if "portal-frontier-chart" in svg.get("class", "")]
 
 
 @pytest.mark.parametrize("persona", ["coordinator", "reviewer", "submitter"])
-def test_agency_staff_and_developers_open_the_page(client, personas, persona):
+def test_agency_staff_and_developers_open_the_pages(client, personas, persona, ctf):
     client.force_login(personas[persona])
-    response = client.get(FRONTIER)
-    assert response.status_code == 200
-    html = response.content.decode()
-    # No inline script or event handler (the CSP allows neither); only the layout's own file.
-    assert all(" src=" in tag for tag in re.findall(r"<script\b[^>]*>", html))
-    assert not re.search(r"\son[a-z]+=", html)
+    for url in (FRONTIER, chart_url(ctf)):
+        response = client.get(url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        # No inline script, event handler or style (the CSP allows none); only the layout's file.
+        assert all(" src=" in tag for tag in re.findall(r"<script\b[^>]*>", html))
+        assert not re.search(r"\son[a-z]+=", html)
+        assert not re.search(r"\sstyle=", html)
 
 
 @pytest.mark.parametrize("persona", ["operator", "outsider", "admin"])
-def test_operators_and_people_without_a_role_get_403(client, personas, persona):
+def test_operators_and_people_without_a_role_get_403(client, personas, persona, ctf):
     client.force_login(personas[persona])
     assert client.get(FRONTIER).status_code == 403
+    assert client.get(chart_url(ctf)).status_code == 403
     assert client.get(FRONTIER_CSV).status_code == 403
 
 
-@pytest.mark.parametrize("url", [FRONTIER, FRONTIER_CSV])
+def test_an_unknown_benchmark_is_404(client, coordinator, submitter, db):
+    for person in (coordinator, submitter):
+        client.force_login(person)
+        assert client.get("/frontier/no-such-benchmark/").status_code == 404
+
+
+@pytest.mark.parametrize("url", [FRONTIER, FRONTIER_CSV, "/frontier/cyber-ctf/"])
 def test_anonymous_people_are_sent_to_sign_in(client, db, url):
     response = client.get(url)
     assert response.status_code == 302
@@ -62,23 +81,38 @@ def test_the_coordinator_sees_every_routed_case_with_the_frontier_and_the_jump(
 ):
     first, jump, third = history
     client.force_login(coordinator)
-    html = client.get(FRONTIER).content.decode()
+    overview = client.get(FRONTIER).content.decode()
+    assert "1 capability jump shown" in overview
+    assert f'href="{chart_url(history[0].eval_results.get().benchmark)}"' in overview
+    [small] = [s for s in svgs(overview) if "Cyber Ctf" in s.find(f"{SVG}title").text]
+    assert len(small.findall(f".//{SVG}g[@class='portal-chart-jump']")) == 1
 
+    html = client.get(chart_url(jump.eval_results.get().benchmark)).content.decode()
     for case in history:
         assert case.number in html
     assert "Frontier before" in html
-    assert html.count(">Capability jump</span>") == 1
+    assert html.count(">Capability jump (threshold)</span>") == 1
     assert "1 capability jump shown" in html
-    [chart] = [s for s in svgs(html) if "Cyber Ctf" in s.find(f"{SVG}title").text]
-    assert len(chart.findall(f".//{SVG}g[@class='portal-chart-jump']")) == 1
-    assert chart.find(f"{SVG}path") is not None  # the frontier line
+    # The full chart twice (wide and narrow layouts), each with the jump ringed and labelled.
+    charts = svgs(html)
+    assert [c.get("class").split()[-1] for c in charts] == [
+        "portal-frontier-chart--wide",
+        "portal-frontier-chart--narrow",
+    ]
+    for chart in charts:
+        [ring] = chart.findall(f".//{SVG}g[@class='portal-chart-jump']")
+        assert ring.find(f"{SVG}text").text == jump.number
+        assert chart.find(f"{SVG}path[@class='portal-chart-frontier']") is not None
+    # The table is below the chart, collapsed.
+    assert html.index("<details") > html.index("portal-frontier-chart--narrow")
+    assert "<details open" not in html
 
 
 def test_a_reviewer_sees_only_the_cases_assigned_to_them(client, reviewer, history, accept_lead):
     first, jump, third = history
     accept_lead(jump, reviewer)
     client.force_login(reviewer)
-    html = client.get(FRONTIER).content.decode()
+    html = client.get(chart_url(jump.eval_results.get().benchmark)).content.decode()
 
     assert jump.number in html
     assert first.number not in html
@@ -88,7 +122,9 @@ def test_a_reviewer_sees_only_the_cases_assigned_to_them(client, reviewer, histo
 def test_a_developer_sees_only_its_own_history_and_never_the_frontier(client, submitter, history):
     first, jump, third = history
     client.force_login(submitter)
-    html = client.get(FRONTIER).content.decode()
+    html = (
+        client.get(FRONTIER).content.decode() + client.get("/frontier/cyber-ctf/").content.decode()
+    )
 
     assert first.number in html and third.number in html
     assert jump.number not in html
@@ -106,15 +142,19 @@ def test_filter_by_category_and_developer(client, coordinator, history, other_de
 
     html = client.get(FRONTIER, {"category": "cbrn"}).content.decode()
     assert bio.name in html and "Cyber Ctf" not in html
-    assert history[0].number not in html
 
+    # The developer filter narrows the overview and is carried to each benchmark's page.
     html = client.get(FRONTIER, {"developer": other_developer.pk}).content.decode()
+    assert f"/frontier/cyber-ctf/?developer={other_developer.pk}" in html
+    assert "1 result" in html
+    html = client.get("/frontier/cyber-ctf/", {"developer": other_developer.pk}).content.decode()
     assert history[1].number in html
     assert history[0].number not in html and history[2].number not in html
 
-    response = client.get(FRONTIER, {"category": "made-up"})
-    assert response.status_code == 200
-    assert history[0].number not in response.content.decode()
+    for url in (FRONTIER, "/frontier/cyber-ctf/"):
+        response = client.get(url, {"category": "made-up", "developer": "x"})
+        assert response.status_code == 200
+        assert history[0].number not in response.content.decode()
 
 
 def test_the_csv_lists_the_frontier_table_for_agency_staff(client, coordinator, history, ctf):
@@ -149,7 +189,7 @@ def count_queries(client, url):
     return len(queries)
 
 
-@pytest.mark.parametrize("url", [FRONTIER, FRONTIER_CSV])
+@pytest.mark.parametrize("url", [FRONTIER, FRONTIER_CSV, "/frontier/cyber-ctf/"])
 def test_the_number_of_queries_does_not_grow_with_the_results(
     client, coordinator, ctf, submit_scores, other_submitter, url
 ):
@@ -162,3 +202,41 @@ def test_the_number_of_queries_does_not_grow_with_the_results(
         submit_scores({ctf: score, bio: score}, actor=other_submitter)
     client.force_login(coordinator)  # the clock moved on by days: a fresh session
     assert count_queries(client, url) == small
+
+
+@pytest.mark.parametrize(
+    "value", ["x" * 20_000, "%" * 5000, "\x00" * 100, "' OR 1=1 --", "9" * 400, "-1", "☃" * 3000]
+)
+def test_hostile_filters_never_break_a_benchmarks_page(client, coordinator, ctf, value):
+    client.force_login(coordinator)
+    response = client.get(chart_url(ctf), {"developer": value, "category": value})
+    assert response.status_code in (200, 400)
+
+
+def test_markup_in_a_model_name_stays_text_in_the_charts_and_the_table(
+    client, coordinator, ctf, submit_scores
+):
+    submit_scores({ctf: 40}, model_name="<script>alert(1)</script>")
+    submit_scores({ctf: 50}, model_name="<img src=x onerror=alert(1)>")  # a jump: labelled
+    client.force_login(coordinator)
+    for url in (FRONTIER, chart_url(ctf)):
+        html = client.get(url).content.decode()
+        assert "<script>alert" not in html and "<img src=x" not in html
+        for chart in svgs(html):  # still well-formed markup
+            assert chart.find(f"{SVG}title") is not None
+
+
+def test_the_csv_gain_is_the_improvement_in_the_better_direction_and_names_the_rule(
+    client, coordinator, submit_scores
+):
+    errors = make_benchmark("errors", higher_is_better=False, unit="errors")
+    submit_scores({errors: 50})
+    submit_scores({errors: 40})  # 10 fewer errors: better by 10, a jump (threshold 5)
+    submit_scores({errors: 44})  # 4 more than the frontier of 40: worse by 4
+    client.force_login(coordinator)
+    rows = list(csv.DictReader(io.StringIO(client.get(FRONTIER_CSV).content.decode())))
+
+    assert [r["gain_over_frontier"] for r in rows] == ["", "10", "-4"]
+    assert [r["jump_rule"] for r in rows] == ["", "threshold", ""]
+    assert {r["trend_status"] for r in rows} == {"not_enough_history"}
+    assert {r["months_ahead_of_trend"] for r in rows} == {""}

@@ -10,7 +10,9 @@ from django.urls import reverse
 
 from tests.capability.conftest import make_benchmark
 
-FRONTIER = reverse("portal:frontier")
+
+def chart_url(benchmark):
+    return reverse("portal:frontier_benchmark", args=[benchmark.slug])
 
 
 @pytest.fixture
@@ -30,7 +32,7 @@ def test_a_drop_on_a_lower_is_better_benchmark_is_shown_as_a_drop_and_called_bet
     submit_scores({errors: 50}, model_name="Aurora")
     submit_scores({errors: 40}, model_name="Aurora")
     client.force_login(coordinator)
-    html = client.get(FRONTIER).content.decode()
+    html = client.get(chart_url(errors)).content.decode()
     cell = change_cell(html, "40")
     assert "(\u221210, better)" in cell
     assert "+10" not in cell
@@ -42,7 +44,7 @@ def test_a_rise_on_a_lower_is_better_benchmark_is_a_regression(
     submit_scores({errors: 40}, model_name="Aurora")
     submit_scores({errors: 55}, model_name="Aurora")
     client.force_login(coordinator)
-    html = client.get(FRONTIER).content.decode()
+    html = client.get(chart_url(errors)).content.decode()
     cell = change_cell(html, "55")
     assert "(+15, worse)" in cell
     assert "better" not in cell
@@ -53,7 +55,7 @@ def test_higher_is_better_keeps_its_sign(client, coordinator, ctf, submit_scores
     submit_scores({ctf: 43}, model_name="Aurora")
     submit_scores({ctf: 41}, model_name="Aurora")
     client.force_login(coordinator)
-    html = client.get(FRONTIER).content.decode()
+    html = client.get(chart_url(ctf)).content.decode()
     assert "(+3, better)" in change_cell(html, "43")
     # The frontier before the third is 43: 41 is 2 below it.
     assert "(\u22122, worse)" in change_cell(html, "41")

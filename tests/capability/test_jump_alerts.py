@@ -30,8 +30,9 @@ def test_a_jump_alerts_every_agency_on_the_case_in_app_and_by_email(
 
     for coordinator in two_agencies:
         [alert] = jump_alerts(coordinator)
-        assert alert.title == f"Capability jump on {case.number}: {ctf.name}"
-        assert "46 % solved on Cyber Ctf: 6 beyond the frontier of 40" in alert.body
+        assert alert.title == f"Capability jump on {case.number}: {ctf.name} (threshold)"
+        assert "46 % solved on Cyber Ctf. Rule fired: threshold." in alert.body
+        assert "6 beyond the frontier of 40" in alert.body
         assert alert.case == case
     # Reviewers and the developer are not told; the developer's timeline shows nothing.
     assert not jump_alerts(reviewer).exists()

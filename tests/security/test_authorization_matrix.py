@@ -172,6 +172,8 @@ MATRIX: dict[str, Row] = {
     # CSV of the frontier only for agency staff.
     "portal:frontier": Row(get=role_page(only(200, *AGENCY, *DEVELOPERS)), post=NOBODY),
     "portal:frontier_csv": Row(get=role_page(only(200, *AGENCY)), post=NOBODY),
+    # A benchmark's full chart: the same people as the frontier page.
+    "portal:frontier_benchmark": Row(get=role_page(only(200, *AGENCY, *DEVELOPERS)), post=NOBODY),
     # One's own notifications and tokens. Platform admins have no unit: no tokens.
     "portal:notification_list": Row(get=EVERYONE, post=NOBODY),
     "portal:notifications_read": Row(get=NOBODY, post=answers(302)),

@@ -7,6 +7,7 @@ deleted. Scores can change only while the case is a draft.
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from portal.audit import events as audit
@@ -104,6 +105,18 @@ def delete_draft_artifact(*, actor, case_id: int, artifact_id: int) -> None:
             transaction.on_commit(lambda: storage.delete(name))
 
 
+def check_score(result: EvalResult) -> None:
+    """Refuse a score that is not finite or outside its benchmark's range, naming the range."""
+    problem = result.benchmark.score_problem(result.score)
+    if problem is None:
+        try:
+            result.full_clean(exclude=["case", "benchmark", "recorded_by"])
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+    if problem:
+        raise CaseActionRefused(problem)
+
+
 def set_eval_result(
     *, actor, case_id: int, benchmark: Benchmark, score: Decimal, notes: str = ""
 ) -> EvalResult:
@@ -114,12 +127,13 @@ def set_eval_result(
             raise CaseActionRefused("Scores can change only while the case is a draft.")
         if not benchmark.active:
             raise CaseActionRefused(f"{benchmark} is no longer in use.")
-        result, created = EvalResult.objects.update_or_create(
-            case=case,
-            benchmark=benchmark,
-            source=EvalResult.Source.DEVELOPER,
-            defaults={"score": score, "notes": notes, "recorded_by": actor},
-        )
+        result = EvalResult.objects.filter(
+            case=case, benchmark=benchmark, source=EvalResult.Source.DEVELOPER
+        ).first() or EvalResult(case=case, benchmark=benchmark, source=EvalResult.Source.DEVELOPER)
+        created = result.pk is None
+        result.score, result.notes, result.recorded_by = score, notes, actor
+        check_score(result)
+        result.save()
         audit.record(
             "eval.recorded",
             actor=actor,

@@ -1,0 +1,62 @@
+"""The admin: a benchmark's range and trend settings, and the stored evaluations, read-only."""
+
+from decimal import Decimal
+
+from django.urls import reverse
+
+from tests.capability.conftest import make_benchmark
+
+
+def test_the_admin_edits_a_benchmarks_range_and_trend_and_reads_the_evaluations(
+    client, platform_admin, submit_scores
+):
+    bench = make_benchmark("adm", min_score=Decimal(0), max_score=Decimal(100))
+    case = submit_scores({bench: 40})
+    client.force_login(platform_admin)
+
+    page = client.get(reverse("admin:cases_benchmark_change", args=[bench.pk])).content.decode()
+    for field in (
+        "min_score",
+        "max_score",
+        "trend_window_months",
+        "trend_sigmas",
+        "trend_min_points",
+    ):
+        assert f'name="{field}"' in page
+
+    listing = client.get(reverse("admin:capability_jumpevaluation_changelist"))
+    assert listing.status_code == 200
+    evaluation = case.eval_results.get().jump_evaluations.get()
+    detail = client.get(reverse("admin:capability_jumpevaluation_change", args=[evaluation.pk]))
+    assert detail.status_code == 200
+    assert 'name="rule"' not in detail.content.decode()  # read-only
+    assert client.get(reverse("admin:capability_jumpevaluation_add")).status_code == 403
+
+
+def test_the_admin_refuses_a_range_upside_down(client, platform_admin, db):
+    bench = make_benchmark("upside", min_score=Decimal(0), max_score=Decimal(100))
+    client.force_login(platform_admin)
+    url = reverse("admin:cases_benchmark_change", args=[bench.pk])
+    response = client.post(
+        url,
+        {
+            "name": bench.name,
+            "slug": bench.slug,
+            "unit": bench.unit,
+            "higher_is_better": "on",
+            "category": bench.category,
+            "active": "on",
+            "min_score": "100",
+            "max_score": "0",
+            "jump_threshold": "5",
+            "jump_threshold_kind": "absolute",
+            "discrepancy_tolerance": "2",
+            "trend_window_months": "24",
+            "trend_sigmas": "2",
+            "trend_min_points": "4",
+        },
+    )
+    assert response.status_code == 200
+    assert "must be above the lowest" in response.content.decode()
+    bench.refresh_from_db()
+    assert (bench.min_score, bench.max_score) == (0, 100)
