@@ -44,9 +44,10 @@ Registries:
     ``grant`` is an ``access.models.AccessGrant`` of the person's own
     organization. ``access`` renders the panels only while the grant is open
     (active and not ended), so a revoked or ended grant shows none of them.
-    ``reviews.panels`` lists the findings marked *operators*; the operators'
-    part of the recommendation and the discussions addressed to the
-    organization belong here too.
+    ``reviews.panels`` lists the findings marked *operators* and the issued
+    recommendation's part for operators. (The threads addressed to the
+    organization are read by ``access`` itself from ``portal.discussions``, a
+    lower layer, so they stay listed after the grant closes.)
 ``operator_readers``
     Who among the operators reads what the government shares with operators
     on a case, and where: ``function(case) -> Iterable[OperatorReaders]``, one
