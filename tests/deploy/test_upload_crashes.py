@@ -102,9 +102,11 @@ def test_a_worker_killed_after_the_move_before_the_commit_leaves_a_file_the_chec
     draft, submitter, media
 ):
     token = bearer(submitter)
-    with servers.gunicorn(env={"UPLOAD_CRASH_POINT": "after-move"}) as (url, _master):
-        with pytest.raises((http.client.HTTPException, ConnectionError)):
-            _put(url, _url(draft), token, b"w" * MB)
+    with (
+        servers.gunicorn(env={"UPLOAD_CRASH_POINT": "after-move"}) as (url, _master),
+        pytest.raises((http.client.HTTPException, ConnectionError)),
+    ):
+        _put(url, _url(draft), token, b"w" * MB)
 
     assert Artifact.objects.count() == 0  # the row died with the transaction
     [orphan] = (media / "artifacts" / str(draft.pk)).iterdir()  # the file did not
