@@ -61,6 +61,9 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 # Logs: the portal's one format (portal.core.logs), UTC with its offset, for
 # gunicorn's own lines and its access log as for Django's.
 _access_log = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# gunicorn's default, less its own timestamp (%(t)s, in the process's local time):
+# the line's UTC time leads it already. Ends with the time taken, in ms.
+access_log_format = '%(h)s %(l)s %(u)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
