@@ -208,6 +208,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# The worker and beat log through LOGGING below (one format for every process),
+# instead of replacing the root logger's handlers with Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A user action that queues work must answer quickly even when the broker is
 # down: publishing gives up after about a second, the change stays committed,
 # and the deadline sweep sends what was missed.
