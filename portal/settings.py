@@ -437,6 +437,9 @@ if EMAIL_HOST:
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 del EMAIL_HOST
+# The email outbox (portal.notifications.delivery): a claim books an email for
+# this long; only a worker that died holds one longer than an SMTP conversation.
+EMAIL_CLAIM_SECONDS = env_int("EMAIL_CLAIM_SECONDS", 300, minimum=60)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Frontier Review Portal <noreply@localhost>"
 
 # Cookies and headers. Cookies are Secure unless DEBUG is on (local http);

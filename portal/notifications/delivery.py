@@ -4,7 +4,7 @@ The outbox is the notifications themselves: a row whose reader wants mail
 and whose ``emailed_at`` is empty still has a mail to send. Each mail is
 
 1. **claimed** — a conditional update books the row until ``email_due_at``
-   (``CLAIM_SECONDS`` from now) and counts the attempt; a worker whose update
+   (``EMAIL_CLAIM_SECONDS``, five minutes) and counts the attempt; a worker whose update
    changes no row sends nothing;
 2. **sent** — with a ``Message-ID`` derived from the notification, the same on
    every attempt;
@@ -43,9 +43,6 @@ from portal.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
-# How long a claim books a row: far longer than one SMTP conversation (its
-# timeout is 30 s), so only a dead worker's claim ever runs out.
-CLAIM_SECONDS = 300
 FIRST_RETRY_SECONDS = 60
 LONGEST_RETRY_SECONDS = 3600
 FLUSH_BATCH = 500
@@ -81,9 +78,15 @@ def _due(now: datetime) -> Q:
     return Q(emailed_at__isnull=True) & (Q(email_due_at__isnull=True) | Q(email_due_at__lte=now))
 
 
+def claimed_until(now: datetime) -> datetime:
+    """How long a claim books a row (EMAIL_CLAIM_SECONDS): far longer than one SMTP
+    conversation (its timeout is 30 s), so only a dead worker's claim ever runs out."""
+    return now + timedelta(seconds=settings.EMAIL_CLAIM_SECONDS)
+
+
 def _claim(pks: list[int], now: datetime) -> int:
     return Notification.objects.filter(_due(now), pk__in=pks).update(
-        email_due_at=now + timedelta(seconds=CLAIM_SECONDS), email_attempts=F("email_attempts") + 1
+        email_due_at=claimed_until(now), email_attempts=F("email_attempts") + 1
     )
 
 
@@ -201,10 +204,9 @@ def send_daily_digests(*, now: datetime | None = None) -> int:
         )
         if not ids or not _claim(ids, now):
             continue
-        claimed_until = now + timedelta(seconds=CLAIM_SECONDS)
         items = list(
             Notification.objects.filter(
-                pk__in=ids, emailed_at__isnull=True, email_due_at=claimed_until
+                pk__in=ids, emailed_at__isnull=True, email_due_at=claimed_until(now)
             ).order_by("created_at", "pk")
         )
         if not items:

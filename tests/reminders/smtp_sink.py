@@ -26,6 +26,10 @@ class _Conversation(socketserver.StreamRequestHandler):
                 self.server.accepted.append(email.message_from_bytes(body))
                 self.reply("250 accepted")
             elif command == "QUIT":
+                # A test may hold the sender here: the mail is accepted, the sender
+                # has not yet returned from its send (and so has not marked it sent).
+                if self.server.hold_after_accept is not None:
+                    self.server.hold_after_accept.wait(30)
                 self.reply("221 bye")
                 return
             else:  # HELO, MAIL FROM, RCPT TO, RSET, NOOP
@@ -39,6 +43,7 @@ class SmtpSink(socketserver.ThreadingTCPServer):
     def __init__(self):
         super().__init__(("127.0.0.1", 0), _Conversation)
         self.accepted: list[Message] = []
+        self.hold_after_accept: threading.Event | None = None
 
     @property
     def port(self) -> int:

@@ -13,7 +13,6 @@ from django.utils import timezone
 import portal.notifications.delivery as delivery
 from portal.accounts.models import User
 from portal.notifications.delivery import (
-    CLAIM_SECONDS,
     flush_outbox,
     notification_message_id,
     send_daily_digests,
@@ -68,8 +67,8 @@ def test_smtp_accepts_then_the_worker_dies_the_mail_is_sent_again_with_the_same_
         notification.refresh_from_db()
         assert notification.emailed_at is None  # never marked: still in the outbox
         # Booked by the dead worker's claim until it runs out; then sent again.
-        assert flush_outbox(now=now + timedelta(seconds=CLAIM_SECONDS - 1)) == 0
-        assert flush_outbox(now=now + timedelta(seconds=CLAIM_SECONDS + 1)) == 1
+        assert flush_outbox(now=now + timedelta(seconds=settings.EMAIL_CLAIM_SECONDS - 1)) == 0
+        assert flush_outbox(now=now + timedelta(seconds=settings.EMAIL_CLAIM_SECONDS + 1)) == 1
         assert flush_outbox(now=now + timedelta(hours=1)) == 0
 
     first, second = sink.accepted
