@@ -37,6 +37,10 @@ class StoredFile(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64, editable=False)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    # The top folder of the storage every file of this model lives under; the
+    # storage check (``portal.files.reconcile``) lists it to find files with no row.
+    storage_prefix: str = ""
+
     class Meta:
         abstract = True
 
@@ -44,7 +48,7 @@ class StoredFile(models.Model):
         return self.original_name
 
     def storage_folder(self) -> str:
-        """The folder of the storage this file goes to, e.g. ``artifacts/<case id>``."""
+        """The folder this file goes to, under ``storage_prefix``: e.g. ``artifacts/<case id>``."""
         raise NotImplementedError
 
 

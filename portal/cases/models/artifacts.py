@@ -38,5 +38,7 @@ class Artifact(StoredFile):
     def __str__(self):
         return f"{self.original_name} ({self.get_kind_display()})"
 
+    storage_prefix = "artifacts"
+
     def storage_folder(self) -> str:
-        return f"artifacts/{self.case_id}"
+        return f"{self.storage_prefix}/{self.case_id}"
