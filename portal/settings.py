@@ -492,6 +492,9 @@ DISCUSSION_ATTACHMENT_MAX_BYTES = env_int(
 # expires; the sweep (beat, `manage.py expire_uploads`) removes it.
 UPLOADS_PARTIAL_DIR = Path(env_str("UPLOADS_PARTIAL_DIR") or VAR_DIR / "uploads-partial")
 TUS_UPLOAD_EXPIRY_HOURS = env_int("TUS_UPLOAD_EXPIRY_HOURS", 24, minimum=1)
+# The browser sends a tus upload in PATCHes of this size: the most a dropped
+# connection or a pause costs (the server also keeps the part that arrived).
+TUS_BROWSER_CHUNK_BYTES = env_int("TUS_BROWSER_CHUNK_BYTES", 16 * 1024**2, minimum=1024)
 TOKEN_MAX_DAYS = env_int("TOKEN_MAX_DAYS", 365, minimum=1)
 
 LOGGING = {

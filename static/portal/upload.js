@@ -7,8 +7,6 @@
 // posts normally.
 (function () {
   "use strict";
-  var CHUNK_SIZE = 16 * 1024 * 1024;
-
   document.querySelectorAll("form[data-upload-form]").forEach(function (form) {
     var progressBox = form.querySelector("[data-upload-progress]");
     var bar = progressBox.querySelector("progress");
@@ -63,7 +61,7 @@
       if (supersedes) { metadata.supersedes = supersedes; }
       var upload = new window.tus.Upload(file, {
         endpoint: endpoint,
-        chunkSize: CHUNK_SIZE,
+        chunkSize: parseInt(form.getAttribute("data-tus-chunk-bytes"), 10) || 16 * 1024 * 1024,
         retryDelays: [0, 1000, 3000, 5000],
         metadata: metadata,
         headers: { "X-CSRFToken": form.elements.csrfmiddlewaretoken.value },
