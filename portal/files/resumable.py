@@ -231,18 +231,22 @@ def append[U: ResumableUpload, R](upload: U, request, *, on_finished: Callable[[
         handle.seek(start_offset)
         handle.truncate()  # bytes of a request that died before it was counted
         received = 0
-        try:
-            while received < length:
+        while received < length:
+            try:
                 data = request.read(min(CHUNK_SIZE, length - received))
-                if not data:
-                    break
+            except OSError:  # the client went away: keep what arrived, as the protocol asks
+                break
+            if not data:
+                break
+            try:
                 handle.write(data)
-                hasher.update(data)
-                if chunk_digest is not None:
-                    chunk_digest.update(data)
-                received += len(data)
-        except OSError:
-            pass  # the client went away: keep what arrived, as the protocol asks
+            except OSError:  # a full disk: nothing of this chunk counts
+                handle.truncate(start_offset)
+                raise TusError(507, "The server has no room for this upload now.") from None
+            hasher.update(data)
+            if chunk_digest is not None:
+                chunk_digest.update(data)
+            received += len(data)
         if chunk_digest is not None and (
             received != length or chunk_digest.digest() != expected_checksum
         ):
