@@ -52,12 +52,13 @@ class _TusSession:
     def __init__(self, base_url: str, token: str):
         parts = urlsplit(base_url)
         self.connection = http.client.HTTPConnection(
-            parts.hostname, parts.port, timeout=900, blocksize=CHUNK
+            parts.hostname or "127.0.0.1", parts.port, timeout=900, blocksize=CHUNK
         )
         self.headers = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
 
     def request(self, method: str, path: str, body=None, **headers: str):
-        self.connection.request(method, path, body=body, headers={**self.headers, **headers})
+        named = {name.replace("_", "-"): value for name, value in headers.items()}
+        self.connection.request(method, path, body=body, headers={**self.headers, **named})
         response = self.connection.getresponse()
         response.read()
         if response.status >= 400:

@@ -29,6 +29,8 @@ import fcntl
 import hashlib
 import json
 import os
+import queue
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -177,6 +179,44 @@ def remove(upload: ResumableUpload) -> None:
         type(upload).objects.filter(pk=upload.pk).delete()
 
 
+class _ChunkSink:
+    """Writes and hashes chunks on a thread of its own while the request reads the next.
+
+    As ``portal.files.uploads.HashingWriter`` does for a PUT: OpenSSL's SHA-256
+    and file writes release the GIL, so receiving and hashing overlap on two
+    cores. At most two chunks wait, so memory stays bounded.
+    """
+
+    def __init__(self, handle, hasher: ResumableSha256, chunk_digest) -> None:
+        self.handle, self.hasher, self.chunk_digest = handle, hasher, chunk_digest
+        self.error: BaseException | None = None
+        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+        self.thread = threading.Thread(target=self._drain, name="tus-append", daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        while (data := self.chunks.get()) is not None:
+            if self.error is not None:
+                continue
+            try:
+                self.handle.write(data)
+            except OSError as error:
+                self.error = error
+                continue
+            self.hasher.update(data)
+            if self.chunk_digest is not None:
+                self.chunk_digest.update(data)
+
+    def put(self, data: bytes) -> None:
+        if self.error is None:
+            self.chunks.put(data)
+
+    def close(self) -> BaseException | None:
+        self.chunks.put(None)
+        self.thread.join()
+        return self.error
+
+
 def append[U: ResumableUpload, R](upload: U, request, *, on_finished: Callable[[U], R]) -> R | None:
     """Apply one PATCH (or a creation request's body): stream, hash, move the offset.
 
@@ -230,23 +270,23 @@ def append[U: ResumableUpload, R](upload: U, request, *, on_finished: Callable[[
         chunk_digest = hashlib.sha256() if expected_checksum is not None else None
         handle.seek(start_offset)
         handle.truncate()  # bytes of a request that died before it was counted
+        sink = _ChunkSink(handle, hasher, chunk_digest)
         received = 0
-        while received < length:
-            try:
-                data = request.read(min(CHUNK_SIZE, length - received))
-            except OSError:  # the client went away: keep what arrived, as the protocol asks
-                break
-            if not data:
-                break
-            try:
-                handle.write(data)
-            except OSError:  # a full disk: nothing of this chunk counts
-                handle.truncate(start_offset)
-                raise TusError(507, "The server has no room for this upload now.") from None
-            hasher.update(data)
-            if chunk_digest is not None:
-                chunk_digest.update(data)
-            received += len(data)
+        try:
+            while received < length:
+                try:
+                    data = request.read(min(CHUNK_SIZE, length - received))
+                except OSError:  # the client went away: keep what arrived, as the protocol asks
+                    break
+                if not data:
+                    break
+                sink.put(data)
+                received += len(data)
+        finally:
+            failed = sink.close()
+        if failed is not None:  # a full disk: nothing of this chunk counts
+            handle.truncate(start_offset)
+            raise TusError(507, "The server has no room for this upload now.")
         if chunk_digest is not None and (
             received != length or chunk_digest.digest() != expected_checksum
         ):
