@@ -127,7 +127,7 @@ def parse_length(request) -> int:
     if request.headers.get("Upload-Defer-Length"):
         raise TusError(400, "Deferred lengths are not supported; send Upload-Length.")
     value = request.headers.get("Upload-Length", "")
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise TusError(400, "Send the whole file's size as Upload-Length (bytes).")
     length = int(value)
     if length == 0:
@@ -229,7 +229,7 @@ def append[U: ResumableUpload, R](upload: U, request, *, on_finished: Callable[[
     if content_type != OFFSET_CONTENT_TYPE:
         raise TusError(415, f"Send the bytes as Content-Type: {OFFSET_CONTENT_TYPE}.")
     offset_header = request.headers.get("Upload-Offset", "0" if request.method == "POST" else "")
-    if not offset_header.isdigit():
+    if not (offset_header.isascii() and offset_header.isdigit()):
         raise TusError(400, "Send Upload-Offset, the byte the chunk starts at.")
     if int(offset_header) != upload.offset:
         raise TusError(409, f"Upload-Offset is {offset_header}; the upload is at {upload.offset}.")

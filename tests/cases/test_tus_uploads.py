@@ -228,6 +228,16 @@ def test_an_unusable_checksum_header_is_400(client, draft, token, partials, chec
     assert ArtifactUpload.objects.get().offset == 0
 
 
+@pytest.mark.parametrize("offset", ["", "-1", "²", "1e3"])
+def test_a_missing_or_bad_offset_is_400(client, draft, token, partials, offset):
+    url = started(client, draft, token)
+
+    response = patch(client, url, token, BODY, offset)
+
+    assert response.status_code == 400
+    assert ArtifactUpload.objects.get().offset == 0
+
+
 def test_a_patch_of_another_content_type_is_415(client, draft, token, partials):
     url = started(client, draft, token)
 
@@ -269,6 +279,7 @@ def test_an_upload_over_the_maximum_is_413_at_creation(client, draft, token, set
         (metadata(filename="a.bin", kind="weights", sha256="abc"), "64 hexadecimal"),
         ("filename !!notbase64", "Base64"),
         (metadata(filename="a.bin", kind="weights", supersedes="999999"), "supersedes"),
+        (metadata(filename="a.bin", kind="weights", supersedes="9" * 30), "supersedes"),
     ],
 )
 def test_bad_metadata_is_400_and_creates_nothing(client, draft, token, partials, meta, says):
@@ -289,7 +300,7 @@ def test_unknown_metadata_keys_are_accepted_and_ignored(client, draft, token, me
     assert Artifact.objects.get().original_name == "a.bin"
 
 
-@pytest.mark.parametrize("length", ["", "-1", "ten", "0"])
+@pytest.mark.parametrize("length", ["", "-1", "ten", "0", "²"])
 def test_a_missing_or_bad_length_is_400(client, draft, token, partials, length):
     response = create(client, draft, token, length=length)
 

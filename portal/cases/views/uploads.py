@@ -108,10 +108,9 @@ def upload_create(request, pk):
             400, f"Upload-Metadata kind must be one of: {', '.join(Artifact.Kind.values)}."
         )
     supersedes = None
-    if metadata.get("supersedes"):
-        supersedes = case.artifacts.filter(
-            pk=int(metadata["supersedes"]) if metadata["supersedes"].isdigit() else None
-        ).first()
+    if wanted := metadata.get("supersedes"):
+        if wanted.isascii() and wanted.isdigit() and len(wanted) < 19:
+            supersedes = case.artifacts.filter(pk=int(wanted)).first()
         if supersedes is None:
             raise TusError(400, "Upload-Metadata supersedes names no artifact of this case.")
     upload = ArtifactUpload(
