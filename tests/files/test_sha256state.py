@@ -1,4 +1,4 @@
-"""The resumable SHA-256: its saved state resumes anywhere, in another object, to hashlib's digest."""
+"""The resumable SHA-256: a state saved anywhere resumes, elsewhere, to hashlib's digest."""
 
 import hashlib
 import os
