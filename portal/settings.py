@@ -253,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "access.expire_grants",
         "schedule": env_int("GRANT_EXPIRY_SECONDS", 15 * 60, minimum=10),
     },
+    "upload-expiry": {
+        "task": "portal.expire_uploads",
+        "schedule": env_int("UPLOAD_SWEEP_SECONDS", 15 * 60, minimum=10),
+    },
     "audit-checkpoint": {
         "task": "portal.audit_checkpoint",
         "schedule": AUDIT_CHECKPOINT_SECONDS,
@@ -371,6 +375,8 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     # The U.S. Web Design System, installed from npm by `make uswds`; never committed.
     ("uswds", BASE_DIR / "node_modules" / "@uswds" / "uswds" / "dist"),
+    # tus-js-client, the browser's resumable uploads; also from npm (`make uswds`).
+    ("tus", BASE_DIR / "node_modules" / "tus-js-client" / "dist"),
 ]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
@@ -508,6 +514,15 @@ ARTIFACT_MAX_BYTES = env_int("ARTIFACT_MAX_BYTES", 200 * 1024**3, minimum=1)
 DISCUSSION_ATTACHMENT_MAX_BYTES = env_int(
     "DISCUSSION_ATTACHMENT_MAX_BYTES", 100 * 1024**2, minimum=1
 )
+# Resumable (tus) uploads: their partial files live here, outside MEDIA_ROOT,
+# on the same file system as MEDIA_ROOT so that a finished upload is renamed
+# into storage, not copied. An upload untouched for TUS_UPLOAD_EXPIRY_HOURS
+# expires; the sweep (beat, `manage.py expire_uploads`) removes it.
+UPLOADS_PARTIAL_DIR = Path(env_str("UPLOADS_PARTIAL_DIR") or VAR_DIR / "uploads-partial")
+TUS_UPLOAD_EXPIRY_HOURS = env_int("TUS_UPLOAD_EXPIRY_HOURS", 24, minimum=1)
+# The browser sends a tus upload in PATCHes of this size: the most a dropped
+# connection or a pause costs (the server also keeps the part that arrived).
+TUS_BROWSER_CHUNK_BYTES = env_int("TUS_BROWSER_CHUNK_BYTES", 16 * 1024**2, minimum=1024)
 TOKEN_MAX_DAYS = env_int("TOKEN_MAX_DAYS", 365, minimum=1)
 
 # One format for Django, Celery and gunicorn (deploy/gunicorn.conf.py uses this

@@ -9,7 +9,8 @@ from datetime import timedelta
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -45,6 +46,17 @@ def authenticate_bearer(request) -> tuple[AccessToken | None, str]:
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
+def _use_token(request, token: AccessToken) -> None:
+    now = timezone.now()
+    # "Last used" to the minute: a script downloading file after file
+    # does not write the token's row on every request.
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        token.last_used_at = now
+        AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    request.user = token.user
+    request.access_token = token
+
+
 def token_required(view):
     """Authenticate the request by bearer token; answer 401 JSON otherwise."""
 
@@ -53,18 +65,42 @@ def token_required(view):
         token, why = authenticate_bearer(request)
         if token is None:
             return api_error(why, 401)
-        now = timezone.now()
-        # "Last used" to the minute: a script downloading file after file
-        # does not write the token's row on every request.
-        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
-            token.last_used_at = now
-            AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        request.user = token.user
-        request.access_token = token
+        _use_token(request, token)
         return view(request, *args, **kwargs)
 
     # csrf_exempt is safe: authentication is the Authorization header, which a
     # browser never attaches on its own to a cross-site request.
+    return csrf_exempt(login_not_required(wrapper))
+
+
+def token_or_session(view):
+    """A bearer token (scripts) or the signed-in session (the browser's own scripts).
+
+    With an ``Authorization`` header the token decides, as ``token_required``.
+    Without one, the session's person is used and every unsafe method must
+    pass the CSRF check (``X-CSRFToken``), since a browser sends the session
+    cookie on its own.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if "Authorization" in request.headers:
+            token, why = authenticate_bearer(request)
+            if token is None:
+                return api_error(why, 401)
+            _use_token(request, token)
+        elif not request.user.is_authenticated:
+            return api_error(
+                "Sign in, or send a personal access token: Authorization: Bearer <token>.", 401
+            )
+        else:
+            request.access_token = None
+            if request.method not in {"GET", "HEAD", "OPTIONS", "TRACE"}:
+                csrf = CsrfViewMiddleware(lambda _request: HttpResponse())
+                if csrf.process_view(request, None, (), {}) is not None:
+                    return api_error("The CSRF token is missing or wrong; reload the page.", 403)
+        return view(request, *args, **kwargs)
+
     return csrf_exempt(login_not_required(wrapper))
 
 

@@ -1,10 +1,12 @@
-"""The files app's periodic task: the daily storage check, a thin adapter."""
+"""The files app's periodic tasks, thin adapters: the daily storage check and the
+expiry of abandoned resumable uploads."""
 
 import logging
 
 from celery import shared_task
 
 from portal.files.reconcile import check_storage
+from portal.files.resumable import expire_uploads as sweep
 
 logger = logging.getLogger(__name__)
 
@@ -20,3 +22,14 @@ def storage_check() -> dict:
         )
     logger.info("Storage check: %s", counts)
     return counts
+
+
+@shared_task(name="portal.expire_uploads", soft_time_limit=600, time_limit=660)
+def expire_uploads() -> int:
+    """Beat runs this every 15 minutes; ``manage.py expire_uploads`` does the same.
+
+    Safe to run twice or at once: a missing row or file is nobody's error.
+    """
+    removed = sweep()
+    logger.info("Upload expiry: %s removed", removed)
+    return removed

@@ -26,7 +26,7 @@ from django.urls import reverse
 from access.models import AccessGrant, EvaluationReport, TermsAcceptance
 from portal.accounts.models import AccessToken
 from portal.audit.models import AuditEvent
-from portal.cases.models import Artifact, CaseRouting, EvalResult, Submission
+from portal.cases.models import Artifact, ArtifactUpload, CaseRouting, EvalResult, Submission
 from portal.discussions.models import Message, MessageAttachment, Thread
 from portal.notifications.models import Notification
 from reviews.models import (
@@ -89,6 +89,8 @@ CASE_SEEN_BY = ("coordinator", "reviewer", "submitter")
 case_read = answers(404, **only(200, *CASE_SEEN_BY))
 # An action of the developer on its case: agency staff who see the case get 403.
 developer_action = answers(404, coordinator=403, reviewer=403, submitter=302)
+# A tus request of the developer on its case, without the protocol's headers.
+tus_action = answers(404, coordinator=403, reviewer=403, submitter=412)
 # An action of the developer on its draft, which nobody else sees.
 draft_action = answers(404, submitter=302)
 # The assigned reviewer's (and the coordinator's) work on the case; others 404.
@@ -140,6 +142,10 @@ MATRIX: dict[str, Row] = {
     # Scripts.
     "api_me": Row(get=EVERYONE, post=NOBODY, anonymous=401, api=True),
     "api_artifact_put": Row(get=NOBODY, post=NOBODY, anonymous=401, api=True),
+    # Resumable uploads (tus): GET is no tus method; a POST without Tus-Resumable
+    # reaches the version check (412) only for the developer's submitter.
+    "api_uploads": Row(get=NOBODY, post=tus_action, anonymous=401, api=True),
+    "api_upload": Row(get=NOBODY, post=NOBODY, anonymous=401, api=True),
     "api_grants": Row(get=operator_page, post=NOBODY, anonymous=401, api=True),
     "api_download": Row(get=granted_file, post=NOBODY, anonymous=401, api=True),
     "api_sha256sums": Row(get=granted_file, post=NOBODY, anonymous=401, api=True),
@@ -278,6 +284,7 @@ def fingerprint() -> tuple:
         ),
         CaseRouting.objects.count(),
         list(Artifact.objects.order_by("pk").values_list("pk")),
+        ArtifactUpload.objects.count(),
         list(EvalResult.objects.order_by("pk").values_list("pk", "score")),
         list(Assignment.objects.order_by("pk").values_list("pk", "status", "due_date")),
         list(Finding.objects.order_by("pk").values_list("pk", "status", "marking")),
