@@ -334,6 +334,9 @@ SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 3600, minimum=60)
 SESSION_MAX_SECONDS = env_int("SESSION_MAX_SECONDS", 24 * 3600, minimum=60)
 REAUTH_SECONDS = env_int("REAUTH_SECONDS", 15 * 60, minimum=60)
 KEPT_ACTION_SECONDS = env_int("KEPT_ACTION_SECONDS", 5 * 60, minimum=30)
+# Agency staff and platform admins create a token only within this many seconds
+# of confirming with their password and second factor.
+TOKEN_REAUTH_SECONDS_PRIVILEGED = env_int("TOKEN_REAUTH_SECONDS_PRIVILEGED", 5 * 60, minimum=30)
 
 # A password-reset link works for PASSWORD_RESET_TIMEOUT seconds (3 days);
 # reset emails are limited to PASSWORD_RESET_PER_HOUR per address and per account.
@@ -480,7 +483,10 @@ ARTIFACT_MAX_BYTES = env_int("ARTIFACT_MAX_BYTES", 200 * 1024**3, minimum=1)
 DISCUSSION_ATTACHMENT_MAX_BYTES = env_int(
     "DISCUSSION_ATTACHMENT_MAX_BYTES", 100 * 1024**2, minimum=1
 )
-TOKEN_MAX_DAYS = env_int("TOKEN_MAX_DAYS", 365, minimum=1)
+# Personal access tokens always expire: after TOKEN_DEFAULT_DAYS unless the
+# person chooses otherwise, never later than TOKEN_MAX_DAYS (at most 90).
+TOKEN_MAX_DAYS = env_int("TOKEN_MAX_DAYS", 90, minimum=1, maximum=90)
+TOKEN_DEFAULT_DAYS = env_int("TOKEN_DEFAULT_DAYS", 30, minimum=1, maximum=TOKEN_MAX_DAYS)
 
 LOGGING = {
     "version": 1,
