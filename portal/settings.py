@@ -354,6 +354,9 @@ SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 3600, minimum=60)
 SESSION_MAX_SECONDS = env_int("SESSION_MAX_SECONDS", 24 * 3600, minimum=60)
 REAUTH_SECONDS = env_int("REAUTH_SECONDS", 15 * 60, minimum=60)
 KEPT_ACTION_SECONDS = env_int("KEPT_ACTION_SECONDS", 5 * 60, minimum=30)
+# Agency staff and platform admins create a token only within this many seconds
+# of confirming with their password and second factor.
+TOKEN_REAUTH_SECONDS_PRIVILEGED = env_int("TOKEN_REAUTH_SECONDS_PRIVILEGED", 5 * 60, minimum=30)
 
 # A password-reset link works for PASSWORD_RESET_TIMEOUT seconds (3 days);
 # reset emails are limited to PASSWORD_RESET_PER_HOUR per address and per account.
@@ -523,7 +526,10 @@ TUS_UPLOAD_EXPIRY_HOURS = env_int("TUS_UPLOAD_EXPIRY_HOURS", 24, minimum=1)
 # The browser sends a tus upload in PATCHes of this size: the most a dropped
 # connection or a pause costs (the server also keeps the part that arrived).
 TUS_BROWSER_CHUNK_BYTES = env_int("TUS_BROWSER_CHUNK_BYTES", 16 * 1024**2, minimum=1024)
-TOKEN_MAX_DAYS = env_int("TOKEN_MAX_DAYS", 365, minimum=1)
+# Personal access tokens always expire: after TOKEN_DEFAULT_DAYS unless the
+# person chooses otherwise, never later than TOKEN_MAX_DAYS (at most 90).
+TOKEN_MAX_DAYS = env_int("TOKEN_MAX_DAYS", 90, minimum=1, maximum=90)
+TOKEN_DEFAULT_DAYS = env_int("TOKEN_DEFAULT_DAYS", 30, minimum=1, maximum=TOKEN_MAX_DAYS)
 
 # One format for Django, Celery and gunicorn (deploy/gunicorn.conf.py uses this
 # dictionary too): time in UTC with its offset, whatever TIME_ZONE shows people.

@@ -1,7 +1,9 @@
 """Script access: ``Authorization: Bearer <token>`` on /api/ URLs.
 
 API views answer 401 with a JSON error for a missing, unknown, expired or
-revoked token; they never redirect to the sign-in page. Bearer tokens are not
+revoked token; they never redirect to the sign-in page. A token carries
+scopes: a view needing one it lacks answers 403 naming the scope
+(``token_scope``). A browser session is not scope-limited. Bearer tokens are not
 sent automatically by browsers, so these views need no CSRF protection.
 """
 
@@ -15,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from portal.accounts.models import AccessToken
-from portal.accounts.models.tokens import digest_token
+from portal.accounts.models.tokens import SCOPES, digest_token
 
 
 def api_error(message: str, status: int) -> JsonResponse:
@@ -104,6 +106,56 @@ def token_or_session(view):
     return csrf_exempt(login_not_required(wrapper))
 
 
+def missing_scope(request, scope: str) -> JsonResponse | None:
+    """403 JSON when the request's token lacks ``scope``; None when it may go on.
+
+    A request without a token (a browser session) is not scope-limited: its
+    person's role and the object's access helper decide, as for every page.
+    """
+    if scope not in SCOPES:
+        raise ValueError(f"No such token scope: {scope!r}")
+    token = getattr(request, "access_token", None)
+    if token is None or token.has_scope(scope):
+        return None
+    response = JsonResponse(
+        {
+            "error": f"This token lacks the scope {scope}. Create a token with it.",
+            "required_scope": scope,
+            "token_scopes": token.scopes,
+        },
+        status=403,
+    )
+    response["WWW-Authenticate"] = (
+        f'Bearer realm="portal", error="insufficient_scope", scope="{scope}"'
+    )
+    return response
+
+
+def token_scope(scope: str):
+    """A view a token may call only when it carries ``scope``.
+
+    Put it under ``@token_required`` (which sets ``request.access_token``)::
+
+        @token_required
+        @token_scope("grants:read")
+        def api_grants(request): ...
+    """
+    if scope not in SCOPES:
+        raise ValueError(f"No such token scope: {scope!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if refused := missing_scope(request, scope):
+                return refused
+            return view(request, *args, **kwargs)
+
+        wrapper.token_scope = scope  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
 @token_required
 def me(request):
     """Who the token belongs to: a first call for scripts to check their setup."""
@@ -121,6 +173,7 @@ def me(request):
             "token": {
                 "name": request.access_token.name,
                 "expires_at": request.access_token.expires_at,
+                "scopes": request.access_token.scopes,
             },
         }
     )

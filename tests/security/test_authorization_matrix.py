@@ -67,6 +67,11 @@ DEVELOPERS = ("submitter", "other_submitter")
 OPERATORS = ("operator", "other_operator")
 
 
+def scoped(row: dict, holders) -> dict:
+    """An API view needing a token scope only ``holders`` carry: everyone else 403."""
+    return {persona: row[persona] if persona in holders else 403 for persona in row}
+
+
 def only(code, *personas, **others):
     return {**dict.fromkeys(personas, code), **others}
 
@@ -141,14 +146,31 @@ MATRIX: dict[str, Row] = {
     "invitation_accept": Row(get=EVERYONE, post=EVERYONE, anonymous=200),
     # Scripts.
     "api_me": Row(get=EVERYONE, post=NOBODY, anonymous=401, api=True),
-    "api_artifact_put": Row(get=NOBODY, post=NOBODY, anonymous=401, api=True),
+    # A token without the view's scope gets 403 naming it, whatever the method.
+    "api_artifact_put": Row(
+        get=scoped(NOBODY, DEVELOPERS), post=scoped(NOBODY, DEVELOPERS), anonymous=401, api=True
+    ),
+    "api_grants": Row(get=operator_page, post=scoped(NOBODY, OPERATORS), anonymous=401, api=True),
+    "api_download": Row(
+        get=scoped(granted_file, OPERATORS),
+        post=scoped(NOBODY, OPERATORS),
+        anonymous=401,
+        api=True,
+    ),
+    "api_sha256sums": Row(
+        get=scoped(granted_file, OPERATORS),
+        post=scoped(NOBODY, OPERATORS),
+        anonymous=401,
+        api=True,
+    ),
     # Resumable uploads (tus): GET is no tus method; a POST without Tus-Resumable
     # reaches the version check (412) only for the developer's submitter.
-    "api_uploads": Row(get=NOBODY, post=tus_action, anonymous=401, api=True),
-    "api_upload": Row(get=NOBODY, post=NOBODY, anonymous=401, api=True),
-    "api_grants": Row(get=operator_page, post=NOBODY, anonymous=401, api=True),
-    "api_download": Row(get=granted_file, post=NOBODY, anonymous=401, api=True),
-    "api_sha256sums": Row(get=granted_file, post=NOBODY, anonymous=401, api=True),
+    "api_uploads": Row(
+        get=scoped(NOBODY, DEVELOPERS), post=scoped(tus_action, DEVELOPERS), anonymous=401, api=True
+    ),
+    "api_upload": Row(
+        get=scoped(NOBODY, DEVELOPERS), post=scoped(NOBODY, DEVELOPERS), anonymous=401, api=True
+    ),
     # Cases.
     "portal:case_list": Row(get=role_page(only(200, *DEVELOPERS)), post=NOBODY),
     "portal:case_create": Row(

@@ -18,7 +18,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.accounts.api import token_or_session
+from portal.accounts.api import token_or_session, token_scope
+from portal.accounts.models.tokens import CASES_UPLOAD
 from portal.cases.access import CasePurpose, get_case_or_404
 from portal.cases.models import Artifact, ArtifactUpload, Submission
 from portal.cases.services.artifacts import ArtifactAlreadyStored, add_artifact
@@ -68,7 +69,8 @@ def _tus(view):
         except TusError as error:
             return resumable.error_response(error)
 
-    authenticated = token_or_session(protocol)
+    # A token must carry the upload scope; the browser's session is not scope-limited.
+    authenticated = token_or_session(token_scope(CASES_UPLOAD)(protocol))
 
     @wraps(authenticated)
     def wrapper(request, *args, **kwargs):
