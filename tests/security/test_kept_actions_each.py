@@ -9,11 +9,13 @@ confirmation changes nothing.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -185,10 +187,12 @@ def kept(request, submitter, coordinator, bank, operator, reviewer):
         person=submitter,
         url=reverse("portal:case_mark_released", args=[case.pk]),
         page=case_url(case),
-        sent={"understood": "on"},
+        sent={"released_on": timezone.localdate().isoformat(), "understood": "on"},
         done=lambda: case_status(case) == CaseStatus.RELEASED,
-        refused={},
+        # The day before: what was typed, not the form's default of today.
+        refused={"released_on": (timezone.localdate() - timedelta(days=1)).isoformat()},
         refusal=RELEASE_UNDERSTOOD,
+        typed=[f'value="{timezone.localdate() - timedelta(days=1):%Y-%m-%d}"'],
     )
 
 

@@ -98,6 +98,10 @@ def overview(request, pk):
             initial={"planned_release_date": case.planned_release_date}
         )
         context["released_on_form"] = ReleasedOnForm(initial={"released_on": timezone.localdate()})
+        # The date typed into a kept "Mark as released" that was not done (kept_actions).
+        context["released_refill"] = kept_actions.refill(
+            request, reverse("portal:case_mark_released", args=[case.pk])
+        )
     return render_section(request, case, "overview", context)
 
 
