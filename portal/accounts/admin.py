@@ -17,8 +17,8 @@ from portal.core.words import counted
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["acronym", "name", "slug", "active", "created_at"]
-    list_filter = ["active"]
+    list_display = ["acronym", "name", "slug", "active", "monitors_capability", "created_at"]
+    list_filter = ["active", "monitors_capability"]
     search_fields = ["name", "acronym", "slug"]
     prepopulated_fields = {"slug": ["acronym"]}
     readonly_fields = ["group", "created_at"]
