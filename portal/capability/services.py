@@ -43,6 +43,7 @@ def request_routing(*, actor, case_id: int, reason: str) -> RoutingRequest:
                 "Only a coordinator of an agency that monitors capability jumps can ask for a case."
             )
         agency = membership.agency
+        assert agency is not None  # a monitoring membership is an agency's
         if not reason:
             raise CaseActionRefused("Say why your agency needs the case: the lead agency decides.")
         if len(reason) > REASON_MAX:
