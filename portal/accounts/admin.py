@@ -23,6 +23,16 @@ class AgencyAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["acronym"]}
     readonly_fields = ["group", "created_at"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "monitors_capability" in form.changed_data:
+            # Who sees every case's frontier and gets every jump alert: a permission change.
+            audit.record(
+                "agency.monitoring_changed",
+                target=obj,
+                details={"agency": obj.acronym, "monitors_capability": obj.monitors_capability},
+            )
+
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
