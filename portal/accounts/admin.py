@@ -17,11 +17,21 @@ from portal.core.words import counted
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["acronym", "name", "slug", "active", "created_at"]
-    list_filter = ["active"]
+    list_display = ["acronym", "name", "slug", "active", "monitors_capability", "created_at"]
+    list_filter = ["active", "monitors_capability"]
     search_fields = ["name", "acronym", "slug"]
     prepopulated_fields = {"slug": ["acronym"]}
     readonly_fields = ["group", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "monitors_capability" in form.changed_data:
+            # Who sees every case's frontier and gets every jump alert: a permission change.
+            audit.record(
+                "agency.monitoring_changed",
+                target=obj,
+                details={"agency": obj.acronym, "monitors_capability": obj.monitors_capability},
+            )
 
 
 @admin.register(Organization)

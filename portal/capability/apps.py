@@ -8,7 +8,10 @@ class CapabilityConfig(AppConfig):
 
     def ready(self):
         from portal.accounts.models import Membership
-        from portal.capability import receivers  # noqa: F401  (evaluates submitted cases)
+        from portal.capability import (  # noqa: F401  (registered by import)
+            panels,  # open routing requests on the lead's workspace
+            receivers,  # evaluates submitted cases
+        )
         from portal.core.hooks import nav_link
 
         Role = Membership.Role

@@ -31,8 +31,10 @@ The rules (also in the README, "Capability jumps"):
   outcome is copied to the developer-reported ``EvalResult`` (frontier before,
   previous best, jump) and ``Submission.capability_jump`` for lists to flag
   and filter in SQL.
-- **The alert** goes to the coordinators of every agency on the case, in the
-  portal and by email, exactly once per case and benchmark: its key
+- **The alert** goes to the coordinators of every agency on the case and to
+  the staff of every monitoring agency (``Agency.monitors_capability``), in
+  the portal and by email, linking to the benchmark's chart, exactly once per
+  case and benchmark: its key
   (``capability_jump``, ``portal.submission:<id>``, ``<benchmark slug>``) is
   claimed in ``SentReminder`` in the transaction that notifies.
 - **A discrepancy**: a case's developer-reported and government-measured
@@ -44,13 +46,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Max, Min, OuterRef, Subquery
+from django.db.models import Max, Min
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.accounts.selectors import agency_coordinators
 from portal.capability import trend
 from portal.capability.models import JumpEvaluation
+from portal.capability.selectors import monitoring_staff
 from portal.cases.models import Benchmark, CaseStatus, EvalResult, Submission
 from portal.core.hooks import Reminder
 from portal.notifications.sweep import send_once
@@ -211,8 +214,14 @@ def latest_evaluation(result: EvalResult) -> JumpEvaluation | None:
     return result.jump_evaluations.order_by("-evaluated_at", "-pk").first()
 
 
-def _coordinators_on(case: Submission):
-    return lambda: agency_coordinators(case.routings.values("agency_id"))
+def _alert_recipients(case: Submission):
+    """The coordinators of every agency on the case, and the staff of every monitoring agency."""
+
+    def recipients():
+        on_case = agency_coordinators(case.routings.values("agency_id"))
+        return (on_case | monitoring_staff()).distinct().order_by("pk")
+
+    return recipients
 
 
 def jump_alert(result: EvalResult) -> Reminder:
@@ -225,7 +234,7 @@ def jump_alert(result: EvalResult) -> Reminder:
         kind=ALERT_KIND,
         subject=case,
         threshold=benchmark.slug,
-        recipients=_coordinators_on(case),
+        recipients=_alert_recipients(case),
         title=f"Capability jump on {case.number}: {benchmark.name} ({rule})",
         template="portal/email/capability_jump.txt",
         context={
@@ -237,12 +246,15 @@ def jump_alert(result: EvalResult) -> Reminder:
             "margin": jump_margin(benchmark, result.frontier_before).normalize(),
         },
         case=case,
-        url=reverse("portal:case_detail", args=[case.pk]),
+        # The benchmark's chart: every recipient may open it, while the case page
+        # is closed to a monitoring agency the case is not routed to.
+        url=reverse("portal:frontier_benchmark", args=[benchmark.slug]),
     )
 
 
 def alert_jumps(jumps: list[EvalResult]) -> int:
-    """Tell the coordinators on each jump's case, once per case and benchmark."""
+    """Tell the coordinators on each jump's case and the monitoring agencies, once per
+    case and benchmark."""
     return sum(send_once(jump_alert(result)) for result in jumps)
 
 
@@ -281,39 +293,3 @@ def compare_scores(results) -> list[ScoreComparison]:
         )
         for entry in sorted(pairs.values(), key=lambda e: e["benchmark"].name)
     ]
-
-
-def frontier_results(user):
-    """The developer-reported results this person may see on the Frontier page: one query.
-
-    Agency staff see the submitted cases visible to them (a coordinator: the
-    agency's routed cases; a reviewer: their assigned ones), each with its
-    stored frontier comparison and the government-measured score beside it.
-    A developer sees its own submitted cases only. Oldest first per benchmark.
-    Agency staff also get the latest jump evaluation's rule and trend verdict.
-    """
-    cases = Submission.objects.visible_to(user).filter(submitted_at__isnull=False)
-    if not user.is_agency_staff:
-        cases = cases.filter(developer_id=user.membership.organization_id)
-    results = (
-        EvalResult.objects.filter(source=EvalResult.Source.DEVELOPER, case__in=cases.values("pk"))
-        .select_related("benchmark", "case", "case__developer")
-        .order_by("benchmark__category", "benchmark__name", "case__submitted_at", "case_id")
-    )
-    if user.is_agency_staff:
-        latest = JumpEvaluation.objects.filter(result=OuterRef("pk")).order_by(
-            "-evaluated_at", "-pk"
-        )
-        results = results.annotate(
-            jump_rule=Subquery(latest.values("rule")[:1]),
-            trend_status=Subquery(latest.values("trend_status")[:1]),
-            trend_predicted=Subquery(latest.values("trend_predicted")[:1]),
-            months_ahead=Subquery(latest.values("months_ahead")[:1]),
-        )
-        measured = EvalResult.objects.filter(
-            case=OuterRef("case_id"),
-            benchmark=OuterRef("benchmark_id"),
-            source=EvalResult.Source.GOVERNMENT,
-        ).values("score")[:1]
-        results = results.annotate(measured_score=Subquery(measured))
-    return results

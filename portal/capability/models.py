@@ -9,6 +9,7 @@ what the agencies were told at the time stays readable. The score's own
 written in one transaction by ``portal.capability.frontier.evaluate_submission``.
 """
 
+from django.conf import settings
 from django.db import models
 
 from portal.capability.trend import TrendStatus
@@ -88,3 +89,56 @@ class JumpEvaluation(models.Model):
         if threshold:
             return JumpEvaluation.Rule.THRESHOLD
         return JumpEvaluation.Rule.TREND if trend else JumpEvaluation.Rule.NONE
+
+
+class RoutingRequest(models.Model):
+    """A monitoring agency asks for a case to be routed to it, so that it may read the review.
+
+    Staff of a monitoring agency see every submitted case's scores, never its
+    findings, artifacts or discussions; a coordinator of such an agency asks
+    the case's lead agency to route the case to it. A coordinator of the lead
+    agency accepts (the case is routed, ``portal.cases.services.lifecycle``)
+    or declines; either way the row stays, with who answered and when. One
+    open request per case and agency (a constraint); once answered, a new one
+    may be made.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    case = models.ForeignKey(
+        "cases.Submission", on_delete=models.CASCADE, related_name="routing_requests"
+    )
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="routing_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "agency"],
+                condition=models.Q(status="open"),
+                name="one_open_routing_request",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.agency} asks for {self.case.reference} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN

@@ -1,9 +1,19 @@
 from django.urls import path
 
-from portal.capability import views
+from portal.capability import views, views_routing
 
 urlpatterns = [
     path("frontier/", views.frontier, name="frontier"),
     path("frontier.csv", views.frontier_csv, name="frontier_csv"),
     path("frontier/<slug:slug>/", views.frontier_benchmark, name="frontier_benchmark"),
+    path(
+        "frontier/cases/<int:pk>/ask-routing/",
+        views_routing.routing_request,
+        name="frontier_routing_request",
+    ),
+    path(
+        "routing-requests/<int:request_id>/answer/",
+        views_routing.routing_request_answer,
+        name="routing_request_answer",
+    ),
 ]

@@ -3,11 +3,15 @@
 The overview shows every benchmark as a small chart; each links to its own
 page with the full chart and, below it, the table (collapsed) with every value.
 
-Agency staff see the submitted cases visible to them with the stored frontier
-comparison (``portal.capability.frontier``) and the government-measured scores; a
+Who sees which cases is ``portal.capability.selectors.frontier_cases``: agency
+staff see the submitted cases visible to them, staff of a monitoring agency
+every submitted case, each with the stored frontier comparison
+(``portal.capability.frontier``) and the government-measured scores; a
 developer sees only its own history, measured against its own previous best,
 never the frontier (that comes from other developers' results). Operators
-and people of no role get 403. The page is a fixed number of queries whatever
+and people of no role get 403. A row links to its case only where the person
+may open it; a monitoring agency's coordinator is offered to ask for the
+others (``views_routing``). The page is a fixed number of queries whatever
 the number of results.
 
 The CSV's ``gain_over_frontier`` is the improvement over the frontier in the
@@ -30,9 +34,11 @@ from django.views.decorators.http import require_GET, require_safe
 from portal.accounts.models import Organization
 from portal.accounts.roles import Role, role_required
 from portal.capability.chart import NARROW, SMALL, WIDE, ChartRow, build_chart, steps_of
-from portal.capability.frontier import beats, frontier_results, is_discrepancy
+from portal.capability.frontier import beats, is_discrepancy
+from portal.capability.selectors import frontier_cases, frontier_results, is_monitoring_staff
+from portal.capability.services import may_ask_routing
 from portal.capability.trend import TrendStatus
-from portal.cases.models import Benchmark, CaseStatus, Submission
+from portal.cases.models import Benchmark, CaseStatus
 from portal.core.forms import UswdsFormMixin
 from portal.files.downloads import download_view, serve_generated
 
@@ -54,7 +60,7 @@ class FrontierFilterForm(UswdsFormMixin, forms.Form):
             del self.fields["category"]  # one benchmark's page: its category is given
         if user.is_agency_staff:
             # Only developers of cases this person can see are offered.
-            visible = Submission.objects.visible_to(user).filter(submitted_at__isnull=False)
+            visible = frontier_cases(user)
             developer = self.fields["developer"]
             assert isinstance(developer, forms.ModelChoiceField)
             developer.queryset = Organization.objects.filter(
@@ -97,6 +103,10 @@ def _decorate(result, *, agency_view: bool) -> None:
     measured = getattr(result, "measured_score", None)
     result.discrepancy = measured is not None and is_discrepancy(benchmark, result.score, measured)
     result.trend_text = _trend_text(result) if agency_view else ""
+    # Monitoring staff see cases they may not open (selectors.frontier_results).
+    result.case_open = getattr(result, "case_open", True)
+    result.routed_here = getattr(result, "routed_here", True)
+    result.routing_asked = getattr(result, "routing_asked", False)
 
 
 def _trend_text(result) -> str:
@@ -178,6 +188,7 @@ def frontier(request):
             "jump_count": sum(s["jumps"] for s in sections),
             "query": _developer_query(request, form),
             "csv_query": request.GET.urlencode(),
+            "monitoring": is_monitoring_staff(request.user),
         },
     )
 
@@ -214,6 +225,8 @@ def frontier_benchmark(request, slug):
             "narrow": build_chart(benchmark, chart_rows, line_label=line_label, layout=NARROW),
             "jump_count": sum(row.jump for row in rows),
             "has_measured": any(r.measured is not None for r in chart_rows),
+            "may_ask_routing": may_ask_routing(request.user),
+            "back": request.get_full_path(),
             "query": request.GET.urlencode(),
         },
     )

@@ -37,7 +37,8 @@ Registries:
 ``case_panel(order)``
     A section of the developer's case page and the reviewers' workspace:
     ``function(request, case) -> (template_name, context) | None``
-    (``reviews.panels``, ``access.panels``).
+    (``portal.capability.panels``, ``reviews.panels``, ``portal.discussions.panels``,
+    ``access.panels``).
 ``grant_panel(order)``
     A section of an operator's grant page (``access.views.operator.grant_detail``):
     ``function(request, grant) -> (template_name, context) | None``, where

@@ -118,6 +118,17 @@ def test_units(seeded):
     )
 
 
+def test_oncd_monitors_capability_jumps_and_its_coordinator_has_the_demo_authenticator(seeded):
+    from portal.accounts.mfa import authenticator
+
+    monitoring = Agency.objects.filter(monitors_capability=True)
+    assert list(monitoring.values_list("acronym", flat=True)) == ["ONCD"]
+    oncd_coordinator = User.objects.get(username="oncd_coordinator")
+    assert oncd_coordinator.membership.agency.acronym == "ONCD"
+    assert oncd_coordinator.membership.role == Membership.Role.COORDINATOR
+    assert authenticator(oncd_coordinator) is not None
+
+
 def test_every_person_is_in_exactly_their_units_group(seeded):
     unit_groups = set(Agency.objects.values_list("group", flat=True)) | set(
         Organization.objects.values_list("group", flat=True)

@@ -60,3 +60,27 @@ def test_the_admin_refuses_a_range_upside_down(client, platform_admin, db):
     assert "must be above the lowest" in response.content.decode()
     bench.refresh_from_db()
     assert (bench.min_score, bench.max_score) == (0, 100)
+
+
+def test_the_admin_flags_an_agency_as_monitoring_and_the_change_is_audited(
+    client, platform_admin, nsa
+):
+    from portal.audit.models import AuditEvent
+
+    client.force_login(platform_admin)
+    listing = client.get(
+        reverse("admin:accounts_agency_changelist"), {"monitors_capability__exact": "1"}
+    )
+    assert listing.status_code == 200
+    assert "monitors capability jumps" in listing.content.decode().lower()
+    form = client.get(reverse("admin:accounts_agency_change", args=[nsa.pk])).context["adminform"]
+    data = {name: value for name, value in form.form.initial.items() if value is not None}
+    data.update(monitors_capability="on", slug=nsa.slug)
+
+    response = client.post(reverse("admin:accounts_agency_change", args=[nsa.pk]), data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    nsa.refresh_from_db()
+    assert nsa.monitors_capability
+    event = AuditEvent.objects.get(action="agency.monitoring_changed")
+    assert event.details == {"agency": "NSA", "monitors_capability": True}

@@ -3,7 +3,9 @@
 Personas (besides tests/conftest.py's): ``lead`` (CAISI's accepted lead),
 ``caisi_bystander`` (a CAISI reviewer not on the case), ``nsa_coordinator``
 and ``nsa_reviewer`` (accepted), ``operator`` (the bank, granted),
-``other_operator`` (another bank, no grant), ``other_submitter``.
+``other_operator`` (another bank, no grant), ``other_submitter``,
+``oncd_coordinator`` and ``oncd_reviewer`` (ONCD monitors capability jumps:
+it sees the case's scores, never its discussions, as the case is not routed to it).
 """
 
 from datetime import timedelta
@@ -13,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access import services as access_services
-from portal.accounts.models import Organization
+from portal.accounts.models import Agency, Organization
 from portal.cases.services import lifecycle as case_services
 from portal.discussions import services
 from portal.files.uploads import HashingWriter
@@ -75,6 +77,26 @@ def nsa_reviewer(nsa):
 
 
 @pytest.fixture
+def oncd(db):
+    return Agency.objects.create(
+        name="Office of the National Cyber Director",
+        acronym="ONCD",
+        slug="oncd",
+        monitors_capability=True,
+    )
+
+
+@pytest.fixture
+def oncd_coordinator(oncd):
+    return make_person("oncd_coordinator", unit=oncd, role=Role.COORDINATOR)
+
+
+@pytest.fixture
+def oncd_reviewer(oncd):
+    return make_person("oncd_reviewer", unit=oncd, role=Role.REVIEWER)
+
+
+@pytest.fixture
 def other_submitter(other_developer):
     return make_person("other_submitter", unit=other_developer, role=Role.SUBMITTER)
 
@@ -122,6 +144,8 @@ def personas(
     operator,
     other_operator,
     platform_admin,
+    oncd_coordinator,
+    oncd_reviewer,
 ):
     return {
         "coordinator": coordinator,
@@ -135,11 +159,14 @@ def personas(
         "operator": operator,
         "other_operator": other_operator,
         "platform_admin": platform_admin,
+        "oncd_coordinator": oncd_coordinator,
+        "oncd_reviewer": oncd_reviewer,
     }
 
 
 # Who reads each marking, among the personas (the thread is started by CAISI's
-# coordinator; the agency-only one is CAISI's).
+# coordinator; the agency-only one is CAISI's). ONCD, a monitoring agency the
+# case is not routed to, reads none.
 GOVERNMENT = {"coordinator", "lead", "nsa_coordinator", "nsa_reviewer"}
 READERS = {
     "developer": GOVERNMENT | {"submitter", "org_admin"},

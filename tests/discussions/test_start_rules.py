@@ -25,6 +25,9 @@ MAY_START = {
     "other_submitter": set(),
     "other_operator": set(),
     "platform_admin": set(),
+    # ONCD monitors capability jumps; the case is not routed to it.
+    "oncd_coordinator": set(),
+    "oncd_reviewer": set(),
 }
 
 

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
 
-from portal.accounts.models import Organization
+from portal.accounts.models import Agency, Organization
 from portal.accounts.permissions import grant
 from portal.cases.access import READ_OPERATOR_FINDINGS
 from portal.cases.models import CaseStatus
@@ -37,6 +37,7 @@ __all__ = [
     "move_case",
     "nsa_coordinator",
     "nsa_reviewer",
+    "oncd_coordinator",
     "other_bank",
     "other_operator",
     "other_submitter",
@@ -51,6 +52,18 @@ __all__ = [
 def nsa_reviewer(nsa):
     """A reviewer of NSA; not assigned to anything unless a test assigns them."""
     return make_person("nsa-reviewer", unit=nsa, role=Role.REVIEWER)
+
+
+@pytest.fixture
+def oncd_coordinator(db):
+    """ONCD monitors capability jumps: it sees the case's scores, not its review."""
+    oncd = Agency.objects.create(
+        name="Office of the National Cyber Director",
+        acronym="ONCD",
+        slug="oncd",
+        monitors_capability=True,
+    )
+    return make_person("oncd-coordinator", unit=oncd, role=Role.COORDINATOR)
 
 
 @pytest.fixture
@@ -105,6 +118,7 @@ def personas_matrix(
     other_operator,
     outsider,
     bank,
+    oncd_coordinator,
 ):
     """Everyone the marking matrix asks about; the bank may read operator findings."""
     grant(READ_OPERATOR_FINDINGS, bank.group, review_case)
@@ -118,6 +132,7 @@ def personas_matrix(
         "operator": operator,
         "other_operator": other_operator,
         "outsider": outsider,
+        "oncd_coordinator": oncd_coordinator,
     }
 
 

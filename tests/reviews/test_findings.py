@@ -37,6 +37,7 @@ READS = {
     "operator": {Marking.OPERATORS},  # the bank holds read_operator_findings on the case
     "other_operator": set(),  # an operator without it
     "outsider": set(),
+    "oncd_coordinator": set(),  # a monitoring agency the case is not routed to
 }
 WORKSPACE_STAFF = {"author", "coordinator", "nsa_coordinator"}
 

@@ -23,6 +23,8 @@ KWARGS = {
     "portal:eval_result_remove": lambda w: {"pk": w.draft.pk, "result_id": w.score.pk},
     "portal:token_revoke": lambda w: {"token_id": w.submitter_token.pk},
     "portal:frontier_benchmark": lambda w: {"slug": w.benchmark.slug},
+    "portal:frontier_routing_request": lambda w: {"pk": w.case.pk},
+    "portal:routing_request_answer": lambda w: {"request_id": w.routing_request.pk},
     # Links by email, forged: the pages say the link does not work.
     "password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "forged-token"},
     "invitation_accept": lambda w: {"token": "forged-token"},

@@ -26,6 +26,7 @@ from django.urls import reverse
 from access.models import AccessGrant, EvaluationReport, TermsAcceptance
 from portal.accounts.models import AccessToken
 from portal.audit.models import AuditEvent
+from portal.capability.models import RoutingRequest
 from portal.cases.models import Artifact, ArtifactUpload, CaseRouting, EvalResult, Submission
 from portal.discussions.models import Message, MessageAttachment, Thread
 from portal.notifications.models import Notification
@@ -62,7 +63,16 @@ def role_page(roles: dict, *, other=403):
     return answers(other, **roles)
 
 
-AGENCY = ("coordinator", "other_coordinator", "reviewer", "unassigned_reviewer")
+AGENCY = (
+    "coordinator",
+    "other_coordinator",
+    "reviewer",
+    "unassigned_reviewer",
+    "monitor",
+    "monitor_reviewer",
+)
+COORDINATORS = ("coordinator", "other_coordinator", "monitor")
+REVIEWERS = ("reviewer", "unassigned_reviewer", "monitor_reviewer")
 DEVELOPERS = ("submitter", "other_submitter")
 OPERATORS = ("operator", "other_operator")
 
@@ -88,6 +98,10 @@ class Row:
 # CAISI (coordinator; reviewer is its accepted lead; unassigned_reviewer is not on
 # it); NSA (other_coordinator) is not on it. The draft belongs to the same
 # developer. The bank (operator) holds a live grant and accepted the terms.
+# ONCD (monitor, monitor_reviewer) monitors capability jumps: it sees every
+# case's scores on the Frontier, but no case is routed to it, so every page of
+# a case answers it as to any agency not on the case (404); its coordinator
+# has asked CAISI, the lead, to route the case in review to ONCD.
 CASE_SEEN_BY = ("coordinator", "reviewer", "submitter")
 
 # Pages about the case that agency staff on the case and the developer read.
@@ -104,12 +118,12 @@ review_action = answers(404, coordinator=302, reviewer=302)
 workspace_read = answers(404, coordinator=200, reviewer=200)
 # The coordinator's actions: other roles 403 (a page of another role); a
 # coordinator of an agency not on the case 404.
-coordinator_action = role_page({"coordinator": 302, "other_coordinator": 404})
+coordinator_action = role_page({"coordinator": 302, "other_coordinator": 404, "monitor": 404})
 # The joint case (CAISI leads, NSA participates): the lead's coordinator acts
 # for the lead, NSA's for its position; each gets 403 on the other's side. Other
 # roles 403 (a coordinator's page).
-lead_action = role_page({"coordinator": 302, "other_coordinator": 403})
-participant_action = role_page({"coordinator": 403, "other_coordinator": 302})
+lead_action = role_page({"coordinator": 302, "other_coordinator": 403, "monitor": 404})
+participant_action = role_page({"coordinator": 403, "other_coordinator": 302, "monitor": 404})
 # The bank's pages: other roles 403; the other bank cannot see the grant.
 operator_page = role_page(only(200, *OPERATORS))
 operator_object = role_page({"operator": 200, "other_operator": 404})
@@ -202,6 +216,17 @@ MATRIX: dict[str, Row] = {
     "portal:frontier_csv": Row(get=role_page(only(200, *AGENCY)), post=NOBODY),
     # A benchmark's full chart: the same people as the frontier page.
     "portal:frontier_benchmark": Row(get=role_page(only(200, *AGENCY, *DEVELOPERS)), post=NOBODY),
+    # Asking for a case: only a monitoring agency's coordinator (an empty reason
+    # is the form's refusal); other roles and other agency staff 403.
+    "portal:frontier_routing_request": Row(
+        get=answers(403, monitor=200), post=answers(403, monitor=400)
+    ),
+    # Answering: a coordinator of the case's lead (no decision: a message, nothing
+    # changes); agency staff who see the case 403; the asking agency, the developer
+    # and everyone else 404.
+    "portal:routing_request_answer": Row(
+        get=NOBODY, post=answers(404, coordinator=302, reviewer=403)
+    ),
     # One's own notifications and tokens. Platform admins have no unit: no tokens.
     "portal:notification_list": Row(get=EVERYONE, post=NOBODY),
     "portal:notifications_read": Row(get=NOBODY, post=answers(302)),
@@ -210,12 +235,8 @@ MATRIX: dict[str, Row] = {
     "portal:token_create": Row(get=NOBODY, post=answers(400, admin=403)),
     "portal:token_revoke": Row(get=NOBODY, post=answers(404, admin=403, submitter=302)),
     # The coordinator's queue and assignments.
-    "reviews:agency_queue": Row(
-        get=role_page(only(200, "coordinator", "other_coordinator")), post=NOBODY
-    ),
-    "reviews:agency_reviewers": Row(
-        get=role_page(only(200, "coordinator", "other_coordinator")), post=NOBODY
-    ),
+    "reviews:agency_queue": Row(get=role_page(only(200, *COORDINATORS)), post=NOBODY),
+    "reviews:agency_reviewers": Row(get=role_page(only(200, *COORDINATORS)), post=NOBODY),
     "reviews:assign": Row(get=NOBODY, post=coordinator_action),
     "reviews:route": Row(get=NOBODY, post=coordinator_action),
     "reviews:assignment_remove": Row(get=NOBODY, post=coordinator_action),
@@ -223,9 +244,7 @@ MATRIX: dict[str, Row] = {
     # The reviewer's queue and own assignment.
     # Search: every role, among what each person sees; platform admins have no role.
     "reviews:search": Row(get=answers(200, admin=403), post=NOBODY),
-    "reviews:my_cases": Row(
-        get=role_page(only(200, "reviewer", "unassigned_reviewer")), post=NOBODY
-    ),
+    "reviews:my_cases": Row(get=role_page(only(200, *REVIEWERS)), post=NOBODY),
     "reviews:assignment_respond": Row(
         get=answers(404, reviewer=200), post=answers(404, reviewer=302)
     ),
@@ -325,6 +344,7 @@ def fingerprint() -> tuple:
         EvaluationReport.objects.count(),
         TermsAcceptance.objects.count(),
         list(AccessToken.objects.order_by("pk").values_list("pk", "revoked_at")),
+        list(RoutingRequest.objects.order_by("pk").values_list("pk", "status")),
     )
 
 

@@ -1,6 +1,7 @@
 """One world for a whole test module, built through the services.
 
-A case in review at CAISI with an accepted lead reviewer, two artifacts, a
+A case in review at CAISI with an accepted lead reviewer (and ONCD's open
+request to have it routed to ONCD, which monitors capability jumps), two artifacts, a
 finding shared with the developer, an answered and an open information
 request, a second case in review led by CAISI with NSA participating and a
 drafted recommendation (the joint case), a live grant to the bank whose
@@ -25,6 +26,7 @@ from django.utils import timezone
 from access import services as access_services
 from access.models import AccessGrant, EvaluationReport, Terms
 from portal.accounts.models import AccessToken, Agency, Organization
+from portal.capability import services as capability_services
 from portal.cases.models import Benchmark
 from portal.cases.services import artifacts as artifact_services
 from portal.cases.services import lifecycle as case_services
@@ -50,6 +52,8 @@ PERSONAS = [
     "other_submitter",  # another developer
     "operator",  # the bank: granted, terms accepted
     "other_operator",  # another bank: no grant
+    "monitor",  # ONCD's coordinator: monitors capability jumps, no case routed to it
+    "monitor_reviewer",  # ONCD's reviewer: the same agency, on no case
 ]
 
 
@@ -76,6 +80,12 @@ def build_world() -> World:
     world = World()
     caisi = Agency.objects.create(name="Center for AI Standards", acronym="CAISI", slug="caisi")
     nsa = Agency.objects.create(name="National Security Agency", acronym="NSA", slug="nsa")
+    oncd = Agency.objects.create(
+        name="Office of the National Cyber Director",
+        acronym="ONCD",
+        slug="oncd",
+        monitors_capability=True,
+    )
     developer = Organization.objects.create(
         name="Northwind Labs", slug="northwind", kind=Organization.Kind.DEVELOPER
     )
@@ -104,6 +114,8 @@ def build_world() -> World:
     people["other_submitter"] = make_person("submitter2", unit=other_developer, role=Role.SUBMITTER)
     people["operator"] = make_person("operator", unit=bank, role=Role.SECURITY_TEAM)
     people["other_operator"] = make_person("operator2", unit=other_bank, role=Role.SECURITY_TEAM)
+    people["monitor"] = make_person("oncd-coordinator", unit=oncd, role=Role.COORDINATOR)
+    people["monitor_reviewer"] = make_person("oncd-reviewer", unit=oncd, role=Role.REVIEWER)
     submitter, reviewer = people["submitter"], people["reviewer"]
     coordinator, operator = people["coordinator"], people["operator"]
 
@@ -247,6 +259,11 @@ def build_world() -> World:
         actor=submitter, case_id=draft.pk, benchmark=benchmark, score=Decimal("41.5")
     )
 
+    # ONCD asks CAISI, the case's lead, for the case in review; nobody answered yet.
+    routing_request = capability_services.request_routing(
+        actor=people["monitor"], case_id=case.pk, reason="A jump on a cyber benchmark."
+    )
+
     for persona, person in people.items():
         _, world.tokens[persona] = AccessToken.create_for(person, name=f"{persona} script")
 
@@ -254,6 +271,8 @@ def build_world() -> World:
     world.objects.update(
         caisi=caisi,
         nsa=nsa,
+        oncd=oncd,
+        routing_request=routing_request,
         developer=developer,
         bank=bank,
         other_bank=other_bank,

@@ -93,9 +93,23 @@ class Agency(Unit):
     Besides the group of all its people, an agency has a group of its
     coordinators: cases routed to the agency are visible to that group, while
     a reviewer sees a case only once assigned to it.
+
+    An agency that monitors capability jumps (ONCD) sees the frontier across
+    every submitted case and receives every jump alert
+    (``portal.capability.selectors``), but reads a case's findings, artifacts
+    and discussions only once the case is routed to it.
     """
 
     acronym = models.CharField(max_length=20, unique=True)
+    monitors_capability = models.BooleanField(
+        "monitors capability jumps",
+        default=False,
+        help_text=(
+            "Its staff see every submitted case's scores and jump flags on the Frontier "
+            "and receive every jump alert; findings, artifacts and discussions stay with "
+            "the agencies a case is routed to."
+        ),
+    )
     coordinators_group = models.OneToOneField(
         Group,
         on_delete=models.PROTECT,

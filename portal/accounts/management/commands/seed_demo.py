@@ -14,6 +14,9 @@ from portal.core.hooks import SEEDERS
 # A published demo password, documented in the README; never used outside demo data.
 DEFAULT_DEMO_PASSWORD = "frontier-demo-2026"  # noqa: S105
 
+# The agencies that monitor capability jumps (Agency.monitors_capability).
+MONITORING = {"ONCD"}
+
 AGENCIES = [
     ("CAISI", "Center for AI Standards and Innovation"),
     ("NSA", "National Security Agency AI Security Center"),
@@ -52,6 +55,7 @@ PEOPLE = [
     ("reviewer2", "Morgan", "Patel", "CAISI", Role.REVIEWER),
     ("nsa_coordinator", "Jordan", "Reyes", "NSA", Role.COORDINATOR),
     ("nsa_reviewer", "Avery", "Kim", "NSA", Role.REVIEWER),
+    ("oncd_coordinator", "Drew", "Hollis", "ONCD", Role.COORDINATOR),
     ("submitter", "Sam", "Lindqvist", "northwind", Role.SUBMITTER),
     ("submitter2", "Alex", "Okafor", "meridian", Role.SUBMITTER),
     ("operator", "Taylor", "Brooks", "first-harbor-bank", Role.SECURITY_TEAM),
@@ -87,6 +91,10 @@ class Command(BaseCommand):
             agencies[acronym], _ = Agency.objects.get_or_create(
                 acronym=acronym, defaults={"name": name, "slug": acronym.lower()}
             )
+            monitors = acronym in MONITORING
+            if agencies[acronym].monitors_capability != monitors:
+                agencies[acronym].monitors_capability = monitors
+                agencies[acronym].save(update_fields=["monitors_capability"])
         organizations = {}
         for name, slug, kind, sector in ORGANIZATIONS:
             organizations[slug], _ = Organization.objects.get_or_create(
