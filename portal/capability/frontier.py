@@ -133,7 +133,9 @@ def frontier_history(benchmark: Benchmark, case: Submission):
     return frontier, points
 
 
-def evaluate(result: EvalResult, *, case: Submission, now) -> JumpEvaluation:
+def evaluate(
+    result: EvalResult, *, case: Submission, now, reason: str = JumpEvaluation.Reason.SUBMITTED
+) -> JumpEvaluation:
     """Both rules on one developer-reported score; the evaluation stored, the result updated."""
     benchmark = result.benchmark
     assert case.submitted_at is not None  # evaluated in the submit transaction
@@ -151,6 +153,7 @@ def evaluate(result: EvalResult, *, case: Submission, now) -> JumpEvaluation:
     line = verdict.fit
     evaluation = JumpEvaluation.objects.create(
         result=result,
+        reason=reason,
         evaluated_at=now,
         score=result.score,
         frontier_before=frontier,
@@ -215,6 +218,11 @@ def _coordinators_on(case: Submission):
     return lambda: agency_coordinators(case.routings.values("agency_id"))
 
 
+def alert_title_prefix(case: Submission, benchmark: Benchmark) -> str:
+    """How every jump alert on this case and benchmark is titled, before its rule."""
+    return f"Capability jump on {case.number}: {benchmark.name}"
+
+
 def jump_alert(result: EvalResult) -> Reminder:
     case, benchmark = result.case, result.benchmark
     evaluation = latest_evaluation(result)
@@ -226,7 +234,7 @@ def jump_alert(result: EvalResult) -> Reminder:
         subject=case,
         threshold=benchmark.slug,
         recipients=_coordinators_on(case),
-        title=f"Capability jump on {case.number}: {benchmark.name} ({rule})",
+        title=f"{alert_title_prefix(case, benchmark)} ({rule})",
         template="portal/email/capability_jump.txt",
         context={
             "case": case,

@@ -134,6 +134,27 @@ class EvalResultForm(ScoreFormMixin, UswdsFormMixin, forms.Form):
         self.label_benchmarks()
 
 
+class ScoreCorrectionForm(UswdsFormMixin, forms.Form):
+    """A submitted case's reported score, corrected; the service checks the range."""
+
+    score = ScoreField(
+        label="Corrected score", help_text="In the benchmark's unit, inside its valid range."
+    )
+    reason = forms.CharField(
+        label="Reason for the correction",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        validators=[reject_control_characters],
+        error_messages={"required": "Give a reason for the correction."},
+    )
+
+    def clean_score(self):
+        score = self.cleaned_data.get("score")
+        if score is None:
+            raise ValidationError("Enter the corrected score.")
+        return score
+
+
 class ReasonForm(UswdsFormMixin, forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False

@@ -23,6 +23,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What it told of no longer holds (a capability-jump alert after a
+    # correction): the list shows it as retracted; it is never deleted.
+    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = NotificationQuerySet.as_manager()
 
