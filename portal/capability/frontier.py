@@ -24,7 +24,9 @@ The rules (also in the README, "Capability jumps"):
   is not rewritten — it records what the agencies were told at the time, and
   its alert has gone out. The Frontier page still lists a withdrawn case's
   score, marked as not counted.
-- **When**: once, when the case is submitted, inside the submit transaction.
+- **When**: once, when the case is submitted, inside the submit transaction;
+  again when the developer corrects the score after submission, as a new
+  evaluation beside the first (``portal.capability.corrections``).
   The case's benchmark rows are locked first, so two submissions on the same
   benchmark are evaluated one after the other. Each evaluation is a
   ``JumpEvaluation`` row (both rules and what they used), never rewritten; its
