@@ -138,7 +138,9 @@ class ScoreCorrectionForm(UswdsFormMixin, forms.Form):
     """A submitted case's reported score, corrected; the service checks the range."""
 
     score = ScoreField(
-        label="Corrected score", help_text="In the benchmark's unit, inside its valid range."
+        label="Corrected score",
+        help_text="In the benchmark's unit, inside its valid range.",
+        error_messages={"required": "Enter the corrected score."},
     )
     reason = forms.CharField(
         label="Reason for the correction",
@@ -147,12 +149,6 @@ class ScoreCorrectionForm(UswdsFormMixin, forms.Form):
         validators=[reject_control_characters],
         error_messages={"required": "Give a reason for the correction."},
     )
-
-    def clean_score(self):
-        score = self.cleaned_data.get("score")
-        if score is None:
-            raise ValidationError("Enter the corrected score.")
-        return score
 
 
 class ReasonForm(UswdsFormMixin, forms.Form):

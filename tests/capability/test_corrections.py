@@ -167,6 +167,7 @@ def test_the_developer_corrects_from_the_scores_section(client, typo, ctf, submi
         ({"score": "1e309", "reason": "Typo."}, "0 to 100"),
         ({"score": "inf", "reason": "Typo."}, "finite"),
         ({"score": "abc", "reason": "Typo."}, "Enter a number."),
+        ({"score": "", "reason": "Typo."}, "Enter the corrected score."),
     ],
 )
 def test_bad_input_on_the_form_is_a_message_not_a_change(
@@ -195,3 +196,6 @@ def test_agency_pages_show_the_retraction(client, typo, ctf, submitter, coordina
     assert "Retracted" in listing
     workspace = client.get(reverse("reviews:workspace", args=[typo.pk])).content.decode()
     assert "Capability jump retracted" in workspace
+    section = client.get(reverse("reviews:case_scores", args=[typo.pk])).content.decode()
+    assert "Jump retracted" in section
+    assert "64 → 42" in section and "Typo: the run scored 42." in section

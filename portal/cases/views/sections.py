@@ -26,8 +26,8 @@ from portal.cases.forms import (
     ReleasedOnForm,
     ScoreCorrectionForm,
 )
-from portal.cases.models import EvalResult, ScoreCorrection, Submission
-from portal.cases.selectors import case_timeline
+from portal.cases.models import EvalResult, Submission
+from portal.cases.selectors import case_timeline, score_corrections
 from portal.cases.services.lifecycle import NoticeCheck
 from portal.core.hooks import render_case_panels
 from portal.core.nonces import issue_nonce
@@ -139,11 +139,7 @@ def scores(request, pk):
         context["eval_form"] = EvalResultForm()
     if not case.is_draft:
         # Corrections of reported scores after submission, oldest first: one query.
-        context["corrections"] = (
-            ScoreCorrection.objects.filter(result__case=case)
-            .select_related("result__benchmark", "corrected_by")
-            .order_by("corrected_at", "pk")
-        )
+        context["corrections"] = score_corrections(case)
         if developer and not case.is_closed:
             context["correction_forms"] = [
                 (result, ScoreCorrectionForm(auto_id=f"id_correct_{result.pk}_%s"))
