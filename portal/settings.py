@@ -275,7 +275,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.send_daily_digests",
         "schedule": crontab(hour=env_int("DIGEST_HOUR_UTC", 11, minimum=0, maximum=23), minute=0),
     },
+    # Weekly; each person's digest is claimed once per ISO week, so a rerun sends nothing.
+    "capability-digest": {
+        "task": "portal.capability_digest",
+        "schedule": crontab(
+            day_of_week=env_int("CAPABILITY_DIGEST_WEEKDAY", 1, minimum=0, maximum=6),
+            hour=env_int("DIGEST_HOUR_UTC", 11, minimum=0, maximum=23),
+            minute=30,
+        ),
+    },
 }
+# Whose coordinators get the weekly capability digest (agency acronyms).
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -23,6 +23,7 @@ portal_patterns = [
 urlpatterns = [
     *accounts_urls.urlpatterns,
     *cases_urls.api_urlpatterns,
+    *capability_urls.api_urlpatterns,
     path("", include((portal_patterns, "portal"))),
     path("api/v1/", include("access.api_urls")),
     path("discussions/", include("portal.discussions.urls")),

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import Count
 from django.test import Client, override_settings
 from django.urls import reverse
 
 from access.models import AccessGrant, Terms, TermsAcceptance
 from portal.accounts.models import AccessToken
-from portal.cases.models import Submission
+from portal.cases.models import Benchmark, Submission
 
 
 @dataclass
@@ -87,6 +88,13 @@ def operator_token() -> str:
     return raw
 
 
+def coordinator_token() -> str:
+    """A bearer token for the demo CAISI coordinator (the frontier's JSON)."""
+    coordinator = get_user_model().objects.get(username="coordinator")
+    _token, raw = AccessToken.create_for(coordinator, name="bench frontier", days=1)
+    return raw
+
+
 def demo_operator_grant() -> AccessGrant | None:
     """A live grant of the demo operator's organization."""
     operator = get_user_model().objects.get(username="operator")
@@ -120,7 +128,11 @@ DETAIL_PAGES = tuple(name for name, _url_name in (*DEVELOPER_SECTIONS, *WORKSPAC
 
 
 def page_targets() -> list[tuple[str, str, str, dict]]:
-    """(name, persona, path, extra request headers) for every dashboard and list page."""
+    """(name, persona, path, extra request headers) for every dashboard and list page.
+
+    The frontier pages and their JSON are read as the CAISI coordinator, who
+    sees every bulk case (all are routed to CAISI): the most results anyone sees.
+    """
     busiest = (
         Submission.objects.filter(routings__agency__acronym="CAISI", status="in_review")
         .order_by("pk")
@@ -130,6 +142,14 @@ def page_targets() -> list[tuple[str, str, str, dict]]:
         raise RuntimeError("No CAISI case in review: seed the demo data first.")
     grant = demo_operator_grant()
     token = operator_token()
+    frontier_token = coordinator_token()
+    # The benchmark with the most results: its full chart is the heaviest.
+    busiest_benchmark = (
+        Benchmark.objects.annotate(results_count=Count("results"))
+        .order_by("-results_count", "pk")
+        .values_list("slug", flat=True)
+        .first()
+    )
     targets = [
         (TRIVIAL, "coordinator", reverse("bench_trivial"), {}),
         ("health check (/healthz)", "anonymous", reverse("healthz"), {}),
@@ -150,6 +170,21 @@ def page_targets() -> list[tuple[str, str, str, dict]]:
         *(
             (name, "coordinator", reverse(url_name, args=[busiest.pk]), {})
             for name, url_name in WORKSPACE_SECTIONS
+        ),
+        ("frontier overview", "coordinator", reverse("portal:frontier"), {}),
+        (
+            "frontier: one benchmark's chart",
+            "coordinator",
+            reverse("portal:frontier_benchmark", args=[busiest_benchmark])
+            if busiest_benchmark
+            else "",
+            {},
+        ),
+        (
+            "/api/v1/frontier/",
+            "token",
+            reverse("api_frontier"),
+            {"HTTP_AUTHORIZATION": f"Bearer {frontier_token}"},
         ),
         ("notifications", "coordinator", reverse("portal:notification_list"), {}),
         ("access tokens", "operator", reverse("portal:token_list"), {}),

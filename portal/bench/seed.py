@@ -21,9 +21,12 @@ from django.utils import timezone
 
 from portal.accounts.models import Agency, Membership, Organization
 from portal.audit.models import GENESIS_HASH, AuditEvent
+from portal.capability.models import JumpEvaluation
 from portal.cases.models import (
+    Benchmark,
     CaseRouting,
     CaseStatus,
+    EvalResult,
     Submission,
     SubmissionGroupObjectPermission,
     SubmissionUserObjectPermission,
@@ -87,6 +90,7 @@ def seed(scale: Scale, *, stdout=None) -> dict[str, int]:
         # reviewers as the rows go in (bulk_create or not).
         assignments = _assignments(scale, rng, cases, people)
         findings = _findings(scale, rng, cases, people)
+        scores = _scores(rng, cases)
     events = _audit_events(scale, rng, cases)
     _refresh_statistics()
     made = {
@@ -94,6 +98,7 @@ def seed(scale: Scale, *, stdout=None) -> dict[str, int]:
         "cases": len(cases),
         "assignments": assignments,
         "findings": findings,
+        "reported scores": scores,
         "audit events": events,
     }
     write("seeded " + ", ".join(f"{count} {what}" for what, count in made.items()))
@@ -263,6 +268,62 @@ def _cases(scale: Scale, rng: random.Random) -> list[Submission]:
         perms, batch_size=BATCH, ignore_conflicts=True
     )
     return cases
+
+
+def _scores(rng: random.Random, cases) -> int:
+    """One developer-reported score per case, on the demo benchmarks in turn, with a stored
+    evaluation; one in twenty a jump, one in ten with a government-measured score."""
+    benchmarks = list(Benchmark.objects.filter(active=True).order_by("pk"))
+    if not benchmarks:
+        return 0
+    recorder = Submission.objects.filter(pk=cases[0].pk).values_list("created_by_id", flat=True)
+    recorded_by_id = recorder.get()
+    reported, measured = [], []
+    for i, case in enumerate(cases):
+        benchmark = benchmarks[i % len(benchmarks)]
+        low = float(benchmark.min_score if benchmark.min_score is not None else 0)
+        high = float(benchmark.max_score if benchmark.max_score is not None else 100)
+        score = round(rng.uniform(low, high), 2)
+        common = {"case_id": case.pk, "benchmark": benchmark, "recorded_by_id": recorded_by_id}
+        jump = i % 20 == 0
+        reported.append(
+            EvalResult(
+                **common,
+                source=EvalResult.Source.DEVELOPER,
+                score=score,
+                frontier_before=score,
+                is_jump=jump,
+                evaluated_at=timezone.now(),
+            )
+        )
+        if i % 10 == 0:
+            measured.append(EvalResult(**common, source=EvalResult.Source.GOVERNMENT, score=score))
+    EvalResult.objects.bulk_create(reported + measured, batch_size=BATCH)
+    made = EvalResult.objects.filter(
+        case__number__startswith=BULK_NUMBER_PREFIX, source=EvalResult.Source.DEVELOPER
+    ).values_list("pk", "score", "is_jump")
+    now = timezone.now()
+    JumpEvaluation.objects.bulk_create(
+        (
+            JumpEvaluation(
+                result_id=pk,
+                evaluated_at=now,
+                score=score,
+                frontier_before=score,
+                threshold_fired=jump,
+                trend_status=JumpEvaluation.Trend.NOT_ENOUGH_HISTORY,
+                trend_scale="linear",
+                trend_window_months=24,
+                trend_sigmas=2,
+                trend_min_points=4,
+                trend_points=0,
+                rule=JumpEvaluation.Rule.THRESHOLD if jump else JumpEvaluation.Rule.NONE,
+            )
+            for pk, score, jump in made.iterator(chunk_size=BATCH)
+        ),
+        batch_size=BATCH,
+    )
+    return len(reported)
 
 
 def _permission_id(codename: str) -> int:

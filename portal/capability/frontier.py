@@ -24,7 +24,9 @@ The rules (also in the README, "Capability jumps"):
   is not rewritten — it records what the agencies were told at the time, and
   its alert has gone out. The Frontier page still lists a withdrawn case's
   score, marked as not counted.
-- **When**: once, when the case is submitted, inside the submit transaction.
+- **When**: once, when the case is submitted, inside the submit transaction;
+  again when the developer corrects the score after submission, as a new
+  evaluation beside the first (``portal.capability.corrections``).
   The case's benchmark rows are locked first, so two submissions on the same
   benchmark are evaluated one after the other. Each evaluation is a
   ``JumpEvaluation`` row (both rules and what they used), never rewritten; its
@@ -136,7 +138,9 @@ def frontier_history(benchmark: Benchmark, case: Submission):
     return frontier, points
 
 
-def evaluate(result: EvalResult, *, case: Submission, now) -> JumpEvaluation:
+def evaluate(
+    result: EvalResult, *, case: Submission, now, reason: str = JumpEvaluation.Reason.SUBMITTED
+) -> JumpEvaluation:
     """Both rules on one developer-reported score; the evaluation stored, the result updated."""
     benchmark = result.benchmark
     assert case.submitted_at is not None  # evaluated in the submit transaction
@@ -154,6 +158,7 @@ def evaluate(result: EvalResult, *, case: Submission, now) -> JumpEvaluation:
     line = verdict.fit
     evaluation = JumpEvaluation.objects.create(
         result=result,
+        reason=reason,
         evaluated_at=now,
         score=result.score,
         frontier_before=frontier,
@@ -224,6 +229,11 @@ def _alert_recipients(case: Submission):
     return recipients
 
 
+def alert_title_prefix(case: Submission, benchmark: Benchmark) -> str:
+    """How every jump alert on this case and benchmark is titled, before its rule."""
+    return f"Capability jump on {case.number}: {benchmark.name}"
+
+
 def jump_alert(result: EvalResult) -> Reminder:
     case, benchmark = result.case, result.benchmark
     evaluation = latest_evaluation(result)
@@ -235,7 +245,7 @@ def jump_alert(result: EvalResult) -> Reminder:
         subject=case,
         threshold=benchmark.slug,
         recipients=_alert_recipients(case),
-        title=f"Capability jump on {case.number}: {benchmark.name} ({rule})",
+        title=f"{alert_title_prefix(case, benchmark)} ({rule})",
         template="portal/email/capability_jump.txt",
         context={
             "case": case,

@@ -19,6 +19,7 @@ from portal.cases.models import EvalResult
 class JumpEvaluation(models.Model):
     class Reason(models.TextChoices):
         SUBMITTED = "submitted", "Case submitted"
+        CORRECTION = "correction", "Score corrected"
 
     class Rule(models.TextChoices):
         NONE = "", "No jump"

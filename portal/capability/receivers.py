@@ -3,8 +3,8 @@
 from django.dispatch import receiver
 
 from portal.audit import events as audit
-from portal.capability import frontier
-from portal.core.hooks import case_submitted
+from portal.capability import corrections, frontier
+from portal.core.hooks import case_submitted, score_corrected
 
 
 @receiver(case_submitted, dispatch_uid="capability.evaluate_submission")
@@ -20,3 +20,9 @@ def evaluate_submitted_case(sender, case, actor, **kwargs):
             details={"benchmarks": [result.benchmark.slug for result in jumps]},
         )
         frontier.alert_jumps(jumps)
+
+
+@receiver(score_corrected, dispatch_uid="capability.reevaluate_correction")
+def reevaluate_corrected_score(sender, case, result, correction, actor, **kwargs):
+    """Evaluate the corrected score again, beside the first; retract what no longer holds."""
+    corrections.on_score_corrected(case=case, result=result, correction=correction, actor=actor)

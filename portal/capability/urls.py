@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.capability import views, views_routing
+from portal.capability import api, views, views_routing
 
 urlpatterns = [
     path("frontier/", views.frontier, name="frontier"),
@@ -16,4 +16,9 @@ urlpatterns = [
         views_routing.routing_request_answer,
         name="routing_request_answer",
     ),
+]
+
+# Outside the namespace: the frontier for scripts, with a bearer token.
+api_urlpatterns = [
+    path("api/v1/frontier/", api.frontier, name="api_frontier"),
 ]

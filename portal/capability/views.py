@@ -100,6 +100,8 @@ def _decorate(result, *, agency_view: bool) -> None:
         result.gain = beats(benchmark, result.score, result.before)
         result.change = result.score - result.before
     result.jump = result.is_jump if agency_view else False
+    # A jump flagged before a correction that no longer holds: shown, never dropped.
+    result.retracted = agency_view and result.jump_retracted_at is not None
     measured = getattr(result, "measured_score", None)
     result.discrepancy = measured is not None and is_discrepancy(benchmark, result.score, measured)
     result.trend_text = _trend_text(result) if agency_view else ""
@@ -171,6 +173,7 @@ def frontier(request):
                 "rows": rows,
                 "chart": chart,
                 "jumps": sum(row.jump for row in rows),
+                "retracted": sum(row.retracted for row in rows),
                 "best": next((value for value in reversed(best) if value is not None), None),
             }
         )

@@ -134,6 +134,23 @@ class EvalResultForm(ScoreFormMixin, UswdsFormMixin, forms.Form):
         self.label_benchmarks()
 
 
+class ScoreCorrectionForm(UswdsFormMixin, forms.Form):
+    """A submitted case's reported score, corrected; the service checks the range."""
+
+    score = ScoreField(
+        label="Corrected score",
+        help_text="In the benchmark's unit, inside its valid range.",
+        error_messages={"required": "Enter the corrected score."},
+    )
+    reason = forms.CharField(
+        label="Reason for the correction",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        validators=[reject_control_characters],
+        error_messages={"required": "Give a reason for the correction."},
+    )
+
+
 class ReasonForm(UswdsFormMixin, forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False

@@ -11,7 +11,7 @@ from django.db.models import Case, Q, QuerySet, Value, When
 
 from portal.accounts.models import Membership
 from portal.audit.models import AuditEvent
-from portal.cases.models import Submission
+from portal.cases.models import ScoreCorrection, Submission
 from portal.cases.models.cases import CASE_SEARCH_CONFIG, case_search_vector
 
 
@@ -99,3 +99,12 @@ def _named_for_developer(event: AuditEvent, membership: Membership | None, case)
     if membership.organization_id == case.developer_id:
         return event.actor_repr
     return str(membership.organization)
+
+
+def score_corrections(case):
+    """The corrections of a case's reported scores, oldest first: one query."""
+    return (
+        ScoreCorrection.objects.filter(result__case=case)
+        .select_related("result__benchmark", "corrected_by")
+        .order_by("corrected_at", "pk")
+    )

@@ -38,6 +38,11 @@ urlpatterns = [
         pages.eval_result_remove,
         name="eval_result_remove",
     ),
+    path(
+        "cases/<int:pk>/scores/<int:result_id>/correct",
+        pages.eval_result_correct,
+        name="eval_result_correct",
+    ),
 ]
 
 # Outside the namespace: the artifact PUT API.

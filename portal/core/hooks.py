@@ -16,6 +16,13 @@ raises rolls the change back, and receivers queue their side effects with
     sender=Submission; ``case``, ``actor``. Sent by
     ``portal.cases.services.lifecycle.submit_case`` after the case is routed.
     ``portal.capability`` evaluates the case's scores against the frontier.
+``score_corrected``
+    sender=Submission; ``case``, ``result`` (the developer-reported
+    ``EvalResult``, its ``score`` already the corrected one), ``correction``
+    (the ``ScoreCorrection``), ``actor``. Sent by
+    ``portal.cases.services.corrections.correct_score``. ``portal.capability``
+    evaluates the score again, retracts a jump that no longer holds and tells
+    the agencies that were alerted.
 ``case_routed``
     sender=Submission; ``case``, ``agency``, ``actor``. A case reached an
     agency. ``access`` shares existing grants' operator findings with it.
@@ -96,6 +103,7 @@ from django.dispatch import Signal
 
 case_submitted = Signal()  # sender=Submission; case, actor
 case_routed = Signal()  # sender=Submission; case, agency, actor
+score_corrected = Signal()  # sender=Submission; case, result, correction, actor
 case_withdrawn = Signal()  # sender=Submission; case, actor
 release_date_changed = Signal()  # sender=Submission; case, previous, actor
 case_released = Signal()  # sender=Submission; case, actor

@@ -28,6 +28,9 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
     email_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     email_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    # What it told of no longer holds (a capability-jump alert after a
+    # correction): the list shows it as retracted; it is never deleted.
+    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = NotificationQuerySet.as_manager()
 

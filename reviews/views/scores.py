@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from portal.capability.frontier import compare_scores
+from portal.cases.selectors import score_corrections
 from portal.core.forms import first_error
 from portal.core.refusals import run_service
 from reviews.access import get_workspace_case_or_404
@@ -34,6 +35,7 @@ def scores_context(request, case) -> dict:
         "score_comparisons": comparisons,
         "discrepancy_count": sum(c.discrepancy for c in comparisons),
         "score_form": form,
+        "corrections": score_corrections(case),
     }
 
 

@@ -11,6 +11,7 @@ from portal.bench import pages, seed
 from portal.bench.commands import RunBench
 
 pytestmark = pytest.mark.django_db
+FRONTIER_PAGES = ("frontier overview", "frontier: one benchmark's chart", "/api/v1/frontier/")
 
 
 @pytest.fixture(autouse=True)
@@ -37,12 +38,18 @@ def test_page_query_counts_do_not_grow_with_the_data():
         seed.BULK_NUMBER_PREFIX = with_more
     after = _counts()
     assert after == before
+    # The frontier pages and their JSON among them, each answering.
+    for name in FRONTIER_PAGES:
+        assert after[name][0] == 200, name
 
 
 def test_run_bench_smoke_without_servers(capsys):
     call_command(RunBench(), "--scale", "smoke", "--skip-transfers")
     out = capsys.readouterr().out
     assert "| agency queue | coordinator | 200 |" in out
+    for name in FRONTIER_PAGES:
+        persona = "token" if name.startswith("/api/") else "coordinator"
+        assert f"| {name} | {persona} | 200 |" in out, name
     # Every section of the workspace and of the developer's case page, with its queries.
     for name, _url_name in (*pages.WORKSPACE_SECTIONS, *pages.DEVELOPER_SECTIONS):
         persona = "submitter" if "(developer)" in name else "coordinator"

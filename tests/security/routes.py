@@ -21,6 +21,7 @@ KWARGS = {
     "portal:artifact_delete": lambda w: {"pk": w.draft.pk, "artifact_id": w.draft_artifact.pk},
     "portal:eval_result_set": lambda w: {"pk": w.draft.pk},
     "portal:eval_result_remove": lambda w: {"pk": w.draft.pk, "result_id": w.score.pk},
+    "portal:eval_result_correct": lambda w: {"pk": w.case.pk, "result_id": w.case_score.pk},
     "portal:token_revoke": lambda w: {"token_id": w.submitter_token.pk},
     "portal:frontier_benchmark": lambda w: {"slug": w.benchmark.slug},
     "portal:frontier_routing_request": lambda w: {"pk": w.case.pk},

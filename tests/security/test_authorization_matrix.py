@@ -185,6 +185,10 @@ MATRIX: dict[str, Row] = {
     "api_upload": Row(
         get=scoped(NOBODY, DEVELOPERS), post=scoped(NOBODY, DEVELOPERS), anonymous=401, api=True
     ),
+    # The frontier as JSON: agency staff, scoped like the Frontier pages; others 403.
+    "api_frontier": Row(
+        get=role_page(only(200, *AGENCY)), post=answers(NOT_ALLOWED), anonymous=401, api=True
+    ),
     # Cases.
     "portal:case_list": Row(get=role_page(only(200, *DEVELOPERS)), post=NOBODY),
     "portal:case_create": Row(
@@ -210,6 +214,8 @@ MATRIX: dict[str, Row] = {
     "portal:artifact_delete": Row(get=NOBODY, post=draft_action),
     "portal:eval_result_set": Row(get=NOBODY, post=draft_action),
     "portal:eval_result_remove": Row(get=NOBODY, post=draft_action),
+    # A submitted case's score corrected, with a reason (none given here: refused, 302).
+    "portal:eval_result_correct": Row(get=NOBODY, post=developer_action),
     # Capability jumps: agency staff and developers (their own history); the
     # CSV of the frontier only for agency staff.
     "portal:frontier": Row(get=role_page(only(200, *AGENCY, *DEVELOPERS)), post=NOBODY),

@@ -138,6 +138,9 @@ def build_world() -> World:
         streamed=streamed(b"weights " * 1000),
         original_name="aurora-2.0.safetensors",
     )
+    case_score = artifact_services.set_eval_result(
+        actor=submitter, case_id=case.pk, benchmark=benchmark, score=Decimal("38")
+    )
     case_services.submit_case(actor=submitter, case_id=case.pk)
     invitation = assignment_services.assign_reviewer(
         actor=coordinator,
@@ -297,6 +300,7 @@ def build_world() -> World:
         draft=draft,
         draft_artifact=draft_artifact,
         score=score,
+        case_score=case_score,
         submitter_token=AccessToken.objects.get(user=submitter),
     )
     assert access_grant.status == AccessGrant.Status.ACTIVE

@@ -1,5 +1,5 @@
 from portal.cases.models.artifacts import Artifact, ArtifactUpload
-from portal.cases.models.benchmarks import Benchmark, EvalResult
+from portal.cases.models.benchmarks import Benchmark, EvalResult, ScoreCorrection
 from portal.cases.models.cases import (
     UNDER_REVIEW,
     CaseNumberCounter,
@@ -23,6 +23,7 @@ __all__ = [
     "ClockEvent",
     "EvalResult",
     "ReviewClock",
+    "ScoreCorrection",
     "Submission",
     "SubmissionGroupObjectPermission",
     "SubmissionUserObjectPermission",

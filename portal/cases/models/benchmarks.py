@@ -210,6 +210,9 @@ class EvalResult(models.Model):
         help_text="The developer's own best score on the benchmark before this case.",
     )
     is_jump = models.BooleanField(default=False, editable=False)
+    # An earlier evaluation flagged a jump that the latest (after a correction)
+    # no longer does: the flag is shown as retracted, never silently dropped.
+    jump_retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
     evaluated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -231,3 +234,29 @@ class EvalResult(models.Model):
         problem = self.benchmark.score_problem(self.score)
         if problem:
             raise ValidationError({"score": problem})
+
+
+class ScoreCorrection(models.Model):
+    """A developer's correction of a reported score after submission, with its reason.
+
+    ``EvalResult.score`` holds the current value; each correction keeps the
+    value it replaced, so the history reads oldest first. Never edited or deleted.
+    """
+
+    result = models.ForeignKey(
+        EvalResult, on_delete=models.CASCADE, related_name="corrections", editable=False
+    )
+    previous_score = models.DecimalField(max_digits=12, decimal_places=4, editable=False)
+    score = models.DecimalField(max_digits=12, decimal_places=4, editable=False)
+    reason = models.TextField(editable=False)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    corrected_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        ordering = ["result_id", "corrected_at", "pk"]
+        indexes = [models.Index(fields=["corrected_at"], name="score_correction_at")]
+
+    def __str__(self):
+        return f"{self.result}: {_plain(self.previous_score)} → {_plain(self.score)}"

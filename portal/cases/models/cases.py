@@ -113,6 +113,9 @@ class Submission(models.Model):
     # Set at submit when any developer-reported score jumps past the frontier
     # (portal.capability.frontier), so every list can flag and filter it in SQL.
     capability_jump = models.BooleanField(default=False, editable=False)
+    # When a jump flagged earlier stopped holding after a corrected score (and no
+    # other score of the case is a jump); nullable, so the column is added in place.
+    capability_jump_retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
     short_notice_reason = models.TextField(blank=True, editable=False)
     withdrawn_reason = models.TextField(blank=True, editable=False)
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -34,9 +34,11 @@ from portal.cases.forms import (
     ReasonForm,
     ReleaseDateForm,
     ReleasedOnForm,
+    ScoreCorrectionForm,
 )
 from portal.cases.models import Submission
 from portal.cases.services import artifacts as artifact_services
+from portal.cases.services import corrections as correction_services
 from portal.cases.services import lifecycle as case_services
 from portal.cases.services import release_dates
 from portal.cases.services.lifecycle import CaseActionRefused
@@ -264,6 +266,24 @@ def eval_result_remove(request, pk, result_id):
             actor=request.user, case_id=case.pk, result_id=result_id
         ),
         success="Score removed.",
+        redirect_to=section_url(case, "scores"),
+    )
+
+
+@require_POST
+def eval_result_correct(request, pk, result_id):
+    """A submitted case's reported score, corrected with a reason; back to the Scores section."""
+    case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
+    form = ScoreCorrectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return redirect(section_url(case, "scores"))
+    return run_service(
+        request,
+        lambda: correction_services.correct_score(
+            actor=request.user, case_id=case.pk, result_id=result_id, **form.cleaned_data
+        ),
+        success="Score corrected. The agencies alerted on it have been told.",
         redirect_to=section_url(case, "scores"),
     )
 

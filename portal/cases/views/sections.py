@@ -19,9 +19,15 @@ from django.views.decorators.http import require_GET
 
 from portal.accounts import kept_actions
 from portal.cases.access import get_case_or_404, is_developer_member
-from portal.cases.forms import ArtifactUploadForm, EvalResultForm, ReleaseDateForm, ReleasedOnForm
+from portal.cases.forms import (
+    ArtifactUploadForm,
+    EvalResultForm,
+    ReleaseDateForm,
+    ReleasedOnForm,
+    ScoreCorrectionForm,
+)
 from portal.cases.models import EvalResult, Submission
-from portal.cases.selectors import case_timeline
+from portal.cases.selectors import case_timeline, score_corrections
 from portal.cases.services.lifecycle import NoticeCheck
 from portal.core.hooks import render_case_panels
 from portal.core.nonces import issue_nonce
@@ -131,9 +137,20 @@ def scores(request, pk):
     if not request.user.is_agency_staff:
         # Government-measured scores are the agencies' work, not shared outside them.
         results = results.filter(source=EvalResult.Source.DEVELOPER)
+    results = list(results)
     context: dict = {"results": results}
-    if case.is_draft and is_developer_member(request.user, case):
+    developer = is_developer_member(request.user, case)
+    if case.is_draft and developer:
         context["eval_form"] = EvalResultForm()
+    if not case.is_draft:
+        # Corrections of reported scores after submission, oldest first: one query.
+        context["corrections"] = score_corrections(case)
+        if developer and not case.is_closed:
+            context["correction_forms"] = [
+                (result, ScoreCorrectionForm(auto_id=f"id_correct_{result.pk}_%s"))
+                for result in results
+                if result.source == EvalResult.Source.DEVELOPER
+            ]
     return render_section(request, case, "scores", context)
 
 

@@ -25,6 +25,7 @@ TIMELINE_LABELS = {
     "artifact.deleted": "Artifact removed from the draft",
     "eval.recorded": "Score recorded",
     "eval.removed": "Score removed",
+    "eval.corrected": "Score corrected",
 }
 
 
@@ -51,6 +52,12 @@ def timeline_label(event) -> str:
     if event.action == "eval.recorded" and details.get("benchmark"):
         benchmark = details.get("benchmark_name") or details["benchmark"]
         return f"{label}: {benchmark} = {details.get('score')}"
+    if event.action == "eval.corrected" and details.get("benchmark"):
+        benchmark = details.get("benchmark_name") or details["benchmark"]
+        return (
+            f"{label}: {benchmark} {details.get('previous_score')} → {details.get('score')}"
+            f" ({details.get('reason', '')})"
+        )
     if event.action == "case.release_date_changed" and details.get("to"):
         return f"{label} to {details['to']}: {details.get('reason', '')}".rstrip(": ")
     if event.action == "case.released" and details.get("released_on"):
