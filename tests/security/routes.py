@@ -22,6 +22,7 @@ KWARGS = {
     "portal:eval_result_set": lambda w: {"pk": w.draft.pk},
     "portal:eval_result_remove": lambda w: {"pk": w.draft.pk, "result_id": w.score.pk},
     "portal:token_revoke": lambda w: {"token_id": w.submitter_token.pk},
+    "passkey_remove": lambda w: {"passkey_id": w.passkey.pk},
     "portal:frontier_benchmark": lambda w: {"slug": w.benchmark.slug},
     # Links by email, forged: the pages say the link does not work.
     "password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "forged-token"},

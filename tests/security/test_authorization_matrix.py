@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django_otp_webauthn.models import WebAuthnCredential
 
 from access.models import AccessGrant, EvaluationReport, TermsAcceptance
 from portal.accounts.models import AccessToken
@@ -122,7 +123,22 @@ MATRIX: dict[str, Row] = {
     "reauthenticate": Row(get=EVERYONE, post=EVERYONE),
     "mfa_overview": Row(get=EVERYONE, post=NOBODY),
     "mfa_setup": Row(get=EVERYONE, post=EVERYONE),
-    "mfa_recovery_codes": Row(get=NOBODY, post=answers(302)),
+    "mfa_recovery_codes": Row(get=NOBODY, post=answers(302, unassigned_reviewer=200)),
+    # Passkeys: agency staff and admins add them (others 403, JSON; so is someone
+    # with a second factor not used this session, unassigned_reviewer's passkey);
+    # each removes only their own (404 otherwise); signing in with one needs a
+    # password step in progress (401 without).
+    "passkey_registration_begin": Row(
+        get=role_page(only(NOT_ALLOWED, "admin", *AGENCY, unassigned_reviewer=403)),
+        post=role_page(only(200, "admin", *AGENCY, unassigned_reviewer=403)),
+    ),
+    "passkey_registration_complete": Row(
+        get=role_page(only(NOT_ALLOWED, "admin", *AGENCY, unassigned_reviewer=403)),
+        post=role_page(only(400, "admin", *AGENCY, unassigned_reviewer=403)),
+    ),
+    "passkey_remove": Row(get=NOBODY, post=answers(404, unassigned_reviewer=302)),
+    "passkey_sign_in_begin": Row(get=answers(401), post=answers(401), anonymous=401),
+    "passkey_sign_in_complete": Row(get=answers(401), post=answers(401), anonymous=401),
     "password_change": Row(get=EVERYONE, post=EVERYONE),
     "password_change_done": Row(get=EVERYONE, post=NOBODY),
     "email_change": Row(get=EVERYONE, post=answers(400)),
@@ -296,6 +312,7 @@ def fingerprint() -> tuple:
         EvaluationReport.objects.count(),
         TermsAcceptance.objects.count(),
         list(AccessToken.objects.order_by("pk").values_list("pk", "revoked_at")),
+        list(WebAuthnCredential.objects.order_by("pk").values_list("pk", "confirmed")),
     )
 
 

@@ -66,7 +66,8 @@ class SignInView(LoginView):
         response = super().form_valid(form)
         if mfa.must_enrol(user):
             query = urlencode({"next": self.get_success_url()})
-            return redirect(f"{reverse('mfa_setup')}?{query}")
+            page = "mfa_overview" if mfa.passkey_required(user) else "mfa_setup"
+            return redirect(f"{reverse(page)}?{query}")
         return response
 
 
@@ -111,7 +112,13 @@ def sign_in_code(request):
         messages.info(request, "Sign in again: enter your username and password.")
         return redirect("login")
     form = SignInCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and mfa.totp_refused(user, form.cleaned_data["code"])
+    ):
+        form.add_error("code", mfa.TOTP_REFUSED)
+    elif request.method == "POST" and form.is_valid():
         credentials = {"username": user.get_username()}
         device = None
         if AxesProxyHandler.is_allowed(request, credentials):
@@ -134,7 +141,17 @@ def sign_in_code(request):
                     "authenticator app, set up a new one under Two-step sign-in.",
                 )
             return redirect(pending["next"] or settings.LOGIN_REDIRECT_URL)
-    return render(request, "portal/login_code.html", {"form": form})
+    return render(
+        request,
+        "portal/login_code.html",
+        {
+            "form": form,
+            "has_passkey": mfa.has_passkey(user),
+            "passkey_config": mfa.passkey_script_config(request),
+            "passkey_required": mfa.passkey_required(user),
+            "next": pending["next"] or "",
+        },
+    )
 
 
 def _safe_next(request) -> str:
@@ -170,7 +187,9 @@ def reauthenticate(request):
         device = None
         if confirmed is not None and confirmed.pk == user.pk and needs_code:
             device = mfa.verify_code(user, form.cleaned_data["code"])
-            if device is None:
+            if mfa.totp_refused(user, form.cleaned_data["code"]):
+                form.add_error("code", mfa.TOTP_REFUSED)
+            elif device is None:
                 user_login_failed.send(
                     sender=__name__, credentials={"username": user.get_username()}, request=request
                 )
