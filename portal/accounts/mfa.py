@@ -31,6 +31,7 @@ from django.db import transaction
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -134,17 +135,38 @@ def verify_code(user, code: str):
     return None
 
 
-def passkey_script_config(request) -> dict:
-    """What django-otp-webauthn's script reads from the page (a JSON element, not code)."""
+def passkey_script_config(request, *, confirming: bool = False) -> dict:
+    """What django-otp-webauthn's script reads from the page (a JSON element, not code).
+
+    ``confirming``: the ceremony confirms a signed-in person (the confirmation
+    page) rather than finishing a sign-in; it then comes back to the page.
+    """
+    ceremony = "passkey_confirm" if confirming else "passkey_sign_in"
     return {
         "csrfToken": get_token(request),
         "beginRegistrationUrl": reverse("passkey_registration_begin"),
         "completeRegistrationUrl": reverse("passkey_registration_complete"),
-        "beginAuthenticationUrl": reverse("passkey_sign_in_begin"),
-        "completeAuthenticationUrl": reverse("passkey_sign_in_complete"),
+        "beginAuthenticationUrl": reverse(f"{ceremony}_begin"),
+        "completeAuthenticationUrl": reverse(f"{ceremony}_complete"),
         "autocompleteLoginFieldSelector": None,
-        "nextFieldSelector": "input[name='next']",
+        "nextFieldSelector": "#passkey-return" if confirming else "input[name='next']",
     }
+
+
+PASSKEY_CONFIRMED = "passkey_confirmed_at"
+
+
+def mark_passkey_confirmed(request) -> None:
+    """A passkey (with its screen lock) was just used on the confirmation page."""
+    request.session[PASSKEY_CONFIRMED] = timezone.now().timestamp()
+
+
+def passkey_confirmed(request, *, consume: bool = False) -> bool:
+    """Was a passkey used for the confirmation in progress (within MFA_PENDING_SECONDS)?"""
+    at = request.session.get(PASSKEY_CONFIRMED)
+    if consume:
+        request.session.pop(PASSKEY_CONFIRMED, None)
+    return at is not None and timezone.now().timestamp() - at <= settings.MFA_PENDING_SECONDS
 
 
 # --- enrolment ------------------------------------------------------------------------------

@@ -43,6 +43,12 @@ urlpatterns = [
         passkeys.remove,
         name="passkey_remove",
     ),
+    path("account/confirm/passkey/begin", passkeys.confirm_begin, name="passkey_confirm_begin"),
+    path(
+        "account/confirm/passkey/complete",
+        passkeys.confirm_complete,
+        name="passkey_confirm_complete",
+    ),
     path("login/passkey/begin", passkeys.sign_in_begin, name="passkey_sign_in_begin"),
     path("login/passkey/complete", passkeys.sign_in_complete, name="passkey_sign_in_complete"),
     path(

@@ -126,8 +126,9 @@ MATRIX: dict[str, Row] = {
     "mfa_recovery_codes": Row(get=NOBODY, post=answers(302, unassigned_reviewer=200)),
     # Passkeys: agency staff and admins add them (others 403, JSON; so is someone
     # with a second factor not used this session, unassigned_reviewer's passkey);
-    # each removes only their own (404 otherwise); signing in with one needs a
-    # password step in progress (401 without).
+    # each removes only their own (404 otherwise); confirming with one needs one
+    # (403 otherwise); signing in with one needs a password step in progress
+    # (401 without).
     "passkey_registration_begin": Row(
         get=role_page(only(NOT_ALLOWED, "admin", *AGENCY, unassigned_reviewer=403)),
         post=role_page(only(200, "admin", *AGENCY, unassigned_reviewer=403)),
@@ -135,6 +136,14 @@ MATRIX: dict[str, Row] = {
     "passkey_registration_complete": Row(
         get=role_page(only(NOT_ALLOWED, "admin", *AGENCY, unassigned_reviewer=403)),
         post=role_page(only(400, "admin", *AGENCY, unassigned_reviewer=403)),
+    ),
+    "passkey_confirm_begin": Row(
+        get=answers(403, unassigned_reviewer=NOT_ALLOWED),
+        post=answers(403, unassigned_reviewer=200),
+    ),
+    "passkey_confirm_complete": Row(
+        get=answers(403, unassigned_reviewer=NOT_ALLOWED),
+        post=answers(403, unassigned_reviewer=400),
     ),
     "passkey_remove": Row(get=NOBODY, post=answers(404, unassigned_reviewer=302)),
     "passkey_sign_in_begin": Row(get=answers(401), post=answers(401), anonymous=401),

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from django.contrib.auth import SESSION_KEY
@@ -300,3 +301,58 @@ def test_the_last_passkey_of_someone_who_needs_one_stays(client, settings, coord
 
     assert WebAuthnCredential.objects.filter(pk=passkey.pk).exists()
     assert "add another before removing your last one" in response.content.decode()
+
+
+# --- confirming a sensitive action ---------------------------------------------------------
+
+
+def test_confirming_with_a_passkey_needs_one(client, coordinator):
+    client.force_login(coordinator)
+
+    response = post_json(client, "passkey_confirm_begin")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "no_passkey"
+
+
+def test_confirming_with_a_passkey_asks_for_its_screen_lock(client, coordinator):
+    give_passkey(coordinator, b"coordinator-key")
+    client.force_login(coordinator)
+
+    options = post_json(client, "passkey_confirm_begin").json()
+
+    assert options["userVerification"] == "required"
+    assert [c["id"] for c in options["allowCredentials"]] == [b64url(b"coordinator-key")]
+
+
+def test_a_passkey_just_used_stands_in_for_the_code_once(client, coordinator):
+    enrol(coordinator)
+    give_passkey(coordinator)
+    client.force_login(coordinator)
+    make_stale(client)
+    page = client.get(reverse("reauthenticate")).content.decode()
+    assert 'id="passkey-verification-button"' in page and 'name="code"' in page
+
+    session = client.session
+    session[mfa.PASSKEY_CONFIRMED] = time.time()
+    session.save()
+    page = client.get(reverse("reauthenticate")).content.decode()
+    assert "Passkey confirmed" in page and 'name="code"' not in page
+    assert client.post(reverse("reauthenticate"), {"password": PASSWORD}).status_code == 302
+    assert mfa.PASSKEY_CONFIRMED not in client.session
+
+    make_stale(client)
+    again = client.post(reverse("reauthenticate"), {"password": PASSWORD})
+    assert again.status_code == 200, "the passkey confirmed one confirmation only"
+
+
+def test_an_old_passkey_confirmation_does_not_count(client, coordinator):
+    enrol(coordinator)
+    give_passkey(coordinator)
+    client.force_login(coordinator)
+    make_stale(client)
+    session = client.session
+    session[mfa.PASSKEY_CONFIRMED] = time.time() - 600
+    session.save()
+
+    assert client.post(reverse("reauthenticate"), {"password": PASSWORD}).status_code == 200

@@ -12,6 +12,9 @@ The ceremonies are django-otp-webauthn's views, narrowed to the portal's flow:
   only their own passkeys, and never instead of the password
   (``OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN`` is off). django-axes' lockout
   applies as it does to codes.
+- **Confirming** a sensitive action with one, signed in: the passkey, with its
+  screen lock or PIN (user verification required), stands in for the code on
+  the confirmation page; the password is still asked there.
 
 The browser's script (the package's, served from static) reads its settings
 from a JSON element; the ceremonies answer JSON, refusals included.
@@ -22,7 +25,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, resolve_url
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -56,6 +59,12 @@ class SignInAgain(exceptions.OTPWebAuthnApiError):
     status_code = 401
     default_code = "sign_in_again"
     default_detail = "Sign in again: enter your username and password."
+
+
+class NoPasskey(exceptions.OTPWebAuthnApiError):
+    status_code = 403
+    default_code = "no_passkey"
+    default_detail = "You have no passkey: confirm with your password and a code."
 
 
 class PasskeyRefused(exceptions.OTPWebAuthnApiError):
@@ -135,12 +144,39 @@ class SignInComplete(_SignIn, CompleteCredentialAuthenticationView):
         return {"id": device.pk, "redirect_url": resolve_url(self.get_success_url())}
 
 
+class _Confirming:
+    """A signed-in person confirms it is them with a passkey (the confirmation page)."""
+
+    def check_can_authenticate(self):
+        if not mfa.has_passkey(self.request.user):
+            raise NoPasskey()
+
+
+class ConfirmBegin(_Confirming, BeginCredentialAuthenticationView):
+    def post(self, *args, **kwargs):
+        # Confirming needs the passkey's own screen lock or PIN: it stands in for the code.
+        data, state = self.get_helper().authenticate_begin(
+            user=self.request.user, require_user_verification=True
+        )
+        self.request.session["otp_webauthn_authentication_state"] = state
+        return JsonResponse(data)
+
+
+class ConfirmComplete(_Confirming, CompleteCredentialAuthenticationView):
+    def complete_auth(self, device):
+        otp_login(self.request, device)
+        mfa.mark_passkey_confirmed(self.request)
+
+
 # Reachable by someone who must still add a second factor (the gate lets them through).
 registration_begin = mfa.enrolment_allowed(RegistrationBegin.as_view())
 registration_complete = mfa.enrolment_allowed(RegistrationComplete.as_view())
 # Before the sign-in is complete: nobody is signed in yet.
 sign_in_begin = login_not_required(mfa.enrolment_allowed(SignInBegin.as_view()))
 sign_in_complete = login_not_required(mfa.enrolment_allowed(SignInComplete.as_view()))
+# The confirmation page's ceremony (the page itself is reachable before enrolling).
+confirm_begin = mfa.enrolment_allowed(ConfirmBegin.as_view())
+confirm_complete = mfa.enrolment_allowed(ConfirmComplete.as_view())
 
 
 @require_POST

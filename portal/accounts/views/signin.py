@@ -175,7 +175,9 @@ def reauthenticate(request):
     """
     user = request.user
     action = request.POST.get("action") or request.GET.get("action") or ""
-    needs_code = mfa.has_device(user)
+    # A passkey used on this page a moment ago stands in for the code.
+    passkey_used = mfa.passkey_confirmed(request)
+    needs_code = mfa.has_device(user) and not passkey_used
     form = ConfirmForm(request.POST or None, needs_code=needs_code)
     if request.method == "POST" and form.is_valid():
         confirmed = authenticate(
@@ -194,6 +196,7 @@ def reauthenticate(request):
                     sender=__name__, credentials={"username": user.get_username()}, request=request
                 )
         if confirmed is not None and confirmed.pk == user.pk and (device or not needs_code):
+            mfa.passkey_confirmed(request, consume=True)
             session_policy.mark_authenticated(request)
             if device is not None:
                 otp_login(request, device)
@@ -207,7 +210,15 @@ def reauthenticate(request):
     return render(
         request,
         "portal/reauthenticate.html",
-        {"form": form, "next": _safe_next(request), "action": action},
+        {
+            "form": form,
+            "next": _safe_next(request),
+            "action": action,
+            "passkey_used": passkey_used,
+            "offer_passkey": mfa.has_passkey(user) and not passkey_used,
+            "passkey_config": mfa.passkey_script_config(request, confirming=True),
+            "passkey_return": request.get_full_path(),
+        },
     )
 
 
