@@ -8,7 +8,7 @@ The ceremonies are django-otp-webauthn's views, narrowed to the portal's flow:
   a second factor must have used it this session (django-otp-webauthn's own
   check).
 - **Signing in** with one is the second step after the password: only the
-  person whose password was right a moment ago (``signin._pending_user``),
+  person whose password was right a moment ago (``signin.pending_user``),
   only their own passkeys, and never instead of the password
   (``OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN`` is off). django-axes' lockout
   applies as it does to codes.
@@ -103,7 +103,7 @@ class _SignIn:
     """The second step of a sign-in in progress, with a passkey."""
 
     def get_user(self):
-        user, _pending = signin._pending_user(self.request)
+        user, _pending = signin.pending_user(self.request)
         return user
 
     def check_can_authenticate(self):
@@ -122,14 +122,14 @@ class SignInBegin(_SignIn, BeginCredentialAuthenticationView):
 class SignInComplete(_SignIn, CompleteCredentialAuthenticationView):
     def handle_exception(self, exc):
         if isinstance(exc, exceptions.OTPWebAuthnApiError) and not isinstance(exc, SignInAgain):
-            user, pending = signin._pending_user(self.request)
+            user, pending = signin.pending_user(self.request)
             if user is not None and pending is not None:
                 # A refused passkey counts as a failed sign-in, like a wrong code.
-                signin._code_refused(self.request, user, pending)
+                signin.code_refused(self.request, user, pending)
         return super().handle_exception(exc)
 
     def complete_auth(self, device):
-        user, pending = signin._pending_user(self.request)
+        user, pending = signin.pending_user(self.request)
         if user is None or pending is None:
             raise SignInAgain()
         del self.request.session[signin.PENDING]

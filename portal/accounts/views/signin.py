@@ -74,7 +74,7 @@ class SignInView(LoginView):
 sign_in = mfa.enrolment_allowed(SignInView.as_view())
 
 
-def _pending_user(request):
+def pending_user(request):
     """The person whose password was right a moment ago, or None."""
     pending = request.session.get(PENDING)
     if not pending:
@@ -89,7 +89,7 @@ def _pending_user(request):
     return user, pending
 
 
-def _code_refused(request, user, pending) -> None:
+def code_refused(request, user, pending) -> None:
     """A wrong code counts as a failed sign-in (audit log, django-axes)."""
     user_login_failed.send(
         sender=__name__, credentials={"username": user.get_username()}, request=request
@@ -107,7 +107,7 @@ def _code_refused(request, user, pending) -> None:
 @login_not_required
 @mfa.enrolment_allowed
 def sign_in_code(request):
-    user, pending = _pending_user(request)
+    user, pending = pending_user(request)
     if user is None:
         messages.info(request, "Sign in again: enter your username and password.")
         return redirect("login")
@@ -124,7 +124,7 @@ def sign_in_code(request):
         if AxesProxyHandler.is_allowed(request, credentials):
             device = mfa.verify_code(user, form.cleaned_data["code"])
         if device is None:
-            _code_refused(request, user, pending)
+            code_refused(request, user, pending)
             if PENDING not in request.session:
                 messages.error(request, "Too many wrong codes. Sign in again.")
                 return redirect("login")
