@@ -1,4 +1,5 @@
-"""A coordinator adds a passkey and signs in with it, on Chromium's virtual authenticator.
+"""A coordinator adds a passkey, signs in and confirms with it, on Chromium's virtual
+authenticator.
 
 WebAuthn needs a secure context: the live server is served as http://localhost (a
 secure context), and the relying party is ``localhost`` with that exact origin. The
@@ -7,11 +8,15 @@ authenticator with a screen lock: resident keys, user verification that succeeds
 """
 
 import re
+import time
 
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.sessions.backends.db import SessionStore
 from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
+from portal.accounts import session_policy
 from portal.accounts.mfa import demo_authenticator
 from portal.accounts.models import User
 from portal.audit.models import AuditEvent
@@ -93,3 +98,24 @@ def test_a_coordinator_adds_a_passkey_and_signs_in_with_it(new_page, passkey_ser
     expect(page.get_by_role("heading", level=1)).to_contain_text("CAISI queue")
     credential = WebAuthnCredential.objects.get(user=coordinator)
     assert credential.last_used_at is not None
+
+    # Later, a sensitive action: the passkey stands in for the code, the password is asked.
+    make_stale(page)
+    page.goto("/account/confirm?next=/account/two-step/")
+    page.get_by_role("button", name="Confirm with a passkey").click()
+    expect(page.get_by_role("status").filter(has_text="Passkey confirmed")).to_be_visible()
+    expect(page.get_by_label("Authentication code")).to_have_count(0)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(re.compile(r"/account/two-step/$"))
+    assert AuditEvent.objects.filter(action="auth.reauthenticated").exists()
+
+
+def make_stale(page):
+    """The last sign-in or confirmation was 16 minutes ago (the session, edited on the server)."""
+    cookie = next(
+        c for c in page.context.cookies() if c["name"] == django_settings.SESSION_COOKIE_NAME
+    )
+    session = SessionStore(session_key=cookie["value"])
+    session[session_policy.AUTHENTICATED_AT] = time.time() - 16 * 60
+    session.save()
