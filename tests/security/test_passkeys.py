@@ -356,3 +356,16 @@ def test_an_old_passkey_confirmation_does_not_count(client, coordinator):
     session.save()
 
     assert client.post(reverse("reauthenticate"), {"password": PASSWORD}).status_code == 200
+
+
+def test_someone_who_needs_a_passkey_and_has_nothing_is_sent_to_add_one(client, settings, reviewer):
+    settings.MFA_ENFORCED = True
+    settings.MFA_PHISHING_RESISTANT_ROLES = ["agency"]
+
+    response = sign_in(client, "reviewer")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_overview"))
+    assert client.get(reverse("password_change"))["Location"].startswith(reverse("mfa_overview"))
+    setup = client.get(reverse("mfa_setup")).content.decode()
+    assert "codes from an authenticator app are not accepted" in setup

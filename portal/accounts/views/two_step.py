@@ -85,6 +85,7 @@ def setup(request):
             "qr_svg": mfa.qr_svg(device),
             "secret": mfa.secret_text(device),
             "required": mfa.is_required(user),
+            "passkey_required": mfa.passkey_required(user),
             "next": _next(request),
         },
     )
