@@ -1,10 +1,14 @@
 """Django admin for access: terms are managed here; grants are read-only.
 
-Downloads are ``portal.files`` records, read-only in its admin."""
+Downloads are ``portal.files`` records, read-only in its admin. Operators'
+evaluation reports show metadata only, never their assessment or files
+(``SealedAdmin``); a superuser reads one only through break glass."""
 
 from django.contrib import admin
 
 from access.models import AccessGrant, EvaluationReport, Terms, TermsAcceptance
+from portal.accounts.selectors import agency_coordinators, security_team
+from portal.cases.admin_sealed import SealedAdmin
 from portal.core.admin import ReadOnlyAdmin
 
 
@@ -47,8 +51,20 @@ class AccessGrantAdmin(ReadOnlyAdmin):
 
 
 @admin.register(EvaluationReport)
-class EvaluationReportAdmin(ReadOnlyAdmin):
-    list_display = ["title", "case", "operator", "risk", "marking", "created_at"]
+class EvaluationReportAdmin(SealedAdmin):
+    content_fields = ("title", "assessment")
+    list_display = ["sealed_label", "case", "operator", "risk", "marking", "created_at"]
     list_filter = ["risk", "marking", "operator"]
-    search_fields = ["title", "case__number"]
+    search_fields = ["case__number"]
     list_select_related = ["case", "operator"]
+
+    def owners(self, obj):
+        """The operator's security team, who wrote it, and the coordinators of every
+        agency the case is routed to, who read it."""
+        return [
+            *security_team(obj.operator_id),
+            *agency_coordinators(obj.case.routings.values("agency_id")),
+        ]
+
+    def files_of(self, obj):
+        return list(obj.files.all())

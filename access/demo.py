@@ -1,8 +1,9 @@
 """Demo pre-public access: the terms, and grants in every state for the demo banks.
 
 First Harbor Bank (``operator``) has live access to Aurora 2.0 (whose finding
-marked *operators* it reads on its grant page), access to Aurora 2.1 that
-ended, and access to Tessellate 2.5 that was revoked; Granite Trust Bank
+marked *operators* it reads on its grant page) and to Tessellate 2.5 (whose
+joint recommendation has a part for operators), and access to Aurora 2.1 that
+ended; Granite Trust Bank
 (``operator2``) has live access to Aurora 2.0's weights only, and access to
 Aurora 2.1 that was revoked. Closed grants stay on each bank's list. The
 demo cases carry real small artifact files (``portal.cases.demo``), so the banks can
@@ -92,7 +93,7 @@ PLAN = [
     # bank slug, model, version, how
     ("first-harbor-bank", "Aurora", "2.0", _grant),
     ("first-harbor-bank", "Aurora", "2.1", _ended),
-    ("first-harbor-bank", "Tessellate", "2.5", _revoked),
+    ("first-harbor-bank", "Tessellate", "2.5", _grant),
     ("granite-trust-bank", "Aurora", "2.0", _weights_only),
     ("granite-trust-bank", "Aurora", "2.1", _revoked_after_move),
 ]

@@ -208,5 +208,7 @@ class EvaluationReport(models.Model):
 class ReportFile(StoredFile):
     report = models.ForeignKey(EvaluationReport, on_delete=models.CASCADE, related_name="files")
 
+    storage_prefix = "reports"
+
     def storage_folder(self) -> str:
-        return f"reports/{self.report.case_id}"
+        return f"{self.storage_prefix}/{self.report.case_id}"

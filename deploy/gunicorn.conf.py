@@ -12,6 +12,8 @@ import socket
 
 from gunicorn.http import wsgi
 
+from portal.core.logs import FORMATTER
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "sync"
@@ -55,5 +57,36 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
 # nginx on the same host sets X-Forwarded-For / -Proto.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
-errorlog = "-"
+
+# Logs: the portal's one format (portal.core.logs), UTC with its offset, for
+# gunicorn's own lines and its access log as for Django's.
+_access_log = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# gunicorn's default, less its own timestamp (%(t)s, in the process's local time):
+# the line's UTC time leads it already. Ends with the time taken, in ms.
+access_log_format = '%(h)s %(l)s %(u)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": FORMATTER},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "access": (
+            {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stdout"}
+            if _access_log == "-"
+            else {"class": "logging.FileHandler", "formatter": "plain", "filename": _access_log}
+        ),
+    },
+    "root": {"level": os.environ.get("LOG_LEVEL", "INFO"), "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+        "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
+    },
+}
+
+# gunicorn's control socket (gunicornc) defaults to one path per user, so two
+# instances on one machine would share it, and stopping one deletes the
+# other's. Off unless GUNICORN_CONTROL_SOCKET names this instance's own path.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True

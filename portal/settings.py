@@ -15,6 +15,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from portal.core import logs
 from portal.env import (
     check_redis_url,
     env_bool,
@@ -73,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it sees every answer: errors under /api/ are JSON.
+    "portal.core.errors.ApiErrorsAsJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (SECURE_CSP below).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -208,6 +211,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# The worker and beat log through LOGGING below (one format for every process),
+# instead of replacing the root logger's handlers with Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A user action that queues work must answer quickly even when the broker is
 # down: publishing gives up after about a second, the change stays committed,
 # and the deadline sweep sends what was missed.
@@ -250,9 +256,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "access.expire_grants",
         "schedule": env_int("GRANT_EXPIRY_SECONDS", 15 * 60, minimum=10),
     },
+    "upload-expiry": {
+        "task": "portal.expire_uploads",
+        "schedule": env_int("UPLOAD_SWEEP_SECONDS", 15 * 60, minimum=10),
+    },
     "audit-checkpoint": {
         "task": "portal.audit_checkpoint",
         "schedule": AUDIT_CHECKPOINT_SECONDS,
+    },
+    "email-outbox": {
+        "task": "portal.flush_email_outbox",
+        "schedule": env_int("EMAIL_OUTBOX_SECONDS", 60, minimum=10),
+    },
+    "storage-check": {
+        "task": "portal.storage_check",
+        "schedule": crontab(
+            hour=env_int("STORAGE_CHECK_HOUR_UTC", 3, minimum=0, maximum=23), minute=30
+        ),
     },
     "daily-digest": {
         "task": "portal.send_daily_digests",
@@ -365,6 +385,9 @@ SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 3600, minimum=60)
 SESSION_MAX_SECONDS = env_int("SESSION_MAX_SECONDS", 24 * 3600, minimum=60)
 REAUTH_SECONDS = env_int("REAUTH_SECONDS", 15 * 60, minimum=60)
 KEPT_ACTION_SECONDS = env_int("KEPT_ACTION_SECONDS", 5 * 60, minimum=30)
+# Agency staff and platform admins create a token only within this many seconds
+# of confirming with their password and second factor.
+TOKEN_REAUTH_SECONDS_PRIVILEGED = env_int("TOKEN_REAUTH_SECONDS_PRIVILEGED", 5 * 60, minimum=30)
 
 # A password-reset link works for PASSWORD_RESET_TIMEOUT seconds (3 days);
 # reset emails are limited to PASSWORD_RESET_PER_HOUR per address and per account.
@@ -386,6 +409,8 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     # The U.S. Web Design System, installed from npm by `make uswds`; never committed.
     ("uswds", BASE_DIR / "node_modules" / "@uswds" / "uswds" / "dist"),
+    # tus-js-client, the browser's resumable uploads; also from npm (`make uswds`).
+    ("tus", BASE_DIR / "node_modules" / "tus-js-client" / "dist"),
 ]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
@@ -424,6 +449,15 @@ if STORAGE_BACKEND == "s3":
 elif STORAGE_BACKEND != "local":
     raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}")
 
+# Uploads: a temporary upload untouched, or a stored file with no row, for
+# STORAGE_TEMP_GRACE_HOURS was left by a process that died; the daily storage
+# check (manage.py storage_check) removes it. Keep it longer than any upload takes.
+STORAGE_TEMP_GRACE_HOURS = env_int("STORAGE_TEMP_GRACE_HOURS", 24, minimum=0)
+# Fault injection for the tests that kill a worker in the middle of an upload
+# (tests/deploy/test_upload_crashes.py): the process exits at this named point.
+# Never set it anywhere else.
+UPLOAD_CRASH_POINT = env_str("UPLOAD_CRASH_POINT") or ""
+
 # Email: SMTP when EMAIL_HOST is set, otherwise printed to the console.
 EMAIL_HOST = env_str("EMAIL_HOST") or ""
 if EMAIL_HOST:
@@ -443,6 +477,9 @@ if EMAIL_HOST:
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 del EMAIL_HOST
+# The email outbox (portal.notifications.delivery): a claim books an email for
+# this long; only a worker that died holds one longer than an SMTP conversation.
+EMAIL_CLAIM_SECONDS = env_int("EMAIL_CLAIM_SECONDS", 300, minimum=60)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Frontier Review Portal <noreply@localhost>"
 
 # Cookies and headers. Cookies are Secure unless DEBUG is on (local http);
@@ -511,15 +548,34 @@ ARTIFACT_MAX_BYTES = env_int("ARTIFACT_MAX_BYTES", 200 * 1024**3, minimum=1)
 DISCUSSION_ATTACHMENT_MAX_BYTES = env_int(
     "DISCUSSION_ATTACHMENT_MAX_BYTES", 100 * 1024**2, minimum=1
 )
-TOKEN_MAX_DAYS = env_int("TOKEN_MAX_DAYS", 365, minimum=1)
+# Resumable (tus) uploads: their partial files live here, outside MEDIA_ROOT,
+# on the same file system as MEDIA_ROOT so that a finished upload is renamed
+# into storage, not copied. An upload untouched for TUS_UPLOAD_EXPIRY_HOURS
+# expires; the sweep (beat, `manage.py expire_uploads`) removes it.
+UPLOADS_PARTIAL_DIR = Path(env_str("UPLOADS_PARTIAL_DIR") or VAR_DIR / "uploads-partial")
+TUS_UPLOAD_EXPIRY_HOURS = env_int("TUS_UPLOAD_EXPIRY_HOURS", 24, minimum=1)
+# The browser sends a tus upload in PATCHes of this size: the most a dropped
+# connection or a pause costs (the server also keeps the part that arrived).
+TUS_BROWSER_CHUNK_BYTES = env_int("TUS_BROWSER_CHUNK_BYTES", 16 * 1024**2, minimum=1024)
+# Personal access tokens always expire: after TOKEN_DEFAULT_DAYS unless the
+# person chooses otherwise, never later than TOKEN_MAX_DAYS (at most 90).
+TOKEN_MAX_DAYS = env_int("TOKEN_MAX_DAYS", 90, minimum=1, maximum=90)
+TOKEN_DEFAULT_DAYS = env_int("TOKEN_DEFAULT_DAYS", 30, minimum=1, maximum=TOKEN_MAX_DAYS)
 
+# One format for Django, Celery and gunicorn (deploy/gunicorn.conf.py uses this
+# dictionary too): time in UTC with its offset, whatever TIME_ZONE shows people.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {"plain": logs.FORMATTER},
+    "filters": {"database_outage": {"()": "portal.core.errors.DatabaseOutageLogFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
-    # django-axes logs every sign-in at INFO; its lockouts (WARNING) still show,
-    # and the audit log records every attempt.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # django-axes logs every sign-in at INFO; its lockouts (WARNING) still show,
+        # and the audit log records every attempt.
+        "axes": {"level": "WARNING"},
+        # While the database is down: one line per kind of failure a minute.
+        "django.request": {"filters": ["database_outage"]},
+    },
 }

@@ -1,7 +1,13 @@
-"""Django admin for review work: read-only, for oversight. Changes go through the portal."""
+"""Django admin for review work: read-only, for oversight. Changes go through the portal.
+
+Findings, positions and their amendments show metadata only, never their text
+or evidence (``SealedAdmin``); a superuser reads one only through break glass.
+"""
 
 from django.contrib import admin
 
+from portal.accounts.selectors import agency_coordinators
+from portal.cases.admin_sealed import SealedAdmin
 from portal.core.admin import ReadOnlyAdmin
 from reviews.models import (
     AgencyPosition,
@@ -22,11 +28,28 @@ class AssignmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Finding)
-class FindingAdmin(ReadOnlyAdmin):
-    list_display = ["title", "case", "agency", "severity", "category", "status", "marking"]
+class FindingAdmin(SealedAdmin):
+    content_fields = ("title", "description")
+    list_display = [
+        "sealed_label",
+        "case",
+        "agency",
+        "severity",
+        "category",
+        "status",
+        "marking",
+        "created_at",
+        "updated_at",
+    ]
     list_filter = ["severity", "category", "status", "marking", "agency"]
-    search_fields = ["title", "case__number"]
+    search_fields = ["case__number"]
     list_select_related = ["case", "agency"]
+
+    def owners(self, obj):
+        return agency_coordinators([obj.agency_id])
+
+    def files_of(self, obj):
+        return list(obj.evidence.all())
 
 
 @admin.register(InformationRequest)
@@ -46,15 +69,34 @@ class RecommendationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AgencyPosition)
-class AgencyPositionAdmin(ReadOnlyAdmin):
-    list_display = ["case", "agency", "stance", "marking", "recorded_at", "amended_at"]
+class AgencyPositionAdmin(SealedAdmin):
+    content_fields = ("text",)
+    list_display = [
+        "sealed_label",
+        "case",
+        "agency",
+        "stance",
+        "marking",
+        "recorded_at",
+        "amended_at",
+    ]
     list_filter = ["stance", "marking", "agency"]
-    search_fields = ["case__number", "text"]
+    search_fields = ["case__number"]
     list_select_related = ["case", "agency"]
+
+    def owners(self, obj):
+        return agency_coordinators([obj.agency_id])
 
 
 @admin.register(PositionAmendment)
-class PositionAmendmentAdmin(ReadOnlyAdmin):
-    list_display = ["position", "stance_before", "amended_by", "amended_at"]
-    search_fields = ["position__case__number", "reason"]
+class PositionAmendmentAdmin(SealedAdmin):
+    content_fields = ("text_before", "reason")
+    list_display = ["sealed_label", "position", "stance_before", "amended_by", "amended_at"]
+    search_fields = ["position__case__number"]
     list_select_related = ["position__case", "position__agency", "amended_by"]
+
+    def case_of(self, obj):
+        return obj.position.case
+
+    def owners(self, obj):
+        return agency_coordinators([obj.position.agency_id])

@@ -214,8 +214,10 @@ class FindingEvidence(StoredFile):
         verbose_name_plural = "finding evidence"
         ordering = ["uploaded_at"]
 
+    storage_prefix = "evidence"
+
     def storage_folder(self) -> str:
-        return f"evidence/{self.finding.case_id}"
+        return f"{self.storage_prefix}/{self.finding.case_id}"
 
 
 class InformationRequest(models.Model):
@@ -262,8 +264,10 @@ class RequestAttachment(StoredFile):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
 
+    storage_prefix = "answers"
+
     def storage_folder(self) -> str:
-        return f"answers/{self.request.case_id}"
+        return f"{self.storage_prefix}/{self.request.case_id}"
 
 
 class Recommendation(models.Model):

@@ -9,7 +9,8 @@ and interagency positions never reach this panel.
 
 Operators (``portal.core.hooks.grant_panel``, rendered by ``access`` while the
 grant is open): the findings marked *operators* on the grant's case, with
-their evidence, named by agency and never by person.
+their evidence, and the issued recommendation's part for operators, each named
+by agency and never by person.
 """
 
 from django.db.models import Prefetch
@@ -19,7 +20,7 @@ from portal.core.hooks import case_panel, grant_panel
 from portal.core.nonces import issue_nonce
 from reviews.forms_requests import answer_scope
 from reviews.models import Finding, FindingEvidence, InformationRequest, Marking, Recommendation
-from reviews.selectors import developer_positions
+from reviews.selectors import developer_positions, operator_recommendation
 
 
 @case_panel(20)
@@ -77,5 +78,14 @@ def operator_findings_panel(request, grant):
     return "reviews/grant_findings_panel.html", {"findings": list(findings)}
 
 
-# The operators' part of the issued recommendation comes next, as its own
-# panel: ``@grant_panel(20)`` reading ``reviews.selectors.operator_recommendation(case)``.
+@grant_panel(20)
+def operator_recommendation_panel(request, grant):
+    """The issued recommendation's part for operators, named by the lead agency.
+
+    ``access`` renders grant panels only for the grant's own organization, and
+    only while the grant is open: the same reach as the findings above.
+    """
+    recommendation = operator_recommendation(grant.case)
+    if recommendation is None:
+        return None
+    return "reviews/grant_recommendation_panel.html", {"recommendation": recommendation}

@@ -39,8 +39,9 @@ from access.forms_operator import TermsAcceptanceForm
 from access.models import AccessGrant, Terms
 from access.selectors import live_grants, operator_grants
 from access.services import has_accepted_current_terms
-from portal.accounts.api import api_error, token_required
+from portal.accounts.api import api_error, token_required, token_scope
 from portal.accounts.models import Membership
+from portal.accounts.models.tokens import GRANTS_READ
 from portal.cases.models import Artifact
 from portal.files.downloads import Outcome, download_view, record_denied, serve, serve_generated
 
@@ -307,6 +308,7 @@ def _grant_json(request, access_grant: AccessGrant, *, terms_accepted: bool) -> 
 
 
 @token_required
+@token_scope(GRANTS_READ)
 def api_grants(request):
     """The caller's live grants, with every artifact's download URL and checksum."""
     if refused := _only(request, "GET"):
@@ -325,6 +327,7 @@ def api_grants(request):
 
 
 @token_required
+@token_scope(GRANTS_READ)
 @download_view
 def api_download(request, grant_id, artifact_id, filename):
     if refused := _only(request, "GET", "HEAD"):
@@ -333,6 +336,7 @@ def api_download(request, grant_id, artifact_id, filename):
 
 
 @token_required
+@token_scope(GRANTS_READ)
 @download_view
 def api_sha256sums(request, grant_id):
     if refused := _only(request, "GET", "HEAD"):

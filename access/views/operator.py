@@ -28,6 +28,7 @@ from portal.accounts.roles import Role, role_required
 from portal.audit.events import client_ip
 from portal.core.days import days_until
 from portal.core.hooks import render_grant_panels
+from portal.discussions.selectors import threads_for_operator
 
 HISTORY_PAGE_SIZE = 50
 
@@ -98,6 +99,8 @@ def grant_detail(request, grant_id):
             else [],
             "reports": list(access_grant.reports.select_related("author").order_by("-created_at")),
             "may_report": access_grant.status in REPORTABLE,
+            # Threads addressed to the organization stay readable after the grant ends.
+            "threads": list(threads_for_operator(request.user, access_grant.case)[:10]),
         },
     )
 

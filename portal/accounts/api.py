@@ -1,7 +1,9 @@
 """Script access: ``Authorization: Bearer <token>`` on /api/ URLs.
 
 API views answer 401 with a JSON error for a missing, unknown, expired or
-revoked token; they never redirect to the sign-in page. Bearer tokens are not
+revoked token; they never redirect to the sign-in page. A token carries
+scopes: a view needing one it lacks answers 403 naming the scope
+(``token_scope``). A browser session is not scope-limited. Bearer tokens are not
 sent automatically by browsers, so these views need no CSRF protection.
 """
 
@@ -9,12 +11,13 @@ from datetime import timedelta
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from portal.accounts.models import AccessToken
-from portal.accounts.models.tokens import digest_token
+from portal.accounts.models.tokens import SCOPES, digest_token
 
 
 def api_error(message: str, status: int) -> JsonResponse:
@@ -45,6 +48,17 @@ def authenticate_bearer(request) -> tuple[AccessToken | None, str]:
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
+def _use_token(request, token: AccessToken) -> None:
+    now = timezone.now()
+    # "Last used" to the minute: a script downloading file after file
+    # does not write the token's row on every request.
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        token.last_used_at = now
+        AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    request.user = token.user
+    request.access_token = token
+
+
 def token_required(view):
     """Authenticate the request by bearer token; answer 401 JSON otherwise."""
 
@@ -53,19 +67,93 @@ def token_required(view):
         token, why = authenticate_bearer(request)
         if token is None:
             return api_error(why, 401)
-        now = timezone.now()
-        # "Last used" to the minute: a script downloading file after file
-        # does not write the token's row on every request.
-        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
-            token.last_used_at = now
-            AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        request.user = token.user
-        request.access_token = token
+        _use_token(request, token)
         return view(request, *args, **kwargs)
 
     # csrf_exempt is safe: authentication is the Authorization header, which a
     # browser never attaches on its own to a cross-site request.
     return csrf_exempt(login_not_required(wrapper))
+
+
+def token_or_session(view):
+    """A bearer token (scripts) or the signed-in session (the browser's own scripts).
+
+    With an ``Authorization`` header the token decides, as ``token_required``.
+    Without one, the session's person is used and every unsafe method must
+    pass the CSRF check (``X-CSRFToken``), since a browser sends the session
+    cookie on its own.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if "Authorization" in request.headers:
+            token, why = authenticate_bearer(request)
+            if token is None:
+                return api_error(why, 401)
+            _use_token(request, token)
+        elif not request.user.is_authenticated:
+            return api_error(
+                "Sign in, or send a personal access token: Authorization: Bearer <token>.", 401
+            )
+        else:
+            request.access_token = None
+            if request.method not in {"GET", "HEAD", "OPTIONS", "TRACE"}:
+                csrf = CsrfViewMiddleware(lambda _request: HttpResponse())
+                if csrf.process_view(request, None, (), {}) is not None:
+                    return api_error("The CSRF token is missing or wrong; reload the page.", 403)
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(login_not_required(wrapper))
+
+
+def missing_scope(request, scope: str) -> JsonResponse | None:
+    """403 JSON when the request's token lacks ``scope``; None when it may go on.
+
+    A request without a token (a browser session) is not scope-limited: its
+    person's role and the object's access helper decide, as for every page.
+    """
+    if scope not in SCOPES:
+        raise ValueError(f"No such token scope: {scope!r}")
+    token = getattr(request, "access_token", None)
+    if token is None or token.has_scope(scope):
+        return None
+    response = JsonResponse(
+        {
+            "error": f"This token lacks the scope {scope}. Create a token with it.",
+            "required_scope": scope,
+            "token_scopes": token.scopes,
+        },
+        status=403,
+    )
+    response["WWW-Authenticate"] = (
+        f'Bearer realm="portal", error="insufficient_scope", scope="{scope}"'
+    )
+    return response
+
+
+def token_scope(scope: str):
+    """A view a token may call only when it carries ``scope``.
+
+    Put it under ``@token_required`` (which sets ``request.access_token``)::
+
+        @token_required
+        @token_scope("grants:read")
+        def api_grants(request): ...
+    """
+    if scope not in SCOPES:
+        raise ValueError(f"No such token scope: {scope!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if refused := missing_scope(request, scope):
+                return refused
+            return view(request, *args, **kwargs)
+
+        wrapper.token_scope = scope  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
 
 
 @token_required
@@ -85,6 +173,7 @@ def me(request):
             "token": {
                 "name": request.access_token.name,
                 "expires_at": request.access_token.expires_at,
+                "scopes": request.access_token.scopes,
             },
         }
     )

@@ -10,6 +10,7 @@ from django.contrib.auth.forms import (
 )
 
 from portal.accounts import recovery
+from portal.accounts.models.tokens import SCOPES, scopes_for
 from portal.audit import events as audit
 from portal.core.forms import UswdsFormMixin, reject_control_characters
 
@@ -124,6 +125,8 @@ class EmailChangeForm(UswdsFormMixin, forms.Form):
 
 
 class TokenForm(UswdsFormMixin, forms.Form):
+    """A new token: its name, its lifetime and the scopes of the person's role."""
+
     name = forms.CharField(
         max_length=100,
         validators=[reject_control_characters],
@@ -134,5 +137,29 @@ class TokenForm(UswdsFormMixin, forms.Form):
         required=False,
         min_value=1,
         max_value=settings.TOKEN_MAX_DAYS,
-        help_text=f"Leave empty for no expiry. At most {settings.TOKEN_MAX_DAYS} days.",
+        error_messages={
+            "max_value": f"A token expires after at most {settings.TOKEN_MAX_DAYS} days.",
+            "min_value": "A token expires after at least 1 day.",
+        },
+        help_text=(
+            f"Every token expires. Leave empty for {settings.TOKEN_DEFAULT_DAYS} days; "
+            f"at most {settings.TOKEN_MAX_DAYS}."
+        ),
     )
+    scopes = forms.MultipleChoiceField(
+        label="What scripts may do with it",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Leave all unticked for every scope your role may hold.",
+        error_messages={"invalid_choice": "Your role may not hold the scope %(value)s."},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = scopes_for(user)
+        self.fields["scopes"].choices = [(scope, f"{scope}: {SCOPES[scope]}") for scope in allowed]
+        if user.is_staff or user.is_agency_staff:
+            self.fields["scopes"].help_text += (
+                " A token skips your second factor, so agency staff and platform admins "
+                "may hold read scopes only."
+            )

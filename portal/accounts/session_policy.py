@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from portal.accounts import kept_actions
+from portal.accounts import kept_actions, mfa
 
 SIGNED_IN_AT = "auth_signed_in_at"
 AUTHENTICATED_AT = "auth_authenticated_at"
@@ -77,9 +77,18 @@ def end_reason(session) -> str | None:
     return None
 
 
-def recently_authenticated(request) -> bool:
+def recently_authenticated(request, within: int | None = None) -> bool:
     authenticated_at = request.session.get(AUTHENTICATED_AT)
-    return authenticated_at is not None and _now() - authenticated_at <= settings.REAUTH_SECONDS
+    within = settings.REAUTH_SECONDS if within is None else within
+    return authenticated_at is not None and _now() - authenticated_at <= within
+
+
+def freshly_two_step(request, within: int) -> bool:
+    """Confirmed within ``within`` seconds, with the second factor when the person has one."""
+    user = request.user
+    return recently_authenticated(request, within) and (
+        user.is_verified() or not mfa.has_device(user)
+    )
 
 
 ENDED_MESSAGES = {
@@ -143,8 +152,12 @@ def _confirm_page_for(request) -> str:
     return reverse("home")
 
 
-def recent_auth_required(view):
+def recent_auth_required(view=None, *, privileged_seconds: int | None = None):
     """A sensitive action: only within REAUTH_SECONDS of the last sign-in or confirmation.
+
+    With ``privileged_seconds``, agency staff and platform admins need more: a
+    sign-in or confirmation within that many seconds, with their second factor
+    (``freshly_two_step``).
 
     Otherwise the person is sent to confirm with their password (and code),
     and the post changes nothing yet: it is kept on the server
@@ -154,9 +167,17 @@ def recent_auth_required(view):
     again.
     """
 
+    if view is None:
+        return lambda view: recent_auth_required(view, privileged_seconds=privileged_seconds)
+
+    def confirmed(request) -> bool:
+        if privileged_seconds is not None and tier_of(request.user) == PRIVILEGED:
+            return freshly_two_step(request, privileged_seconds)
+        return recently_authenticated(request)
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if recently_authenticated(request):
+        if confirmed(request):
             return view(request, *args, **kwargs)
         query = {"next": _confirm_page_for(request)}
         key = kept_actions.keep(request) if request.method == "POST" else None

@@ -9,6 +9,8 @@ TARGET_APP_DOWNLOAD = 0.80
 TARGET_ACCEL_DOWNLOAD = 0.95
 TARGET_UPLOAD_RATIO = 2.0
 TARGET_RSS_MIB = 64
+TARGET_TUS_RATIO = 1.5
+TARGET_TUS_RESUME = 0.02
 TARGET_SWEEP_SECONDS = 30
 
 
@@ -60,7 +62,7 @@ def render(*, scale, database: str, counts: dict, pages, downloads, uploads, swe
     lines += _transfer_rows(downloads)
     lines += [
         "",
-        "### Upload of one artifact (PUT, fastest of the interleaved runs;"
+        "### Upload of one artifact (PUT and tus, fastest of the interleaved runs;"
         " ratio to hashing + copying the file)",
         "",
         "| how | best s | MiB/s | × hash + copy | note |",
@@ -119,6 +121,19 @@ def render(*, scale, database: str, counts: dict, pages, downloads, uploads, swe
         ]
     else:
         lines.append(f"| downloads, upload, worker RSS | {NOT_MEASURED} | |")
+    if len(uploads) > 3:
+        tus, resume = uploads[2], uploads[3]
+        tus_rss = tus.extra.get("rss_growth_mib", 0)
+        resumed_well = resume.ratio < TARGET_TUS_RESUME and not resume.extra.get("extra_bytes")
+        lines += [
+            f"| tus upload in 64 MiB PATCHes ≤ {TARGET_TUS_RATIO:g}× hash + copy "
+            f"| {tus.ratio:.2f}× | {_mark(tus.ratio <= TARGET_TUS_RATIO)} |",
+            f"| tus resume at 50 % < {TARGET_TUS_RESUME:.0%} of the upload, only the rest sent "
+            f"| {resume.ratio:.2%}, {resume.extra.get('extra_bytes', 0)} bytes more "
+            f"| {_mark(resumed_well)} |",
+            f"| worker RSS growth < {TARGET_RSS_MIB} MiB (tus upload) "
+            f"| {tus_rss:.1f} MiB | {_mark(tus_rss < TARGET_RSS_MIB)} |",
+        ]
     lines += [
         f"| sweep < {TARGET_SWEEP_SECONDS} s; second run sends nothing "
         f"| {sweeps[0].seconds:.1f} s; {sweeps[1].sent} sent "

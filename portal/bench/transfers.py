@@ -87,13 +87,13 @@ def curl(*args: str) -> tuple[int, float, int]:
     return int(output[0]), float(output[1]), int(float(output[2]))
 
 
-def _token_for(username: str) -> str:
+def token_for(username: str) -> str:
     user = get_user_model().objects.get(username=username)
     _token, raw = AccessToken.create_for(user, name="bench", days=1)
     return raw
 
 
-def _draft_case() -> Submission:
+def draft_case() -> Submission:
     case = (
         Submission.objects.filter(developer__slug="northwind", status=CaseStatus.DRAFT)
         .order_by("pk")
@@ -104,7 +104,7 @@ def _draft_case() -> Submission:
     return case
 
 
-def _forget_uploads(case) -> None:
+def forget_uploads(case) -> None:
     for stored in Artifact.objects.filter(case=case, original_name__startswith="bench-upload-"):
         if stored.file.name:
             stored.file.storage.delete(stored.file.name)
@@ -115,8 +115,8 @@ def measure_uploads(size: int, repeats: int, workdir: Path) -> list[TransferResu
     """Upload and baseline take turns, each after ``sync``: both start with no
     dirty pages waiting for the disk, so neither pays for the other's writes."""
     source = make_source_file(workdir / "upload-source.bin", size)
-    case = _draft_case()
-    token = _token_for("submitter")
+    case = draft_case()
+    token = token_for("submitter")
     baselines, times, statuses = [], [], []
     with servers.gunicorn() as (url, master):
         worker = servers.worker_pids(master.pid)[0]
@@ -139,7 +139,7 @@ def measure_uploads(size: int, repeats: int, workdir: Path) -> list[TransferResu
             )
             statuses.append(status)
             times.append(seconds)
-            _forget_uploads(case)
+            forget_uploads(case)
         _, peak = servers.peak_rss_kib(worker)
     source.unlink()
     baseline = min(baselines)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.cases.views import api, pages, sections
+from portal.cases.views import api, pages, sections, uploads
 
 # Under the portal's namespace ("portal:case_list", …): see portal/urls.py.
 urlpatterns = [
@@ -43,4 +43,7 @@ urlpatterns = [
 # Outside the namespace: the artifact PUT API.
 api_urlpatterns = [
     path("api/v1/cases/<int:pk>/artifacts/<str:name>", api.artifact_put, name="api_artifact_put"),
+    # Resumable uploads (tus 1.0): create here, then HEAD/PATCH/DELETE the upload's URL.
+    path("api/v1/cases/<int:pk>/uploads/", uploads.upload_create, name="api_uploads"),
+    path("api/v1/cases/<int:pk>/uploads/<str:key>", uploads.upload_detail, name="api_upload"),
 ]

@@ -44,9 +44,10 @@ Registries:
     ``grant`` is an ``access.models.AccessGrant`` of the person's own
     organization. ``access`` renders the panels only while the grant is open
     (active and not ended), so a revoked or ended grant shows none of them.
-    ``reviews.panels`` lists the findings marked *operators*; the operators'
-    part of the recommendation and the discussions addressed to the
-    organization belong here too.
+    ``reviews.panels`` lists the findings marked *operators* and the issued
+    recommendation's part for operators. (The threads addressed to the
+    organization are read by ``access`` itself from ``portal.discussions``, a
+    lower layer, so they stay listed after the grant closes.)
 ``operator_readers``
     Who among the operators reads what the government shares with operators
     on a case, and where: ``function(case) -> Iterable[OperatorReaders]``, one
@@ -69,6 +70,13 @@ Registries:
     value), lower orders first; ``home_for`` makes it the start page of those
     roles (``portal.accounts``' home view and header read them). Each app
     registers its own pages, so the header names no app's URLs itself.
+``temp_upload_dir(name)``
+    A folder where uploads wait while their bytes arrive, for the storage check
+    (``portal.files.reconcile``, ``manage.py storage_check``):
+    ``function() -> (folder: Path, pattern: str)``; files matching the glob
+    ``pattern`` in ``folder`` untouched for ``STORAGE_TEMP_GRACE_HOURS`` are
+    left behind by a dead process and removed by ``--fix``
+    (``portal.files``: ``MEDIA_ROOT/.incoming/upload-*``).
 ``queue_copy(name)``
     A copy that database triggers keep on the agencies' routings, for
     ``manage.py check_queue_copies``: ``function(repair) -> list of (routing
@@ -253,6 +261,22 @@ def seeder(order: int):
         name = f"{function.__module__}.{function.__qualname__}"
         if not any(existing == name for _, existing, _ in SEEDERS):
             SEEDERS.append((order, name, function))
+        return function
+
+    return decorator
+
+
+# --- temporary upload folders --------------------------------------------------------
+
+TEMP_UPLOAD_DIRS: list[tuple[str, Callable[[], tuple[Any, str]]]] = []
+
+
+def temp_upload_dir(name: str):
+    """Register ``function() -> (folder, glob pattern)`` of uploads in progress."""
+
+    def decorator(function):
+        if not any(existing == name for existing, _ in TEMP_UPLOAD_DIRS):
+            TEMP_UPLOAD_DIRS.append((name, function))
         return function
 
     return decorator

@@ -200,8 +200,10 @@ class MessageAttachment(StoredFile):
     class Meta:
         ordering = ["uploaded_at", "pk"]
 
+    storage_prefix = "discussions"
+
     def storage_folder(self) -> str:
-        return f"discussions/{self.message.thread.case_id}"
+        return f"{self.storage_prefix}/{self.message.thread.case_id}"
 
 
 class ReadState(models.Model):

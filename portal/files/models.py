@@ -12,6 +12,7 @@ and the file, and what let the person in (the case, finding, request, report
 or grant whose access check the view made), by content type and id.
 """
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -37,6 +38,10 @@ class StoredFile(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64, editable=False)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    # The top folder of the storage every file of this model lives under; the
+    # storage check (``portal.files.reconcile``) lists it to find files with no row.
+    storage_prefix: str = ""
+
     class Meta:
         abstract = True
 
@@ -44,8 +49,43 @@ class StoredFile(models.Model):
         return self.original_name
 
     def storage_folder(self) -> str:
-        """The folder of the storage this file goes to, e.g. ``artifacts/<case id>``."""
+        """The folder this file goes to, under ``storage_prefix``: e.g. ``artifacts/<case id>``."""
         raise NotImplementedError
+
+
+def new_upload_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class ResumableUpload(models.Model):
+    """A tus upload in progress: how far it got, and its running SHA-256.
+
+    The bytes so far are a partial file under ``UPLOADS_PARTIAL_DIR`` named by
+    ``key`` (``portal.files.resumable``); ``hash_state`` is the SHA-256 of
+    exactly those ``offset`` bytes (``portal.files.sha256state``). A finished,
+    terminated or expired upload has no row: only its stored file remains.
+    """
+
+    key = models.CharField(max_length=40, unique=True, default=new_upload_key, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", editable=False
+    )
+    length = models.PositiveBigIntegerField(help_text="Upload-Length: the whole file's size.")
+    offset = models.PositiveBigIntegerField(default=0, help_text="Bytes received so far.")
+    hash_state = models.BinaryField(editable=False)
+    metadata = models.CharField(
+        max_length=4000, blank=True, help_text="Upload-Metadata as sent, for HEAD."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(db_index=True)
+
+    objects = models.Manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"upload {self.key} ({self.offset} of {self.length} bytes)"
 
 
 class Download(models.Model):

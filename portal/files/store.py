@@ -15,7 +15,14 @@ from contextlib import contextmanager
 from typing import Protocol
 
 from portal.files.models import StoredFile
-from portal.files.uploads import StreamedFile, clean_display_name
+from portal.files.uploads import (
+    NO_ROOM_MESSAGE,
+    StreamedFile,
+    UploadRejected,
+    clean_display_name,
+    crash_point,
+    no_room,
+)
 
 
 def store_streamed_file[F: StoredFile](instance: F, streamed: StreamedFile, *, name: str) -> F:
@@ -23,9 +30,16 @@ def store_streamed_file[F: StoredFile](instance: F, streamed: StreamedFile, *, n
     instance.original_name = clean_display_name(name)
     instance.size = streamed.size
     instance.sha256 = streamed.sha256
-    instance.file.save("upload", streamed, save=False)
+    try:
+        instance.file.save("upload", streamed, save=False)
+    except OSError as error:
+        # A move across file systems copies, and the copy can find the disk full.
+        if no_room(error):
+            raise UploadRejected(NO_ROOM_MESSAGE, status=507) from error
+        raise
     try:
         instance.save()
+        crash_point("after-move")
     except BaseException:
         if instance.file.name:
             instance.file.storage.delete(instance.file.name)

@@ -7,6 +7,7 @@ file: a rejected upload leaves neither a partial file nor a row.
 """
 
 import contextlib
+import errno
 import hashlib
 import os
 import queue
@@ -24,6 +25,24 @@ from django.template.defaultfilters import filesizeformat
 CHUNK_SIZE = 1024 * 1024
 MAX_NAME_LENGTH = 255
 SHA256_PATTERN = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+NO_ROOM = (errno.ENOSPC, errno.EDQUOT)
+NO_ROOM_MESSAGE = (
+    "The server has no room to store this file right now. Nothing was stored; "
+    "try again later, and tell the portal's administrators if it happens again."
+)
+
+
+def no_room(error: BaseException) -> bool:
+    """A full disk (or quota): the person can do nothing about it but wait."""
+    return isinstance(error, OSError) and error.errno in NO_ROOM
+
+
+def crash_point(name: str) -> None:
+    """Die here, as a killed worker would, when the tests ask (settings.UPLOAD_CRASH_POINT)."""
+    if name == settings.UPLOAD_CRASH_POINT:
+        os._exit(70)
 
 
 class UploadRejected(Exception):
@@ -118,6 +137,8 @@ class HashingWriter:
         if self._error is not None:
             error = self._error
             self.discard()
+            if no_room(error):
+                raise UploadRejected(NO_ROOM_MESSAGE, status=507) from error
             raise error
 
     def write(self, chunk: bytes) -> None:
@@ -134,7 +155,13 @@ class HashingWriter:
     def finish(self, expected_sha256: str | None = None) -> StreamedFile:
         self._stop()
         self._raise_worker_error()
-        self._file.close()
+        try:
+            self._file.close()  # flushes the last buffered bytes: the disk may be full now
+        except OSError as error:
+            self.discard()
+            if no_room(error):
+                raise UploadRejected(NO_ROOM_MESSAGE, status=507) from error
+            raise
         if self.size == 0:
             self.discard()
             raise UploadRejected("The file is empty.")

@@ -1,13 +1,39 @@
-"""Email delivery: each notification once, or all of a reader's in a daily digest.
+"""Email delivery through an outbox: every notification's mail is sent, none is lost.
 
-Both are Celery tasks that claim their rows before mailing, so a retried or
-redelivered task never mails twice. ``portal.notifications.services.notify``
-queues ``send_notification_emails`` on commit; beat runs the digest daily.
+The outbox is the notifications themselves: a row whose reader wants mail
+and whose ``emailed_at`` is empty still has a mail to send. Each mail is
+
+1. **claimed** — a conditional update books the row until ``email_due_at``
+   (``EMAIL_CLAIM_SECONDS``, five minutes) and counts the attempt; a worker whose update
+   changes no row sends nothing;
+2. **sent** — with a ``Message-ID`` derived from the notification, the same on
+   every attempt;
+3. **marked** — ``emailed_at`` is set only once the mail server accepted it.
+
+A send that fails (the mail server is down) books the row for a later attempt,
+with a backoff that doubles up to an hour. A worker that dies after the claim
+leaves the row booked until its claim ends; then it is due again. Beat flushes
+the outbox every minute (``portal.flush_email_outbox``), so a mail held up by a
+broker or mail-server outage goes out about a minute after it ends.
+
+The guarantee: a mail is never lost. A worker that dies after the mail
+server accepted the mail and before the mark sends it once more, with the same
+``Message-ID``, so mail clients and the people reading can tell it is a
+duplicate. That is the only duplicate there can be.
+
+The daily digest claims, sends and marks the same way.
 """
+
+import hashlib
+import hmac
+import logging
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -15,52 +41,134 @@ from portal.accounts.models import User
 from portal.core.words import counted
 from portal.notifications.models import Notification
 
+logger = logging.getLogger(__name__)
 
-@shared_task(
-    name="portal.send_notification_emails",
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    retry_kwargs={"max_retries": 5},
-)
-def send_notification_emails(notification_ids: list[int]) -> int:
-    """Email each notification once.
+FIRST_RETRY_SECONDS = 60
+LONGEST_RETRY_SECONDS = 3600
+FLUSH_BATCH = 500
 
-    Each row is claimed with a conditional update (emailed_at IS NULL) before
-    its mail is sent, so a retried or redelivered task never mails twice.
+
+def retry_delay(attempts: int) -> timedelta:
+    """After the ``attempts``-th failed attempt: 1 min, 2, 4, … at most an hour."""
+    seconds = FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, LONGEST_RETRY_SECONDS))
+
+
+def message_domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "frontier-review-portal"
+
+
+def message_id(kind: str, *parts) -> str:
+    """A stable ``Message-ID``: the same for every attempt at the same mail, unguessable."""
+    key = ":".join(str(part) for part in (kind, *parts))
+    digest = hmac.new(settings.SECRET_KEY.encode(), key.encode(), hashlib.sha256).hexdigest()
+    return f"<{kind}-{'-'.join(str(part) for part in parts)}.{digest[:16]}@{message_domain()}>"
+
+
+def notification_message_id(notification: Notification) -> str:
+    return message_id("notification", notification.pk)
+
+
+def deliver(message: EmailMultiAlternatives) -> None:
+    """Hand one mail to the mail server; raises OSError when it cannot be reached."""
+    message.send()
+
+
+def _due(now: datetime) -> Q:
+    return Q(emailed_at__isnull=True) & (Q(email_due_at__isnull=True) | Q(email_due_at__lte=now))
+
+
+def claimed_until(now: datetime) -> datetime:
+    """How long a claim books a row (EMAIL_CLAIM_SECONDS): far longer than one SMTP
+    conversation (its timeout is 30 s), so only a dead worker's claim ever runs out."""
+    return now + timedelta(seconds=settings.EMAIL_CLAIM_SECONDS)
+
+
+def _claim(pks: list[int], now: datetime) -> int:
+    return Notification.objects.filter(_due(now), pk__in=pks).update(
+        email_due_at=claimed_until(now), email_attempts=F("email_attempts") + 1
+    )
+
+
+def _postpone(pks: list[int], now: datetime) -> None:
+    """Release a failed claim: the rows are due again after their backoff."""
+    for notification in Notification.objects.filter(pk__in=pks, emailed_at__isnull=True):
+        Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+            email_due_at=now + retry_delay(notification.email_attempts)
+        )
+
+
+def outbox(now: datetime):
+    """The notifications whose immediate email is due now."""
+    return (
+        Notification.objects.filter(
+            _due(now),
+            recipient__is_active=True,
+            recipient__email_delivery=User.EmailDelivery.IMMEDIATE,
+        )
+        .exclude(recipient__email="")
+        .order_by("created_at", "pk")
+    )
+
+
+@shared_task(name="portal.send_notification_emails", soft_time_limit=240, time_limit=300)
+def send_notification_emails(notification_ids: list[int], *, now: datetime | None = None) -> int:
+    """Email each of these notifications that is due: claim, send, mark.
+
+    When the mail server cannot be reached, the row is booked for a later
+    attempt and the rest wait for the next flush.
     """
+    now = now or timezone.now()
     sent = 0
-    notifications = Notification.objects.filter(
-        pk__in=notification_ids, emailed_at__isnull=True
-    ).select_related("recipient", "case")
+    notifications = outbox(now).filter(pk__in=notification_ids).select_related("recipient", "case")
     for notification in notifications:
         recipient = notification.recipient
-        if not recipient.email or not recipient.is_active:
-            continue
-        if recipient.email_delivery != User.EmailDelivery.IMMEDIATE:
-            continue  # the daily digest carries it
-        # Rendered before the claim: a template error must not leave the row
-        # marked as emailed when no mail went out.
+        # Rendered before the claim: a template error must not book a row for nothing.
         context = {"notification": notification, "site_url": settings.SITE_URL}
-        text = render_to_string("portal/email/notification.txt", context)
-        html = render_to_string("portal/email/notification.html", context)
-        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-            emailed_at=timezone.now()
+        message = EmailMultiAlternatives(
+            subject=f"[Frontier Review Portal] {notification.title}",
+            body=render_to_string("portal/email/notification.txt", context),
+            to=[recipient.email],
+            headers={"Message-ID": notification_message_id(notification)},
         )
-        if claimed != 1:
-            continue
+        message.attach_alternative(
+            render_to_string("portal/email/notification.html", context), "text/html"
+        )
+        if _claim([notification.pk], now) != 1:
+            continue  # another worker has it
         try:
-            send_mail(
-                subject=f"[Frontier Review Portal] {notification.title}",
-                message=text,
-                html_message=html,
-                from_email=None,
-                recipient_list=[recipient.email],
+            deliver(message)
+        except OSError as error:
+            _postpone([notification.pk], now)
+            logger.warning(
+                "Mail server unreachable (%s); notification %s is retried later.",
+                error,
+                notification.pk,
             )
-        except OSError:
-            # Release the claim so the retry sends it.
-            Notification.objects.filter(pk=notification.pk).update(emailed_at=None)
-            raise
+            break  # the rest are still due: the next flush sends them
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
         sent += 1
+    return sent
+
+
+def flush_outbox(*, now: datetime | None = None) -> int:
+    """Send every immediate email that is due, oldest first."""
+    now = now or timezone.now()
+    sent = 0
+    while pks := list(outbox(now).values_list("pk", flat=True)[:FLUSH_BATCH]):
+        flushed = send_notification_emails(pks, now=now)
+        sent += flushed
+        if flushed < len(pks):
+            break  # the mail server is down, or other workers have the rest
+    return sent
+
+
+@shared_task(name="portal.flush_email_outbox", soft_time_limit=50, time_limit=58)
+def flush_email_outbox() -> int:
+    """Beat runs this every minute: mail held up by any outage goes out."""
+    sent = flush_outbox()
+    if sent:
+        logger.info("Email outbox: %s", counted(sent, "mail"))
     return sent
 
 
@@ -70,12 +178,14 @@ def send_notification_emails(notification_ids: list[int]) -> int:
     retry_backoff=60,
     retry_kwargs={"max_retries": 5},
 )
-def send_daily_digests() -> int:
+def send_daily_digests(*, now: datetime | None = None) -> int:
     """One email per digest reader with their notifications not yet emailed.
 
-    The rows are claimed (emailed_at set where still empty) before the mail is
-    sent, so two runs never send the same notification twice.
+    The rows are claimed before the mail is sent and marked after, as single
+    emails are: two runs never send the same notification twice, and a run
+    that dies leaves them to the next.
     """
+    now = now or timezone.now()
     sent = 0
     readers = (
         User.objects.filter(
@@ -88,29 +198,36 @@ def send_daily_digests() -> int:
     )
     for reader in readers.iterator(chunk_size=200):
         ids = list(
-            Notification.objects.filter(recipient=reader, emailed_at__isnull=True).values_list(
-                "pk", flat=True
-            )[:200]
+            Notification.objects.filter(_due(now), recipient=reader).values_list("pk", flat=True)[
+                :200
+            ]
         )
-        now = timezone.now()
-        claimed = Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).update(
-            emailed_at=now
-        )
-        if not claimed:
+        if not ids or not _claim(ids, now):
             continue
-        items = list(Notification.objects.filter(pk__in=ids, emailed_at=now).order_by("created_at"))
+        items = list(
+            Notification.objects.filter(
+                pk__in=ids, emailed_at__isnull=True, email_due_at=claimed_until(now)
+            ).order_by("created_at", "pk")
+        )
+        if not items:
+            continue
         context = {"reader": reader, "notifications": items, "site_url": settings.SITE_URL}
+        message = EmailMultiAlternatives(
+            subject="[Frontier Review Portal] Your daily digest: " + counted(len(items), "update"),
+            body=render_to_string("portal/email/digest.txt", context),
+            to=[reader.email],
+            headers={"Message-ID": message_id("digest", reader.pk, items[0].pk, items[-1].pk)},
+        )
+        message.attach_alternative(
+            render_to_string("portal/email/digest.html", context), "text/html"
+        )
         try:
-            send_mail(
-                subject="[Frontier Review Portal] Your daily digest: "
-                + counted(len(items), "update"),
-                message=render_to_string("portal/email/digest.txt", context),
-                html_message=render_to_string("portal/email/digest.html", context),
-                from_email=None,
-                recipient_list=[reader.email],
-            )
+            deliver(message)
         except OSError:
-            Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=None)
+            _postpone([item.pk for item in items], now)
             raise
+        Notification.objects.filter(pk__in=[item.pk for item in items]).update(
+            emailed_at=timezone.now()
+        )
         sent += 1
     return sent

@@ -22,13 +22,25 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True, help_text="A path inside the portal.")
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The email outbox (portal.notifications.delivery): set once the mail server
+    # accepted the mail. Until then the row is due at ``email_due_at`` (empty:
+    # now), which a claim or a failed attempt moves on.
     emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(emailed_at__isnull=True),
+                name="notification_outbox",
+            ),
+        ]
 
     def __str__(self):
         return self.title

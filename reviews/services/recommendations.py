@@ -16,7 +16,9 @@ from portal.audit import events as audit
 from portal.cases.models import CaseStatus
 from portal.cases.services import lifecycle as case_services
 from portal.cases.services.lifecycle import locked_case
+from portal.core.hooks import Reminder, operator_readers_of
 from portal.notifications.services import notify
+from portal.notifications.sweep import send_once
 from reviews.models import (
     Assignment,
     InformationRequest,
@@ -32,6 +34,7 @@ from reviews.services.positions import record_silent_participants
 
 User = get_user_model()
 
+OPERATOR_RECOMMENDATION_NOTICE = "operator_recommendation"
 DRAFTERS_ONLY = "Only the lead agency's lead reviewer or coordinator can draft the recommendation."
 
 
@@ -127,7 +130,7 @@ def issue_recommendation(*, actor, case_id: int) -> Recommendation:
         recommendation.issued_at = timezone.now()
         recommendation.save(update_fields=["issued_by", "issued_at"])
         case_services.mark_recommendation_issued(actor=actor, case_id=case.pk)
-        audit.record(
+        event = audit.record(
             "recommendation.issued",
             actor=actor,
             target=case,
@@ -143,4 +146,32 @@ def issue_recommendation(*, actor, case_id: int) -> Recommendation:
             case=case,
             url=reverse("portal:case_detail", args=[case.pk]),
         )
+        if recommendation.for_operators:
+            tell_operators_of_recommendation(case, event)
     return recommendation
+
+
+def tell_operators_of_recommendation(case, event) -> int:
+    """Tell each operator organization reading the case that the recommendation has a
+    part for operators, once per organization (claimed in ``SentReminder`` under the
+    issue's audit event). Named by the lead agency, never by person; the text itself
+    is on the organization's grant page. Returns how many organizations were told."""
+    agency = case.lead_agency.acronym if case.lead_agency else "The reviewing agencies"
+    told = 0
+    for readers in operator_readers_of(case):
+        told += send_once(
+            Reminder(
+                kind=OPERATOR_RECOMMENDATION_NOTICE,
+                subject=case,
+                threshold=f"event-{event.pk}:org-{readers.organization.pk}",
+                recipients=readers.people,
+                title=(
+                    f"{agency} issued its recommendation on {case.title}, with a part for operators"
+                ),
+                template="reviews/email/operator_recommendation.txt",
+                context={"agency": agency, "case": case, "organization": readers.organization},
+                case=case,
+                url=readers.url,
+            )
+        )
+    return told

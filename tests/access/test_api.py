@@ -92,7 +92,8 @@ def test_the_grant_list_is_for_security_teams_only(client, grant, submitter, coo
     for person in (submitter, coordinator):
         response = client.get(reverse("api_grants"), HTTP_AUTHORIZATION=bearer(person))
         assert response.status_code == 403
-        assert "security teams" in response.json()["error"]
+        # Their tokens cannot carry grants:read: the scope refuses before the role.
+        assert response.json()["required_scope"] == "grants:read"
 
 
 def test_the_grant_list_needs_a_token_and_get(client, grant, token):
@@ -142,8 +143,9 @@ def test_a_submitters_token_cannot_download_through_the_grant(client, grant, sub
     token = bearer(submitter)
     for url in (api_download_url(grant, WEIGHTS), reverse("api_sha256sums", args=[grant.pk])):
         response = client.get(url, HTTP_AUTHORIZATION=token)
-        assert response.status_code == 404
-        assert response.json() == {"error": "No such grant or artifact, or access is not open."}
+        # A submitter's token never carries grants:read.
+        assert response.status_code == 403
+        assert response.json()["required_scope"] == "grants:read"
 
 
 def test_operator2_gets_404_for_everything_granted_only_to_the_bank(

@@ -28,8 +28,10 @@ def test_the_last_line_is_a_token_that_works_against_the_api(client, operator):
     token = AccessToken.objects.get(user=operator)
     assert token.digest == digest_token(raw)
     assert token.name == "nightly download"
-    assert token.expires_at is None
-    assert "never expires" in output
+    expected = timezone.now() + timedelta(days=settings.TOKEN_DEFAULT_DAYS)
+    assert abs(token.expires_at - expected) < timedelta(minutes=1)
+    assert token.scopes == ["grants:read"]
+    assert "scopes grants:read;" in output
     response = client.get(reverse("api_me"), HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert response.status_code == 200
     assert response.json()["username"] == "operator"
@@ -64,6 +66,8 @@ def test_issuing_is_recorded_as_the_command(operator):
             f"--days must be between 1 and {settings.TOKEN_MAX_DAYS}",
         ),
         (["operator", "--days", "soon"], "invalid int value: 'soon'"),
+        (["operator", "--scope", "cases:upload"], "may not hold the scope cases:upload"),
+        (["operator", "--scope", "everything"], "invalid choice: 'everything'"),
         (["operator", "--name", "  "], "--name must be 1 to 100 printable characters."),
         (["operator", "--name", "bell\x07"], "--name must be 1 to 100 printable characters."),
         (["operator", "--name", "x" * 101], "--name must be 1 to 100 printable characters."),
@@ -83,5 +87,24 @@ def test_a_deactivated_person_gets_no_token(operator):
 
     with pytest.raises(CommandError, match="operator is deactivated"):
         issue_token("operator")
+
+    assert not AccessToken.objects.exists()
+
+
+def test_scopes_are_chosen_and_the_token_is_still_the_last_line(client, operator, coordinator):
+    output = issue_token("coordinator", "--scope", "frontier:read", "--days", "90")
+
+    lines = output.strip().splitlines()
+    raw = lines[-1]
+    token = AccessToken.objects.get(user=coordinator)
+    assert token.digest == digest_token(raw)
+    assert token.scopes == ["frontier:read"]
+    assert lines[0].startswith("Token for coordinator (scopes frontier:read; expires ")
+    assert AuditEvent.objects.get(action="token.created").details["scopes"] == ["frontier:read"]
+
+
+def test_agency_staff_get_no_upload_scope_from_the_command(coordinator):
+    with pytest.raises(CommandError, match="may not hold the scope cases:upload"):
+        issue_token("coordinator", "--scope", "cases:upload")
 
     assert not AccessToken.objects.exists()

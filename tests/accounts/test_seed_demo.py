@@ -171,6 +171,11 @@ def test_the_demo_banks_see_a_shared_finding_and_a_revoked_grant(client, seeded)
     assert "Phishing content generation at scale" in page
     assert "phishing-transcript.txt" in page
     assert "Sandbox escape" not in page  # marked agency only
+    joint = AccessGrant.objects.get(
+        operator__slug="first-harbor-bank", case__model_name="Tessellate", case__model_version="2.5"
+    )
+    page = client.get(reverse("access:grant_detail", args=[joint.pk])).content.decode()
+    assert "operator-recommendation-heading" in page and "by CAISI, the lead agency" in page
 
     client.force_login(User.objects.get(username="operator2"))
     listing = client.get(reverse("access:granted_models")).content.decode()

@@ -375,10 +375,11 @@ def test_a_disk_error_while_hashing_is_raised_and_leaves_no_file(media_root, set
     real = writer._file
     writer._file = FullDisk()
     real.close()
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(UploadRejected, match="no room") as refused:
         for _ in range(50):
             writer.write(b"x" * 1024)
         writer.finish()
+    assert refused.value.status == 507
     assert not os.path.exists(writer.path)
     assert not writer._worker.is_alive()
 

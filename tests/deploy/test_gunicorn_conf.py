@@ -52,3 +52,37 @@ def test_files_are_sent_through_a_corked_socket(monkeypatch):
     assert config["corked"](send_file)(Response(), iter(())) is True
     cork = (socket.IPPROTO_TCP, socket.TCP_CORK)
     assert calls == [(*cork, 1), "sendfile", (*cork, 0)]
+
+
+def _config(monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["gunicorn", "-c", str(GUNICORN_CONF), "portal.wsgi"])
+    return WSGIApplication().cfg
+
+
+def test_no_two_instances_share_a_control_socket(monkeypatch):
+    """gunicorn's control socket defaults to one path per user: off unless named."""
+    monkeypatch.delenv("GUNICORN_CONTROL_SOCKET", raising=False)
+    assert _config(monkeypatch).control_socket_disable is True
+    monkeypatch.setenv("GUNICORN_CONTROL_SOCKET", "/run/portal/web-1.ctl")
+    config = _config(monkeypatch)
+    assert config.control_socket_disable is False
+    assert config.control_socket == "/run/portal/web-1.ctl"
+
+
+def test_gunicorn_logs_in_the_portal_format_in_utc(monkeypatch):
+    import logging.config
+    import re
+
+    from django.conf import settings
+
+    from portal.core.logs import FORMATTER
+
+    config = _config(monkeypatch)
+    assert config.logconfig_dict["formatters"]["plain"] == FORMATTER
+    assert settings.LOGGING["formatters"]["plain"] == FORMATTER
+    assert "%(t)s" not in config.access_log_format
+    formatter = logging.config.DictConfigurator({}).configure_formatter(FORMATTER)
+    record = logging.LogRecord("gunicorn.error", logging.INFO, __file__, 1, "Booting", (), None)
+    record.created = 1796121102.5  # 2026-12-01T10:31:42.5Z
+    assert formatter.format(record) == "2026-12-01T10:31:42.500+00:00 INFO gunicorn.error Booting"
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00 ", formatter.format(record))

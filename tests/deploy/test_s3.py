@@ -99,3 +99,56 @@ def test_upload_streams_to_s3_and_download_follows_a_short_lived_redirect(s3):
     with urllib.request.urlopen(location, timeout=10) as reply:  # noqa: S310 - loopback moto
         assert reply.read() == expected
     assert hashlib.sha256(expected).hexdigest() == granted.artifact.sha256
+
+
+def test_a_resumable_upload_lands_in_the_bucket(s3, settings, tmp_path):
+    """A tus upload on S3: PATCHes go to the local partial file; the finished file to the bucket."""
+    import base64
+
+    from portal.cases.models import ArtifactUpload
+    from tests.cases.fixtures_pages import make_draft
+    from tests.conftest import Role, make_person
+
+    settings.UPLOADS_PARTIAL_DIR = tmp_path / "partial"
+    submitter = make_person("s3_submitter", unit=_developer(), role=Role.SUBMITTER)
+    case = make_draft(submitter)
+    _token, raw = AccessToken.create_for(submitter, name="s3 tus", days=1)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}", "HTTP_TUS_RESUMABLE": "1.0.0"}
+    content = b"frontier shard " * 100_000  # ~1.5 MB, in two PATCHes
+    meta = ",".join(
+        f"{key} {base64.b64encode(value.encode()).decode()}"
+        for key, value in (("filename", "shard-1.safetensors"), ("kind", "weights"))
+    )
+    created = Client().post(
+        reverse("api_uploads", args=[case.pk]),
+        HTTP_UPLOAD_LENGTH=str(len(content)),
+        HTTP_UPLOAD_METADATA=meta,
+        **auth,
+    )
+    assert created.status_code == 201, created.content
+    half = len(content) // 2
+    for offset, piece in ((0, content[:half]), (half, content[half:])):
+        response = Client().generic(
+            "PATCH",
+            created["Location"],
+            piece,
+            content_type="application/offset+octet-stream",
+            HTTP_UPLOAD_OFFSET=str(offset),
+            **auth,
+        )
+        assert response.status_code == 204, response.content
+
+    artifact = Artifact.objects.get(pk=response["Artifact-Id"])
+    stored = boto3.client("s3", endpoint_url=s3).get_object(Bucket=BUCKET, Key=artifact.file.name)
+    assert stored["Body"].read() == content
+    assert artifact.sha256 == hashlib.sha256(content).hexdigest()
+    assert not ArtifactUpload.objects.exists()
+    assert list(settings.UPLOADS_PARTIAL_DIR.iterdir()) == []
+
+
+def _developer():
+    from portal.accounts.models import Organization
+
+    return Organization.objects.create(
+        name="Shardworks", slug="shardworks", kind=Organization.Kind.DEVELOPER
+    )

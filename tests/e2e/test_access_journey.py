@@ -103,3 +103,22 @@ def test_the_bank_reads_the_finding_shared_with_operators(new_page):
         shared.get_by_role("link", name=evidence.original_name).click()
     content = Path(event.value.path()).read_bytes()
     assert hashlib.sha256(content).hexdigest() == evidence.sha256
+
+
+def test_the_bank_reads_the_recommendation_part_for_operators(new_page):
+    grant = AccessGrant.objects.get(
+        operator__slug="first-harbor-bank",
+        case__model_name="Tessellate",
+        case__model_version="2.5",
+    )
+    recommendation = grant.case.recommendation
+
+    operator = new_page()
+    sign_in(operator, "operator")
+    operator.goto(f"/access/grants/{grant.pk}/")
+    section = operator.locator("#recommendation")
+    expect(section.get_by_role("heading", name="Recommendation")).to_be_visible()
+    expect(section).to_contain_text(recommendation.for_operators)
+    expect(section).to_contain_text("by CAISI, the lead agency")
+    # What was written for the developer is not the operators' to read.
+    expect(operator.get_by_text(recommendation.summary)).to_have_count(0)

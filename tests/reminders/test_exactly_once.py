@@ -111,22 +111,23 @@ def test_a_worker_that_loses_the_race_for_a_notification_sends_nothing(coordinat
     assert mail.outbox == []
 
 
-def test_a_failed_send_releases_its_claim_so_the_retry_sends_it(coordinator, monkeypatch):
+def test_a_failed_send_books_a_retry_that_then_sends_it(coordinator, monkeypatch):
     [notification] = notify([coordinator], title="New case FMR-2026-0002")
     import portal.notifications.delivery
 
-    real_send_mail = portal.notifications.delivery.send_mail
-
-    def mail_server_down(**kwargs):
+    def mail_server_down(message):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr(portal.notifications.delivery, "send_mail", mail_server_down)
-    with pytest.raises(OSError):
-        send_notification_emails([notification.pk])
+    with monkeypatch.context() as patched:
+        patched.setattr(portal.notifications.delivery, "deliver", mail_server_down)
+        assert send_notification_emails([notification.pk]) == 0
     notification.refresh_from_db()
     assert notification.emailed_at is None
-    monkeypatch.setattr(portal.notifications.delivery, "send_mail", real_send_mail)
-    assert send_notification_emails([notification.pk]) == 1
+    assert notification.email_attempts == 1
+    # Not again before its backoff ends; then it goes.
+    assert send_notification_emails([notification.pk]) == 0
+    later = notification.email_due_at + timedelta(seconds=1)
+    assert send_notification_emails([notification.pk], now=later) == 1
     assert len(mail.outbox) == 1
 
 
@@ -164,10 +165,10 @@ def test_missed_emails_skip_deactivated_people_and_people_without_an_address(
 def test_a_mail_server_outage_does_not_fail_the_sweep(assignment, monkeypatch):
     import portal.notifications.delivery
 
-    def mail_server_down(**kwargs):
+    def mail_server_down(message):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr(portal.notifications.delivery, "send_mail", mail_server_down)
+    monkeypatch.setattr(portal.notifications.delivery, "deliver", mail_server_down)
     result = sweep(on(assignment.due_date - timedelta(7)))
     # The reminder is recorded and in the app; its email waits for the next sweep.
     assert result.counts["assignment_due"] == 1

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -38,8 +39,8 @@ def worker_database_url() -> str:
     return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
 
 
-def start_worker(tmp_path: Path, mail_dir: Path) -> tuple[subprocess.Popen, Path]:
-    log_path = tmp_path / "worker.log"
+def start_worker(tmp_path: Path, mail_dir: Path, **extra_env) -> tuple[subprocess.Popen, Path]:
+    log_path = tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log"
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(settings.BASE_DIR),
@@ -51,6 +52,7 @@ def start_worker(tmp_path: Path, mail_dir: Path) -> tuple[subprocess.Popen, Path
         "DATABASE_URL": worker_database_url(),
         "DATABASE_CONN_MAX_AGE": "0",
         "PORTAL_TEST_MAIL_DIR": str(mail_dir),
+        **extra_env,
     }
     celery = Path(sys.executable).with_name("celery")
     with log_path.open("w") as log:
@@ -121,3 +123,54 @@ def test_a_worker_sends_the_email_queued_when_a_case_is_submitted(
     message = mail_file.read_text()
     assert "To: coordinator@example.test" in message
     assert f"Subject: [Frontier Review Portal] New case {case.number}" in message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_after_the_smtp_accept_loses_no_mail(
+    through_the_broker, tmp_path, coordinator
+):
+    """The mail server accepts the mail, then the worker is killed (SIGKILL) before it
+    marks the mail sent. Once the dead worker's claim runs out, the outbox flush — on a
+    new worker — sends it again, with the same Message-ID."""
+    from portal.notifications.delivery import flush_email_outbox
+    from portal.notifications.services import notify
+    from tests.reminders.smtp_sink import smtp_sink
+
+    with smtp_sink() as sink:
+        sink.hold_after_accept = threading.Event()
+        smtp = {"PORTAL_TEST_SMTP_PORT": str(sink.port), "PORTAL_TEST_CLAIM_SECONDS": "3"}
+        worker, first_log = start_worker(tmp_path, tmp_path, **smtp)
+        try:
+            [notification] = notify([coordinator], title="Deadline in 7 days")  # queued on commit
+            deadline = time.monotonic() + 60
+            while not sink.accepted and time.monotonic() < deadline and worker.poll() is None:
+                time.sleep(0.1)
+            assert sink.accepted, first_log.read_text()
+            worker.kill()  # SIGKILL: between the SMTP accept and the mark
+            worker.wait(timeout=10)
+        finally:
+            sink.hold_after_accept.set()
+            stop_worker(worker)
+        notification.refresh_from_db()
+        assert notification.emailed_at is None and notification.email_attempts == 1
+
+        sink.hold_after_accept = None
+        time.sleep(3)  # the dead worker's claim runs out
+        worker, second_log = start_worker(tmp_path, tmp_path, **smtp)
+        try:
+            flush_email_outbox.delay()  # what beat sends every minute
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and worker.poll() is None:
+                notification.refresh_from_db()
+                if notification.emailed_at is not None:
+                    break
+                time.sleep(0.25)
+        finally:
+            stop_worker(worker)
+        assert notification.emailed_at is not None, second_log.read_text()
+
+    first, second = sink.accepted
+    # Two worker processes, one Message-ID (signed with their SECRET_KEY, not this process's).
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first["Message-ID"].startswith(f"<notification-{notification.pk}.")
+    assert notification.email_attempts == 2

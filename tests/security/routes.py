@@ -29,6 +29,8 @@ KWARGS = {
     "invitation_accept": lambda w: {"token": "forged-token"},
     "email_change_confirm": lambda w: {"token": "forged-token"},
     "api_artifact_put": lambda w: {"pk": w.case.pk, "name": "aurora-2.1.safetensors"},
+    "api_uploads": lambda w: {"pk": w.case.pk},
+    "api_upload": lambda w: {"pk": w.case.pk, "key": "an-upload-nobody-started"},
     # Review work.
     "reviews:assign": lambda w: {"pk": w.case.pk},
     "reviews:route": lambda w: {"pk": w.case.pk},

@@ -27,7 +27,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from access.models import AccessGrant, EvaluationReport, TermsAcceptance
 from portal.accounts.models import AccessToken
 from portal.audit.models import AuditEvent
-from portal.cases.models import Artifact, CaseRouting, EvalResult, Submission
+from portal.cases.models import Artifact, ArtifactUpload, CaseRouting, EvalResult, Submission
 from portal.discussions.models import Message, MessageAttachment, Thread
 from portal.notifications.models import Notification
 from reviews.models import (
@@ -68,6 +68,11 @@ DEVELOPERS = ("submitter", "other_submitter")
 OPERATORS = ("operator", "other_operator")
 
 
+def scoped(row: dict, holders) -> dict:
+    """An API view needing a token scope only ``holders`` carry: everyone else 403."""
+    return {persona: row[persona] if persona in holders else 403 for persona in row}
+
+
 def only(code, *personas, **others):
     return {**dict.fromkeys(personas, code), **others}
 
@@ -90,6 +95,8 @@ CASE_SEEN_BY = ("coordinator", "reviewer", "submitter")
 case_read = answers(404, **only(200, *CASE_SEEN_BY))
 # An action of the developer on its case: agency staff who see the case get 403.
 developer_action = answers(404, coordinator=403, reviewer=403, submitter=302)
+# A tus request of the developer on its case, without the protocol's headers.
+tus_action = answers(404, coordinator=403, reviewer=403, submitter=412)
 # An action of the developer on its draft, which nobody else sees.
 draft_action = answers(404, submitter=302)
 # The assigned reviewer's (and the coordinator's) work on the case; others 404.
@@ -164,10 +171,31 @@ MATRIX: dict[str, Row] = {
     "invitation_accept": Row(get=EVERYONE, post=EVERYONE, anonymous=200),
     # Scripts.
     "api_me": Row(get=EVERYONE, post=NOBODY, anonymous=401, api=True),
-    "api_artifact_put": Row(get=NOBODY, post=NOBODY, anonymous=401, api=True),
-    "api_grants": Row(get=operator_page, post=NOBODY, anonymous=401, api=True),
-    "api_download": Row(get=granted_file, post=NOBODY, anonymous=401, api=True),
-    "api_sha256sums": Row(get=granted_file, post=NOBODY, anonymous=401, api=True),
+    # A token without the view's scope gets 403 naming it, whatever the method.
+    "api_artifact_put": Row(
+        get=scoped(NOBODY, DEVELOPERS), post=scoped(NOBODY, DEVELOPERS), anonymous=401, api=True
+    ),
+    "api_grants": Row(get=operator_page, post=scoped(NOBODY, OPERATORS), anonymous=401, api=True),
+    "api_download": Row(
+        get=scoped(granted_file, OPERATORS),
+        post=scoped(NOBODY, OPERATORS),
+        anonymous=401,
+        api=True,
+    ),
+    "api_sha256sums": Row(
+        get=scoped(granted_file, OPERATORS),
+        post=scoped(NOBODY, OPERATORS),
+        anonymous=401,
+        api=True,
+    ),
+    # Resumable uploads (tus): GET is no tus method; a POST without Tus-Resumable
+    # reaches the version check (412) only for the developer's submitter.
+    "api_uploads": Row(
+        get=scoped(NOBODY, DEVELOPERS), post=scoped(tus_action, DEVELOPERS), anonymous=401, api=True
+    ),
+    "api_upload": Row(
+        get=scoped(NOBODY, DEVELOPERS), post=scoped(NOBODY, DEVELOPERS), anonymous=401, api=True
+    ),
     # Cases.
     "portal:case_list": Row(get=role_page(only(200, *DEVELOPERS)), post=NOBODY),
     "portal:case_create": Row(
@@ -303,6 +331,7 @@ def fingerprint() -> tuple:
         ),
         CaseRouting.objects.count(),
         list(Artifact.objects.order_by("pk").values_list("pk")),
+        ArtifactUpload.objects.count(),
         list(EvalResult.objects.order_by("pk").values_list("pk", "score")),
         list(Assignment.objects.order_by("pk").values_list("pk", "status", "due_date")),
         list(Finding.objects.order_by("pk").values_list("pk", "status", "marking")),

@@ -79,7 +79,7 @@ def kept(request, submitter, coordinator, bank, operator, reviewer):
             sent={"name": "nightly"},
             done=lambda: AccessToken.objects.filter(name="nightly").exists(),
             refused={"name": "nightly", "days": "100000"},
-            refusal="Ensure this value is less than or equal to",
+            refusal="A token expires after at most",
             typed=['value="nightly"', 'value="100000"'],
         )
     if name == "email_change":

@@ -1,5 +1,12 @@
-"""Personal access tokens: create (shown once), list, revoke."""
+"""Personal access tokens: create (shown once), list, revoke.
 
+Creating one is a sensitive action (``recent_auth_required``). Agency staff
+and platform admins, whose tokens skip a second factor, create one only within
+``TOKEN_REAUTH_SECONDS_PRIVILEGED`` of confirming with password and code, and
+only with read scopes (``scopes_for``).
+"""
+
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.accounts import kept_actions
 from portal.accounts.forms import TokenForm
 from portal.accounts.models import AccessToken
+from portal.accounts.models.tokens import TokenRefused, scopes_for
 from portal.accounts.roles import ANY_ROLE, role_required
 from portal.accounts.session_policy import recent_auth_required
 from portal.audit import events as audit
@@ -26,32 +34,50 @@ def token_list(request):
         {
             "tokens": AccessToken.objects.filter(user=request.user),
             # Filled in again when a kept creation could not be done (kept_actions).
-            "form": TokenForm(kept_actions.refill(request, reverse("portal:token_create"))),
+            "form": TokenForm(
+                kept_actions.refill(request, reverse("portal:token_create")), user=request.user
+            ),
+            "may_hold": scopes_for(request.user),
             # Shown once: taken out of the session as the page renders.
             "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
         },
     )
 
 
+def _refused(request, form):
+    tokens = AccessToken.objects.filter(user=request.user)
+    context = {"tokens": tokens, "form": form, "may_hold": scopes_for(request.user)}
+    return render(request, "portal/token_list.html", context, status=400)
+
+
 @require_POST
 @role_required(*ANY_ROLE)
-@recent_auth_required
+@recent_auth_required(privileged_seconds=settings.TOKEN_REAUTH_SECONDS_PRIVILEGED)
 def token_create(request):
-    form = TokenForm(request.POST)
+    form = TokenForm(request.POST, user=request.user)
     if not form.is_valid():
-        tokens = AccessToken.objects.filter(user=request.user)
-        return render(
-            request, "portal/token_list.html", {"tokens": tokens, "form": form}, status=400
-        )
-    with transaction.atomic():
-        token, raw = AccessToken.create_for(
-            request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
-        )
-        audit.record(
-            "token.created",
-            target=token,
-            details={"name": token.name, "prefix": token.prefix, "expires_at": token.expires_at},
-        )
+        return _refused(request, form)
+    try:
+        with transaction.atomic():
+            token, raw = AccessToken.create_for(
+                request.user,
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+                scopes=form.cleaned_data["scopes"] or None,
+            )
+            audit.record(
+                "token.created",
+                target=token,
+                details={
+                    "name": token.name,
+                    "prefix": token.prefix,
+                    "expires_at": token.expires_at,
+                    "scopes": token.scopes,
+                },
+            )
+    except TokenRefused as refusal:
+        form.add_error(None, str(refusal))
+        return _refused(request, form)
     request.session[NEW_TOKEN_SESSION_KEY] = {"name": token.name, "secret": raw}
     return redirect("portal:token_list")
 

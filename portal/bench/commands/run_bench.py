@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.bench import pages, report, seed, sweep, transfers
+from portal.bench import pages, report, seed, sweep, transfers, tus
 
 
 class Command(BaseCommand):
@@ -56,6 +56,10 @@ class Command(BaseCommand):
                 )
                 self.stdout.write("measuring uploads …")
                 uploads = transfers.measure_uploads(
+                    chosen.artifact_bytes, chosen.transfer_repeats, workdir
+                )
+                self.stdout.write("measuring resumable (tus) uploads …")
+                uploads += tus.measure_tus_uploads(
                     chosen.artifact_bytes, chosen.transfer_repeats, workdir
                 )
             finally:

@@ -1,4 +1,4 @@
-from portal.cases.models.artifacts import Artifact
+from portal.cases.models.artifacts import Artifact, ArtifactUpload
 from portal.cases.models.benchmarks import Benchmark, EvalResult
 from portal.cases.models.cases import (
     UNDER_REVIEW,
@@ -15,6 +15,7 @@ from portal.cases.models.cases import (
 
 __all__ = [
     "Artifact",
+    "ArtifactUpload",
     "Benchmark",
     "CaseNumberCounter",
     "CaseRouting",

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from portal.cases.models.cases import Submission
-from portal.files.models import StoredFile
+from portal.files.models import ResumableUpload, StoredFile
 
 
 class Artifact(StoredFile):
@@ -38,5 +38,24 @@ class Artifact(StoredFile):
     def __str__(self):
         return f"{self.original_name} ({self.get_kind_display()})"
 
+    storage_prefix = "artifacts"
+
     def storage_folder(self) -> str:
-        return f"artifacts/{self.case_id}"
+        return f"{self.storage_prefix}/{self.case_id}"
+
+
+class ArtifactUpload(ResumableUpload):
+    """A tus upload on its way to becoming an artifact of the case (``portal.files.resumable``).
+
+    The name and kind come from Upload-Metadata and are checked when the upload
+    is created; ``expected_sha256`` is the whole file's SHA-256 if the client
+    declared one, compared when the last byte arrives.
+    """
+
+    case = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="uploads")
+    kind = models.CharField(max_length=30, choices=Artifact.Kind.choices)
+    original_name = models.CharField(max_length=255)
+    expected_sha256 = models.CharField(max_length=64, blank=True)
+    supersedes = models.ForeignKey(
+        Artifact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )

@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.urls import reverse
 
-from portal.accounts.api import api_error, token_required
+from portal.accounts.api import api_error, token_required, token_scope
+from portal.accounts.models.tokens import CASES_UPLOAD
 from portal.cases.access import CasePurpose, get_case_or_404
 from portal.cases.models import Artifact
 from portal.cases.services.artifacts import ArtifactAlreadyStored, add_artifact
@@ -38,6 +39,7 @@ def _artifact_json(artifact: Artifact) -> dict:
 
 
 @token_required
+@token_scope(CASES_UPLOAD)
 def artifact_put(request, pk, name):
     if request.method != "PUT":
         return api_error("Use PUT with the file as the request body.", 405)

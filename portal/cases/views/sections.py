@@ -115,6 +115,7 @@ def artifacts(request, pk):
     if developer_view and not case.is_closed:
         context["upload_form"] = ArtifactUploadForm(case=case)
         context["upload_nonce"] = issue_nonce(request, f"upload:{case.pk}")
+        context["tus_chunk_bytes"] = settings.TUS_BROWSER_CHUNK_BYTES
     return render_section(request, case, "artifacts", context)
 
 

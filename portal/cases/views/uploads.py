@@ -1,0 +1,219 @@
+"""Resumable artifact uploads by the tus 1.0 protocol: ``/api/v1/cases/<id>/uploads/``.
+
+Any tus client works: ``tuspy`` or ``curl`` by script with a personal access
+token, ``tus-js-client`` in the browser with the session (and its CSRF
+token). The protocol itself is ``portal.files.resumable``; this module says
+who may upload to which case and what a finished upload becomes: an artifact,
+stored by ``add_artifact`` exactly as a PUT or the form stores one.
+
+Upload-Metadata: ``filename`` and ``kind`` (required), ``sha256`` (the whole
+file's, optional: checked when the last byte arrives), ``supersedes`` (an
+artifact id of the case, optional). Other keys are accepted and ignored.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.accounts.api import token_or_session, token_scope
+from portal.accounts.models.tokens import CASES_UPLOAD
+from portal.cases.access import CasePurpose, get_case_or_404
+from portal.cases.models import Artifact, ArtifactUpload, Submission
+from portal.cases.services.artifacts import ArtifactAlreadyStored, add_artifact
+from portal.cases.services.lifecycle import CaseActionRefused
+from portal.files import resumable
+from portal.files.resumable import TusError, tus_response
+from portal.files.uploads import UploadRejected, check_sha256_header, clean_display_name
+
+COLLECTION_METHODS = {"OPTIONS", "POST"}
+UPLOAD_METHODS = {"OPTIONS", "HEAD", "PATCH", "DELETE"}
+
+
+def _method(request) -> str:
+    """The method, or the one X-HTTP-Method-Override names (servers must honour it)."""
+    override = request.headers.get("X-HTTP-Method-Override", "").upper()
+    return override if request.method == "POST" and override else request.method
+
+
+def _case(request, pk) -> Submission:
+    try:
+        case = get_case_or_404(request.user, pk, purpose=CasePurpose.CHANGE)
+    except Http404:
+        raise TusError(404, "No such case.") from None
+    except PermissionDenied:
+        raise TusError(403, "Only the developer's submitters can upload artifacts.") from None
+    return case
+
+
+def _require_open(case: Submission, upload: ArtifactUpload | None = None) -> None:
+    """The rule of every artifact upload (``add_artifact``): not on a released or withdrawn case."""
+    if case.is_closed:
+        if upload is not None:
+            resumable.remove(upload)
+        raise TusError(
+            403,
+            f"This case is {case.get_status_display().lower()}; it takes no more uploads. "
+            "Nothing of this upload was kept.",
+        )
+
+
+def _tus(view):
+    """Authenticate; refuse as the protocol says; Tus-Resumable on every response."""
+
+    def protocol(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except TusError as error:
+            return resumable.error_response(error)
+
+    # A token must carry the upload scope; the browser's session is not scope-limited.
+    authenticated = token_or_session(token_scope(CASES_UPLOAD)(protocol))
+
+    @wraps(authenticated)
+    def wrapper(request, *args, **kwargs):
+        response = authenticated(request, *args, **kwargs)
+        response["Tus-Resumable"] = resumable.TUS_VERSION
+        return response
+
+    wrapper.__name__, wrapper.__doc__ = view.__name__, view.__doc__
+    return wrapper
+
+
+@_tus
+def upload_create(request, pk):
+    """OPTIONS: what the server supports. POST: create an upload (with its first bytes, if sent)."""
+    method = _method(request)
+    if method not in COLLECTION_METHODS:
+        response = tus_response(405, "Use POST to create an upload (or OPTIONS).")
+        response["Allow"] = ", ".join(sorted(COLLECTION_METHODS))
+        return response
+    case = _case(request, pk)
+    if method == "OPTIONS":
+        return resumable.options_response()
+    resumable.check_version(request)
+    _require_open(case)
+    length = resumable.parse_length(request)
+    header = request.headers.get("Upload-Metadata", "")
+    metadata = resumable.parse_metadata(header)
+    try:
+        name = clean_display_name(metadata.get("filename", ""))
+        expected = check_sha256_header(metadata.get("sha256")) or ""
+    except UploadRejected as rejection:
+        message = rejection.message.replace("X-Content-SHA256", "Upload-Metadata sha256")
+        raise TusError(400, f"{message} (Upload-Metadata filename, sha256)") from None
+    kind = metadata.get("kind", "")
+    if kind not in Artifact.Kind.values:
+        raise TusError(
+            400, f"Upload-Metadata kind must be one of: {', '.join(Artifact.Kind.values)}."
+        )
+    supersedes = None
+    if wanted := metadata.get("supersedes"):
+        if wanted.isascii() and wanted.isdigit() and len(wanted) < 19:
+            supersedes = case.artifacts.filter(pk=int(wanted)).first()
+        if supersedes is None:
+            raise TusError(400, "Upload-Metadata supersedes names no artifact of this case.")
+    upload = ArtifactUpload(
+        case=case,
+        created_by=request.user,
+        length=length,
+        metadata=header,
+        kind=kind,
+        original_name=name,
+        expected_sha256=expected,
+        supersedes=supersedes,
+    )
+    resumable.start(upload)
+    try:
+        upload.save()
+    except BaseException:
+        resumable.remove(upload)
+        raise
+    location = request.build_absolute_uri(reverse("api_upload", args=[case.pk, upload.key]))
+    headers = {"Location": location, "Upload-Expires": resumable.expires_header(upload)}
+    if request.headers.get("Content-Type", "").startswith(resumable.OFFSET_CONTENT_TYPE):
+        try:
+            finished = resumable.append(
+                upload, request, on_finished=lambda done: _finish(done, request.user)
+            )
+        except TusError:
+            resumable.remove(upload)
+            raise
+        headers |= finished or {}
+        headers["Upload-Offset"] = str(upload.offset)
+    return tus_response(201, **headers)
+
+
+@_tus
+def upload_detail(request, pk, key):
+    """HEAD: how far the upload got. PATCH: the next bytes. DELETE: terminate it."""
+    method = _method(request)
+    if method not in UPLOAD_METHODS:
+        response = tus_response(405, "Use HEAD, PATCH or DELETE on an upload.")
+        response["Allow"] = ", ".join(sorted(UPLOAD_METHODS))
+        return response
+    case = _case(request, pk)
+    if method == "OPTIONS":
+        return resumable.options_response()
+    resumable.check_version(request)
+    upload = ArtifactUpload.objects.filter(case=case, key=key).first()
+    if upload is None:
+        raise TusError(404, "No such upload: it finished, was terminated, or expired.")
+    if method == "DELETE":
+        resumable.remove(upload)
+        return tus_response(204)
+    if upload.expires_at <= timezone.now():
+        raise TusError(410, "This upload expired; start it again.")
+    if method == "HEAD":
+        headers = {
+            "Upload-Offset": str(upload.offset),
+            "Upload-Length": str(upload.length),
+            "Upload-Expires": resumable.expires_header(upload),
+        }
+        if upload.metadata:
+            headers["Upload-Metadata"] = upload.metadata
+        response = tus_response(200, **headers)
+        response.content = b""
+        return response
+    _require_open(case, upload)
+    finished = resumable.append(
+        upload, request, on_finished=lambda done: _finish(done, request.user)
+    )
+    return tus_response(
+        204,
+        Upload_Offset=str(upload.offset),
+        Upload_Expires=resumable.expires_header(upload),
+        **(finished or {}),
+    )
+
+
+def _finish(upload: ArtifactUpload, actor) -> dict[str, str]:
+    """The last byte arrived: the partial file becomes an artifact, and the upload is over."""
+    streamed = resumable.finished_file(upload)
+    try:
+        if upload.expected_sha256 and streamed.sha256 != upload.expected_sha256:
+            raise TusError(
+                resumable.CHECKSUM_MISMATCH,
+                f"The file's SHA-256 ({streamed.sha256}) does not match the one declared in "
+                f"Upload-Metadata ({upload.expected_sha256}). Nothing was stored; "
+                "upload the file again.",
+            )
+        try:
+            artifact = add_artifact(
+                actor=actor,
+                case_id=upload.case_id,
+                kind=upload.kind,
+                streamed=streamed,
+                original_name=upload.original_name,
+                supersedes_id=upload.supersedes_id,
+            )
+        except ArtifactAlreadyStored as already:
+            artifact = already.artifact
+        except (CaseActionRefused, UploadRejected) as refusal:
+            raise TusError(403, f"{refusal.message} Nothing was stored.") from None
+    finally:
+        streamed.discard()  # moved into storage by now, unless refused
+        resumable.remove(upload)
+    return {"Artifact-Id": str(artifact.pk), "Artifact-SHA256": artifact.sha256}

@@ -1,0 +1,349 @@
+"""Resumable uploads by the tus 1.0 protocol: the protocol, partial files and the sweep.
+
+https://tus.io/protocols/resumable-upload — core, and the extensions creation,
+creation-with-upload, termination, expiration and checksum (sha256). What an
+upload becomes when it is finished is the concern of the app that owns the
+concrete ``ResumableUpload`` model (``portal.cases.views.uploads`` for
+artifacts); this module knows only bytes, offsets and hashes.
+
+Each PATCH is streamed once: appended to the partial file under
+``UPLOADS_PARTIAL_DIR`` (outside ``MEDIA_ROOT``, never served) and fed to the
+running SHA-256, whose state is saved in the row with the new offset
+(``portal.files.sha256state``), so no request ever reads back earlier bytes.
+A PATCH holds an exclusive lock on the partial file; a second one at the same
+time is answered 423 Locked, and the offset is moved by a conditional
+``UPDATE … WHERE offset = <old>``, so two workers can never both append.
+
+Status codes follow the specification: 412 for a missing or other
+Tus-Resumable, 415 for a PATCH that is not ``application/offset+octet-stream``,
+409 for an Upload-Offset that is not the upload's, 460 for a chunk whose
+Upload-Checksum fails (nothing of it is kept), 413 past Upload-Length or
+Tus-Max-Size, 404 for an unknown or terminated upload, 410 for an expired one.
+"""
+
+import base64
+import binascii
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import queue
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.http import http_date
+
+from portal.files.models import ResumableUpload
+from portal.files.sha256state import ResumableSha256, empty_state
+from portal.files.uploads import CHUNK_SIZE, StreamedFile
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
+OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
+CHECKSUM_MISMATCH = 460
+MAX_METADATA = 4000
+
+
+class TusError(Exception):
+    """A request the protocol refuses: its status and a message for the person."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def tus_response(status: int = 204, message: str | None = None, **headers: str) -> HttpResponse:
+    """Every tus answer carries Tus-Resumable; refusals a JSON ``{"error": …}`` body."""
+    body = json.dumps({"error": message}) if message else ""
+    response = HttpResponse(body, status=status, content_type="application/json")
+    if status == CHECKSUM_MISMATCH:
+        response.reason_phrase = "Checksum Mismatch"
+    response["Tus-Resumable"] = TUS_VERSION
+    response["Cache-Control"] = "no-store"
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def options_response() -> HttpResponse:
+    return tus_response(
+        204,
+        **{
+            "Tus-Version": TUS_VERSION,
+            "Tus-Extension": TUS_EXTENSIONS,
+            "Tus-Max-Size": str(settings.ARTIFACT_MAX_BYTES),
+            "Tus-Checksum-Algorithm": "sha256",
+        },
+    )
+
+
+def error_response(error: TusError) -> HttpResponse:
+    response = tus_response(error.status, error.message)
+    if error.status == 412:
+        response["Tus-Version"] = TUS_VERSION
+    return response
+
+
+def check_version(request) -> None:
+    if request.headers.get("Tus-Resumable") != TUS_VERSION:
+        raise TusError(412, f"Send Tus-Resumable: {TUS_VERSION}; it is the version served here.")
+
+
+def expires_header(upload: ResumableUpload) -> str:
+    return http_date(upload.expires_at.timestamp())
+
+
+def next_expiry() -> datetime:
+    return timezone.now() + timedelta(hours=settings.TUS_UPLOAD_EXPIRY_HOURS)
+
+
+def parse_metadata(header: str | None) -> dict[str, str]:
+    """Upload-Metadata: ``key base64(value)`` pairs, comma-separated; keys unknown are kept."""
+    header = (header or "").strip()
+    if len(header) > MAX_METADATA:
+        raise TusError(400, f"Upload-Metadata is longer than {MAX_METADATA} characters.")
+    metadata: dict[str, str] = {}
+    for pair in filter(None, (part.strip() for part in header.split(","))):
+        key, _, encoded = pair.partition(" ")
+        if not key or " " in encoded.strip() or key in metadata:
+            raise TusError(400, f"Upload-Metadata has a malformed or repeated pair: {key!r}.")
+        try:
+            metadata[key] = base64.b64decode(encoded.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            raise TusError(400, f"Upload-Metadata {key!r} is not Base64 of UTF-8 text.") from None
+    return metadata
+
+
+def parse_length(request) -> int:
+    if request.headers.get("Upload-Defer-Length"):
+        raise TusError(400, "Deferred lengths are not supported; send Upload-Length.")
+    value = request.headers.get("Upload-Length", "")
+    if not (value.isascii() and value.isdigit()):
+        raise TusError(400, "Send the whole file's size as Upload-Length (bytes).")
+    length = int(value)
+    if length == 0:
+        raise TusError(400, "The file is empty.")
+    if length > settings.ARTIFACT_MAX_BYTES:
+        raise TusError(413, f"Upload-Length is over the maximum of {settings.ARTIFACT_MAX_BYTES}.")
+    return length
+
+
+def parse_checksum(request) -> bytes | None:
+    value = request.headers.get("Upload-Checksum")
+    if value is None:
+        return None
+    algorithm, _, encoded = value.strip().partition(" ")
+    if algorithm.lower() != "sha256":
+        raise TusError(400, "Upload-Checksum must use sha256, the algorithm supported here.")
+    try:
+        expected = base64.b64decode(encoded.strip(), validate=True)
+    except binascii.Error:
+        expected = b""
+    if len(expected) != 32:
+        raise TusError(400, "Upload-Checksum must be 'sha256 <Base64 of the 32-byte digest>'.")
+    return expected
+
+
+def partial_dir() -> Path:
+    path = Path(settings.UPLOADS_PARTIAL_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def partial_path(upload: ResumableUpload) -> Path:
+    return partial_dir() / upload.key
+
+
+def start(upload: ResumableUpload) -> None:
+    """Fill a new upload's state and create its empty partial file; the caller saves it."""
+    upload.offset = 0
+    upload.hash_state = empty_state()
+    upload.expires_at = next_expiry()
+    partial_path(upload).touch(exist_ok=False)
+
+
+def remove(upload: ResumableUpload) -> None:
+    """Terminate: the partial file and the row go; later requests get 404."""
+    with contextlib.suppress(FileNotFoundError):
+        partial_path(upload).unlink()
+    if upload.pk is not None:
+        type(upload).objects.filter(pk=upload.pk).delete()
+
+
+class _ChunkSink:
+    """Writes and hashes chunks on a thread of its own while the request reads the next.
+
+    As ``portal.files.uploads.HashingWriter`` does for a PUT: OpenSSL's SHA-256
+    and file writes release the GIL, so receiving and hashing overlap on two
+    cores. At most two chunks wait, so memory stays bounded.
+    """
+
+    def __init__(self, handle, hasher: ResumableSha256, chunk_digest) -> None:
+        self.handle, self.hasher, self.chunk_digest = handle, hasher, chunk_digest
+        self.error: BaseException | None = None
+        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+        self.thread = threading.Thread(target=self._drain, name="tus-append", daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        while (data := self.chunks.get()) is not None:
+            if self.error is not None:
+                continue
+            try:
+                self.handle.write(data)
+            except OSError as error:
+                self.error = error
+                continue
+            self.hasher.update(data)
+            if self.chunk_digest is not None:
+                self.chunk_digest.update(data)
+
+    def put(self, data: bytes) -> None:
+        if self.error is None:
+            self.chunks.put(data)
+
+    def close(self) -> BaseException | None:
+        self.chunks.put(None)
+        self.thread.join()
+        return self.error
+
+
+def append[U: ResumableUpload, R](upload: U, request, *, on_finished: Callable[[U], R]) -> R | None:
+    """Apply one PATCH (or a creation request's body): stream, hash, move the offset.
+
+    When the last byte is in, ``on_finished(upload)`` runs, still holding the
+    partial file's lock, and its result is returned. Raises ``TusError`` with
+    the protocol's status; a refused chunk leaves the partial file and the row
+    as they were.
+    """
+    content_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if content_type != OFFSET_CONTENT_TYPE:
+        raise TusError(415, f"Send the bytes as Content-Type: {OFFSET_CONTENT_TYPE}.")
+    offset_header = request.headers.get("Upload-Offset", "0" if request.method == "POST" else "")
+    if not (offset_header.isascii() and offset_header.isdigit()):
+        raise TusError(400, "Send Upload-Offset, the byte the chunk starts at.")
+    if int(offset_header) != upload.offset:
+        raise TusError(409, f"Upload-Offset is {offset_header}; the upload is at {upload.offset}.")
+    expected_checksum = parse_checksum(request)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        raise TusError(411, "Send the chunk's length (Content-Length).") from None
+    if length < 0:
+        raise TusError(400, "Content-Length must not be negative.")
+    if upload.offset + length > upload.length:
+        raise TusError(
+            413,
+            f"The chunk ends at byte {upload.offset + length}, past the "
+            f"Upload-Length of {upload.length}.",
+        )
+    path = partial_path(upload)
+    try:
+        handle = open(path, "r+b")  # noqa: SIM115 - held, and closed, below
+    except FileNotFoundError:
+        remove(upload)
+        raise TusError(404, "This upload's bytes are gone; start it again.") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno in {errno.EAGAIN, errno.EACCES}:
+                raise TusError(423, "Another request is writing to this upload.") from None
+            raise
+        # Under the lock, the offset read before may have moved.
+        upload.refresh_from_db(fields=["offset", "hash_state"])
+        if int(offset_header) != upload.offset:
+            raise TusError(
+                409, f"Upload-Offset is {offset_header}; the upload is at {upload.offset}."
+            )
+        start_offset = upload.offset
+        hasher = ResumableSha256.from_bytes(bytes(upload.hash_state))
+        chunk_digest = hashlib.sha256() if expected_checksum is not None else None
+        handle.seek(start_offset)
+        handle.truncate()  # bytes of a request that died before it was counted
+        sink = _ChunkSink(handle, hasher, chunk_digest)
+        received = 0
+        try:
+            while received < length:
+                try:
+                    data = request.read(min(CHUNK_SIZE, length - received))
+                except OSError:  # the client went away: keep what arrived, as the protocol asks
+                    break
+                if not data:
+                    break
+                sink.put(data)
+                received += len(data)
+        finally:
+            failed = sink.close()
+        if failed is not None:  # a full disk: nothing of this chunk counts
+            handle.truncate(start_offset)
+            raise TusError(507, "The server has no room for this upload now.")
+        if chunk_digest is not None and (
+            received != length or chunk_digest.digest() != expected_checksum
+        ):
+            handle.truncate(start_offset)
+            if received != length:
+                raise TusError(400, "The chunk was interrupted; nothing of it was kept.")
+            raise TusError(CHECKSUM_MISMATCH, "The chunk's SHA-256 does not match Upload-Checksum.")
+        handle.flush()
+        os.fsync(handle.fileno())
+        moved = (
+            type(upload)
+            .objects.filter(pk=upload.pk, offset=start_offset)
+            .update(
+                offset=start_offset + received,
+                hash_state=hasher.to_bytes(),
+                expires_at=next_expiry(),
+            )
+        )
+        if moved != 1:  # pragma: no cover - the lock makes this unreachable
+            handle.truncate(start_offset)
+            raise TusError(409, "The upload moved on meanwhile; ask where it is (HEAD).")
+        upload.refresh_from_db(fields=["offset", "hash_state", "expires_at"])
+        if upload.offset == upload.length:
+            return on_finished(upload)
+    return None
+
+
+def finished_file(upload: ResumableUpload) -> StreamedFile:
+    """The complete partial file, ready for the store helper to move into storage."""
+    sha256 = ResumableSha256.from_bytes(bytes(upload.hash_state)).hexdigest()
+    return StreamedFile(str(partial_path(upload)), upload.length, sha256)
+
+
+def upload_models() -> list[type[ResumableUpload]]:
+    return [model for model in apps.get_models() if issubclass(model, ResumableUpload)]
+
+
+def expire_uploads(now: datetime | None = None) -> int:
+    """Remove every upload past its expiry, and partial files no upload names.
+
+    Returns how many were removed. Safe to run twice or at once: a row is
+    deleted by whoever deletes it, and a missing file is not an error.
+    """
+    now = now or timezone.now()
+    removed = 0
+    known: set[str] = set()
+    for model in upload_models():
+        for upload in model.objects.filter(expires_at__lte=now).only("pk", "key"):
+            with contextlib.suppress(FileNotFoundError):
+                partial_path(upload).unlink()
+            removed += model.objects.filter(pk=upload.pk).delete()[0]
+        known.update(model.objects.values_list("key", flat=True))
+    # A partial file whose row never committed (a crash between the two).
+    cutoff = (now - timedelta(hours=settings.TUS_UPLOAD_EXPIRY_HOURS)).timestamp()
+    for path in partial_dir().iterdir():
+        if path.name not in known and path.stat().st_mtime < cutoff:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += 1
+    return removed
