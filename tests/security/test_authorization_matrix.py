@@ -232,7 +232,9 @@ MATRIX: dict[str, Row] = {
     "portal:notifications_read": Row(get=NOBODY, post=answers(302)),
     "portal:email_delivery": Row(get=NOBODY, post=answers(302)),
     "portal:token_list": Row(get=answers(200, admin=403), post=NOBODY),
-    "portal:token_create": Row(get=NOBODY, post=answers(400, admin=403)),
+    # unassigned_reviewer has a passkey (a second factor) not used this session:
+    # agency staff with one confirm with it before making a token.
+    "portal:token_create": Row(get=NOBODY, post=answers(400, admin=403, unassigned_reviewer=302)),
     "portal:token_revoke": Row(get=NOBODY, post=answers(404, admin=403, submitter=302)),
     # The coordinator's queue and assignments.
     "reviews:agency_queue": Row(
