@@ -9,6 +9,7 @@ import ipaddress
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Passkeys (WebAuthn credentials) as django-otp devices.
+    "django_otp_webauthn",
     "axes",
     "guardian",
     "django_filters",
@@ -322,6 +325,34 @@ MFA_ENFORCED = env_bool("MFA_ENFORCED", True)
 OTP_TOTP_ISSUER = "Frontier Review Portal"
 # Seconds between the password and the code before the sign-in starts over.
 MFA_PENDING_SECONDS = 300
+
+# Phishing-resistant second factor (passkeys, WebAuthn; OMB M-22-09): the roles
+# listed must sign in with a passkey ("agency": coordinators and reviewers;
+# "admin": platform admins); codes from an authenticator app are refused for
+# them. Unlisted agency staff and admins may add passkeys and keep their app.
+MFA_PHISHING_RESISTANT_ROLES = env_list("MFA_PHISHING_RESISTANT_ROLES", [])
+if unknown_roles := set(MFA_PHISHING_RESISTANT_ROLES) - {"agency", "admin"}:
+    raise ImproperlyConfigured(
+        "MFA_PHISHING_RESISTANT_ROLES takes agency and admin (comma-separated), not "
+        + ", ".join(sorted(unknown_roles))
+    )
+# The relying party: passkeys are bound to WEBAUTHN_RP_ID (a host name, by default
+# SITE_URL's) and accepted only from WEBAUTHN_ORIGINS (by default SITE_URL's origin).
+# Changing the RP ID later orphans every passkey registered under the old one.
+_site = urlsplit(SITE_URL)
+OTP_WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID") or _site.hostname or "localhost"
+if not any(
+    host == "*" or host.lstrip(".") == OTP_WEBAUTHN_RP_ID or host.endswith("." + OTP_WEBAUTHN_RP_ID)
+    for host in ALLOWED_HOSTS
+):
+    raise ImproperlyConfigured(
+        f"WEBAUTHN_RP_ID {OTP_WEBAUTHN_RP_ID!r} must be one of ALLOWED_HOSTS or a domain "
+        "one of them is under: passkeys are bound to it"
+    )
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("WEBAUTHN_ORIGINS", [f"{_site.scheme}://{_site.netloc}"])
+OTP_WEBAUTHN_RP_NAME = "Frontier Review Portal"
+# Passkeys are a second step after the password, never a way around it.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # Sign-in throttling (django-axes, portal.accounts.lockout), for
 # SIGN_IN_LOCKOUT_MINUTES: a username from one address after SIGN_IN_FAILURE_LIMIT

@@ -7,6 +7,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import ngettext
+from django_otp_webauthn.admin import WebAuthnCredentialAdmin
+from django_otp_webauthn.models import WebAuthnCredential
 
 from portal.accounts.invitations import send_invitation
 from portal.accounts.models import AccessToken, Agency, Membership, Organization, User
@@ -216,3 +218,8 @@ class AccessTokenAdmin(admin.ModelAdmin):
                 count += 1
         revoked = ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count)
         self.message_user(request, revoked % {"count": count}, messages.SUCCESS)
+
+
+# Passkeys: the package ships the admin class but leaves registering it to the project.
+# An admin deletes a lost passkey here (the person signs in with a recovery code).
+admin.site.register(WebAuthnCredential, WebAuthnCredentialAdmin)

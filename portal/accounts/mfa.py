@@ -10,6 +10,13 @@ after failures (``throttling_failure_count``).
 Agency staff (coordinators, reviewers) and platform admins must have it while
 ``MFA_ENFORCED`` is on; ``MfaEnrolmentMiddleware`` keeps such a person on the
 enrolment page until they have. Everyone else may turn it on.
+
+They may also add passkeys (WebAuthn, django-otp-webauthn's
+``WebAuthnCredential``): phishing-resistant, since the browser signs for the
+portal's own origin only. The roles in ``MFA_PHISHING_RESISTANT_ROLES``
+("agency", "admin") must use one: their authenticator-app codes are refused,
+a recovery code still signs them in, and then they reach nothing but the
+two-step page until they have added a passkey.
 """
 
 import re
@@ -17,14 +24,18 @@ from binascii import unhexlify
 
 import segno
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR_NAME = "Authenticator app"
@@ -33,6 +44,11 @@ RECOVERY_NAME = "Recovery codes"
 # Published in the README: seeded only where seed_demo may publish a password.
 DEMO_TOTP_KEY = "48656c6c6f21deadbeef48656c6c6f21deadbeef"
 DEMO_DEVICE_NAME = "Demo authenticator"
+TOTP_REFUSED = (
+    "Your role signs in with a passkey: codes from an authenticator app are not accepted. "
+    "Use your passkey, or sign in with one of your recovery codes and add a passkey under "
+    "Two-step sign-in. No recovery codes left? Ask a platform admin to reset your two-step sign-in."
+)
 
 
 def is_required(user) -> bool:
@@ -44,14 +60,52 @@ def must_enrol(user) -> bool:
     return settings.MFA_ENFORCED and is_required(user) and not has_device(user)
 
 
+def phishing_resistant_roles(user) -> set[str]:
+    """The names MFA_PHISHING_RESISTANT_ROLES uses for what this person is."""
+    roles = set()
+    if user.is_agency_staff:
+        roles.add("agency")
+    if user.is_staff:
+        roles.add("admin")
+    return roles
+
+
+def passkey_required(user) -> bool:
+    """Must this person use a phishing-resistant factor (a passkey)?"""
+    return bool(phishing_resistant_roles(user) & set(settings.MFA_PHISHING_RESISTANT_ROLES))
+
+
+def passkeys_allowed(user) -> bool:
+    """Agency staff and platform admins may add passkeys, required or not."""
+    return is_required(user)
+
+
+def passkeys(user):
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("created_at")
+
+
+def has_passkey(user) -> bool:
+    return passkeys(user).exists()
+
+
+def must_add_passkey(user) -> bool:
+    return passkey_required(user) and not has_passkey(user)
+
+
+def totp_refused(user, code: str) -> bool:
+    """An authenticator-app code from someone who must use a passkey."""
+    return passkey_required(user) and normalize(code).isdigit()
+
+
 def authenticator(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
 def has_device(user) -> bool:
-    """A confirmed authenticator, or recovery codes left to sign in with."""
+    """A confirmed authenticator or passkey, or recovery codes left to sign in with."""
     return (
         TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or has_passkey(user)
         or StaticToken.objects.filter(device__user=user, device__confirmed=True).exists()
     )
 
@@ -71,7 +125,7 @@ def verify_code(user, code: str):
     spend one recovery code or one time step.
     """
     code = normalize(code)
-    if not code or len(code) > 16:
+    if not code or len(code) > 16 or totp_refused(user, code):
         return None
     devices = TOTPDevice if code.isdigit() else StaticDevice
     with transaction.atomic():
@@ -79,6 +133,40 @@ def verify_code(user, code: str):
             if device.verify_token(code):
                 return device
     return None
+
+
+def passkey_script_config(request, *, confirming: bool = False) -> dict:
+    """What django-otp-webauthn's script reads from the page (a JSON element, not code).
+
+    ``confirming``: the ceremony confirms a signed-in person (the confirmation
+    page) rather than finishing a sign-in; it then comes back to the page.
+    """
+    ceremony = "passkey_confirm" if confirming else "passkey_sign_in"
+    return {
+        "csrfToken": get_token(request),
+        "beginRegistrationUrl": reverse("passkey_registration_begin"),
+        "completeRegistrationUrl": reverse("passkey_registration_complete"),
+        "beginAuthenticationUrl": reverse(f"{ceremony}_begin"),
+        "completeAuthenticationUrl": reverse(f"{ceremony}_complete"),
+        "autocompleteLoginFieldSelector": None,
+        "nextFieldSelector": "#passkey-return" if confirming else "input[name='next']",
+    }
+
+
+PASSKEY_CONFIRMED = "passkey_confirmed_at"
+
+
+def mark_passkey_confirmed(request) -> None:
+    """A passkey (with its screen lock) was just used on the confirmation page."""
+    request.session[PASSKEY_CONFIRMED] = timezone.now().timestamp()
+
+
+def passkey_confirmed(request, *, consume: bool = False) -> bool:
+    """Was a passkey used for the confirmation in progress (within MFA_PENDING_SECONDS)?"""
+    at = request.session.get(PASSKEY_CONFIRMED)
+    if consume:
+        request.session.pop(PASSKEY_CONFIRMED, None)
+    return at is not None and timezone.now().timestamp() - at <= settings.MFA_PENDING_SECONDS
 
 
 # --- enrolment ------------------------------------------------------------------------------
@@ -165,19 +253,25 @@ class MfaEnrolmentMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not settings.MFA_ENFORCED:
-            return None
         user = request.user
-        if not user.is_authenticated or user.is_verified():
+        if not user.is_authenticated:
             return None
         if getattr(view_func, "mfa_enrolment_allowed", False) or _is_logout(view_func):
+            return None
+        if user.is_verified():
+            if must_add_passkey(user):
+                messages.warning(request, "Your role needs a passkey: add one to continue.")
+                return redirect("mfa_overview")
+            return None
+        if not settings.MFA_ENFORCED:
             return None
         if has_device(user):
             logout(request)
             return redirect_to_login(request.get_full_path())
         if is_required(user):
             query = urlencode({"next": request.get_full_path()})
-            return redirect(f"{reverse('mfa_setup')}?{query}")
+            page = "mfa_overview" if passkey_required(user) else "mfa_setup"
+            return redirect(f"{reverse(page)}?{query}")
         return None
 
 

@@ -7,6 +7,7 @@ from portal.accounts.views import (
     email_change,
     home,
     invitation,
+    passkeys,
     recovery,
     signin,
     tokens,
@@ -27,6 +28,29 @@ urlpatterns = [
         two_step.recovery_codes_new,
         name="mfa_recovery_codes",
     ),
+    path(
+        "account/two-step/passkeys/begin",
+        passkeys.registration_begin,
+        name="passkey_registration_begin",
+    ),
+    path(
+        "account/two-step/passkeys/complete",
+        passkeys.registration_complete,
+        name="passkey_registration_complete",
+    ),
+    path(
+        "account/two-step/passkeys/<int:passkey_id>/remove",
+        passkeys.remove,
+        name="passkey_remove",
+    ),
+    path("account/confirm/passkey/begin", passkeys.confirm_begin, name="passkey_confirm_begin"),
+    path(
+        "account/confirm/passkey/complete",
+        passkeys.confirm_complete,
+        name="passkey_confirm_complete",
+    ),
+    path("login/passkey/begin", passkeys.sign_in_begin, name="passkey_sign_in_begin"),
+    path("login/passkey/complete", passkeys.sign_in_complete, name="passkey_sign_in_complete"),
     path(
         "account/password/",
         auth_views.PasswordChangeView.as_view(

@@ -23,6 +23,7 @@ KWARGS = {
     "portal:eval_result_remove": lambda w: {"pk": w.draft.pk, "result_id": w.score.pk},
     "portal:eval_result_correct": lambda w: {"pk": w.case.pk, "result_id": w.case_score.pk},
     "portal:token_revoke": lambda w: {"token_id": w.submitter_token.pk},
+    "passkey_remove": lambda w: {"passkey_id": w.passkey.pk},
     "portal:frontier_benchmark": lambda w: {"slug": w.benchmark.slug},
     "portal:frontier_routing_request": lambda w: {"pk": w.case.pk},
     "portal:routing_request_answer": lambda w: {"request_id": w.routing_request.pk},

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django_otp_webauthn.models import WebAuthnCredential
 
 from access.models import AccessGrant, EvaluationReport, TermsAcceptance
 from portal.accounts.models import AccessToken
@@ -143,7 +144,31 @@ MATRIX: dict[str, Row] = {
     "reauthenticate": Row(get=EVERYONE, post=EVERYONE),
     "mfa_overview": Row(get=EVERYONE, post=NOBODY),
     "mfa_setup": Row(get=EVERYONE, post=EVERYONE),
-    "mfa_recovery_codes": Row(get=NOBODY, post=answers(302)),
+    "mfa_recovery_codes": Row(get=NOBODY, post=answers(302, unassigned_reviewer=200)),
+    # Passkeys: agency staff and admins add them (others 403, JSON; so is someone
+    # with a second factor not used this session, unassigned_reviewer's passkey);
+    # each removes only their own (404 otherwise); confirming with one needs one
+    # (403 otherwise); signing in with one needs a password step in progress
+    # (401 without).
+    "passkey_registration_begin": Row(
+        get=role_page(only(NOT_ALLOWED, "admin", *AGENCY, unassigned_reviewer=403)),
+        post=role_page(only(200, "admin", *AGENCY, unassigned_reviewer=403)),
+    ),
+    "passkey_registration_complete": Row(
+        get=role_page(only(NOT_ALLOWED, "admin", *AGENCY, unassigned_reviewer=403)),
+        post=role_page(only(400, "admin", *AGENCY, unassigned_reviewer=403)),
+    ),
+    "passkey_confirm_begin": Row(
+        get=answers(403, unassigned_reviewer=NOT_ALLOWED),
+        post=answers(403, unassigned_reviewer=200),
+    ),
+    "passkey_confirm_complete": Row(
+        get=answers(403, unassigned_reviewer=NOT_ALLOWED),
+        post=answers(403, unassigned_reviewer=400),
+    ),
+    "passkey_remove": Row(get=NOBODY, post=answers(404, unassigned_reviewer=302)),
+    "passkey_sign_in_begin": Row(get=answers(401), post=answers(401), anonymous=401),
+    "passkey_sign_in_complete": Row(get=answers(401), post=answers(401), anonymous=401),
     "password_change": Row(get=EVERYONE, post=EVERYONE),
     "password_change_done": Row(get=EVERYONE, post=NOBODY),
     "email_change": Row(get=EVERYONE, post=answers(400)),
@@ -238,7 +263,9 @@ MATRIX: dict[str, Row] = {
     "portal:notifications_read": Row(get=NOBODY, post=answers(302)),
     "portal:email_delivery": Row(get=NOBODY, post=answers(302)),
     "portal:token_list": Row(get=answers(200, admin=403), post=NOBODY),
-    "portal:token_create": Row(get=NOBODY, post=answers(400, admin=403)),
+    # unassigned_reviewer has a passkey (a second factor) not used this session:
+    # agency staff with one confirm with it before making a token.
+    "portal:token_create": Row(get=NOBODY, post=answers(400, admin=403, unassigned_reviewer=302)),
     "portal:token_revoke": Row(get=NOBODY, post=answers(404, admin=403, submitter=302)),
     # The coordinator's queue and assignments.
     "reviews:agency_queue": Row(get=role_page(only(200, *COORDINATORS)), post=NOBODY),
@@ -351,6 +378,7 @@ def fingerprint() -> tuple:
         TermsAcceptance.objects.count(),
         list(AccessToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         list(RoutingRequest.objects.order_by("pk").values_list("pk", "status")),
+        list(WebAuthnCredential.objects.order_by("pk").values_list("pk", "confirmed")),
     )
 
 

@@ -114,7 +114,7 @@ def kept(request, submitter, coordinator, bank, operator, reviewer):
             sent={},
             done=lambda: AuditEvent.objects.filter(action="mfa.recovery_codes_created").exists(),
             refused={},
-            refusal="Set up an authenticator app first.",
+            refusal="Set up an authenticator app or add a passkey first.",
             before_confirming=lambda: (
                 TOTPDevice.objects.filter(user=reviewer).delete(),
                 StaticDevice.objects.filter(user=reviewer).delete(),

@@ -22,6 +22,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
+from django_otp_webauthn.models import WebAuthnCredential
 
 from access import services as access_services
 from access.models import AccessGrant, EvaluationReport, Terms
@@ -266,6 +267,14 @@ def build_world() -> World:
     routing_request = capability_services.request_routing(
         actor=people["monitor"], case_id=case.pk, reason="A jump on a cyber benchmark."
     )
+    # A passkey of one reviewer's (not on the case): only they may remove it.
+    passkey = WebAuthnCredential.objects.create(
+        user=people["unassigned_reviewer"],
+        name="Security key",
+        confirmed=True,
+        credential_id=b"world-passkey-credential-id",
+        public_key=b"not-a-real-key",
+    )
 
     for persona, person in people.items():
         _, world.tokens[persona] = AccessToken.create_for(person, name=f"{persona} script")
@@ -302,6 +311,7 @@ def build_world() -> World:
         score=score,
         case_score=case_score,
         submitter_token=AccessToken.objects.get(user=submitter),
+        passkey=passkey,
     )
     assert access_grant.status == AccessGrant.Status.ACTIVE
     return world

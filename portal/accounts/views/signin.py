@@ -66,14 +66,15 @@ class SignInView(LoginView):
         response = super().form_valid(form)
         if mfa.must_enrol(user):
             query = urlencode({"next": self.get_success_url()})
-            return redirect(f"{reverse('mfa_setup')}?{query}")
+            page = "mfa_overview" if mfa.passkey_required(user) else "mfa_setup"
+            return redirect(f"{reverse(page)}?{query}")
         return response
 
 
 sign_in = mfa.enrolment_allowed(SignInView.as_view())
 
 
-def _pending_user(request):
+def pending_user(request):
     """The person whose password was right a moment ago, or None."""
     pending = request.session.get(PENDING)
     if not pending:
@@ -88,7 +89,7 @@ def _pending_user(request):
     return user, pending
 
 
-def _code_refused(request, user, pending) -> None:
+def code_refused(request, user, pending) -> None:
     """A wrong code counts as a failed sign-in (audit log, django-axes)."""
     user_login_failed.send(
         sender=__name__, credentials={"username": user.get_username()}, request=request
@@ -106,18 +107,24 @@ def _code_refused(request, user, pending) -> None:
 @login_not_required
 @mfa.enrolment_allowed
 def sign_in_code(request):
-    user, pending = _pending_user(request)
+    user, pending = pending_user(request)
     if user is None:
         messages.info(request, "Sign in again: enter your username and password.")
         return redirect("login")
     form = SignInCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and mfa.totp_refused(user, form.cleaned_data["code"])
+    ):
+        form.add_error("code", mfa.TOTP_REFUSED)
+    elif request.method == "POST" and form.is_valid():
         credentials = {"username": user.get_username()}
         device = None
         if AxesProxyHandler.is_allowed(request, credentials):
             device = mfa.verify_code(user, form.cleaned_data["code"])
         if device is None:
-            _code_refused(request, user, pending)
+            code_refused(request, user, pending)
             if PENDING not in request.session:
                 messages.error(request, "Too many wrong codes. Sign in again.")
                 return redirect("login")
@@ -134,7 +141,17 @@ def sign_in_code(request):
                     "authenticator app, set up a new one under Two-step sign-in.",
                 )
             return redirect(pending["next"] or settings.LOGIN_REDIRECT_URL)
-    return render(request, "portal/login_code.html", {"form": form})
+    return render(
+        request,
+        "portal/login_code.html",
+        {
+            "form": form,
+            "has_passkey": mfa.has_passkey(user),
+            "passkey_config": mfa.passkey_script_config(request),
+            "passkey_required": mfa.passkey_required(user),
+            "next": pending["next"] or "",
+        },
+    )
 
 
 def _safe_next(request) -> str:
@@ -158,7 +175,9 @@ def reauthenticate(request):
     """
     user = request.user
     action = request.POST.get("action") or request.GET.get("action") or ""
-    needs_code = mfa.has_device(user)
+    # A passkey used on this page a moment ago stands in for the code.
+    passkey_used = mfa.passkey_confirmed(request)
+    needs_code = mfa.has_device(user) and not passkey_used
     form = ConfirmForm(request.POST or None, needs_code=needs_code)
     if request.method == "POST" and form.is_valid():
         confirmed = authenticate(
@@ -170,11 +189,14 @@ def reauthenticate(request):
         device = None
         if confirmed is not None and confirmed.pk == user.pk and needs_code:
             device = mfa.verify_code(user, form.cleaned_data["code"])
-            if device is None:
+            if mfa.totp_refused(user, form.cleaned_data["code"]):
+                form.add_error("code", mfa.TOTP_REFUSED)
+            elif device is None:
                 user_login_failed.send(
                     sender=__name__, credentials={"username": user.get_username()}, request=request
                 )
         if confirmed is not None and confirmed.pk == user.pk and (device or not needs_code):
+            mfa.passkey_confirmed(request, consume=True)
             session_policy.mark_authenticated(request)
             if device is not None:
                 otp_login(request, device)
@@ -188,7 +210,15 @@ def reauthenticate(request):
     return render(
         request,
         "portal/reauthenticate.html",
-        {"form": form, "next": _safe_next(request), "action": action},
+        {
+            "form": form,
+            "next": _safe_next(request),
+            "action": action,
+            "passkey_used": passkey_used,
+            "offer_passkey": mfa.has_passkey(user) and not passkey_used,
+            "passkey_config": mfa.passkey_script_config(request, confirming=True),
+            "passkey_return": request.get_full_path(),
+        },
     )
 
 

@@ -16,7 +16,7 @@ from django_otp import login as otp_login
 
 from portal.accounts import mfa
 from portal.accounts.forms import EnrolmentForm
-from portal.accounts.session_policy import recent_auth_required
+from portal.accounts.session_policy import recent_auth_required, recently_authenticated
 from portal.audit import events as audit
 
 
@@ -30,7 +30,9 @@ def _next(request) -> str:
 
 
 @require_GET
+@mfa.enrolment_allowed
 def overview(request):
+    """Status of each factor; a person who must add a second factor or a passkey lands here."""
     user = request.user
     return render(
         request,
@@ -39,6 +41,12 @@ def overview(request):
             "authenticator": mfa.authenticator(user),
             "recovery_codes_left": mfa.recovery_codes_left(user),
             "required": mfa.is_required(user),
+            "passkeys": list(mfa.passkeys(user)),
+            "passkeys_allowed": mfa.passkeys_allowed(user),
+            "passkey_required": mfa.passkey_required(user),
+            "passkey_config": mfa.passkey_script_config(request),
+            "recently_confirmed": recently_authenticated(request),
+            "next": _next(request),
         },
     )
 
@@ -77,6 +85,7 @@ def setup(request):
             "qr_svg": mfa.qr_svg(device),
             "secret": mfa.secret_text(device),
             "required": mfa.is_required(user),
+            "passkey_required": mfa.passkey_required(user),
             "next": _next(request),
         },
     )
@@ -87,8 +96,8 @@ def setup(request):
 @recent_auth_required
 def recovery_codes_new(request):
     user = request.user
-    if mfa.authenticator(user) is None:
-        messages.error(request, "Set up an authenticator app first.")
+    if mfa.authenticator(user) is None and not mfa.has_passkey(user):
+        messages.error(request, "Set up an authenticator app or add a passkey first.")
         return redirect("mfa_overview")
     codes = mfa.new_recovery_codes(user)
     audit.record("mfa.recovery_codes_created", target=user)
