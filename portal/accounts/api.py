@@ -72,6 +72,8 @@ def token_required(view):
 
     # csrf_exempt is safe: authentication is the Authorization header, which a
     # browser never attaches on its own to a cross-site request.
+    # csrf_exempt is safe: a bearer token is no ambient credential, and a session
+    # request passes the same CSRF check in the wrapper above for unsafe methods.
     return csrf_exempt(login_not_required(wrapper))
 
 
@@ -103,6 +105,8 @@ def token_or_session(view):
                     return api_error("The CSRF token is missing or wrong; reload the page.", 403)
         return view(request, *args, **kwargs)
 
+    # csrf_exempt is safe: a bearer token is no ambient credential, and a session
+    # request passes the same CSRF check in the wrapper above for unsafe methods.
     return csrf_exempt(login_not_required(wrapper))
 
 
