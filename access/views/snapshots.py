@@ -3,8 +3,10 @@
 - ``GET /api/v1/grants/<id>/aria2.txt``: an aria2c input file. For each file of
   the snapshot, its download URL, then ``out=`` (its relative path) and
   ``checksum=sha-256=`` (its digest), so that
-  ``aria2c -i URL --header "Authorization: Bearer …" -x8 -c`` writes the
-  snapshot's folders, resumes what was interrupted and checks every file.
+  ``curl -H "Authorization: Bearer …" URL | aria2c -i - --header "Authorization:
+  Bearer …" -x8 -c -d DIR`` (aria2c reads its input from a file or standard
+  input, not a URL) writes the snapshot's folders, resumes what was
+  interrupted and checks every file.
   Every download it makes is an ordinary request to ``api_download``, checked
   at that moment: a revocation stops the next request of every file.
 - ``GET /api/v1/grants/<id>/model.sig`` (and ``/access/grants/<id>/model.sig``
