@@ -106,7 +106,6 @@ def snapshot_files(access_grant: AccessGrant) -> list[GrantedFile]:
 
 def _file_json(request, access_grant: AccessGrant, f: GrantedFile) -> dict:
     return {
-        "type": "file",
         "id": f.artifact.pk,
         "name": f.name,
         "path": f.artifact.relative_path,
@@ -340,7 +339,7 @@ def _grant_json(request, access_grant: AccessGrant, *, terms_accepted: bool) -> 
         # The model snapshot as folders → files, one file per relative path.
         "snapshot": snapshot_tree(
             snapshot_files(access_grant), path_of=lambda f: f.artifact.relative_path
-        ).as_json(lambda f: _file_json(request, access_grant, f)),
+        ).as_json(lambda f: {"type": "file", **_file_json(request, access_grant, f)}),
     }
 
 
