@@ -38,6 +38,8 @@ run: install uswds
 	DEBUG=true $(PY) manage.py migrate --noinput
 	@# A demo key that signs the audit log's checkpoints (var/audit-signing-key.pem).
 	DEBUG=true $(PY) manage.py audit_key --create >/dev/null
+	@# A demo key that signs the model snapshots' manifests (var/manifest-signing-key.pem).
+	DEBUG=true $(PY) manage.py manifest_key --create >/dev/null
 	DEBUG=true SITE_URL=http://localhost:$(PORT) $(PY) manage.py seed_demo
 	@echo
 	@echo "  Frontier Review Portal: http://localhost:$(PORT)/"

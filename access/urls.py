@@ -1,6 +1,6 @@
 from django.urls import path
 
-from access.views import developer, downloads, operator, reports
+from access.views import developer, downloads, operator, reports, snapshots
 
 app_name = "access"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
         name="download",
     ),
     path("grants/<int:grant_id>/SHA256SUMS", downloads.browser_sha256sums, name="sha256sums"),
+    path("grants/<int:grant_id>/model.sig", snapshots.browser_model_sig, name="model_sig"),
     # The developer and the agencies.
     path("cases/<int:case_id>/grant", developer.grant, name="grant_create"),
     path("cases/<int:case_id>/nominate", developer.nominate, name="grant_nominate"),

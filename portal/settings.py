@@ -241,6 +241,23 @@ else:
             "`manage.py audit_key --create` (README: Audit log), or set DEBUG=true for local use",
         )
     )
+# The signed manifests of model snapshots (portal.files.manifests, model.sig):
+# an elliptic-curve key (P-256) the OpenSSF model-signing format signs with; its
+# public half is published at /.well-known/frontier-review/manifest-signing-key.pem.
+# Outside DEBUG the key file must be named; `make run` creates a demo key under VAR_DIR.
+if DEBUG:
+    MANIFEST_SIGNING_KEY_FILE = Path(
+        env_str("MANIFEST_SIGNING_KEY_FILE") or VAR_DIR / "manifest-signing-key.pem"
+    )
+else:
+    MANIFEST_SIGNING_KEY_FILE = Path(
+        env_required(
+            "MANIFEST_SIGNING_KEY_FILE",
+            "a P-256 key signs the manifests of model snapshots (model.sig); create one with "
+            "`manage.py manifest_key --create` (README: Downloads), "
+            "or set DEBUG=true for local use",
+        )
+    )
 AUDIT_CHECKPOINT_FILE = Path(
     env_str("AUDIT_CHECKPOINT_FILE") or VAR_DIR / "audit-checkpoints.jsonl"
 )

@@ -11,6 +11,7 @@ from django.urls import include, path
 from portal.accounts import urls as accounts_urls
 from portal.capability import urls as capability_urls
 from portal.cases import urls as cases_urls
+from portal.files import views as files_views
 from portal.notifications import urls as notifications_urls
 
 portal_patterns = [
@@ -30,6 +31,11 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("access/", include("access.urls")),
     path("admin/", admin.site.urls),
+    path(
+        files_views.MANIFEST_KEY_PATH,
+        files_views.manifest_signing_key,
+        name="manifest_signing_key",
+    ),
 ]
 
 handler400 = "portal.core.views.bad_request"

@@ -19,6 +19,15 @@ if "AUDIT_SIGNING_KEY_FILE" not in os.environ:
     _key_file = Path(tempfile.mkdtemp(prefix="portal-test-audit-key-")) / "signing-key.pem"
     create_private_key(_key_file)
     os.environ["AUDIT_SIGNING_KEY_FILE"] = str(_key_file)
+if "MANIFEST_SIGNING_KEY_FILE" not in os.environ:
+    # The same for the manifests' signing key (model.sig).
+    from pathlib import Path
+
+    from portal.files.manifests import create_private_key as create_manifest_key
+
+    _manifest_key = Path(tempfile.mkdtemp(prefix="portal-test-manifest-key-")) / "signing-key.pem"
+    create_manifest_key(_manifest_key)
+    os.environ["MANIFEST_SIGNING_KEY_FILE"] = str(_manifest_key)
 
 from portal.settings import *  # noqa: E402,F403
 

@@ -43,6 +43,7 @@ from portal.accounts.api import api_error, token_required, token_scope
 from portal.accounts.models import Membership
 from portal.accounts.models.tokens import GRANTS_READ
 from portal.cases.models import Artifact
+from portal.cases.snapshots import current_artifacts, snapshot_tree
 from portal.files.downloads import Outcome, download_view, record_denied, serve, serve_generated
 
 UNSAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
@@ -93,6 +94,30 @@ def granted_files(access_grant: AccessGrant) -> list[GrantedFile]:
         taken.add(name)
         files.append(GrantedFile(artifact, name))
     return files
+
+
+def snapshot_files(access_grant: AccessGrant) -> list[GrantedFile]:
+    """The grant's model snapshot: one file per relative path (the newest), in path order."""
+    files = granted_files(access_grant)
+    current = {a.pk for a in current_artifacts(f.artifact for f in files)}
+    return sorted(
+        (f for f in files if f.artifact.pk in current), key=lambda f: f.artifact.relative_path
+    )
+
+
+def _file_json(request, access_grant: AccessGrant, f: GrantedFile) -> dict:
+    return {
+        "id": f.artifact.pk,
+        "name": f.name,
+        "path": f.artifact.relative_path,
+        "original_name": f.artifact.original_name,
+        "kind": f.artifact.kind,
+        "size": f.artifact.size,
+        "sha256": f.artifact.sha256,
+        "download_url": request.build_absolute_uri(
+            reverse("api_download", args=[access_grant.pk, f.artifact.pk, f.name])
+        ),
+    }
 
 
 def sha256sums(files: list[GrantedFile]) -> str:
@@ -197,36 +222,52 @@ def _download(request, grant_id, artifact_id, filename, *, refuse):
     )
 
 
-def _sha256sums(request, grant_id, *, refuse):
-    """The grant's checksums, after checks 1 and 2; a refusal recorded with its reason."""
+def serve_grant_document(
+    request,
+    grant_id,
+    *,
+    name: str,
+    render,
+    refuse,
+    content_type: str = "text/plain; charset=utf-8",
+):
+    """A document about the grant's files (SHA256SUMS, the aria2c input file, model.sig),
+    after checks 1 and 2; a refusal recorded with its reason. ``render(grant)`` writes it."""
     access_grant = AccessGrant.objects.select_related("case").filter(pk=grant_id).first()
     if access_grant is None:
         return refuse(request, 404)  # recorded by download_view, naming no grant
     outcome = _grant_refusal(request, access_grant)
     if outcome is not None:
         record_denied(
-            request,
-            outcome,
-            through=access_grant,
-            case_id=access_grant.case_id,
-            name=SHA256SUMS,
+            request, outcome, through=access_grant, case_id=access_grant.case_id, name=name
         )
         return refuse(request, 404)
     # The one access helper serves it, as before: the check above only names the reason.
     access_grant = get_grant_or_404(request.user, grant_id, purpose=GrantPurpose.DOWNLOAD)
     return serve_generated(
         request,
-        sha256sums(granted_files(access_grant)),
-        filename=SHA256SUMS,
+        render(access_grant),
+        filename=name,
         through=access_grant,
         case_id=access_grant.case_id,
+        content_type=content_type,
+    )
+
+
+def _sha256sums(request, grant_id, *, refuse):
+    return serve_grant_document(
+        request,
+        grant_id,
+        name=SHA256SUMS,
+        render=lambda access_grant: sha256sums(granted_files(access_grant)),
+        refuse=refuse,
     )
 
 
 # -- The browser -------------------------------------------------------------
 
 
-def _browser_refusal(request, status, message=""):
+def browser_refusal(request, status, message=""):
     if status == 404 and message:
         return render(request, "access/download_refused.html", {"message": message}, status=404)
     if status == 403:
@@ -244,19 +285,19 @@ def _browser_refusal(request, status, message=""):
 @require_safe
 @download_view
 def browser_download(request, grant_id, artifact_id, filename):
-    return _download(request, grant_id, artifact_id, filename, refuse=_browser_refusal)
+    return _download(request, grant_id, artifact_id, filename, refuse=browser_refusal)
 
 
 @require_safe
 @download_view
 def browser_sha256sums(request, grant_id):
-    return _sha256sums(request, grant_id, refuse=_browser_refusal)
+    return _sha256sums(request, grant_id, refuse=browser_refusal)
 
 
 # -- Scripts -----------------------------------------------------------------
 
 
-def _api_refusal(request, status, message=""):
+def api_refusal(request, status, message=""):
     if status == 403:
         terms_url = request.build_absolute_uri(reverse("access:terms"))
         return JsonResponse(
@@ -269,7 +310,7 @@ def _api_refusal(request, status, message=""):
     return api_error(message or NOT_FOUND, 404)
 
 
-def _only(request, *methods):
+def only_methods(request, *methods):
     """A JSON 405 for any other method, as the rest of the API answers."""
     if request.method in methods:
         return None
@@ -280,6 +321,7 @@ def _only(request, *methods):
 
 def _grant_json(request, access_grant: AccessGrant, *, terms_accepted: bool) -> dict:
     case = access_grant.case
+    files = granted_files(access_grant)
     return {
         "id": access_grant.pk,
         "case": case.reference,
@@ -290,20 +332,15 @@ def _grant_json(request, access_grant: AccessGrant, *, terms_accepted: bool) -> 
         "sha256sums_url": request.build_absolute_uri(
             reverse("api_sha256sums", args=[access_grant.pk])
         ),
-        "artifacts": [
-            {
-                "id": f.artifact.pk,
-                "name": f.name,
-                "original_name": f.artifact.original_name,
-                "kind": f.artifact.kind,
-                "size": f.artifact.size,
-                "sha256": f.artifact.sha256,
-                "download_url": request.build_absolute_uri(
-                    reverse("api_download", args=[access_grant.pk, f.artifact.pk, f.name])
-                ),
-            }
-            for f in granted_files(access_grant)
-        ],
+        "aria2_url": request.build_absolute_uri(reverse("api_aria2", args=[access_grant.pk])),
+        "model_sig_url": request.build_absolute_uri(
+            reverse("api_model_sig", args=[access_grant.pk])
+        ),
+        "artifacts": [_file_json(request, access_grant, f) for f in files],
+        # The model snapshot as folders → files, one file per relative path.
+        "snapshot": snapshot_tree(
+            snapshot_files(access_grant), path_of=lambda f: f.artifact.relative_path
+        ).as_json(lambda f: {"type": "file", **_file_json(request, access_grant, f)}),
     }
 
 
@@ -311,7 +348,7 @@ def _grant_json(request, access_grant: AccessGrant, *, terms_accepted: bool) -> 
 @token_scope(GRANTS_READ)
 def api_grants(request):
     """The caller's live grants, with every artifact's download URL and checksum."""
-    if refused := _only(request, "GET"):
+    if refused := only_methods(request, "GET"):
         return refused
     if request.user.role != Membership.Role.SECURITY_TEAM:
         return api_error("Only operators' security teams have grants.", 403)
@@ -330,15 +367,15 @@ def api_grants(request):
 @token_scope(GRANTS_READ)
 @download_view
 def api_download(request, grant_id, artifact_id, filename):
-    if refused := _only(request, "GET", "HEAD"):
+    if refused := only_methods(request, "GET", "HEAD"):
         return refused
-    return _download(request, grant_id, artifact_id, filename, refuse=_api_refusal)
+    return _download(request, grant_id, artifact_id, filename, refuse=api_refusal)
 
 
 @token_required
 @token_scope(GRANTS_READ)
 @download_view
 def api_sha256sums(request, grant_id):
-    if refused := _only(request, "GET", "HEAD"):
+    if refused := only_methods(request, "GET", "HEAD"):
         return refused
-    return _sha256sums(request, grant_id, refuse=_api_refusal)
+    return _sha256sums(request, grant_id, refuse=api_refusal)

@@ -23,14 +23,19 @@ from access.forms_operator import TermsAcceptanceForm
 from access.models import AccessGrant, Terms, TermsAcceptance, grant_downloads
 from access.selectors import CLOSED, closed_grants, live_grants
 from access.services import AccessActionRefused, accept_terms, has_accepted_current_terms
-from access.views.downloads import granted_files
+from access.views.downloads import granted_files, snapshot_files
 from portal.accounts.roles import Role, role_required
 from portal.audit.events import client_ip
+from portal.cases.snapshots import snapshot_tree
 from portal.core.days import days_until
 from portal.core.hooks import render_grant_panels
 from portal.discussions.selectors import threads_for_operator
 
 HISTORY_PAGE_SIZE = 50
+
+
+def path_of(granted_file) -> str:
+    return granted_file.artifact.relative_path
 
 
 def days_left(access_grant: AccessGrant, now) -> int:
@@ -82,6 +87,7 @@ def grant_detail(request, grant_id):
     now = timezone.now()
     live = access_grant.is_live(now)
     closed = access_grant.status in CLOSED
+    files = [] if closed else granted_files(access_grant)
     return render(
         request,
         "access/grant_detail.html",
@@ -92,7 +98,13 @@ def grant_detail(request, grant_id):
             "state": access_state(access_grant, now),
             "days_left": days_left(access_grant, now) if live else None,
             # A closed grant shares nothing any more: not even the list of its files.
-            "files": [] if closed else granted_files(access_grant),
+            "files": files,
+            # The model snapshot as folders → files, built in memory from the same rows.
+            "snapshot": None
+            if closed
+            else snapshot_tree(
+                snapshot_files(access_grant), path_of=lambda f: f.artifact.relative_path
+            ),
             "terms_accepted": has_accepted_current_terms(request.user),
             "panels": render_grant_panels(request, access_grant)
             if is_open(access_grant, now)

@@ -73,6 +73,8 @@ def server_env(**overrides) -> dict:
         SECRET_KEY=settings.SECRET_KEY,
         # Required outside DEBUG; only beat and audit_checkpoint read the file.
         AUDIT_SIGNING_KEY_FILE=str(settings.AUDIT_SIGNING_KEY_FILE),
+        # Required outside DEBUG too; read only when a model.sig is signed.
+        MANIFEST_SIGNING_KEY_FILE=str(settings.MANIFEST_SIGNING_KEY_FILE),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         MEDIA_ROOT=str(settings.MEDIA_ROOT),
         SECURE_COOKIES="false",

@@ -81,12 +81,17 @@ def demo_file(label: str, size: int) -> bytes:
     return (seed * (size // len(seed) + 1))[:size]
 
 
-def store_demo_artifact(actor, case, kind: str, name: str, content: bytes):
+def store_demo_artifact(actor, case, kind: str, name: str, content: bytes, path=None):
     """An artifact with these bytes, added through the service as an upload would be."""
     writer = HashingWriter()
     writer.write(content)
     artifact_services.add_artifact(
-        actor=actor, case_id=case.pk, kind=kind, streamed=writer.finish(), original_name=name
+        actor=actor,
+        case_id=case.pk,
+        kind=kind,
+        streamed=writer.finish(),
+        original_name=name,
+        relative_path=path,
     )
 
 
@@ -116,8 +121,17 @@ def seed_cases(stdout) -> None:
         store_demo_artifact(
             submitter, case, "model_card", f"{stem}-model-card.md", demo_file(stem + "card", 4096)
         )
+        # A small model snapshot: the weights under weights/, a config beside the card.
         store_demo_artifact(
-            submitter, case, "weights", f"{stem}.safetensors", demo_file(stem, 256 * 1024)
+            submitter,
+            case,
+            "weights",
+            f"{stem}.safetensors",
+            demo_file(stem, 256 * 1024),
+            path=f"weights/{stem}.safetensors",
+        )
+        store_demo_artifact(
+            submitter, case, "other", "config.json", b'{"architecture": "demo", "layers": 2}\n'
         )
         for benchmark, score in zip(benchmarks, scores, strict=False):
             artifact_services.set_eval_result(

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from portal.accounts.selectors import developer_people
 from portal.cases.models import Artifact, Benchmark, Submission
+from portal.cases.snapshots import BadRelativePath, clean_relative_path
 from portal.core.forms import UswdsFormMixin, reject_control_characters
 
 TEXT_LIMIT = 20_000
@@ -59,6 +60,12 @@ class CaseForm(UswdsFormMixin, forms.ModelForm):
 class ArtifactUploadForm(UswdsFormMixin, forms.Form):
     kind = forms.ChoiceField(choices=Artifact.Kind.choices, label="Kind of artifact")
     file = forms.FileField(label="File", allow_empty_file=False)
+    relative_path = forms.CharField(
+        required=False,
+        strip=False,
+        label="Path in the model snapshot",
+        help_text="Optional, e.g. weights/shard-0001.safetensors. By default, the file's name.",
+    )
     supersedes = forms.ModelChoiceField(
         queryset=Artifact.objects.none(),
         required=False,
@@ -69,6 +76,15 @@ class ArtifactUploadForm(UswdsFormMixin, forms.Form):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["supersedes"].queryset = case.artifacts.all()
+
+    def clean_relative_path(self):
+        raw = self.cleaned_data.get("relative_path") or ""
+        if not raw.strip():
+            return None
+        try:
+            return clean_relative_path(raw)
+        except BadRelativePath as bad:
+            raise forms.ValidationError(bad.message) from None
 
 
 class ScoreField(forms.Field):

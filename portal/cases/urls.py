@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.cases.views import api, pages, sections, uploads
+from portal.cases.views import api, pages, sections, snapshots, uploads
 
 # Under the portal's namespace ("portal:case_list", …): see portal/urls.py.
 urlpatterns = [
@@ -31,6 +31,7 @@ urlpatterns = [
         pages.artifact_delete,
         name="artifact_delete",
     ),
+    path("cases/<int:pk>/model.sig", snapshots.case_model_sig, name="case_model_sig"),
     # POST only, as before the Scores section had its own page at scores/.
     path("cases/<int:pk>/scores", pages.eval_result_set, name="eval_result_set"),
     path(

@@ -13,4 +13,4 @@ class FilesConfig(AppConfig):
 
         # Streamed uploads wait here while their bytes arrive (portal.files.uploads).
         temp_upload_dir("streamed uploads")(lambda: (incoming_dir(), "upload-*"))
-        from portal.files import checks  # noqa: F401, PLC0415  (the SHA-256 state check)
+        from portal.files import checks  # noqa: F401, PLC0415  (SHA-256 state; the manifests' signing key)

@@ -45,10 +45,14 @@ def test_the_grant_list_has_everything_a_script_needs(client, grant, token, gran
         "ends_at": listed["ends_at"],
         "terms_accepted": True,
         "sha256sums_url": server + reverse("api_sha256sums", args=[grant.pk]),
+        "aria2_url": server + reverse("api_aria2", args=[grant.pk]),
+        "model_sig_url": server + reverse("api_model_sig", args=[grant.pk]),
+        "snapshot": listed["snapshot"],  # tests/access/test_snapshots.py
         "artifacts": [
             {
                 "id": card.pk,
                 "name": "model_card.md",
+                "path": "model card.md",
                 "original_name": "model card.md",
                 "kind": "model_card",
                 "size": len(MODEL_CARD),
@@ -58,6 +62,7 @@ def test_the_grant_list_has_everything_a_script_needs(client, grant, token, gran
             {
                 "id": weights.pk,
                 "name": WEIGHTS,
+                "path": WEIGHTS,
                 "original_name": WEIGHTS,
                 "kind": "weights",
                 "size": WEIGHTS_SIZE,

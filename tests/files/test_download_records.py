@@ -90,6 +90,30 @@ ROWS: dict[str, Row] = {
         refused=Outcome.DENIED_NOT_GRANTED,
         api=True,
     ),
+    # The whole snapshot's aria2c input file and signed manifest: the same.
+    "api_aria2": Row(
+        allowed=("operator",),
+        served=lambda w: (None, w.grant, w.case.pk),
+        refused=Outcome.DENIED_NOT_GRANTED,
+        api=True,
+    ),
+    "api_model_sig": Row(
+        allowed=("operator",),
+        served=lambda w: (None, w.grant, w.case.pk),
+        refused=Outcome.DENIED_NOT_GRANTED,
+        api=True,
+    ),
+    "access:model_sig": Row(
+        allowed=("operator",),
+        served=lambda w: (None, w.grant, w.case.pk),
+        refused=Outcome.DENIED_NOT_GRANTED,
+    ),
+    # The case's signed manifest: as its artifacts.
+    "portal:case_model_sig": Row(
+        allowed=("reviewer", "submitter"),
+        served=lambda w: (None, w.case, w.case.pk),
+        refused_as={"coordinator": Outcome.DENIED_ROLE},
+    ),
     # The bank's report, marked for the agencies and the developer.
     "access:report_file": Row(
         allowed=(*CASE_SEEN_BY, "operator"),

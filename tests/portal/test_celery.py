@@ -72,6 +72,7 @@ def celery_env(var_dir: Path, redis_url: str | None, settings_module: str) -> di
         "VAR_DIR": str(var_dir),
         "SECRET_KEY": "celery-round-trip-test-secret",
         "AUDIT_SIGNING_KEY_FILE": str(settings.AUDIT_SIGNING_KEY_FILE),
+        "MANIFEST_SIGNING_KEY_FILE": str(settings.MANIFEST_SIGNING_KEY_FILE),
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
     if redis_url:

@@ -196,6 +196,7 @@ def import_settings(tmp_path, names=(), **env):
         "PYTHONPATH": str(settings.BASE_DIR),
         # Required outside DEBUG; the settings only need it named.
         "AUDIT_SIGNING_KEY_FILE": str(settings.AUDIT_SIGNING_KEY_FILE),
+        "MANIFEST_SIGNING_KEY_FILE": str(settings.MANIFEST_SIGNING_KEY_FILE),
         **env,
     }
     return subprocess.run(  # noqa: S603  (our own interpreter and script)
@@ -233,6 +234,15 @@ def test_the_audit_signing_key_is_required_when_debug_is_off(tmp_path):
         tmp_path, "AUDIT_SIGNING_KEY_FILE", DEBUG="true", AUDIT_SIGNING_KEY_FILE=""
     )
     assert values["AUDIT_SIGNING_KEY_FILE"] == str(tmp_path / "var" / "audit-signing-key.pem")
+
+
+def test_the_manifest_signing_key_is_required_when_debug_is_off(tmp_path):
+    stderr = refused(tmp_path, SECRET_KEY=SECRET, MANIFEST_SIGNING_KEY_FILE="")
+    assert "MANIFEST_SIGNING_KEY_FILE must be set" in stderr
+    values = read_settings(
+        tmp_path, "MANIFEST_SIGNING_KEY_FILE", DEBUG="true", MANIFEST_SIGNING_KEY_FILE=""
+    )
+    assert values["MANIFEST_SIGNING_KEY_FILE"] == str(tmp_path / "var" / "manifest-signing-key.pem")
 
 
 def test_debug_must_be_a_boolean(tmp_path):

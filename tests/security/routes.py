@@ -94,6 +94,10 @@ KWARGS = {
         "attachment_id": w.message_attachment.pk,
     },
     "api_sha256sums": lambda w: {"grant_id": w.grant.pk},
+    "api_aria2": lambda w: {"grant_id": w.grant.pk},
+    "api_model_sig": lambda w: {"grant_id": w.grant.pk},
+    "access:model_sig": lambda w: {"grant_id": w.grant.pk},
+    "portal:case_model_sig": lambda w: {"pk": w.case.pk},
 }
 
 

@@ -214,6 +214,17 @@ MATRIX: dict[str, Row] = {
     "api_frontier": Row(
         get=role_page(only(200, *AGENCY)), post=answers(NOT_ALLOWED), anonymous=401, api=True
     ),
+    # The whole snapshot in one aria2c command, and its signed manifest.
+    "api_aria2": Row(
+        get=scoped(granted_file, OPERATORS), post=scoped(NOBODY, OPERATORS), anonymous=401, api=True
+    ),
+    "api_model_sig": Row(
+        get=scoped(granted_file, OPERATORS), post=scoped(NOBODY, OPERATORS), anonymous=401, api=True
+    ),
+    # The manifests' public key: published for anyone to verify with.
+    "manifest_signing_key": Row(
+        get=EVERYONE, post=NOBODY, anonymous={"get": 200, "post": NOT_ALLOWED}
+    ),
     # Cases.
     "portal:case_list": Row(get=role_page(only(200, *DEVELOPERS)), post=NOBODY),
     "portal:case_create": Row(
@@ -234,6 +245,10 @@ MATRIX: dict[str, Row] = {
     # The coordinator sees the case but does not download weights: only the
     # assigned reviewers and the developer do.
     "portal:artifact_download": Row(
+        get=answers(404, coordinator=403, reviewer=200, submitter=200), post=NOBODY
+    ),
+    # The case's signed manifest: whoever downloads its artifacts.
+    "portal:case_model_sig": Row(
         get=answers(404, coordinator=403, reviewer=200, submitter=200), post=NOBODY
     ),
     "portal:artifact_delete": Row(get=NOBODY, post=draft_action),
@@ -329,6 +344,7 @@ MATRIX: dict[str, Row] = {
     "access:terms_accept": Row(get=NOBODY, post=role_page(only(400, *OPERATORS))),
     "access:download": Row(get=granted_file, post=NOBODY),
     "access:sha256sums": Row(get=granted_file, post=NOBODY),
+    "access:model_sig": Row(get=granted_file, post=NOBODY),
     # Granting access: the developer grants, approves and revokes; a
     # coordinator of an agency on the case nominates.
     "access:grant_create": Row(get=NOBODY, post=developer_action),

@@ -43,3 +43,28 @@ def test_a_missing_or_foreign_audit_signing_key_fails_the_deploy_check(settings,
     settings.AUDIT_SIGNING_KEY_FILE = tmp_path / "key.pem"
     create_private_key(settings.AUDIT_SIGNING_KEY_FILE)
     assert "audit.E001" not in deploy_errors()
+
+
+def test_a_missing_or_foreign_manifest_signing_key_fails_the_deploy_check(settings, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from portal.files.manifests import create_private_key as create_manifest_key
+
+    settings.MANIFEST_SIGNING_KEY_FILE = tmp_path / "missing.pem"
+    assert "files.E002" in deploy_errors()
+
+    ed25519 = tmp_path / "ed25519.pem"  # a key, but not one model-signing signs with
+    ed25519.write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    settings.MANIFEST_SIGNING_KEY_FILE = ed25519
+    assert "files.E002" in deploy_errors()
+
+    settings.MANIFEST_SIGNING_KEY_FILE = tmp_path / "manifest-key.pem"
+    create_manifest_key(settings.MANIFEST_SIGNING_KEY_FILE)
+    assert "files.E002" not in deploy_errors()

@@ -17,6 +17,13 @@ class Artifact(StoredFile):
 
     case = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="artifacts")
     kind = models.CharField(max_length=30, choices=Kind.choices)
+    # Where the file sits in the model snapshot (``weights/shard-0001.safetensors``):
+    # a normalized POSIX path, checked by ``portal.cases.snapshots.clean_relative_path``;
+    # unique among the case's current artifacts (the service checks, under the case lock).
+    relative_path = models.CharField(
+        max_length=1024,
+        help_text="Where the file sits in the model snapshot, e.g. weights/shard-0001.safetensors.",
+    )
     supersedes = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )

@@ -13,6 +13,7 @@ from django.db import transaction
 from portal.audit import events as audit
 from portal.cases.models import Artifact, Benchmark, EvalResult, Submission
 from portal.cases.services.lifecycle import CaseActionRefused, locked_case, require_developer
+from portal.cases.snapshots import BadRelativePath, clean_relative_path
 from portal.files.store import storing
 from portal.files.uploads import StreamedFile, clean_display_name
 
@@ -35,14 +36,24 @@ def add_artifact(
     streamed: StreamedFile,
     original_name: str,
     supersedes_id: int | None = None,
+    relative_path: str | None = None,
 ) -> Artifact:
     """Store a streamed upload as an artifact of the case.
 
-    The temporary file is moved into storage only after every check passed;
-    if anything fails afterwards the stored file is removed again.
+    ``relative_path`` places the file in the case's model snapshot
+    (``weights/shard-0001.safetensors``); by default it is the file's name.
+    Among the case's current artifacts (those no later version supersedes)
+    a path names one file: an upload under a current file's path supersedes
+    it (a new version), and one that names another artifact to supersede may
+    not take a third file's path. The temporary file is moved into storage only after every check
+    passed; if anything fails afterwards the stored file is removed again.
     """
     with storing([streamed]) as store, transaction.atomic():
         name = clean_display_name(original_name)
+        try:
+            path = clean_relative_path(name if relative_path is None else relative_path)
+        except BadRelativePath as bad:
+            raise CaseActionRefused(bad.message) from None
         if kind not in Artifact.Kind.values:
             raise CaseActionRefused("Choose what kind of artifact this is.")
         case = locked_case(case_id)
@@ -61,8 +72,24 @@ def add_artifact(
         ).first()
         if existing is not None:
             raise ArtifactAlreadyStored(existing)
+        current = case.artifacts.filter(relative_path=path, superseded_by__isnull=True)
+        if supersedes is None:
+            # The same path again is a new version of that file: it takes its place.
+            supersedes = current.order_by("-pk").first()
+            supersedes_id = supersedes.pk if supersedes else None
+        elif current.exclude(pk=supersedes.pk).exists():
+            raise CaseActionRefused(
+                f"{path} is already another file of this case's snapshot; "
+                "choose another path, or replace that file instead."
+            )
         artifact = store(
-            Artifact(case=case, kind=kind, supersedes=supersedes, uploaded_by=actor),
+            Artifact(
+                case=case,
+                kind=kind,
+                supersedes=supersedes,
+                uploaded_by=actor,
+                relative_path=path,
+            ),
             streamed,
             name=name,
         )
@@ -73,6 +100,7 @@ def add_artifact(
             details={
                 "artifact": artifact.pk,
                 "name": name,
+                "path": path,
                 "kind": kind,
                 "size": artifact.size,
                 "sha256": artifact.sha256,

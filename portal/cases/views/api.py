@@ -1,5 +1,9 @@
 """Artifact uploads by script: ``PUT /api/v1/cases/<id>/artifacts/<file name>?kind=...``.
 
+``&path=weights/shard-0001.safetensors`` places the file in the case's model
+snapshot (by default it sits at the top under its name); a bad path (``..``,
+absolute, over 1,024 characters) is refused with 400 before a byte is stored.
+
 The raw request body is the file. It is streamed to disk and hashed as it
 arrives; an ``X-Content-SHA256`` header, when sent, must match. Sending the
 same file again (same name, kind and SHA-256) answers 200 with the artifact
@@ -16,6 +20,7 @@ from portal.cases.access import CasePurpose, get_case_or_404
 from portal.cases.models import Artifact
 from portal.cases.services.artifacts import ArtifactAlreadyStored, add_artifact
 from portal.cases.services.lifecycle import CaseActionRefused
+from portal.cases.snapshots import BadRelativePath, clean_relative_path
 from portal.files.uploads import (
     UploadRejected,
     check_sha256_header,
@@ -29,6 +34,7 @@ def _artifact_json(artifact: Artifact) -> dict:
         "id": artifact.pk,
         "case": artifact.case.reference,
         "name": artifact.original_name,
+        "path": artifact.relative_path,
         "kind": artifact.kind,
         "size": artifact.size,
         "sha256": artifact.sha256,
@@ -59,6 +65,12 @@ def artifact_put(request, pk, name):
         return api_error("supersedes must be an artifact id.", 400)
     if supersedes_id is not None and not case.artifacts.filter(pk=supersedes_id).exists():
         return api_error("supersedes names no artifact of this case.", 400)
+    relative_path = request.GET.get("path")
+    if relative_path is not None:
+        try:
+            relative_path = clean_relative_path(relative_path)
+        except BadRelativePath as bad:
+            return api_error(bad.message, 400)
     try:
         display_name = clean_display_name(name)
         expected = check_sha256_header(request.headers.get("X-Content-SHA256"))
@@ -74,6 +86,7 @@ def artifact_put(request, pk, name):
             streamed=streamed,
             original_name=display_name,
             supersedes_id=supersedes_id,
+            relative_path=relative_path,
         )
     except UploadRejected as rejection:
         return api_error(rejection.message, rejection.status)

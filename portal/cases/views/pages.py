@@ -190,6 +190,7 @@ def _artifact_upload(request, case, handler):
                 streamed=upload,
                 original_name=upload.original_name,
                 supersedes_id=supersedes.pk if supersedes else None,
+                relative_path=form.cleaned_data["relative_path"],
             )
     except (UploadRejected, CaseActionRefused) as refusal:
         status = getattr(refusal, "status", 400)
