@@ -176,3 +176,21 @@ class _Output:
 
     def flush(self):
         pass
+
+
+def test_the_bench_measures_the_recheck_at_smoke_size(tmp_path):
+    """``make bench`` reports the re-check's cost (docs/benchmarks.md); at smoke size it runs."""
+    from portal.bench import report, transfers
+    from portal.bench.seed import SCALES
+
+    call_command("seed_demo", verbosity=0)
+    smoke = SCALES["smoke"]
+    results = transfers.measure_revocation_overhead(smoke.artifact_bytes, 1, tmp_path)
+    assert [r.name for r in results] == [
+        "app, no re-check (baseline)",
+        f"app, re-check every {settings.DOWNLOAD_RECHECK_SECONDS} s (default)",
+        "app, re-check every 1 s",
+    ]
+    assert all("HTTP 200, complete True" in r.note for r in results[1:])
+    assert results[0].extra["check_ms"] > 0
+    assert report.recheck_target(results).startswith("| re-checking for revocation ≤ 1.05×")
