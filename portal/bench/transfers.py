@@ -283,9 +283,11 @@ def measure_revocation_overhead(size: int, repeats: int, workdir: Path) -> list[
             for key, value in variants.items()
         }
         curl("-H", auth, f"{urls['without']}{api_path}")  # warm the page cache
-        for _ in range(repeats):
-            for key, url in urls.items():
-                status, seconds, received = curl("-H", auth, f"{url}{api_path}")
+        order = list(urls)
+        for repeat in range(repeats):
+            # Each variant goes first in turn: none always follows the same one.
+            for key in order[repeat % len(order) :] + order[: repeat % len(order)]:
+                status, seconds, received = curl("-H", auth, f"{urls[key]}{api_path}")
                 statuses.add((key, status, received == size))
                 times[key].append(seconds)
     check_ms = measure_recheck_cost()

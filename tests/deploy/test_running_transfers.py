@@ -10,6 +10,7 @@ X-Accel, the bytes nginx logged are read back by ``ingest_nginx_downloads``.
 
 import subprocess
 import time
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -65,6 +66,13 @@ def revoke_while_reading(access_grant, download: SlowDownload) -> float:
     return revoked_at
 
 
+def assert_server_stopped_within_the_interval(access_grant) -> None:
+    """The worker stopped sending within the interval, one check and one poll."""
+    access_grant.refresh_from_db()
+    stopped = AuditEvent.objects.get(action="download.stopped")
+    assert stopped.created_at - access_grant.revoked_at <= timedelta(seconds=STOPS_WITHIN)
+
+
 def test_a_revoke_stops_a_running_download_from_gunicorn(granted):
     access_grant, url, auth = granted
     env = {"DOWNLOAD_RECHECK_SECONDS": RECHECK}
@@ -74,13 +82,15 @@ def test_a_revoke_stops_a_running_download_from_gunicorn(granted):
         revoked_at = revoke_while_reading(access_grant, download)
 
         assert download.ended and download.received < SIZE
-        assert download.last_byte_at - revoked_at <= STOPS_WITHIN
+        # The promise: the client stops receiving within 30 s (the bytes the
+        # kernel already held arrive after the server stopped).
+        assert download.last_byte_at - revoked_at <= settings.DOWNLOAD_STOP_BOUND_SECONDS
         record = record_when_closed()
     assert record.delivery == Delivery.STOPPED
     # sendfile counted what the kernel took; the connection closed cleanly, so
     # the client got every one of those bytes.
     assert record.bytes_sent == download.received
-    assert AuditEvent.objects.filter(action="download.stopped").count() == 1
+    assert_server_stopped_within_the_interval(access_grant)
 
 
 def test_a_revoke_stops_a_running_download_behind_nginx(granted, tmp_path):
@@ -96,10 +106,13 @@ def test_a_revoke_stops_a_running_download_behind_nginx(granted, tmp_path):
         revoked_at = revoke_while_reading(access_grant, download)
 
         assert download.ended and download.received < SIZE
-        assert download.last_byte_at - revoked_at <= STOPS_WITHIN
+        # The promise: the client stops receiving within 30 s (the bytes the
+        # kernel already held arrive after the server stopped).
+        assert download.last_byte_at - revoked_at <= settings.DOWNLOAD_STOP_BOUND_SECONDS
         record = record_when_closed()
     assert record.delivery == Delivery.STOPPED
     assert download.received <= record.bytes_sent < SIZE
+    assert_server_stopped_within_the_interval(access_grant)
 
 
 def _interrupted_curl(url: str, auth: dict) -> int:
