@@ -52,3 +52,60 @@ def test_files_are_sent_through_a_corked_socket(monkeypatch):
     assert config["corked"](send_file)(Response(), iter(())) is True
     cork = (socket.IPPROTO_TCP, socket.TCP_CORK)
     assert calls == [(*cork, 1), "sendfile", (*cork, 0)]
+
+
+def test_a_portal_download_sends_itself_and_a_stopped_one_closes_the_connection(monkeypatch):
+    """deploy/gunicorn.conf.py hands a body with ``send_to`` (portal.files.serve.GuardedFile)
+    the socket after the headers; anything else goes to gunicorn's own sendfile."""
+    import runpy
+
+    from gunicorn.http import wsgi
+
+    monkeypatch.setattr(wsgi.Response, "sendfile", wsgi.Response.sendfile)
+    segmented = runpy.run_path(str(GUNICORN_CONF))["segmented"]
+    calls = []
+
+    def gunicorns_own(self, respiter):
+        calls.append("gunicorn")
+        return False
+
+    class Config:
+        is_ssl = False
+
+    class Response:
+        cfg = Config()
+        sock = object()
+
+        def can_sendfile(self):
+            return True
+
+        def send_headers(self):
+            calls.append("headers")
+
+        def force_close(self):
+            calls.append("close")
+
+    class Body:
+        stopped = False
+
+        def send_to(self, sock):
+            calls.append(("send_to", sock))
+
+    class Wrapper:
+        def __init__(self, filelike):
+            self.filelike = filelike
+
+    send = segmented(gunicorns_own)
+    response = Response()
+    assert send(response, Wrapper(Body())) is True
+    assert calls == ["headers", ("send_to", response.sock)]
+
+    calls.clear()
+    stopped = Body()
+    stopped.stopped = True
+    send(response, Wrapper(stopped))
+    assert calls == ["headers", ("send_to", response.sock), "close"]
+
+    calls.clear()
+    assert send(response, Wrapper(object())) is False
+    assert calls == ["gunicorn"]
