@@ -48,7 +48,8 @@ def corked(send_file):
     return send_file_corked
 
 
-# A download of the portal (portal.files.serve.GuardedFile) sends itself, with
+# A download of the portal (portal.files.serve.GuardedFile) of a file on local
+# disk sends itself (an S3 stream is read by gunicorn instead), with
 # sendfile(2) in segments, and stops when access closes mid-transfer (a revoke,
 # an expiry, a withdrawal; docs/transfers.md): the connection is then closed, so
 # the client sees a response shorter than its Content-Length, never a complete one.
@@ -56,7 +57,7 @@ def segmented(send_file):
     @functools.wraps(send_file)
     def send_file_segmented(self, respiter):
         body = getattr(respiter, "filelike", None)
-        if not hasattr(body, "send_to") or self.cfg.is_ssl or not self.can_sendfile():
+        if not getattr(body, "sendable", False) or self.cfg.is_ssl or not self.can_sendfile():
             return send_file(self, respiter)
         self.send_headers()
         body.send_to(self.sock)

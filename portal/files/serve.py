@@ -29,6 +29,7 @@ Every answer is an attachment, never sniffed and never cached:
 """
 
 import hashlib
+import io
 import os
 import re
 import socket
@@ -170,6 +171,15 @@ class GuardedFile:
     @property
     def complete(self) -> bool:
         return self.sent == self.length
+
+    @property
+    def sendable(self) -> bool:
+        """Whether the file is on a local disk, for sendfile(2) (not an S3 stream)."""
+        try:
+            self._file.fileno()
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            return False
+        return True
 
     def access_closed(self) -> bool:
         """Whether access closed since the transfer started; asks at most once an interval."""

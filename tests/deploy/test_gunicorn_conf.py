@@ -87,6 +87,7 @@ def test_a_portal_download_sends_itself_and_a_stopped_one_closes_the_connection(
 
     class Body:
         stopped = False
+        sendable = True
 
         def send_to(self, sock):
             calls.append(("send_to", sock))
@@ -108,4 +109,7 @@ def test_a_portal_download_sends_itself_and_a_stopped_one_closes_the_connection(
 
     calls.clear()
     assert send(response, Wrapper(object())) is False
-    assert calls == ["gunicorn"]
+    unsendable = Body()
+    unsendable.sendable = False  # an S3 stream: gunicorn iterates it
+    assert send(response, Wrapper(unsendable)) is False
+    assert calls == ["gunicorn", "gunicorn"]

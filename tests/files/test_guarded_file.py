@@ -181,3 +181,10 @@ def test_a_file_shorter_than_promised_ends_the_send(tmp_path):
     assert body.sent == 1000 and not body.complete
     assert client.recv(4096) == DATA[:1000][:4096]
     os.close(client.detach())
+
+
+def test_only_a_file_on_disk_is_sent_with_sendfile(tmp_path):
+    path = tmp_path / "on-disk.bin"
+    path.write_bytes(b"x")
+    assert GuardedFile(path.open("rb"), start=0, length=1).sendable
+    assert not guarded().sendable  # in memory, as an S3 stream: read() instead
