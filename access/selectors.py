@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from access.models import AccessGrant, EvaluationReport
 from portal.accounts.models import Membership
-from portal.cases.models import Submission
+from portal.cases.models import CaseStatus, Submission
 
 # A grant that closed stays the operator's to look back on: its state, why, and
 # the organization's own reports. Nothing is downloaded or read through it.
@@ -28,6 +28,21 @@ def operator_grants(user):
     if membership is None or membership.role != Membership.Role.SECURITY_TEAM:
         return AccessGrant.objects.none()
     return AccessGrant.objects.visible_to(user).filter(operator_id=membership.organization_id)
+
+
+def grant_is_open(grant_id: int) -> bool:
+    """Whether downloads may still flow through the grant, now: one indexed query.
+
+    Active, inside its window (an end that passed counts before expiry closes
+    the grant), and its case not withdrawn. A running download asks this every
+    ``DOWNLOAD_RECHECK_SECONDS`` and stops at the first no (docs/transfers.md).
+    """
+    return (
+        AccessGrant.objects.live()
+        .filter(pk=grant_id)
+        .exclude(case__status=CaseStatus.WITHDRAWN)
+        .exists()
+    )
 
 
 def _own_organization(user) -> int | None:

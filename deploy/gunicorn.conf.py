@@ -50,8 +50,28 @@ def corked(send_file):
     return send_file_corked
 
 
+# A download of the portal (portal.files.serve.GuardedFile) of a file on local
+# disk sends itself (an S3 stream is read by gunicorn instead), with
+# sendfile(2) in segments, and stops when access closes mid-transfer (a revoke,
+# an expiry, a withdrawal; docs/transfers.md): the connection is then closed, so
+# the client sees a response shorter than its Content-Length, never a complete one.
+def segmented(send_file):
+    @functools.wraps(send_file)
+    def send_file_segmented(self, respiter):
+        body = getattr(respiter, "filelike", None)
+        if not getattr(body, "sendable", False) or self.cfg.is_ssl or not self.can_sendfile():
+            return send_file(self, respiter)
+        self.send_headers()
+        body.send_to(self.sock)
+        if body.stopped:
+            self.force_close()
+        return True
+
+    return send_file_segmented
+
+
 if not getattr(wsgi.Response.sendfile, "corked", False):
-    wsgi.Response.sendfile = corked(wsgi.Response.sendfile)
+    wsgi.Response.sendfile = corked(segmented(wsgi.Response.sendfile))
 # Recycle workers now and then, so a slow leak can never grow without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200

@@ -4,9 +4,12 @@ Both doors call ``_download``, which checks at the moment of each request, in
 this order:
 
 1. the grant is visible to the person and is to their own organization, and
-2. it is live (active, inside its window) — else 404, the same answer as for
-   a grant that does not exist; revocation removes the permission, so a
-   revoked grant fails the first check on the very next request;
+2. it is live (active, inside its window, its case not withdrawn) — else
+   404, the same answer as for a grant that does not exist; revocation
+   removes the permission, so a revoked grant fails the first check on the
+   very next request — and a transfer already running asks again every
+   ``DOWNLOAD_RECHECK_SECONDS`` (``access.selectors.grant_is_open``) and
+   stops mid-response (docs/transfers.md);
 3. the artifact is one the grant shares, under its download name — else 404;
 4. the person accepted the current terms — else 403 pointing to the terms.
 
@@ -27,6 +30,7 @@ recorded with their reason against the grant, like an artifact's.
 import os
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
@@ -37,12 +41,12 @@ from django.views.decorators.http import require_safe
 from access.access import GrantPurpose, get_grant_or_404
 from access.forms_operator import TermsAcceptanceForm
 from access.models import AccessGrant, Terms
-from access.selectors import live_grants, operator_grants
+from access.selectors import grant_is_open, live_grants, operator_grants
 from access.services import has_accepted_current_terms
 from portal.accounts.api import api_error, token_required, token_scope
 from portal.accounts.models import Membership
 from portal.accounts.models.tokens import GRANTS_READ
-from portal.cases.models import Artifact
+from portal.cases.models import Artifact, CaseStatus
 from portal.cases.snapshots import current_artifacts, snapshot_tree
 from portal.files.downloads import Outcome, download_view, record_denied, serve, serve_generated
 
@@ -147,6 +151,8 @@ def _grant_refusal(request, access_grant: AccessGrant):
         if access_grant.status == AccessGrant.Status.NOMINATED:
             return Outcome.DENIED_NOT_GRANTED
         return Outcome.DENIED_WINDOW
+    if access_grant.case.status == CaseStatus.WITHDRAWN:
+        return Outcome.DENIED_NOT_GRANTED  # the developer withdrew the model
     return None
 
 
@@ -218,7 +224,12 @@ def _download(request, grant_id, artifact_id, filename, *, refuse):
             return refuse(request, 403)
         return refuse(request, 404, refusal_message(request.user, access_grant, outcome))
     return serve(
-        request, artifact, through=access_grant, case_id=access_grant.case_id, filename=filename
+        request,
+        artifact,
+        through=access_grant,
+        case_id=access_grant.case_id,
+        filename=filename,
+        still_open=partial(grant_is_open, access_grant.pk),
     )
 
 

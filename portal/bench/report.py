@@ -12,6 +12,7 @@ TARGET_RSS_MIB = 64
 TARGET_TUS_RATIO = 1.5
 TARGET_TUS_RESUME = 0.02
 TARGET_SWEEP_SECONDS = 30
+TARGET_RECHECK_RATIO = 1.05  # re-checking a running download for revocation
 
 
 NOT_MEASURED = "not measured (--skip-transfers)"
@@ -31,7 +32,9 @@ def _mark(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def render(*, scale, database: str, counts: dict, pages, downloads, uploads, sweeps) -> str:
+def render(
+    *, scale, database: str, counts: dict, pages, downloads, uploads, sweeps, revocation=()
+) -> str:
     lines = [
         f"## Bench run: scale `{scale.name}`",
         "",
@@ -60,6 +63,15 @@ def render(*, scale, database: str, counts: dict, pages, downloads, uploads, swe
         "|---|---:|---:|---:|---|",
     ]
     lines += _transfer_rows(downloads)
+    lines += [
+        "",
+        "### Re-checking a running download for revocation (gunicorn, curl on loopback;"
+        " time as a ratio to the same download without re-checks)",
+        "",
+        "| how | best s | MiB/s | × without | note |",
+        "|---|---:|---:|---:|---|",
+    ]
+    lines += _transfer_rows(revocation)
     lines += [
         "",
         "### Upload of one artifact (PUT and tus, fastest of the interleaved runs;"
@@ -134,6 +146,7 @@ def render(*, scale, database: str, counts: dict, pages, downloads, uploads, swe
             f"| worker RSS growth < {TARGET_RSS_MIB} MiB (tus upload) "
             f"| {tus_rss:.1f} MiB | {_mark(tus_rss < TARGET_RSS_MIB)} |",
         ]
+    lines.append(recheck_target(revocation))
     lines += [
         f"| sweep < {TARGET_SWEEP_SECONDS} s; second run sends nothing "
         f"| {sweeps[0].seconds:.1f} s; {sweeps[1].sent} sent "
@@ -141,3 +154,16 @@ def render(*, scale, database: str, counts: dict, pages, downloads, uploads, swe
         "",
     ]
     return "\n".join(lines)
+
+
+def recheck_target(revocation) -> str:
+    """The target row of the revocation re-check: the worse of the two intervals."""
+    label = f"re-checking for revocation ≤ {TARGET_RECHECK_RATIO:g}× the download without it"
+    if not revocation:
+        return f"| {label} | {NOT_MEASURED} | |"
+    worst = max(revocation[1:], key=lambda result: result.ratio)
+    check_ms = revocation[0].extra.get("check_ms", 0.0)
+    return (
+        f"| {label} | {worst.ratio:.2f}× ({worst.name}); one check {check_ms:.2f} ms "
+        f"| {_mark(worst.ratio <= TARGET_RECHECK_RATIO)} |"
+    )

@@ -7,10 +7,13 @@
   against hashing the same file with hashlib while copying it (what the upload
   must do at least).
 - Memory: the gunicorn worker's peak RSS (VmHWM) against its RSS before.
+- Revocation: the app's download with and without re-checking the grant
+  while it runs (docs/transfers.md), and the cost of one check.
 
 The client is curl, so the client's speed is the same in every measurement.
 """
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -24,6 +27,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from access.models import AccessGrant
+from access.selectors import grant_is_open
 from access.views.downloads import safe_filename
 from portal.accounts.models import AccessToken
 from portal.bench import servers
@@ -240,3 +244,77 @@ def measure_downloads(size: int, repeats: int, workdir: Path) -> list[TransferRe
 
 def cleanup(workdir: Path) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+def measure_recheck_cost(repeats: int = 200) -> float:
+    """Milliseconds one re-check of a running download takes (``grant_is_open``), in process."""
+    grant = demo_operator_grant()
+    if grant is None:
+        raise RuntimeError("The demo operator has no live grant: seed the demo data first.")
+    grant_is_open(grant.pk)  # connect, warm
+    started = time.perf_counter()
+    for _ in range(repeats):
+        grant_is_open(grant.pk)
+    return (time.perf_counter() - started) * 1000 / repeats
+
+
+def measure_revocation_overhead(size: int, repeats: int, workdir: Path) -> list[TransferResult]:
+    """The same download from gunicorn with and without re-checking the grant while it runs.
+
+    Without (``DOWNLOAD_RECHECK_SECONDS=0``): one blocking sendfile(2) loop, as
+    gunicorn sends a file itself. With: non-blocking sendfile(2) in segments and
+    the grant asked again every interval — the default, and every second (the
+    smallest setting). Each as a ratio of its time to the time without; the
+    target is ≤ 1.05. The cost of one check is measured too.
+    """
+    grant, artifact, _path = download_artifact(size, workdir)
+    token = operator_token()
+    api_path = reverse(
+        "api_download", args=[grant.pk, artifact.pk, safe_filename(artifact.original_name)]
+    )
+    auth = f"Authorization: Bearer {token}"
+    default = settings.DOWNLOAD_RECHECK_SECONDS
+    variants = {"without": 0, "default": default, "every second": 1}
+    times: dict[str, list[float]] = {key: [] for key in variants}
+    statuses = set()
+    with contextlib.ExitStack() as stack:
+        urls = {
+            key: stack.enter_context(servers.gunicorn(env={"DOWNLOAD_RECHECK_SECONDS": value}))[0]
+            for key, value in variants.items()
+        }
+        curl("-H", auth, f"{urls['without']}{api_path}")  # warm the page cache
+        order = list(urls)
+        for repeat in range(repeats):
+            # Each variant goes first in turn: none always follows the same one.
+            for key in order[repeat % len(order) :] + order[: repeat % len(order)]:
+                status, seconds, received = curl("-H", auth, f"{urls[key]}{api_path}")
+                statuses.add((key, status, received == size))
+                times[key].append(seconds)
+    check_ms = measure_recheck_cost()
+    mib = size / CHUNK
+    baseline = min(times["without"])
+    results = [
+        TransferResult(
+            "app, no re-check (baseline)",
+            baseline,
+            mib / baseline,
+            1.0,
+            note=f"one check: {check_ms:.2f} ms",
+            extra={"check_ms": check_ms},
+        )
+    ]
+    for key, label in (
+        ("default", f"app, re-check every {default} s (default)"),
+        ("every second", "app, re-check every 1 s"),
+    ):
+        seconds = min(times[key])
+        results.append(
+            TransferResult(
+                label,
+                seconds,
+                mib / seconds,
+                seconds / baseline,  # time as a ratio to the baseline's
+                note=", ".join(f"HTTP {s}, complete {ok}" for k, s, ok in statuses if k == key),
+            )
+        )
+    return results

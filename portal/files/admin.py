@@ -8,8 +8,19 @@ from portal.files.models import Download
 
 @admin.register(Download)
 class DownloadAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "user", "name", "case_id", "outcome", "range", "bytes_sent", "ip"]
-    list_filter = ["outcome", "created_at"]
-    search_fields = ["user__username", "name", "path", "ip", "token_prefix"]
+    list_display = [
+        "created_at",
+        "user",
+        "name",
+        "case_id",
+        "outcome",
+        "range",
+        "bytes_requested",
+        "bytes_sent",
+        "delivery",
+        "ip",
+    ]
+    list_filter = ["outcome", "delivery", "created_at"]
+    search_fields = ["user__username", "name", "path", "ip", "token_prefix", "request_id"]
     list_select_related = ["user"]
     show_full_result_count = False

@@ -12,7 +12,9 @@ only:
 - ``record_denied(request, outcome, ...)`` — a refusal the view answers itself
   (terms not accepted, a revoked grant), with what it knows of the request.
 
-Each writes one ``Download`` and one audit event (``_record``, the only writer).
+Each writes one ``Download`` and one audit event (``_record``, the only writer
+of new records); a file the app sends itself completes its record when the
+response closes, with the bytes actually sent (``_record_delivery``).
 ``download_view`` records what the view did not: the 404 or 403 of an access
 helper, raised or returned. So every GET or HEAD that reaches a download view
 leaves exactly one record, allowed or denied; answering a GET or HEAD with
@@ -20,11 +22,12 @@ bytes any other way is a programming error, refused loudly. Requests that
 never reach the view (a sign-in redirect, an API 401, a 405) are no downloads.
 """
 
+from collections.abc import Callable, Iterable
 from functools import wraps
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 
 from portal.audit import events as audit
 from portal.core.network import client_ip
@@ -32,29 +35,51 @@ from portal.files.models import Download, StoredFile
 from portal.files.serve import file_response, text_response
 
 Outcome = Download.Outcome
+Delivery = Download.Delivery
 DOWNLOAD_METHODS = ("GET", "HEAD")
 _RECORD = "_portal_download"
 
 
 def serve(
-    request, stored_file: StoredFile, *, through, case_id: int | None, filename: str = ""
+    request,
+    stored_file: StoredFile,
+    *,
+    through,
+    case_id: int | None,
+    filename: str = "",
+    still_open: Callable[[], bool] | None = None,
 ) -> HttpResponse | FileResponse:
     """Send a stored file the view's access check allowed, and record the request.
 
     ``through`` is the object whose access check let the person in (the case,
     the finding, the request, the report, the grant); ``filename`` the name to
-    save it under, the uploaded name by default.
+    save it under, the uploaded name by default. ``still_open``, when given, is
+    asked again while the bytes are sent (a grant: still live?); when it says
+    no the transfer stops, mid-response included.
+
+    The record is written before the first byte leaves, and completed when the
+    response closes with the bytes actually sent (``_record_delivery``).
     """
     filename = filename or stored_file.original_name
+    record: list[Download] = []
     response = file_response(
         request,
         stored_file.file,
         filename=filename,
         size=stored_file.size,
         sha256=stored_file.sha256,
+        still_open=still_open,
+        on_close=lambda body: _record_delivery(request, record[0], body),
     )
-    _record_served(
-        request, response, stored_file=stored_file, through=through, case_id=case_id, name=filename
+    record.append(
+        _record_served(
+            request,
+            response,
+            stored_file=stored_file,
+            through=through,
+            case_id=case_id,
+            name=filename,
+        )
     )
     return response
 
@@ -143,7 +168,20 @@ def _record_served(request, response, *, stored_file, through, case_id, name) ->
         outcome = Outcome.HEAD
     else:
         outcome = Outcome.PARTIAL if response.status_code == 206 else Outcome.ALLOWED
-    sent = 0 if request.method == "HEAD" else int(response.get("Content-Length") or 0)
+    sends = outcome in (Outcome.ALLOWED, Outcome.PARTIAL) and request.method == "GET"
+    promised = int(getattr(response, "download_length", 0) or response.get("Content-Length") or 0)
+    promised = promised if sends else 0
+    whole = getattr(response, "download_whole", response.status_code == 200)
+    if not sends:
+        delivery, sent = "", 0  # nothing to send, and nothing sent
+    elif isinstance(response, FileResponse):
+        delivery, sent = Delivery.SENDING, None  # counted as it goes; see _record_delivery
+    elif isinstance(response, HttpResponseRedirect) or "X-Accel-Redirect" in response:
+        # nginx or the store sends the bytes: only what was asked is known here
+        # (nginx's count comes later, from its log: ingest_nginx_downloads).
+        delivery, sent = Delivery.REQUESTED, None
+    else:
+        delivery, sent = Delivery.COMPLETE, promised  # generated text, sent from memory
     return _record(
         request,
         outcome=outcome,
@@ -151,8 +189,40 @@ def _record_served(request, response, *, stored_file, through, case_id, name) ->
         through=through,
         case_id=case_id,
         name=name,
+        bytes_requested=promised,
         bytes_sent=sent,
+        whole_file=sends and whole,
+        delivery=delivery,
     )
+
+
+def _record_delivery(request, download: Download, body) -> None:
+    """How the transfer of an allowed download ended: the bytes sent, and why it stopped.
+
+    Called once when the server closes the response. Access that closed
+    mid-transfer is also an audit event: the bytes stopped, and when.
+    """
+    if body.complete:
+        delivery = Delivery.COMPLETE
+    elif body.stopped:
+        delivery = Delivery.STOPPED
+    else:
+        delivery = Delivery.INTERRUPTED
+    Download.objects.filter(pk=download.pk).update(bytes_sent=body.sent, delivery=delivery)
+    download.bytes_sent, download.delivery = body.sent, delivery
+    if delivery == Delivery.STOPPED:
+        audit.record(
+            "download.stopped",
+            actor=download.user,
+            target=download.stored_file or download.through,
+            request=request,
+            details={
+                "download": download.pk,
+                "why": "access closed during the transfer",
+                "bytes_sent": body.sent,
+                "bytes_requested": download.bytes_requested,
+            },
+        )
 
 
 def _action(outcome: str) -> str:
@@ -177,7 +247,10 @@ def _record(
     through=None,
     case_id: int | None = None,
     name: str = "",
-    bytes_sent: int = 0,
+    bytes_requested: int = 0,
+    bytes_sent: int | None = 0,
+    whole_file: bool = False,
+    delivery: str = "",
 ) -> Download:
     """The one writer of download records: a ``Download`` and its audit event."""
     if getattr(request, _RECORD, None) is not None:
@@ -196,7 +269,11 @@ def _record(
         through_type=_type_of(through),
         through_id=getattr(through, "pk", None),
         range=request.headers.get("Range", "")[:100],
+        whole_file=whole_file,
+        bytes_requested=bytes_requested,
         bytes_sent=bytes_sent,
+        delivery=delivery,
+        request_id=request.headers.get("X-Request-Id", "")[:64],
         ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", "")[:300],
     )
@@ -214,8 +291,51 @@ def _record(
             "case": case_id,
             "through": _label(download.through_type, download.through_id),
             "range": download.range,
-            "bytes": bytes_sent,
+            "bytes_requested": bytes_requested,
             "token": download.token_prefix,
         },
     )
     return download
+
+
+NGINX_BATCH = 1000
+
+
+def record_nginx_deliveries(lines: Iterable[str]) -> int:
+    """Turn "requested" records into bytes sent, from nginx's download log.
+
+    nginx sends the bytes of an X-Accel download; its ``portal_download`` log
+    (``deploy/nginx.conf``) has one line per response: ``$request_id $status
+    $body_bytes_sent "$request_completion"`` (``"OK"`` when nginx sent it
+    all). A record with that request id, still "requested", takes the bytes
+    and ends complete (``OK`` and every promised byte) or interrupted. Lines
+    that match nothing (another server's, a record read before) are skipped,
+    so reading the same log twice changes nothing.
+    Returns how many records it completed.
+    """
+    completed = 0
+    batch: dict[str, tuple[int, bool]] = {}
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 4 or not parts[2].isdigit():
+            continue
+        request_id, _status, sent, completion = parts
+        batch[request_id[:64]] = (int(sent), completion == '"OK"')
+        if len(batch) >= NGINX_BATCH:
+            completed += _complete_from_nginx(batch)
+            batch = {}
+    return completed + _complete_from_nginx(batch)
+
+
+def _complete_from_nginx(batch: dict[str, tuple[int, bool]]) -> int:
+    if not batch:
+        return 0
+    completed = 0
+    waiting = Download.objects.filter(request_id__in=batch, delivery=Delivery.REQUESTED)
+    for download in waiting.only("pk", "request_id", "bytes_requested"):
+        sent, finished = batch[download.request_id]
+        whole = finished and sent == download.bytes_requested
+        completed += Download.objects.filter(pk=download.pk, delivery=Delivery.REQUESTED).update(
+            bytes_sent=sent, delivery=Delivery.COMPLETE if whole else Delivery.INTERRUPTED
+        )
+    return completed

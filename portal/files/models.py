@@ -6,7 +6,10 @@ by ``portal.files.store.store_streamed_file`` only, which fills the size and
 SHA-256 computed while the bytes streamed in.
 
 ``Download`` is every request that reached a download view, allowed or
-denied; ``portal.files.downloads`` writes it, with its audit event. This app
+denied; ``portal.files.downloads`` writes it, with its audit event. It says
+which range was asked for, whether the response was the whole file, the bytes
+promised and — where the serving path can count them — the bytes actually
+sent and how the transfer ended; else the figure is only "requested". This app
 sits below cases, reviews and access, so a record names the case by its id
 and the file, and what let the person in (the case, finding, request, report
 or grant whose access check the view made), by content type and id.
@@ -103,6 +106,15 @@ class Download(models.Model):
         DENIED_WINDOW = "denied_window", "Denied: outside the access window"
         DENIED_TERMS = "denied_terms", "Denied: terms not accepted"
 
+    class Delivery(models.TextChoices):
+        """What became of the bytes of an allowed GET (empty when there were none to send)."""
+
+        SENDING = "sending", "Sending"
+        COMPLETE = "complete", "Sent in full"
+        INTERRUPTED = "interrupted", "Interrupted: the client went away"
+        STOPPED = "stopped", "Stopped: access closed"
+        REQUESTED = "requested", "Requested (bytes sent not measured)"
+
     SERVED = (Outcome.ALLOWED, Outcome.PARTIAL, Outcome.HEAD, Outcome.UNSATISFIABLE)
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -130,8 +142,23 @@ class Download(models.Model):
     )
     through_id = models.PositiveBigIntegerField(null=True, blank=True)
     through = GenericForeignKey("through_type", "through_id")
-    range = models.CharField(max_length=100, blank=True)
-    bytes_sent = models.PositiveBigIntegerField(default=0)
+    range = models.CharField(max_length=100, blank=True, help_text="The Range header asked for.")
+    whole_file = models.BooleanField(
+        default=False, help_text="The response was the complete file (200), not a range."
+    )
+    bytes_requested = models.PositiveBigIntegerField(
+        default=0, help_text="The bytes the response promised (its Content-Length)."
+    )
+    bytes_sent = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The bytes the server actually sent; empty where it cannot tell "
+        "(nginx X-Accel until its log is read, a redirect to the store).",
+    )
+    delivery = models.CharField(max_length=12, choices=Delivery.choices, blank=True)
+    request_id = models.CharField(
+        max_length=64, blank=True, help_text="nginx's $request_id, to match its access log."
+    )
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
 
@@ -142,6 +169,11 @@ class Download(models.Model):
             models.Index(
                 fields=["through_type", "through_id", "created_at"], name="download_through_newest"
             ),
+            models.Index(
+                fields=["request_id"],
+                name="download_request_id",
+                condition=~models.Q(request_id=""),
+            ),
         ]
 
     def __str__(self):
@@ -150,3 +182,8 @@ class Download(models.Model):
     @property
     def allowed(self) -> bool:
         return self.outcome in self.SERVED
+
+    @property
+    def measured(self) -> bool:
+        """Whether ``bytes_sent`` is what the server counted, not only what was asked."""
+        return self.bytes_sent is not None and self.delivery != self.Delivery.SENDING

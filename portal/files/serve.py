@@ -4,9 +4,11 @@ Views never call this module: they answer through ``portal.files.downloads``,
 which records every request. The app decides who may read a byte; this module
 sends them, one of three ways chosen by ``DOWNLOAD_BACKEND``:
 
-- ``sendfile`` (default): a file response the WSGI server can hand to the
-  kernel (gunicorn's ``wsgi.file_wrapper`` uses ``sendfile(2)``), so the bytes
-  never pass through Python; a range is a seek and a length.
+- ``sendfile`` (default): a file response (``GuardedFile``) that gunicorn,
+  with ``deploy/gunicorn.conf.py``, hands to the kernel with ``sendfile(2)``
+  in segments, so the bytes never pass through Python; a range is an offset
+  and a length. Between segments it re-checks that access is still open
+  (``DOWNLOAD_RECHECK_SECONDS``) and counts what it sent.
 - ``x-accel``: an empty response with ``X-Accel-Redirect`` to an internal nginx
   location (``DOWNLOAD_ACCEL_PREFIX``); nginx sends the bytes and handles Range.
 - ``redirect``: a short-lived signed URL from the storage (S3-compatible
@@ -27,7 +29,13 @@ Every answer is an attachment, never sniffed and never cached:
 """
 
 import hashlib
+import io
+import os
 import re
+import socket
+import struct
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -40,6 +48,14 @@ RANGE_PATTERN = re.compile(r"^bytes=([0-9]*)-([0-9]*)$", re.IGNORECASE)
 # More significant digits than this is past the end of any file (10**18 bytes is an exabyte).
 MAX_POSITION_DIGITS = 18
 BEYOND_ANY_FILE = 10**MAX_POSITION_DIGITS
+# sendfile(2) is asked for at most this much at once: a fast client takes it
+# in milliseconds, and the clock is looked at between calls.
+SEGMENT_BYTES = 16 * 1024 * 1024
+# struct timeval, for the socket's send timeout (SO_SNDTIMEO).
+TIMEVAL = struct.Struct("@ll")
+# The longest a transfer waits for a slow client to take bytes before it looks
+# at the clock again.
+POLL_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -103,34 +119,152 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     return ByteRange(start, min(end, size - 1))
 
 
-class RangeFile:
-    """A window on an open file: reads stop at the end of the range.
+class GuardedFile:
+    """The bytes of one response (the whole file or a range), counted and guarded.
 
-    It exposes ``fileno`` so a WSGI server's sendfile sends the window from the
-    file's current position for Content-Length bytes, and no ``tell`` so
-    Django does not recompute the length from the file's size.
+    A file response sends the bytes of ``file`` from ``start`` for ``length``
+    bytes, one way or the other:
+
+    - under gunicorn with ``deploy/gunicorn.conf.py``, ``send_to(sock)`` hands
+      them to the kernel with ``sendfile(2)`` in segments, with a send timeout,
+      so the worker looks at the clock at least once a ``POLL_SECONDS``
+      however slowly the client reads;
+    - under any other WSGI server (runserver, the test client), the server
+      iterates ``read()``.
+
+    Either way, every ``recheck_seconds`` it asks ``still_open()`` (one
+    query: is the grant still live?) and stops when the answer is no — the
+    transfer ends within the interval plus one check and one poll, mid-response
+    included (``docs/transfers.md``). ``sent`` counts the bytes the server
+    actually handed to the network; ``close()`` reports them once, through
+    ``on_close(self)``, whether the transfer completed, the client went away,
+    or access closed.
+
+    It has no ``fileno`` on purpose: a server that would sendfile the whole
+    window at once, deaf to a revoke, iterates ``read()`` instead.
     """
 
-    def __init__(self, file, start: int, length: int):
+    def __init__(
+        self,
+        file,
+        *,
+        start: int,
+        length: int,
+        still_open: Callable[[], bool] | None = None,
+        recheck_seconds: float = 0,
+        on_close: Callable[["GuardedFile"], None] | None = None,
+    ):
         self._file = file
         self._file.seek(start)
-        self._remaining = length
+        self.start = start
+        self.length = length
         self.name = getattr(file, "name", "")
+        self.sent = 0
+        self.stopped = False  # access closed mid-transfer
+        self._pending = 0  # read() handed out, not yet known to be sent
+        self._still_open = still_open if recheck_seconds else None
+        self._recheck_seconds = recheck_seconds
+        self._next_check = time.monotonic() + recheck_seconds
+        self._on_close = on_close
+        self._closed = False
 
-    def fileno(self):
-        return self._file.fileno()
+    @property
+    def complete(self) -> bool:
+        return self.sent == self.length
+
+    @property
+    def sendable(self) -> bool:
+        """Whether the file is on a local disk, for sendfile(2) (not an S3 stream)."""
+        try:
+            self._file.fileno()
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            return False
+        return True
+
+    def access_closed(self) -> bool:
+        """Whether access closed since the transfer started; asks at most once an interval."""
+        if self.stopped:
+            return True
+        if self._still_open is None or time.monotonic() < self._next_check:
+            return False
+        if self._still_open():
+            self._next_check = time.monotonic() + self._recheck_seconds
+            return False
+        self.stopped = True
+        return True
 
     def read(self, size: int = -1) -> bytes:
-        if self._remaining <= 0:
+        # The server asks for more only after it sent what it had: that is sent.
+        self.sent += self._pending
+        self._pending = 0
+        remaining = self.length - self.sent
+        if remaining <= 0:
             return b""
-        if size is None or size < 0 or size > self._remaining:
-            size = self._remaining
+        if self.access_closed():
+            raise TransferStopped("Access closed during the transfer.")
+        if size is None or size < 0 or size > remaining:
+            size = remaining
         data = self._file.read(size)
-        self._remaining -= len(data)
+        self._pending = len(data)
         return data
 
+    def send_to(self, sock) -> None:
+        """Send the window on ``sock`` with sendfile(2), checking access between segments.
+
+        The socket stays blocking, as gunicorn sends a file, but with a send
+        timeout of ``POLL_SECONDS``: a call returns when its segment is sent
+        or when the client has taken nothing for that long, so a slow client
+        never keeps the transfer from looking at the clock. Returns early when
+        access closed (``stopped``); a client that went away raises the
+        socket's error. The socket's send timeout is put back.
+        """
+        if self._still_open is None:
+            self._send_unguarded(sock)
+            return
+        previous = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, TIMEVAL.size)
+        whole, fraction = divmod(POLL_SECONDS, 1)
+        poll = TIMEVAL.pack(int(whole), int(fraction * 1_000_000))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, poll)
+        try:
+            while self.sent < self.length and not self.access_closed():
+                count = min(SEGMENT_BYTES, self.length - self.sent)
+                try:
+                    sent = os.sendfile(
+                        sock.fileno(), self._file.fileno(), self.start + self.sent, count
+                    )
+                except BlockingIOError:
+                    continue  # nothing taken for POLL_SECONDS: look at the clock
+                if sent == 0:
+                    break  # the file is shorter than it was
+                self.sent += sent
+        finally:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, previous)
+
+    def _send_unguarded(self, sock) -> None:
+        """Nothing to re-check: blocking sendfile(2), as gunicorn itself sends a file,
+        still counting (the bench's baseline, and files no grant lets out)."""
+        while self.sent < self.length:
+            count = min(SEGMENT_BYTES, self.length - self.sent)
+            sent = os.sendfile(sock.fileno(), self._file.fileno(), self.start + self.sent, count)
+            if sent == 0:
+                break
+            self.sent += sent
+
     def close(self):
+        if self._closed:
+            return
+        self._closed = True
         self._file.close()
+        if self._on_close is not None:
+            self._on_close(self)
+
+
+class TransferStopped(ConnectionAbortedError):
+    """Access closed while a response was being sent: the server cuts the connection.
+
+    A connection error, so WSGI servers that iterate (wsgiref, runserver) end
+    the response quietly, as when a client goes away.
+    """
 
 
 def etag_for(sha256: str) -> str:
@@ -162,9 +296,20 @@ def unsatisfiable(headers: dict[str, str], size: int) -> HttpResponse:
 
 
 def file_response(
-    request, fieldfile, *, filename: str, size: int, sha256: str
+    request,
+    fieldfile,
+    *,
+    filename: str,
+    size: int,
+    sha256: str,
+    still_open: Callable[[], bool] | None = None,
+    on_close: Callable[[GuardedFile], None] | None = None,
 ) -> HttpResponse | FileResponse:
-    """Answer a GET or HEAD for a stored file, after the caller has authorized it."""
+    """Answer a GET or HEAD for a stored file, after the caller has authorized it.
+
+    ``still_open`` is asked every ``DOWNLOAD_RECHECK_SECONDS`` while the app
+    sends the bytes (the sendfile backend); ``on_close`` hears how many it sent.
+    """
     etag = etag_for(sha256)
     headers = download_headers(filename=filename, etag=etag)
     try:
@@ -183,7 +328,7 @@ def file_response(
             )
         else:
             url = storage.url(fieldfile.name)
-        return HttpResponseRedirect(
+        redirect = HttpResponseRedirect(
             url,
             headers={
                 "Cache-Control": headers["Cache-Control"],
@@ -191,6 +336,7 @@ def file_response(
                 "Content-Disposition": headers["Content-Disposition"],
             },
         )
+        return promising(redirect, byte_range, size)
     status = 206 if byte_range else 200
     length = byte_range.length if byte_range else size
     if byte_range:
@@ -211,15 +357,29 @@ def file_response(
         )
         response["X-Accel-Redirect"] = location
         del response["Accept-Ranges"]
-        return response
+        return promising(response, byte_range, size)
 
-    handle = fieldfile.storage.open(fieldfile.name, "rb")
-    body = RangeFile(handle, byte_range.start, length) if byte_range else handle
+    body = GuardedFile(
+        fieldfile.storage.open(fieldfile.name, "rb"),
+        start=byte_range.start if byte_range else 0,
+        length=length,
+        still_open=still_open,
+        recheck_seconds=settings.DOWNLOAD_RECHECK_SECONDS,
+        on_close=on_close,
+    )
     streaming = FileResponse(body, status=status, content_type="application/octet-stream")
     for name, value in headers.items():
         streaming[name] = value
     streaming["Content-Length"] = str(length)
     return streaming
+
+
+def promising(response, byte_range: ByteRange | None, size: int):
+    """Note on an answer whose bytes nginx or the store sends what it promises, for
+    the download record: an X-Accel answer carries no Content-Length of its own."""
+    response.download_length = byte_range.length if byte_range else size
+    response.download_whole = byte_range is None
+    return response
 
 
 def text_response(request, body: bytes, *, filename: str, content_type: str) -> HttpResponse:

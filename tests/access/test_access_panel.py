@@ -199,3 +199,39 @@ def test_the_log_shows_only_this_cases_downloads(
     assert response.context["page"].paginator.count == 60
     other.refresh_from_db()
     assert other.status == CaseStatus.SUBMITTED
+
+
+def test_the_download_log_tells_bytes_sent_from_bytes_requested(
+    client, submitter, operator, case, live_grant
+):
+    """An interrupted transfer shows what was sent of what was asked; a figure only
+    requested (nginx X-Accel, not yet read from its log) says so; the developer's
+    log and the operator's history agree."""
+    artifact = case.artifacts.get()
+    Delivery = Download.Delivery
+    common = {
+        "through": live_grant,
+        "case_id": case.pk,
+        "stored_file": artifact,
+        "user": operator,
+        "outcome": Download.Outcome.ALLOWED,
+        "whole_file": True,
+        "bytes_requested": 52_428_800,
+    }
+    Download.objects.create(**common, bytes_sent=29_360_128, delivery=Delivery.INTERRUPTED)
+    Download.objects.create(**common, bytes_sent=None, delivery=Delivery.REQUESTED)
+    Download.objects.create(**common, bytes_sent=52_428_800, delivery=Delivery.COMPLETE)
+    Download.objects.create(**common, bytes_sent=1_048_576, delivery=Delivery.STOPPED)
+
+    client.force_login(submitter)
+    log = client.get(downloads_url(case)).content.decode()
+    client.force_login(operator)
+    history = client.get(reverse("access:download_history")).content.decode()
+
+    for text in (log.replace("\xa0", " "), history.replace("\xa0", " ")):
+        assert "29,360,128 bytes (28.0 MB) sent of 52,428,800 bytes (50.0 MB) requested" in text
+        assert "Interrupted: the client went away" in text
+        assert "52,428,800 bytes (50.0 MB) requested" in text
+        assert "Requested (bytes sent not measured)" in text
+        assert "52,428,800 bytes (50.0 MB) sent" in text and "Sent in full" in text
+        assert "1,048,576 bytes (1.0 MB) sent of" in text and "Stopped: access closed" in text

@@ -86,3 +86,64 @@ def test_gunicorn_logs_in_the_portal_format_in_utc(monkeypatch):
     record.created = 1796121102.5  # 2026-12-01T10:31:42.5Z
     assert formatter.format(record) == "2026-12-01T10:31:42.500+00:00 INFO gunicorn.error Booting"
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00 ", formatter.format(record))
+
+
+def test_a_portal_download_sends_itself_and_a_stopped_one_closes_the_connection(monkeypatch):
+    """deploy/gunicorn.conf.py hands a body with ``send_to`` (portal.files.serve.GuardedFile)
+    the socket after the headers; anything else goes to gunicorn's own sendfile."""
+    import runpy
+
+    from gunicorn.http import wsgi
+
+    monkeypatch.setattr(wsgi.Response, "sendfile", wsgi.Response.sendfile)
+    segmented = runpy.run_path(str(GUNICORN_CONF))["segmented"]
+    calls = []
+
+    def gunicorns_own(self, respiter):
+        calls.append("gunicorn")
+        return False
+
+    class Config:
+        is_ssl = False
+
+    class Response:
+        cfg = Config()
+        sock = object()
+
+        def can_sendfile(self):
+            return True
+
+        def send_headers(self):
+            calls.append("headers")
+
+        def force_close(self):
+            calls.append("close")
+
+    class Body:
+        stopped = False
+        sendable = True
+
+        def send_to(self, sock):
+            calls.append(("send_to", sock))
+
+    class Wrapper:
+        def __init__(self, filelike):
+            self.filelike = filelike
+
+    send = segmented(gunicorns_own)
+    response = Response()
+    assert send(response, Wrapper(Body())) is True
+    assert calls == ["headers", ("send_to", response.sock)]
+
+    calls.clear()
+    stopped = Body()
+    stopped.stopped = True
+    send(response, Wrapper(stopped))
+    assert calls == ["headers", ("send_to", response.sock), "close"]
+
+    calls.clear()
+    assert send(response, Wrapper(object())) is False
+    unsendable = Body()
+    unsendable.sendable = False  # an S3 stream: gunicorn iterates it
+    assert send(response, Wrapper(unsendable)) is False
+    assert calls == ["gunicorn", "gunicorn"]

@@ -217,12 +217,18 @@ def test_each_request_leaves_one_record_and_one_audit_event(world, db, name, per
         assert_download_headers(response)
         assert record.allowed and event.action == "download.allowed"
         assert (record.stored_file, record.through, record.case_id) == row.served(world)
-        assert record.bytes_sent == len(body_of(response)) > 0
+        if response.streaming:
+            # Written before the first byte, completed when the response closes.
+            assert (record.bytes_sent, record.delivery) == (None, Download.Delivery.SENDING)
+        body = body_of(response)
+        record.refresh_from_db()
+        assert record.bytes_sent == record.bytes_requested == len(body) > 0
+        assert (record.delivery, record.whole_file) == (Download.Delivery.COMPLETE, True)
         assert record.name in response["Content-Disposition"]
     else:
         assert response.status_code == (403 if outcome == Outcome.DENIED_ROLE else 404)
         assert not record.allowed and event.action == "download.denied"
-        assert record.bytes_sent == 0
+        assert (record.bytes_sent, record.bytes_requested, record.delivery) == (0, 0, "")
         if outcome == Outcome.DENIED_NOT_GRANTED:
             # The grant and the artifact are known: the case's download log shows it.
             assert (record.stored_file, record.through, record.case_id) == row.served(world)
@@ -255,7 +261,8 @@ def test_head_range_and_if_range_on_every_download_url(world, db, name):  # noqa
     assert (part.status_code, body_of(part)) == (206, body[:4])
     assert part["Content-Range"] == f"bytes 0-3/{len(body)}"
     assert_download_headers(part)
-    assert client.get(url, HTTP_RANGE="bytes=0-3", HTTP_IF_RANGE=etag).status_code == 206
+    resumed = client.get(url, HTTP_RANGE="bytes=0-3", HTTP_IF_RANGE=etag)
+    assert (resumed.status_code, body_of(resumed)) == (206, body[:4])
     stale = client.get(url, HTTP_RANGE="bytes=0-3", HTTP_IF_RANGE='"another version"')
     assert (stale.status_code, body_of(stale)) == (200, body)
     assert client.get(url, HTTP_RANGE=f"bytes={len(body) + 10}-").status_code == 416

@@ -46,12 +46,16 @@ class Command(BaseCommand):
         counts = _counts()
         self.stdout.write("measuring pages …")
         page_results = pages.measure_pages(chosen.page_repeats)
-        downloads, uploads = [], []
+        downloads, uploads, revocation = [], [], []
         if not skip_transfers:
             workdir = Path(tempfile.mkdtemp(prefix="portal-bench-", dir=settings.VAR_DIR))
             try:
                 self.stdout.write("measuring downloads …")
                 downloads = transfers.measure_downloads(
+                    chosen.artifact_bytes, chosen.transfer_repeats, workdir
+                )
+                self.stdout.write("measuring the revocation re-check …")
+                revocation = transfers.measure_revocation_overhead(
                     chosen.artifact_bytes, chosen.transfer_repeats, workdir
                 )
                 self.stdout.write("measuring uploads …")
@@ -75,6 +79,7 @@ class Command(BaseCommand):
             downloads=downloads,
             uploads=uploads,
             sweeps=sweep_results,
+            revocation=revocation,
         )
         self.stdout.write(text)
         if write:
