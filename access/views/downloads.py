@@ -375,8 +375,8 @@ def api_grants(request):
 
 
 @token_required
+@download_view  # outside the scope check: a refused token leaves its record too
 @token_scope(GRANTS_READ)
-@download_view
 def api_download(request, grant_id, artifact_id, filename):
     if refused := only_methods(request, "GET", "HEAD"):
         return refused
@@ -384,8 +384,8 @@ def api_download(request, grant_id, artifact_id, filename):
 
 
 @token_required
+@download_view  # outside the scope check: a refused token leaves its record too
 @token_scope(GRANTS_READ)
-@download_view
 def api_sha256sums(request, grant_id):
     if refused := only_methods(request, "GET", "HEAD"):
         return refused

@@ -58,8 +58,8 @@ def model_sig(access_grant: AccessGrant) -> str:
 
 
 @token_required
+@download_view  # outside the scope check: a refused token leaves its record too
 @token_scope(GRANTS_READ)
-@download_view
 def api_aria2(request, grant_id):
     if refused := only_methods(request, "GET", "HEAD"):
         return refused
@@ -73,8 +73,8 @@ def api_aria2(request, grant_id):
 
 
 @token_required
+@download_view  # outside the scope check: a refused token leaves its record too
 @token_scope(GRANTS_READ)
-@download_view
 def api_model_sig(request, grant_id):
     if refused := only_methods(request, "GET", "HEAD"):
         return refused

@@ -145,8 +145,8 @@ def test_a_clean_chain_agrees_with_its_checkpoints(settings):
 
     output = verify_audit()
 
-    assert "Audit chain intact: 5 event(s) verified." in output
-    assert "agrees with 2 signed checkpoint(s), the latest at #4" in output
+    assert "Audit chain intact: 5 events verified." in output
+    assert "agrees with 2 signed checkpoints, the latest at #4" in output
 
 
 def test_without_checkpoints_the_chain_is_checked_against_itself(settings):
@@ -241,7 +241,7 @@ def test_an_auditor_verifies_a_copy_with_only_the_public_key(settings, tmp_path)
     settings.AUDIT_CHECKPOINT_FILE.unlink()
 
     output = verify_audit("--checkpoints", str(copy), "--public-key", str(public_file))
-    assert "agrees with 1 signed checkpoint(s), the latest at #3" in output
+    assert "agrees with 1 signed checkpoint, the latest at #3" in output
 
     raw_sql_bypassing_trigger("DELETE FROM audit_auditevent WHERE sequence = %s", [3])
     with pytest.raises(CommandError, match="truncation"):

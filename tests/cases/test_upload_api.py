@@ -270,8 +270,9 @@ def test_a_routed_coordinators_token_may_not_upload(client, submitted_case, coor
     auth = bearer(coordinator)
     files, before = stored_files(media), audit_count()
     response = put(client, submitted_case, b"weights", HTTP_AUTHORIZATION=auth)
+    # An agency person's token carries read scopes only: refused before any other check.
     assert response.status_code == 403
-    assert "Only the developer" in response.json()["error"]
+    assert response.json()["required_scope"] == "cases:upload"
     assert_nothing_stored(media, artifacts_before=1, files_before=files, audit_before=before)
 
 

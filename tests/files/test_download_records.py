@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.test import Client
 from django.urls import reverse
 
+from portal.accounts.models import AccessToken
 from portal.audit.models import AuditEvent
 from portal.files.downloads import download_view
 from portal.files.models import Download
@@ -120,8 +121,11 @@ ROWS: dict[str, Row] = {
         served=lambda w: (w.report_file, w.report, w.case.pk),
     ),
     # The frontier's CSV: agency staff; a page of another role for everyone else.
+    # The frontier: agency staff, the monitoring agency's among them.
     "portal:frontier_csv": Row(
-        allowed=AGENCY, served=lambda w: (None, None, None), refused=Outcome.DENIED_ROLE
+        allowed=(*AGENCY, "monitor", "monitor_reviewer"),
+        served=lambda w: (None, None, None),
+        refused=Outcome.DENIED_ROLE,
     ),
 }
 # The URLs of stored files (the others send generated text).
@@ -142,6 +146,10 @@ def client_for(world, name: str, persona: str) -> Client:  # noqa: F811
         else:
             client.force_login(world.people[persona])
     return client
+
+
+def token_may(world, persona: str, scope: str) -> bool:  # noqa: F811
+    return AccessToken.objects.get(user=world.people[persona]).has_scope(scope)
 
 
 def body_of(response) -> bytes:
@@ -211,6 +219,9 @@ def test_each_request_leaves_one_record_and_one_audit_event(world, db, name, per
     )
 
     outcome = row.outcome_for(persona)
+    if row.api and not token_may(world, persona, "grants:read"):
+        # The token lacks the scope: refused (403) before the grant is looked up.
+        outcome = Outcome.DENIED_ROLE
     assert record.outcome == outcome, (name, persona)
     if outcome == Outcome.ALLOWED:
         assert response.status_code == 200
