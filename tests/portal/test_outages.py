@@ -53,15 +53,35 @@ def browser(db):
 
 @pytest.fixture
 def outage_filter():
-    """The filter on django.request, with a clock the test moves; forgets earlier outages."""
-    [log_filter] = [
-        f
-        for f in logging.getLogger("django.request").filters
-        if isinstance(f, DatabaseOutageLogFilter)
-    ]
-    log_filter._last.clear()
-    log_filter._suppressed.clear()
-    return log_filter
+    """The one outage filter on django.request, fresh, with a clock the test moves.
+
+    Settings install it (``LOGGING``); a test elsewhere that configures logging
+    again may leave none or two behind, so the test puts exactly one in place
+    and restores the logger's filters afterwards.
+    """
+    logger = logging.getLogger("django.request")
+    kept = list(logger.filters)
+    for existing in kept:
+        if isinstance(existing, DatabaseOutageLogFilter):
+            logger.removeFilter(existing)
+    log_filter = DatabaseOutageLogFilter()
+    logger.addFilter(log_filter)
+    yield log_filter
+    logger.filters[:] = kept
+
+
+def test_settings_put_the_outage_filter_on_django_request():
+    from django.conf import settings
+
+    config = settings.LOGGING
+    assert any(
+        spec.get("()") == "portal.core.errors.DatabaseOutageLogFilter"
+        for spec in config.get("filters", {}).values()
+    )
+    assert any(
+        name == "django.request" and logger.get("filters")
+        for name, logger in config.get("loggers", {}).items()
+    )
 
 
 @contextlib.contextmanager
