@@ -591,25 +591,10 @@ TUS_UPLOAD_EXPIRY_HOURS = env_int("TUS_UPLOAD_EXPIRY_HOURS", 24, minimum=1)
 # The browser sends a tus upload in PATCHes of this size: the most a dropped
 # connection or a pause costs (the server also keeps the part that arrived).
 TUS_BROWSER_CHUNK_BYTES = env_int("TUS_BROWSER_CHUNK_BYTES", 16 * 1024**2, minimum=1024)
-# Personal access tokens always expire: after TOKEN_DEFAULT_DAYS unless the
-# person chooses otherwise, never later than TOKEN_MAX_DAYS (at most 90).
+# Personal access tokens always expire: by default after TOKEN_DEFAULT_DAYS, at most 90.
 TOKEN_MAX_DAYS = env_int("TOKEN_MAX_DAYS", 90, minimum=1, maximum=90)
 TOKEN_DEFAULT_DAYS = env_int("TOKEN_DEFAULT_DAYS", 30, minimum=1, maximum=TOKEN_MAX_DAYS)
 
 # One format for Django, Celery and gunicorn (deploy/gunicorn.conf.py uses this
 # dictionary too): time in UTC with its offset, whatever TIME_ZONE shows people.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": logs.FORMATTER},
-    "filters": {"database_outage": {"()": "portal.core.errors.DatabaseOutageLogFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
-    "loggers": {
-        # django-axes logs every sign-in at INFO; its lockouts (WARNING) still show,
-        # and the audit log records every attempt.
-        "axes": {"level": "WARNING"},
-        # While the database is down: one line per kind of failure a minute.
-        "django.request": {"filters": ["database_outage"]},
-    },
-}
+LOGGING = logs.logging_config(env_str("LOG_LEVEL") or "INFO")

@@ -16,3 +16,22 @@ class UtcFormatter(logging.Formatter):
     def formatTime(self, record, datefmt=None):  # noqa: N802 - logging's name
         moment = datetime.fromtimestamp(record.created, tz=UTC)
         return moment.isoformat(timespec="milliseconds")
+
+
+def logging_config(level: str) -> dict:
+    """``settings.LOGGING``: one console handler in this format, and the outage filter."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": FORMATTER},
+        "filters": {"database_outage": {"()": "portal.core.errors.DatabaseOutageLogFilter"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # django-axes logs every sign-in at INFO; its lockouts (WARNING) still show,
+            # and the audit log records every attempt.
+            "axes": {"level": "WARNING"},
+            # While the database is down: one line per kind of failure a minute.
+            "django.request": {"filters": ["database_outage"]},
+        },
+    }

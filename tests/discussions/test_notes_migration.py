@@ -11,7 +11,12 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("reviews", "0004_agency_positions"), ("discussions", "0001_initial")]
+# The agency table as it was when notes existed (before the monitoring flag).
+BEFORE = [
+    ("reviews", "0004_agency_positions"),
+    ("discussions", "0001_initial"),
+    ("accounts", "0002_token_scopes_and_expiry"),
+]
 AFTER = [("reviews", "0005_notes_to_threads")]
 
 
