@@ -31,7 +31,9 @@ from tests.slow_client import SlowDownload
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 SIZE = 64 * 1024 * 1024 + 3
 RECHECK = 1
-STOPS_WITHIN = RECHECK + serve.POLL_SECONDS + 3
+# The interval, one send timeout, and slack for a busy machine (a CI run missed 5 s by
+# 50 ms); still far under the 30 s promise, and a transfer never re-checked never stops.
+STOPS_WITHIN = RECHECK + serve.POLL_SECONDS + 8
 Delivery = Download.Delivery
 
 
