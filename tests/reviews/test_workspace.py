@@ -8,8 +8,10 @@ from django.urls import reverse
 from access import services as access_services
 from portal.accounts.models import Organization
 from portal.cases.models import Submission
+from portal.core.hooks import CASE_SECTIONS, WORKSPACE
 from portal.discussions.services import post_message, start_thread
 from reviews.models import Assignment, Marking
+from reviews.views.workspace import SECTIONS
 from tests.conftest import SECTION_OWN_QUERIES, Role, baseline_queries, make_person
 from tests.reviews.fixtures_reviewer import *  # noqa: F403  (the fixtures in its __all__)
 from tests.reviews.fixtures_reviewer import assign, invite, record
@@ -265,3 +267,10 @@ def test_the_access_section_holds_the_grants_and_the_overview_does_not(
     )
     assert nominated.status_code == 302
     assert nominated["Location"] == section_url("access", review_case)
+
+
+def test_no_added_section_hides_behind_a_fixed_one():
+    """The workspace's fixed URLs are matched first: a section added to it must differ."""
+    fixed = {key for key, _label, _url_name in SECTIONS}
+    added = {key for key, added in CASE_SECTIONS.items() if WORKSPACE in added.pages}
+    assert added == set(ADDED_SECTIONS) and not fixed & added
