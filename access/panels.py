@@ -1,4 +1,4 @@
-"""Pre-public access on the case page.
+"""Pre-public access: the Operator access section of the case page and of the workspace.
 
 The developer's people see the case's grants with the controls to grant,
 approve a nomination and revoke, the link to the download log and the
@@ -29,7 +29,11 @@ def days_left(access_grant, now) -> int | None:
     return days_until(access_grant.ends_at, now=now)
 
 
-@case_panel(30)
+def _submitted(user, case) -> bool:
+    return not case.is_draft
+
+
+@case_panel(30, section="access", title="Operator access", shown_to=_submitted)
 def access_panel(request, case):
     user = request.user
     developer_view = is_developer_member(user, case)

@@ -62,7 +62,7 @@ def grants_ending(at):
             (
                 "developer",
                 lambda c=case: developer_people(c.developer_id),
-                reverse("portal:case_detail", args=[case.pk]) + "#access",
+                reverse("portal:case_section", args=[case.pk, "access"]),
             ),
         ]
         for audience, people, url in audiences:

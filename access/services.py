@@ -200,9 +200,9 @@ def nominate_access(*, actor, case_id: int, operator: Organization, ends_at=None
         notify(
             list(developer_people(case.developer_id)),
             title=f"{membership.agency} nominates {operator} for access to {case.number}",
-            body="Approve or decline the nomination on the case page.",
+            body="Approve or decline the nomination in the case's Operator access section.",
             case=case,
-            url=reverse("portal:case_detail", args=[case.pk]),
+            url=reverse("portal:case_section", args=[case.pk, "access"]),
         )
     return access_grant
 

@@ -1,11 +1,12 @@
 """The review as the developer sees it on its case page, and as operators see it
 on their grant page.
 
-The developer: information requests (with an answer form for each open one),
-the findings whose marking lets the developer read them, and the
-recommendation once it is issued, with the agencies' positions shared with the
-developer (named by agency, never by person). A recommendation still in draft
-and interagency positions never reach this panel.
+The developer, on the Review section of its case page: information requests
+(with an answer form for each open one), the findings whose marking lets the
+developer read them, and the recommendation once it is issued, with the
+agencies' positions shared with the developer (named by agency, never by
+person). A recommendation still in draft and interagency positions never reach
+this panel.
 
 Operators (``portal.core.hooks.grant_panel``, rendered by ``access`` while the
 grant is open): the findings marked *operators* on the grant's case, with
@@ -16,15 +17,22 @@ by agency and never by person.
 from django.db.models import Prefetch
 
 from portal.cases.access import is_developer_member
-from portal.core.hooks import case_panel, grant_panel
+from portal.core.hooks import CASE_PAGE, case_panel, grant_panel
 from portal.core.nonces import issue_nonce
 from reviews.forms_requests import answer_scope
 from reviews.models import Finding, FindingEvidence, InformationRequest, Marking, Recommendation
 from reviews.selectors import developer_positions, operator_recommendation
 
 
-@case_panel(20)
+def _developer_of_submitted(user, case) -> bool:
+    return not case.is_draft and is_developer_member(user, case)
+
+
+@case_panel(
+    20, section="review", title="Review", pages=(CASE_PAGE,), shown_to=_developer_of_submitted
+)
 def review_panel(request, case):
+    """The Review section of the developer's case page (the workspace has its own)."""
     if case.is_draft or not is_developer_member(request.user, case):
         return None
     information_requests = list(

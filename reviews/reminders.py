@@ -174,7 +174,7 @@ def requests_due(at):
             template="reminders/request_due.txt",
             context={"request": request, "case": case, "days_left": days_left},
             case=case,
-            url=reverse("portal:case_detail", args=[case.pk]),
+            url=reverse("portal:case_section", args=[case.pk, "review"]),
         )
 
 

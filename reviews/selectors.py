@@ -311,8 +311,9 @@ class AgencyState:
 
 
 def agency_states(case, recommendation: Recommendation | None = None) -> list[AgencyState]:
-    """Each routed agency's state on the case, the lead first: three queries, whatever the
-    number of agencies, reviewers or positions (two when the recommendation is given)."""
+    """Each routed agency's state on the case, the lead first: two queries, whatever the
+    number of agencies, reviewers or positions (the recommendation's deadline and issue
+    come with the routings; a third when positions have amendments to prefetch)."""
     first_reviewer = (
         Assignment.objects.filter(
             case_id=OuterRef("case_id"),
@@ -322,18 +323,25 @@ def agency_states(case, recommendation: Recommendation | None = None) -> list[Ag
         .order_by("responded_at")
         .values("responded_at")[:1]
     )
+    the_recommendation = Recommendation.objects.filter(case_id=OuterRef("case_id"))
     routings = list(
         CaseRouting.objects.filter(case=case)
         .select_related("agency")
-        .annotate(reviewing_since=Subquery(first_reviewer))
+        .annotate(
+            reviewing_since=Subquery(first_reviewer),
+            response_deadline=Subquery(the_recommendation.values("response_deadline")[:1]),
+            issued_at=Subquery(the_recommendation.values("issued_at")[:1]),
+        )
         .order_by("routed_at", "pk")
     )
     positions = {
         position.agency_id: position
         for position in AgencyPosition.objects.filter(case=case).prefetch_related("amendments")
     }
-    if recommendation is None:
-        recommendation = Recommendation.objects.filter(case=case).first()
+    if recommendation is not None:
+        for routing in routings:
+            routing.response_deadline = recommendation.response_deadline
+            routing.issued_at = recommendation.issued_at
     states = [
         AgencyState(
             agency=routing.agency,
@@ -341,8 +349,8 @@ def agency_states(case, recommendation: Recommendation | None = None) -> list[Ag
             routed_at=routing.routed_at,
             reviewing_since=routing.reviewing_since,
             position=positions.get(routing.agency_id),
-            deadline=recommendation.response_deadline if recommendation else None,
-            issued_at=recommendation.issued_at if recommendation else None,
+            deadline=routing.response_deadline,
+            issued_at=routing.issued_at,
         )
         for routing in routings
     ]

@@ -44,6 +44,8 @@ urlpatterns = [
     path("cases/<int:pk>/recommendation/", workspace.recommendation, name="case_recommendation"),
     path("cases/<int:pk>/discussion/", workspace.discussion, name="case_discussion"),
     path("cases/<int:pk>/timeline/", workspace.timeline, name="case_timeline"),
+    # The sections other apps add (portal.core.hooks.case_panel), after the fixed ones.
+    path("cases/<int:pk>/<slug:section>/", workspace.added_section, name="case_section"),
     path("cases/<int:pk>/findings/new", findings.finding_create, name="finding_create"),
     path("findings/<int:finding_id>/update", findings.finding_update, name="finding_update"),
     path(

@@ -137,3 +137,22 @@ def personas(platform_admin, coordinator, reviewer, submitter, operator, outside
         "operator": operator,
         "outsider": outsider,
     }
+
+
+# The SQL every signed-in page pays before its own work: the bench's trivial view.
+SECTION_OWN_QUERIES = 9  # a case section's own, over that baseline (12 in all on a 3-query one)
+
+
+def baseline_queries(client) -> int:
+    """Queries of the bench's trivial view (the signed-in layout, nothing else) for
+    the client's person, measured after a warm-up request as the pages are."""
+    from django.test import override_settings
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    with override_settings(ROOT_URLCONF="portal.bench.urls"):
+        url = reverse("bench_trivial")
+        assert client.get(url).status_code == 200
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+    return len(queries)

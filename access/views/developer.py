@@ -6,7 +6,8 @@ missing and out of reach, so an operator or another developer learns
 nothing; 403 for a person who can see the case but may not make the change
 (a coordinator granting, a submitter nominating). Changes go through
 ``access.services``; a refusal comes back as a message and changes nothing;
-every answer returns to the case page.
+every answer returns to the Operator access section it came from (the
+developer's case page; the workspace for a nomination).
 """
 
 from django.contrib import messages
@@ -33,8 +34,16 @@ REVOKE_UNDERSTOOD = (
 
 
 def _case_access(case_id) -> str:
-    """The access section of the case page, where every answer returns."""
-    return reverse("portal:case_detail", args=[case_id]) + "#access"
+    """The Operator access section of the developer's case page, where its forms return."""
+    return reverse("portal:case_section", args=[case_id, "access"])
+
+
+def _workspace_access(case_id) -> str:
+    """The Operator access section of the agencies' workspace, where coordinators nominate.
+
+    A URL name, not an import: ``reviews`` is no layer of ``access``'s.
+    """
+    return reverse("reviews:case_section", args=[case_id, "access"])
 
 
 @require_POST
@@ -60,7 +69,7 @@ def nominate(request, case_id):
     form = NominationForm(request.POST)
     if not form.is_valid():
         messages.error(request, first_error(form))
-        return redirect(_case_access(case.pk))
+        return redirect(_workspace_access(case.pk))
     operator = form.cleaned_data["operator"]
     return run_service(
         request,
@@ -71,7 +80,7 @@ def nominate(request, case_id):
             ends_at=form.cleaned_data["ends_at"],
         ),
         success=f"{operator} nominated. The developer decides whether to grant access.",
-        redirect_to=_case_access(case.pk),
+        redirect_to=_workspace_access(case.pk),
     )
 
 

@@ -24,6 +24,7 @@ from django.urls import reverse
 from access.models import AccessGrant, Terms, TermsAcceptance
 from portal.accounts.models import AccessToken
 from portal.cases.models import Benchmark, Submission
+from portal.core.hooks import CASE_PAGE, CASE_SECTIONS, WORKSPACE
 
 
 @dataclass
@@ -108,7 +109,9 @@ def demo_operator_grant() -> AccessGrant | None:
 
 TRIVIAL = "trivial view (signed-in layout)"
 # Every section of one case, for the people it is for: the agencies' workspace
-# (as the coordinator) and the developer's case page (as the submitter).
+# (as the coordinator) and the developer's case page (as the submitter). The
+# sections other apps add (portal.core.hooks.case_panel with a section) are read
+# from the registry, each on the pages it is added to.
 WORKSPACE_SECTIONS = (
     ("case workspace: overview (coordinator)", "reviews:workspace"),
     ("case workspace: findings (coordinator)", "reviews:case_findings"),
@@ -116,6 +119,7 @@ WORKSPACE_SECTIONS = (
     ("case workspace: scores (coordinator)", "reviews:case_scores"),
     ("case workspace: artifacts (coordinator)", "reviews:case_artifacts"),
     ("case workspace: recommendation (coordinator)", "reviews:case_recommendation"),
+    ("case workspace: discussion (coordinator)", "reviews:case_discussion"),
     ("case workspace: timeline (coordinator)", "reviews:case_timeline"),
 )
 DEVELOPER_SECTIONS = (
@@ -124,7 +128,28 @@ DEVELOPER_SECTIONS = (
     ("case page: scores (developer)", "portal:case_scores"),
     ("case page: timeline (developer)", "portal:case_timeline"),
 )
-DETAIL_PAGES = tuple(name for name, _url_name in (*DEVELOPER_SECTIONS, *WORKSPACE_SECTIONS))
+ADDED_SECTION_PAGES = (
+    # (page, its URL name for an added section, the bench's name of the page, persona)
+    (CASE_PAGE, "portal:case_section", "case page", "submitter"),
+    (WORKSPACE, "reviews:case_section", "case workspace", "coordinator"),
+)
+
+
+def added_sections() -> list[tuple[str, str, str, str]]:
+    """(name, persona, section key, URL name) of every section another app adds."""
+    return [
+        (f"{label}: {added.key} ({'developer' if persona == 'submitter' else persona})",)
+        + (persona, added.key, url_name)
+        for page, url_name, label, persona in ADDED_SECTION_PAGES
+        for added in CASE_SECTIONS.values()
+        if page in added.pages
+    ]
+
+
+DETAIL_PAGES = tuple(
+    [name for name, _url_name in (*DEVELOPER_SECTIONS, *WORKSPACE_SECTIONS)]
+    + [name for name, _persona, _key, _url_name in added_sections()]
+)
 
 
 def page_targets() -> list[tuple[str, str, str, dict]]:
@@ -170,6 +195,10 @@ def page_targets() -> list[tuple[str, str, str, dict]]:
         *(
             (name, "coordinator", reverse(url_name, args=[busiest.pk]), {})
             for name, url_name in WORKSPACE_SECTIONS
+        ),
+        *(
+            (name, persona, reverse(url_name, args=[busiest.pk, key]), {})
+            for name, persona, key, url_name in added_sections()
         ),
         ("frontier overview", "coordinator", reverse("portal:frontier"), {}),
         (

@@ -9,10 +9,10 @@ lead's reviewers.
 
 from portal.capability.forms import RoutingAnswerForm
 from portal.capability.selectors import open_requests_for_lead
-from portal.core.hooks import case_panel
+from portal.core.hooks import WORKSPACE, case_panel
 
 
-@case_panel(15)
+@case_panel(15, pages=(WORKSPACE,))
 def routing_requests_panel(request, case):
     if case.is_draft or not getattr(request.user, "is_agency_staff", False):
         return None

@@ -11,6 +11,8 @@ urlpatterns = [
     path("cases/<int:pk>/artifacts/", sections.artifacts, name="case_artifacts"),
     path("cases/<int:pk>/scores/", sections.scores, name="case_scores"),
     path("cases/<int:pk>/timeline/", sections.timeline, name="case_timeline"),
+    # The sections other apps add (portal.core.hooks.case_panel), after the fixed ones.
+    path("cases/<int:pk>/<slug:section>/", sections.added_section, name="case_section"),
     path("cases/<int:pk>/edit", pages.case_edit, name="case_edit"),
     path("cases/<int:pk>/submit", pages.case_submit, name="case_submit"),
     path("cases/<int:pk>/withdraw", pages.case_withdraw, name="case_withdraw"),

@@ -41,11 +41,22 @@ raises rolls the change back, and receivers queue their side effects with
 
 Registries:
 
-``case_panel(order)``
-    A section of the developer's case page and the reviewers' workspace:
-    ``function(request, case) -> (template_name, context) | None``
-    (``portal.capability.panels``, ``reviews.panels``, ``portal.discussions.panels``,
-    ``access.panels``).
+``case_panel(order, *, section="overview", title="", pages=CASE_PAGES, shown_to=None)``
+    A panel of the developer's case page (``CASE_PAGE``,
+    ``portal.cases.views.sections``) and of the agencies' workspace
+    (``WORKSPACE``, ``reviews.views.workspace``), on the pages named in
+    ``pages``: ``function(request, case) -> (template_name, context) | None``.
+    By default it stacks on the Overview section. With ``section`` (a slug) and
+    ``title`` it gets a section of its own on those pages: a URL of its own
+    (``portal:case_section`` and ``reviews:case_section``, with the case and
+    the slug), an entry in the side navigation before the timeline, rendered
+    by the same section machinery under the case header; ``shown_to(user,
+    case) -> bool`` (no queries) says for whom the entry is listed, and
+    everyone else gets 404 there. The panel runs only on its own section, so
+    each section pays for its own queries only (``portal.capability.panels``
+    on the workspace's overview; ``reviews.panels``' Review and
+    ``portal.discussions.panels``' Discussion sections on the developer's page;
+    ``access.panels``' Operator access section on both).
 ``grant_panel(order)``
     A section of an operator's grant page (``access.views.operator.grant_detail``):
     ``function(request, grant) -> (template_name, context) | None``, where
@@ -109,28 +120,92 @@ release_date_changed = Signal()  # sender=Submission; case, previous, actor
 case_released = Signal()  # sender=Submission; case, actor
 
 
-# --- case panels ---------------------------------------------------------------------
+# --- case panels and the sections they add -----------------------------------------
 
 PanelResult = tuple[str, dict] | None
-CASE_PANELS: list[tuple[int, Callable[..., PanelResult]]] = []
+CASE_PAGE = "case"  # the developer's case page (portal.cases.views.sections)
+WORKSPACE = "workspace"  # the agencies' workspace (reviews.views.workspace)
+CASE_PAGES = (CASE_PAGE, WORKSPACE)
+OVERVIEW = "overview"
 
 
-def case_panel(order: int):
-    """Register a panel; lower orders render first."""
+@dataclass(frozen=True)
+class CasePanel:
+    order: int
+    function: Callable[..., PanelResult]
+    section: str
+    pages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CaseSection:
+    """A section an app adds to the case pages, with one panel or more on it."""
+
+    key: str
+    title: str
+    order: int
+    pages: tuple[str, ...]
+    shown_to: Callable[[Any, Any], bool]
+
+
+CASE_PANELS: list[CasePanel] = []
+CASE_SECTIONS: dict[str, CaseSection] = {}
+
+
+def _everyone(user, case) -> bool:
+    return True
+
+
+def case_panel(
+    order: int,
+    *,
+    section: str = OVERVIEW,
+    title: str = "",
+    pages: tuple[str, ...] = CASE_PAGES,
+    shown_to: Callable[[Any, Any], bool] | None = None,
+):
+    """Register a panel; lower orders render first (and list their sections first).
+
+    A ``section`` other than the overview is added to ``pages`` under ``title``
+    by its first panel; ``shown_to(user, case)`` says who finds it there.
+    """
+    if section != OVERVIEW and section not in CASE_SECTIONS:
+        if not title:
+            raise ValueError(f"The case section {section!r} needs a title.")
+        CASE_SECTIONS[section] = CaseSection(
+            key=section, title=title, order=order, pages=pages, shown_to=shown_to or _everyone
+        )
 
     def decorator(function):
-        if function not in (panel for _, panel in CASE_PANELS):
-            CASE_PANELS.append((order, function))
-            CASE_PANELS.sort(key=lambda entry: entry[0])
+        if all(panel.function is not function for panel in CASE_PANELS):
+            CASE_PANELS.append(CasePanel(order, function, section, pages))
+            CASE_PANELS.sort(key=lambda panel: panel.order)
         return function
 
     return decorator
 
 
-def render_case_panels(request, case) -> list[tuple[str, dict]]:
+def case_sections(page: str, user, case) -> list[CaseSection]:
+    """The sections apps add to ``page`` that ``user`` finds for ``case``, in order."""
+    return sorted(
+        (
+            added
+            for added in CASE_SECTIONS.values()
+            if page in added.pages and added.shown_to(user, case)
+        ),
+        key=lambda added: added.order,
+    )
+
+
+def render_case_panels(
+    request, case, *, page: str, section: str = OVERVIEW
+) -> list[tuple[str, dict]]:
+    """The panels of one section of ``page``: only those run, so only they cost queries."""
     panels = []
-    for _order, panel in CASE_PANELS:
-        result = panel(request, case)
+    for panel in CASE_PANELS:
+        if panel.section != section or page not in panel.pages:
+            continue
+        result = panel.function(request, case)
         if result is not None:
             panels.append(result)
     return panels

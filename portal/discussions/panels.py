@@ -1,14 +1,23 @@
-"""The case's discussions as a panel: on the developer's case page, and on the
-workspace's overview for agency staff (where the reviewers' notes used to be)."""
+"""The case's discussions: the Discussion section of the developer's case page.
+
+The workspace has a Discussion section of its own (``reviews.views.workspace``),
+with every thread and the form to start one; this one lists the latest ten.
+"""
 
 from django.urls import reverse
 
-from portal.core.hooks import case_panel
+from portal.core.hooks import CASE_PAGE, case_panel
 from portal.discussions.access import startable_markings
 from portal.discussions.selectors import threads_on_case
 
 
-@case_panel(25)
+def _member_on_submitted(user, case) -> bool:
+    return not case.is_draft and getattr(user, "membership", None) is not None
+
+
+@case_panel(
+    25, section="discussion", title="Discussion", pages=(CASE_PAGE,), shown_to=_member_on_submitted
+)
 def discussion_panel(request, case):
     user = request.user
     if case.is_draft or getattr(user, "membership", None) is None:

@@ -4,6 +4,8 @@ from django.urls import reverse
 
 from portal.accounts.models import Membership
 from portal.cases.services.lifecycle import CaseActionRefused
+from portal.core.hooks import Reminder, operator_readers_of
+from portal.notifications.sweep import send_once
 from reviews.models import Assignment
 from reviews.selectors import active_assignment
 
@@ -68,6 +70,41 @@ def workspace_url(case) -> str:
     return reverse("reviews:workspace", args=[case.pk])
 
 
+def developer_review_url(case) -> str:
+    """The Review section of the developer's case page (``reviews.panels.review_panel``):
+    its information requests, the findings shared with it, the issued recommendation."""
+    return reverse("portal:case_section", args=[case.pk, "review"])
+
+
 def section_url(case, section: str) -> str:
     """A section of the case's workspace ("findings", "requests", …), for a notification's link."""
     return reverse(f"reviews:case_{section}", args=[case.pk])
+
+
+def tell_operator_readers(
+    case, event, *, kind: str, subject, title: str, template: str, context: dict
+) -> int:
+    """Tell each operator organization reading the case (``operator_readers_of``) once.
+
+    One notice per organization and change: its key is the change's audit
+    ``event``, claimed in ``SentReminder`` before the notice is created, so the
+    same change never tells an organization twice. Each email's ``context``
+    gets the organization; each notice links the organization's own page.
+    Returns how many organizations were told.
+    """
+    told = 0
+    for readers in operator_readers_of(case):
+        told += send_once(
+            Reminder(
+                kind=kind,
+                subject=subject,
+                threshold=f"event-{event.pk}:org-{readers.organization.pk}",
+                recipients=readers.people,
+                title=title,
+                template=template,
+                context=context | {"organization": readers.organization},
+                case=case,
+                url=readers.url,
+            )
+        )
+    return told

@@ -14,18 +14,15 @@ agency, never a person.
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.urls import reverse
 
 from portal.accounts.models import Membership
 from portal.accounts.selectors import agency_coordinators, developer_people
 from portal.audit import events as audit
 from portal.cases.models import CaseStatus
 from portal.cases.services.lifecycle import locked_case
-from portal.core.hooks import Reminder, operator_readers_of
 from portal.files.store import storing
 from portal.files.uploads import StreamedFile
 from portal.notifications.services import notify
-from portal.notifications.sweep import send_once
 from reviews.models import (
     Finding,
     FindingEvidence,
@@ -34,7 +31,9 @@ from reviews.models import (
 from reviews.services.base import (
     ReviewActionRefused,
     agency_membership,
+    developer_review_url,
     section_url,
+    tell_operator_readers,
     working_reviewer,
 )
 
@@ -152,7 +151,7 @@ def _notify_finding(finding: Finding, title: str) -> None:
     # Agency staff read findings in the workspace; the developer on the case page.
     for recipients, url in (
         (staff, section_url(case, "findings")),
-        (developers, reverse("portal:case_detail", args=[case.pk])),
+        (developers, developer_review_url(case)),
     ):
         recipients = [person for person in recipients if person.pk != finding.author_id]
         if recipients:
@@ -164,13 +163,10 @@ OPERATOR_NOTICE = "operator_finding"
 
 def tell_operators(finding: Finding, event, *, amended: bool) -> int:
     """Tell each operator organization reading the case that a finding was shared
-    with operators, or that one shared with them changed (``amended``).
-
-    One notice per organization and change: its key is the change's audit
-    event, claimed in ``SentReminder`` before the notice is created, so the same
-    change never tells an organization twice. The notice names the agency and
-    the severity, never the finding's title or a person; the finding is on the
-    organization's grant page. Returns how many organizations were told.
+    with operators, or that one shared with them changed (``amended``), once per
+    organization and change (``tell_operator_readers``). The notice names the
+    agency and the severity, never the finding's title or a person; the finding
+    is on the organization's grant page. Returns how many organizations were told.
     """
     case = finding.case
     agency = finding.agency.acronym
@@ -179,25 +175,12 @@ def tell_operators(finding: Finding, event, *, amended: bool) -> int:
         title = f"{agency} updated a finding shared with operators on {case.title}"
     else:
         title = f"{agency} shared a {severity} finding with operators on {case.title}"
-    told = 0
-    for readers in operator_readers_of(case):
-        told += send_once(
-            Reminder(
-                kind=OPERATOR_NOTICE,
-                subject=finding,
-                threshold=f"event-{event.pk}:org-{readers.organization.pk}",
-                recipients=readers.people,
-                title=title,
-                template="reviews/email/operator_finding.txt",
-                context={
-                    "finding": finding,
-                    "agency": agency,
-                    "case": case,
-                    "organization": readers.organization,
-                    "amended": amended,
-                },
-                case=case,
-                url=readers.url,
-            )
-        )
-    return told
+    return tell_operator_readers(
+        case,
+        event,
+        kind=OPERATOR_NOTICE,
+        subject=finding,
+        title=title,
+        template="reviews/email/operator_finding.txt",
+        context={"finding": finding, "agency": agency, "case": case, "amended": amended},
+    )

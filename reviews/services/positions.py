@@ -11,7 +11,6 @@ may be recorded again; after it, a change is an amendment with its reason.
 from datetime import date
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from portal.accounts.models import Agency
@@ -33,6 +32,7 @@ from reviews.services.base import (
     ReviewActionRefused,
     coordinator_of_lead_agency,
     coordinator_of_participant,
+    developer_review_url,
     section_url,
 )
 
@@ -241,7 +241,7 @@ def amend_position(
                 developer_people(case.developer_id),
                 title=title,
                 case=case,
-                url=reverse("portal:case_detail", args=[case.pk]),
+                url=developer_review_url(case),
             )
     return position
 

@@ -16,9 +16,7 @@ from portal.audit import events as audit
 from portal.cases.models import CaseStatus
 from portal.cases.services import lifecycle as case_services
 from portal.cases.services.lifecycle import locked_case
-from portal.core.hooks import Reminder, operator_readers_of
 from portal.notifications.services import notify
-from portal.notifications.sweep import send_once
 from reviews.models import (
     Assignment,
     InformationRequest,
@@ -29,6 +27,7 @@ from reviews.services.base import (
     ReviewActionRefused,
     coordinator_of_lead_agency,
     section_url,
+    tell_operator_readers,
 )
 from reviews.services.positions import record_silent_participants
 
@@ -153,25 +152,16 @@ def issue_recommendation(*, actor, case_id: int) -> Recommendation:
 
 def tell_operators_of_recommendation(case, event) -> int:
     """Tell each operator organization reading the case that the recommendation has a
-    part for operators, once per organization (claimed in ``SentReminder`` under the
+    part for operators, once per organization (``tell_operator_readers``, under the
     issue's audit event). Named by the lead agency, never by person; the text itself
     is on the organization's grant page. Returns how many organizations were told."""
     agency = case.lead_agency.acronym if case.lead_agency else "The reviewing agencies"
-    told = 0
-    for readers in operator_readers_of(case):
-        told += send_once(
-            Reminder(
-                kind=OPERATOR_RECOMMENDATION_NOTICE,
-                subject=case,
-                threshold=f"event-{event.pk}:org-{readers.organization.pk}",
-                recipients=readers.people,
-                title=(
-                    f"{agency} issued its recommendation on {case.title}, with a part for operators"
-                ),
-                template="reviews/email/operator_recommendation.txt",
-                context={"agency": agency, "case": case, "organization": readers.organization},
-                case=case,
-                url=readers.url,
-            )
-        )
-    return told
+    return tell_operator_readers(
+        case,
+        event,
+        kind=OPERATOR_RECOMMENDATION_NOTICE,
+        subject=case,
+        title=f"{agency} issued its recommendation on {case.title}, with a part for operators",
+        template="reviews/email/operator_recommendation.txt",
+        context={"agency": agency, "case": case},
+    )

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from portal.accounts.selectors import developer_people
@@ -26,6 +25,7 @@ from reviews.models import (
 from reviews.services.base import (
     ReviewActionRefused,
     coordinator_of_routed_agency,
+    developer_review_url,
     section_url,
     working_reviewer,
 )
@@ -67,7 +67,7 @@ def open_request(*, actor, case_id: int, question: str, response_due: date) -> I
                 "The review clock is paused until every request is answered."
             ),
             case=case,
-            url=reverse("portal:case_detail", args=[case.pk]),
+            url=developer_review_url(case),
         )
     return request
 
@@ -133,7 +133,7 @@ def withdraw_request(*, actor, request_id: int) -> InformationRequest:
             title=f"{request.agency.acronym} withdrew an information request on {case.number}",
             body="It needs no answer.",
             case=case,
-            url=reverse("portal:case_detail", args=[case.pk]),
+            url=developer_review_url(case),
         )
     return request
 

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.models import Membership
 from portal.accounts.roles import Role, role_required
-from portal.cases.access import routed_agency_membership
 from portal.cases.services import lifecycle as case_services
 from portal.core.days import days_until
 from portal.core.pagination import CountedPaginator
@@ -87,18 +86,26 @@ def agency_reviewers(request):
 # --- the assignments section of the workspace ---------------------------------------------
 
 
-def assignments_context(request, case) -> dict:
+def assignments_context(request, case, routed_agency_ids: set[int]) -> dict:
     """Everyone who sees the workspace sees who reviews the case; the coordinators
-    of the case's agencies also get the forms to manage their own agency's part.
+    of the case's agencies (``routed_agency_ids``) also get the forms to manage their
+    own agency's part.
 
     A declared conflict shows as yes or no: what was declared stays with the record.
     """
     assignments = list(case.assignments.select_related("reviewer", "agency").order_by("pk"))
-    context = {"assignments": assignments, "manages_assignments": False}
-    membership = routed_agency_membership(request.user, case)
-    if membership is None or membership.role != Membership.Role.COORDINATOR:
+    context = {
+        "assignments": assignments,
+        "manages_assignments": False,
+        # The case header's reviewers, from the same list.
+        "header_assignments": [a for a in assignments if a.status in Assignment.ACTIVE],
+    }
+    membership = request.user.membership
+    if (
+        membership.role != Membership.Role.COORDINATOR
+        or membership.agency_id not in routed_agency_ids
+    ):
         return context
-    assert membership.agency_id is not None  # routed_agency_membership: an agency's
     for assignment in assignments:
         assignment.manageable = (
             assignment.agency_id == membership.agency_id and assignment.status in Assignment.ACTIVE

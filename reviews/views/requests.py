@@ -131,7 +131,10 @@ def _answer(request, info_request, handler):
     else:
         attached = f" with {len(files)} file{'s' if len(files) != 1 else ''}" if files else ""
         messages.success(request, f"Answer sent{attached}. The reviewers have been told.")
-    return redirect(reverse("portal:case_detail", args=[info_request.case_id]) + "#requests")
+    # Back to the Review section of the developer's case page, where the answer form was.
+    return redirect(
+        reverse("portal:case_section", args=[info_request.case_id, "review"]) + "#requests"
+    )
 
 
 @require_POST

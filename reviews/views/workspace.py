@@ -7,13 +7,14 @@ of queries, whatever the number of findings, requests or reviewers.
 """
 
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from portal.audit.models import AuditEvent
 from portal.cases.access import may_read_artifacts
-from portal.core.hooks import render_case_panels
+from portal.core.hooks import WORKSPACE, case_sections, render_case_panels
 from portal.core.nonces import issue_nonce
 from portal.core.templatetags.portal_tags import timeline_label
 from portal.discussions.views import case_threads_context
@@ -48,7 +49,8 @@ REVIEW_TIMELINE_LABELS = {
 }
 
 
-# The workspace's sections, in the side navigation's order: (key, label, URL name).
+# The workspace's own sections, in the side navigation's order: (key, label, URL name).
+# The sections other apps add (portal.core.hooks.case_panel) come before the timeline.
 SECTIONS = (
     ("overview", "Overview", "reviews:workspace"),
     ("findings", "Findings", "reviews:case_findings"),
@@ -61,37 +63,54 @@ SECTIONS = (
 )
 
 
-def render_section(request, case, section: str, context: dict, *, status=200):
+def navigation(user, case) -> list[dict]:
+    """The side navigation: the workspace's sections, and before the timeline those apps add."""
+    own = [
+        {"key": key, "label": label, "url": reverse(url_name, args=[case.pk])}
+        for key, label, url_name in SECTIONS
+    ]
+    added = [
+        {
+            "key": added.key,
+            "label": added.title,
+            "url": reverse("reviews:case_section", args=[case.pk, added.key]),
+        }
+        for added in case_sections(WORKSPACE, user, case)
+    ]
+    return own[:-1] + added + own[-1:]
+
+
+def render_section(request, case, section: str, context: dict, *, status=200, template=""):
     """One section of the workspace, under the case header and beside the side navigation.
 
     The header (reviews/partials/case_header.html) costs the same few queries on
     every section; everything else comes from the section's own ``context``.
     """
+    sections = navigation(request.user, case)
     page = {
         "case": case,
         "clock": case.clock(),
         "section": section,
-        "sections": [
-            {"key": key, "label": label, "url": reverse(url_name, args=[case.pk])}
-            for key, label, url_name in SECTIONS
-        ],
-        "section_label": {key: label for key, label, _ in SECTIONS}[section],
-        "header_assignments": list(
+        "sections": sections,
+        "section_label": next(item["label"] for item in sections if item["key"] == section),
+    }
+    if "header_assignments" not in context:
+        page["header_assignments"] = list(
             case.assignments.filter(status__in=Assignment.ACTIVE)
             .select_related("reviewer")
             .order_by("pk")
-        ),
-    }
+        )
     if "agency_states" not in context:
         # Where each routed agency stands, for the header's positions line.
         page["agency_states"] = agency_states(case)
-    return render(request, f"reviews/sections/{section}.html", page | context, status=status)
+    template = template or f"reviews/sections/{section}.html"
+    return render(request, template, page | context, status=status)
 
 
 @require_GET
 def workspace(request, pk):
     """The overview: details, clock, the agencies' positions, reviewers (and their forms),
-    other apps' panels (the case's discussions among them)."""
+    the panels other apps put on the overview (open routing requests)."""
     case = get_workspace_case_or_404(request.user, pk)
     states = agency_states(case)
     context = {
@@ -100,9 +119,9 @@ def workspace(request, pk):
         "open_request_count": requests.open_request_count(case),
     }
     context |= coordination.lead_context(request, case, states)
-    context |= coordinator.assignments_context(request, case)
-    # Sections other apps add (access: grants, downloads, operators' reports).
-    context["panels"] = render_case_panels(request, case)
+    context |= coordinator.assignments_context(request, case, {state.agency.pk for state in states})
+    # Panels other apps put on the overview; their own sections run theirs.
+    context["panels"] = render_case_panels(request, case, page=WORKSPACE)
     return render_section(request, case, "overview", context)
 
 
@@ -157,6 +176,21 @@ def discussion(request, pk):
     """The case's threads this person reads, and the form to start one (portal.discussions)."""
     case = get_workspace_case_or_404(request.user, pk)
     return render_section(request, case, "discussion", case_threads_context(request.user, case))
+
+
+@require_GET
+def added_section(request, pk, section):
+    """A section another app adds (``portal.core.hooks.case_panel(..., section=...)``).
+
+    404 for a section nobody registered and for one not listed to this person.
+    """
+    case = get_workspace_case_or_404(request.user, pk)
+    if section not in {added.key for added in case_sections(WORKSPACE, request.user, case)}:
+        raise Http404("No such section of the case.")
+    panels = render_case_panels(request, case, page=WORKSPACE, section=section)
+    return render_section(
+        request, case, section, {"panels": panels}, template="reviews/sections/added.html"
+    )
 
 
 @require_GET

@@ -98,7 +98,8 @@ def give_access(submitter, case, operator_org, **arguments):
 
 
 def case_url(case) -> str:
-    return reverse("portal:case_detail", args=[case.pk])
+    """The Operator access section of the developer's case page (access.panels)."""
+    return reverse("portal:case_section", args=[case.pk, "access"])
 
 
 def messages_of(response) -> list[str]:

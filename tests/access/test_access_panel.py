@@ -98,13 +98,14 @@ def test_an_accepted_reviewer_reads_the_grants_without_any_control(
         assert action not in page
 
 
-def test_a_draft_has_no_access_panel(client, submitter, ready_draft):
+def test_a_draft_has_no_access_section(client, submitter, ready_draft):
     client.force_login(submitter)
 
-    response = client.get(case_url(ready_draft))
-
-    assert response.status_code == 200
-    assert access_panel_of(response) is None
+    assert client.get(case_url(ready_draft)).status_code == 404
+    overview = client.get(reverse("portal:case_detail", args=[ready_draft.pk]))
+    assert overview.status_code == 200
+    assert case_url(ready_draft) not in overview.content.decode()
+    assert access_panel_of(overview) is None
 
 
 def test_a_closed_case_shows_its_grants_but_no_grant_form(

@@ -26,7 +26,7 @@ def test_the_developer_and_the_operator_read_the_same_days_left(
     assert (ends_at - timezone.now()) // timedelta(days=1) == 45  # what one page used to say
 
     client.force_login(submitter)
-    developer_page = client.get(reverse("portal:case_detail", args=[grant.case_id]))
+    developer_page = client.get(reverse("portal:case_section", args=[grant.case_id, "access"]))
     assert "46 days left" in developer_page.content.decode()
 
     client.force_login(operator)

@@ -42,7 +42,7 @@ def test_the_submitter_grants_an_operator_access_until_the_planned_release(
     response = client.post(grant_url(case), grant_post(bank))
 
     assert response.status_code == 302
-    assert response.url == case_url(case) + "#access"
+    assert response.url == case_url(case)
     access_grant = AccessGrant.objects.get(case=case, operator=bank)
     assert access_grant.status == AccessGrant.Status.ACTIVE
     assert access_grant.all_artifacts

@@ -66,7 +66,7 @@ def test_revocation_takes_effect_on_the_operators_next_request(
     )
 
     assert response.status_code == 302
-    assert response.url == case_url(live_grant.case) + "#access"
+    assert response.url == case_url(live_grant.case)
     live_grant.refresh_from_db()
     assert live_grant.status == AccessGrant.Status.REVOKED
     assert live_grant.revocation_reason == "Leaked credentials."

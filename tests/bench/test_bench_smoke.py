@@ -54,6 +54,11 @@ def test_run_bench_smoke_without_servers(capsys):
     for name, _url_name in (*pages.WORKSPACE_SECTIONS, *pages.DEVELOPER_SECTIONS):
         persona = "submitter" if "(developer)" in name else "coordinator"
         assert f"| {name} | {persona} | 200 |" in out, name
+    # And those other apps add (portal.core.hooks.case_panel with a section).
+    added = pages.added_sections()
+    assert {key for _name, _persona, key, _url_name in added} == {"review", "discussion", "access"}
+    for name, persona, _key, _url_name in added:
+        assert f"| {name} | {persona} | 200 |" in out, name
     assert "| each section of a case (workspace, developer's page) ≤ 4×" in out
     assert "second run (nothing left to send)" in out
 

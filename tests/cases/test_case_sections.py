@@ -6,19 +6,29 @@ each section's SQL does not grow with the case's artifacts, scores or events.
 """
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from access import services as access_services
+from portal.accounts.models import Organization
 from portal.cases.models import Benchmark, EvalResult
 from portal.cases.services import artifacts as artifact_services
 from portal.cases.services import lifecycle as case_services
 from portal.cases.views.sections import SECTIONS
+from portal.core.hooks import CASE_PAGE, CASE_SECTIONS, case_sections
+from portal.discussions.services import start_thread
+from reviews.models import Assignment, Marking
+from reviews.services import requests as request_services
 from tests.cases.fixtures_pages import *  # noqa: F403  (the fixtures in its __all__)
 from tests.cases.fixtures_pages import add_artifact, make_draft, messages_of
+from tests.conftest import SECTION_OWN_QUERIES, baseline_queries
+from tests.reviews.fixtures_reviewer import assign, record
 
 SECTION_URL_NAMES = [url_name for _key, _label, url_name in SECTIONS]
 CURRENT = re.compile(r'<a href="([^"]+)" class="usa-current" aria-current="page">([^<]+)</a>')
@@ -162,8 +172,10 @@ def test_sections_take_no_post(client, submitter, submitted_case, url_name):
 # Constant SQL.
 
 
-def _case_with(submitter, coordinator, count: int):
-    """A submitted case with ``count`` artifacts and scores (and their audit events)."""
+def _case_with(submitter, coordinator, reviewer, count: int):
+    """A submitted case with ``count`` of everything its sections list: artifacts and
+    scores (and their audit events), information requests, findings shared with the
+    developer, threads, and operators' grants."""
     case = make_draft(submitter, model_name=f"Size{count}")
     for n in range(count):
         add_artifact(case, submitter, f"card {count} {n}".encode(), name=f"card{n}.md")
@@ -173,24 +185,128 @@ def _case_with(submitter, coordinator, count: int):
         artifact_services.set_eval_result(
             actor=submitter, case_id=case.pk, benchmark=benchmark, score=Decimal(n + 1)
         )
-    return case_services.submit_case(actor=submitter, case_id=case.pk)
+    case = case_services.submit_case(actor=submitter, case_id=case.pk)
+    assign(coordinator, case, reviewer, role=Assignment.Role.LEAD)
+    for n in range(count):
+        request_services.open_request(
+            actor=reviewer,
+            case_id=case.pk,
+            question=f"Question {n}?",
+            response_due=timezone.localdate() + timedelta(days=10),
+        )
+        record(reviewer, case, title=f"Finding {n}", marking=Marking.DEVELOPER)
+        start_thread(
+            actor=submitter,
+            case_id=case.pk,
+            subject=f"Thread {n}",
+            marking="developer",
+            body="A question.",
+        )
+        operator, _ = Organization.objects.get_or_create(
+            slug=f"operator-{n}",
+            defaults={
+                "name": f"Operator {n}",
+                "kind": Organization.Kind.OPERATOR,
+                "sector": Organization.Sector.FINANCIAL_SERVICES,
+            },
+        )
+        access_services.grant_access(actor=submitter, case_id=case.pk, operator=operator)
+    return case
+
+
+def all_section_urls(user, case) -> list[str]:
+    """Every section of the case page this person finds in the side navigation."""
+    added = [
+        reverse("portal:case_section", args=[case.pk, added.key])
+        for added in case_sections(CASE_PAGE, user, case)
+    ]
+    return [reverse(url_name, args=[case.pk]) for url_name in SECTION_URL_NAMES] + added
 
 
 @pytest.mark.parametrize("persona", ["submitter", "coordinator"])
 def test_each_section_makes_the_same_queries_for_1_and_8_of_everything(
-    client, submitter, coordinator, media, persona
+    client, submitter, coordinator, reviewer, media, persona
 ):
-    one = _case_with(submitter, coordinator, 1)
-    many = _case_with(submitter, coordinator, 8)
-    client.force_login({"submitter": submitter, "coordinator": coordinator}[persona])
-    for url_name in SECTION_URL_NAMES:
+    one = _case_with(submitter, coordinator, reviewer, 1)
+    many = _case_with(submitter, coordinator, reviewer, 8)
+    person = {"submitter": submitter, "coordinator": coordinator}[persona]
+    client.force_login(person)
+    sections = list(zip(all_section_urls(person, one), all_section_urls(person, many), strict=True))
+    assert len(sections) == {"submitter": 7, "coordinator": 6}[persona]
+    for urls in sections:
         counts = []
-        for case in (one, many):
-            url = reverse(url_name, args=[case.pk])
+        for url in urls:
             client.get(url)  # the session's first request does one-off work
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(url)
             assert response.status_code == 200
             counts.append(len(queries.captured_queries))
-        assert counts[0] == counts[1], (url_name, counts)
-        assert counts[0] <= 20, (url_name, counts)
+        assert counts[0] == counts[1], (urls, counts)
+        # The section's own queries, over the signed-in baseline.
+        assert counts[0] - baseline_queries(client) <= SECTION_OWN_QUERIES, (urls, counts)
+
+
+# The sections other apps add (portal.core.hooks.case_panel with a section).
+
+ADDED_SECTIONS = [("review", "Review"), ("discussion", "Discussion"), ("access", "Operator access")]
+
+
+def added_url(case, key) -> str:
+    return reverse("portal:case_section", args=[case.pk, key])
+
+
+@pytest.mark.parametrize(("key", "label"), ADDED_SECTIONS)
+def test_each_added_section_is_a_page_of_its_own_in_the_side_navigation(
+    client, submitter, submitted_case, key, label
+):
+    client.force_login(submitter)
+    url = added_url(submitted_case, key)
+    html = client.get(url).content.decode()
+    assert CURRENT.findall(html) == [(url, label)]
+    assert f"<title>{label} · {submitted_case.reference}" in html
+    overview = client.get(reverse("portal:case_detail", args=[submitted_case.pk]))
+    assert f'href="{url}"' in overview.content.decode()
+    # Its panel runs on its own section only, so the overview does not pay for it.
+    assert overview.context["panels"] == []
+    navigation = [item["key"] for item in overview.context["sections"]]
+    assert navigation == [
+        "overview",
+        "artifacts",
+        "scores",
+        "review",
+        "discussion",
+        "access",
+        "timeline",
+    ]
+
+
+def test_agency_staff_find_the_access_and_discussion_sections_but_not_the_review(
+    client, coordinator, submitted_case
+):
+    client.force_login(coordinator)
+    assert client.get(added_url(submitted_case, "access")).status_code == 200
+    assert client.get(added_url(submitted_case, "discussion")).status_code == 200
+    # The developer's view of the review: the workspace has its own sections for it.
+    assert client.get(added_url(submitted_case, "review")).status_code == 404
+
+
+@pytest.mark.parametrize(("key", "label"), ADDED_SECTIONS)
+def test_added_sections_are_404_out_of_reach_and_on_a_draft(
+    client, submitter, other_submitter, nsa_reviewer, submitted_case, draft, key, label
+):
+    for person, case in ((other_submitter, submitted_case), (nsa_reviewer, submitted_case)):
+        client.force_login(person)
+        assert client.get(added_url(case, key)).status_code == 404
+    client.force_login(submitter)
+    assert client.get(added_url(draft, key)).status_code == 404  # nothing to show yet
+    assert client.get(added_url(submitted_case, "nonsense")).status_code == 404
+    assert client.post(added_url(submitted_case, key)).status_code == 405
+    html = client.get(reverse("portal:case_detail", args=[draft.pk])).content.decode()
+    assert f'href="{added_url(draft, key)}"' not in html
+
+
+def test_no_added_section_hides_behind_a_fixed_one():
+    """A fixed URL (artifacts/, scores/, …) is matched first: an added key must differ."""
+    fixed = {key for key, _label, _url_name in SECTIONS}
+    added = {key for key, _label in ADDED_SECTIONS}
+    assert set(CASE_SECTIONS) == added and not fixed & added

@@ -223,22 +223,28 @@ def test_read_state_is_one_row_per_person_and_thread(client, case, coordinator, 
     assert ReadState.objects.filter(user=lead, thread=thread).count() == 1
 
 
-def test_the_case_page_and_the_workspace_overview_show_the_discussion_panel(
+def test_the_case_pages_discussion_section_shows_the_panel_and_the_workspace_its_own(
     client, case, coordinator, submitter, lead
 ):
     developer_thread = start(case, coordinator, "developer")
     agency_thread = start(case, coordinator, "agency_only")
 
     client.force_login(submitter)
-    page = client.get(reverse("portal:case_detail", args=[case.pk]))
+    page = client.get(reverse("portal:case_section", args=[case.pk, "discussion"]))
     panel = dict(page.context["panels"])["discussions/case_panel.html"]
     assert [t.pk for t in panel["threads"]] == [developer_thread.pk]
     assert panel["all_url"] == reverse("discussions:case_threads", args=[case.pk])
     assert agency_thread.subject not in page.content.decode()
+    overview = client.get(reverse("portal:case_detail", args=[case.pk]))
+    assert overview.context["panels"] == []
 
+    # Agency staff reading the developer's page are sent to the workspace's section.
     client.force_login(lead)
-    overview = client.get(reverse("reviews:workspace", args=[case.pk]))
-    panel = dict(overview.context["panels"])["discussions/case_panel.html"]
+    page = client.get(reverse("portal:case_section", args=[case.pk, "discussion"]))
+    panel = dict(page.context["panels"])["discussions/case_panel.html"]
     assert {t.pk for t in panel["threads"]} == {developer_thread.pk, agency_thread.pk}
     assert panel["all_url"] == reverse("reviews:case_discussion", args=[case.pk])
+    # The workspace's overview carries no discussion: it has a section of its own.
+    overview = client.get(reverse("reviews:workspace", args=[case.pk]))
+    assert overview.context["panels"] == []
     assert "Add note" not in overview.content.decode()

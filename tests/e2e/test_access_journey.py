@@ -6,6 +6,7 @@ The bank also reads, on its grant page, the finding the agencies shared with ope
 and downloads its evidence."""
 
 import hashlib
+import re
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -24,6 +25,12 @@ def test_grant_download_verify_and_revoke(new_page, fresh_case):
     developer = new_page()
     sign_in(developer, "submitter")
     developer.goto(f"/cases/{case.pk}/")
+    developer.locator(".usa-sidenav").get_by_role("link", name="Operator access").click()
+    expect(developer.locator('.usa-sidenav [aria-current="page"]')).to_have_text("Operator access")
+    developer.go_back()  # the back button returns to the overview
+    expect(developer.locator('.usa-sidenav [aria-current="page"]')).to_have_text("Overview")
+    developer.go_forward()
+    expect(developer).to_have_url(re.compile(rf"/cases/{case.pk}/access/$"))
     grant_form = developer.locator("form", has=developer.get_by_role("button", name="Grant access"))
 
     def choose_bank(form):
@@ -54,7 +61,7 @@ def test_grant_download_verify_and_revoke(new_page, fresh_case):
     assert hashlib.sha256(content).hexdigest() == artifact.sha256
     expect(operator.get_by_text(artifact.sha256)).to_be_visible()
 
-    developer.goto(f"/cases/{case.pk}/")
+    developer.goto(f"/cases/{case.pk}/access/")
     revoke_form = developer.locator(f"form[action$='/grants/{grant.pk}/revoke']")
 
     def give_reason(form):

@@ -37,14 +37,27 @@ def pages_by_role(demo):
     # The workspace's overview and each of its sections.
     sections = [workspace] + [
         f"{workspace}{section}/"
-        for section in ("findings", "requests", "scores", "artifacts", "recommendation", "timeline")
+        for section in (
+            "findings",
+            "requests",
+            "scores",
+            "artifacts",
+            "recommendation",
+            "discussion",
+            "access",  # added by access.panels (portal.core.hooks.case_panel)
+            "timeline",
+        )
     ]
     return {
         # The developer's case page and each of its sections.
         "submitter": [
             "/cases/",
             f"/cases/{aurora.pk}/",
-            *(f"/cases/{aurora.pk}/{section}/" for section in ("artifacts", "scores", "timeline")),
+            *(
+                f"/cases/{aurora.pk}/{section}/"
+                # review, discussion, access: added by other apps' case panels.
+                for section in ("artifacts", "scores", "review", "discussion", "access", "timeline")
+            ),
             f"/cases/{draft.pk}/",  # a draft's forms: submit, upload, report a score
             *(f"/cases/{draft.pk}/{section}/" for section in ("artifacts", "scores")),
             "/frontier/",

@@ -147,7 +147,7 @@ def test_a_stale_revoke_completes_after_confirming(new_page, fresh_case):
 
     developer = new_page()
     sign_in(developer, "submitter")
-    developer.goto(f"/cases/{case.pk}/")
+    developer.goto(f"/cases/{case.pk}/access/")
     make_stale(developer)
 
     revoke_form = developer.locator(f"form[action$='/grants/{grant.pk}/revoke']")
@@ -162,7 +162,7 @@ def test_a_stale_revoke_completes_after_confirming(new_page, fresh_case):
     developer.get_by_label("Password").fill(DEMO_PASSWORD)
     developer.get_by_role("button", name="Confirm").click()
 
-    expect(developer).to_have_url(re.compile(rf"/cases/{case.pk}/"))
+    expect(developer).to_have_url(re.compile(rf"/cases/{case.pk}/access/$"))
     expect(developer.get_by_text(f"Access for {bank} is closed.")).to_be_visible()
     grant.refresh_from_db()
     assert grant.status == AccessGrant.Status.REVOKED
@@ -194,7 +194,7 @@ def test_a_revoke_kept_too_long_comes_back_filled_in_and_is_sent_again(new_page,
 
     developer = new_page()
     sign_in(developer, "submitter")
-    developer.goto(f"/cases/{case.pk}/")
+    developer.goto(f"/cases/{case.pk}/access/")
     make_stale(developer)
     revoke_form = developer.locator(f"form[action$='/grants/{grant.pk}/revoke']")
     developer.locator("summary", has_text="Revoke").click()
@@ -207,7 +207,7 @@ def test_a_revoke_kept_too_long_comes_back_filled_in_and_is_sent_again(new_page,
     developer.get_by_label("Password").fill(DEMO_PASSWORD)
     developer.get_by_role("button", name="Confirm").click()
 
-    expect(developer).to_have_url(re.compile(rf"/cases/{case.pk}/"))
+    expect(developer).to_have_url(re.compile(rf"/cases/{case.pk}/access/$"))
     expect(developer.get_by_text("so it was not done, and nothing changed")).to_be_visible()
     grant.refresh_from_db()
     assert grant.status == AccessGrant.Status.ACTIVE

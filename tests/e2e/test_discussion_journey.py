@@ -31,7 +31,7 @@ def test_a_thread_between_an_agency_and_the_developer(new_page, tmp_path):
     developer = new_page()
     sign_in(developer, "submitter")
     expect(developer.get_by_role("link", name="Discussions (1)")).to_be_visible()
-    developer.goto(f"/cases/{case.pk}/")
+    developer.goto(f"/cases/{case.pk}/discussion/")
     expect(developer.get_by_role("link", name="Internal only")).to_have_count(0)
     developer.get_by_role("link", name="Red-team scope").click()
     expect(developer.get_by_text("CAISI,")).to_be_visible()

@@ -103,7 +103,7 @@ def test_two_agencies_from_routing_through_positions_to_issue(new_page, fresh_ca
 
     developer = new_page()
     sign_in(developer, "submitter")
-    developer.goto(f"/cases/{case.pk}/")
+    developer.goto(f"/cases/{case.pk}/review/")  # a deep link to the Review section
     expect(developer.get_by_text(CONDITIONS)).to_be_visible()
     expect(developer.locator(".portal-developer-positions")).to_contain_text("NSA")
 

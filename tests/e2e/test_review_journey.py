@@ -70,6 +70,7 @@ def test_review_from_assignment_to_recommendation(new_page, fresh_case):
     developer = new_page()
     sign_in(developer, "submitter")
     developer.goto(f"/cases/{case.pk}/")
+    open_section(developer, "Review")
     expect(developer.get_by_text("Jailbreak bypasses the refusal policy")).to_be_visible()
     developer.get_by_label("Your answer").fill("The public refusal set, version 4.")
     developer.get_by_role("button", name="Send answer").click()
@@ -100,7 +101,7 @@ def test_review_from_assignment_to_recommendation(new_page, fresh_case):
 
 
 def open_section(page, label):
-    """Follow the workspace's side navigation to one of its sections."""
+    """Follow the side navigation (the workspace's, the case page's) to one of its sections."""
     page.locator(".usa-sidenav").get_by_role("link", name=label, exact=True).click()
     page.wait_for_load_state()
     expect(page.locator('.usa-sidenav [aria-current="page"]')).to_have_text(label)

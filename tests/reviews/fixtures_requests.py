@@ -124,7 +124,8 @@ def workspace_url(case) -> str:
 
 
 def case_url(case) -> str:
-    return reverse("portal:case_detail", args=[case.pk])
+    """The Review section of the developer's case page (reviews.panels.review_panel)."""
+    return reverse("portal:case_section", args=[case.pk, "review"])
 
 
 def answer_url(info_request) -> str:
@@ -138,7 +139,7 @@ def answer_nonce(client, info_request) -> str:
     for info in review_panel(response)["information_requests"]:
         if info.pk == info_request.pk:
             return info.answer_nonce
-    raise AssertionError("The case page has no answer form for this request.")
+    raise AssertionError("The Review section has no answer form for this request.")
 
 
 def review_panel(response) -> dict:

@@ -2,6 +2,7 @@
 shared with the developer, the issued recommendation; nothing else."""
 
 import pytest
+from django.urls import reverse
 
 from reviews.models import Marking
 from reviews.services import findings as finding_services
@@ -88,12 +89,14 @@ def test_another_developer_sees_nothing_of_the_case(client, lead, other_submitte
 
 @pytest.mark.parametrize("persona", ["coordinator", "lead"])
 def test_agency_staff_get_no_developer_panel(client, persona, request, case_in_review):
+    """The developer's Review section is not theirs: the workspace has the review."""
     client.force_login(request.getfixturevalue(persona))
 
-    response = client.get(case_url(case_in_review))
-
-    assert response.status_code == 200
-    assert not has_review_panel(response)
+    assert client.get(case_url(case_in_review)).status_code == 404
+    overview = client.get(reverse("portal:case_detail", args=[case_in_review.pk]))
+    assert overview.status_code == 200
+    assert not has_review_panel(overview)
+    assert case_url(case_in_review) not in overview.content.decode()
 
 
 def test_a_draft_has_no_review_panel(client, submitter, media):
@@ -103,7 +106,8 @@ def test_a_draft_has_no_review_panel(client, submitter, media):
     draft = case_services.create_draft(actor=submitter, **draft_fields(submitter))
     client.force_login(submitter)
 
-    assert not has_review_panel(client.get(case_url(draft)))
+    assert client.get(case_url(draft)).status_code == 404
+    assert not has_review_panel(client.get(reverse("portal:case_detail", args=[draft.pk])))
 
 
 def test_a_submitted_case_shows_an_empty_review(client, submitter, caisi, media):

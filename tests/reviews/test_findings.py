@@ -83,8 +83,8 @@ def test_each_persona_reads_a_finding_only_inside_its_marking(
             assert page.status_code == 404, name
             assert title.encode() not in page.content
 
-        # The developer's case page and its panel of findings shared with them.
-        detail = client.get(reverse("portal:case_detail", args=[review_case.pk]))
+        # The Review section of the developer's case page: the findings shared with them.
+        detail = client.get(reverse("portal:case_section", args=[review_case.pk, "review"]))
         if detail.status_code == 200:
             assert (title.encode() in detail.content) == (reads and name == "submitter"), name
         else:
@@ -432,4 +432,4 @@ def test_a_finding_notice_links_each_reader_to_a_page_they_can_open(
     submitter_notice = Notification.objects.get(
         recipient=personas_matrix["submitter"], title__icontains="finding"
     )
-    assert submitter_notice.url == reverse("portal:case_detail", args=[review_case.pk])
+    assert submitter_notice.url == reverse("portal:case_section", args=[review_case.pk, "review"])

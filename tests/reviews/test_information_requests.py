@@ -389,7 +389,8 @@ def test_a_pause_of_five_days_moves_the_review_due_date_by_five(
     )
     shown = "Government days used: 15 · calendar days: 20 · paused 5 days"
     client.force_login(submitter)  # the session of March 17 is over
-    assert shown in client.get(case_url(case)).content.decode()
+    overview = reverse("portal:case_detail", args=[case.pk])  # the clock is on the overview
+    assert shown in client.get(overview).content.decode()
     client.force_login(lead)
     workspace = client.get(workspace_url(case)).content.decode()
     assert shown in workspace

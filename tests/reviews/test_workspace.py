@@ -5,9 +5,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from access import services as access_services
+from portal.accounts.models import Organization
+from portal.cases.models import Submission
+from portal.core.hooks import CASE_SECTIONS, WORKSPACE
 from portal.discussions.services import post_message, start_thread
 from reviews.models import Assignment, Marking
-from tests.conftest import Role, make_person
+from reviews.views.workspace import SECTIONS
+from tests.conftest import SECTION_OWN_QUERIES, Role, baseline_queries, make_person
 from tests.reviews.fixtures_reviewer import *  # noqa: F403  (the fixtures in its __all__)
 from tests.reviews.fixtures_reviewer import assign, invite, record
 
@@ -16,12 +21,41 @@ def workspace_url(case):
     return reverse("reviews:workspace", args=[case.pk])
 
 
+# Sections other apps add (portal.core.hooks.case_panel with a section).
+ADDED_SECTIONS = ("access",)
+
+
 def section_url(section, case):
+    if section in ADDED_SECTIONS:
+        return reverse("reviews:case_section", args=[case.pk, section])
     return reverse(f"reviews:case_{section}", args=[case.pk])
 
 
 # The overview keeps the workspace's URL; the other sections have their own.
-SECTION_NAMES = ("findings", "requests", "scores", "artifacts", "recommendation", "timeline")
+SECTION_NAMES = (
+    "findings",
+    "requests",
+    "scores",
+    "artifacts",
+    "recommendation",
+    "discussion",
+    *ADDED_SECTIONS,
+    "timeline",
+)
+# A coordinator's forms whose choices are read from the database, over a section's
+# own queries: the overview's assign, route and hand-over forms (the reviewers and
+# their loads, the agencies), the access section's nomination form (the operators).
+COORDINATOR_FORMS = {"overview": 2, "access": 1}
+
+
+def grant_to_new_operator(submitter, case, number):
+    operator = Organization.objects.create(
+        name=f"Operator {number}",
+        slug=f"operator-{number}",
+        kind=Organization.Kind.OPERATOR,
+        sector=Organization.Sector.FINANCIAL_SERVICES,
+    )
+    return access_services.grant_access(actor=submitter, case_id=case.pk, operator=operator)
 
 
 def all_section_urls(case) -> list[str]:
@@ -67,7 +101,10 @@ def test_everyone_else_gets_404(
     client.force_login(coordinator)
     assert client.get(reverse("reviews:workspace", args=[999999])).status_code == 404
     for name in SECTION_NAMES:
-        assert client.get(reverse(f"reviews:case_{name}", args=[999999])).status_code == 404
+        assert client.get(section_url(name, Submission(pk=999999))).status_code == 404
+    # A section nobody added.
+    nonsense = reverse("reviews:case_section", args=[review_case.pk, "nonsense"])
+    assert client.get(nonsense).status_code == 404
 
 
 def test_it_shows_the_case_the_clock_and_the_artifacts(
@@ -133,10 +170,12 @@ def test_each_section_makes_a_fixed_number_of_queries(
     review_case,
     reviewer,
     coordinator,
+    submitter,
     caisi,
     section,
 ):
     url = workspace_url(review_case) if section == "overview" else section_url(section, review_case)
+    grant_to_new_operator(submitter, review_case, 0)
     for number in range(2):
         record(reviewer, review_case, title=f"Finding {number}", marking=Marking.INTERAGENCY)
     thread = start_thread(
@@ -149,8 +188,12 @@ def test_each_section_makes_a_fixed_number_of_queries(
     client.force_login(reviewer)
     count_queries(client, url)  # Warm the content-type cache.
     small_reviewer = count_queries(client, url)
+    # The section's own queries, over the signed-in baseline (SECTION_OWN_QUERIES).
+    assert small_reviewer - baseline_queries(client) <= SECTION_OWN_QUERIES, small_reviewer
     client.force_login(coordinator)
     small_coordinator = count_queries(client, url)
+    own = small_coordinator - baseline_queries(client)
+    assert own <= SECTION_OWN_QUERIES + COORDINATOR_FORMS.get(section, 0), small_coordinator
 
     for number in range(9):
         person = make_person(f"extra-reviewer-{number}", unit=caisi, role=Role.REVIEWER)
@@ -163,6 +206,8 @@ def test_each_section_makes_a_fixed_number_of_queries(
             severity=1 + number % 4,
             marking=Marking.values[number % 4],
         )
+    for number in range(1, 6):
+        grant_to_new_operator(submitter, review_case, number)
     for number in range(5):
         post_message(actor=coordinator, thread_id=thread.pk, body=f"Note {number}")
         start_thread(
@@ -202,3 +247,30 @@ def test_the_side_navigation_marks_the_current_section(
         assert f'href="{url}" class="usa-current" aria-current="page"' in content
         # The compact header is on every section.
         assert "FMR-" in content and "Aurora, version 2.0" in content and "days left" in content
+
+
+def test_the_access_section_holds_the_grants_and_the_overview_does_not(
+    client, lead_assignment, review_case, coordinator, submitter
+):
+    grant = grant_to_new_operator(submitter, review_case, 0)
+    client.force_login(coordinator)
+    overview = client.get(workspace_url(review_case))
+    assert overview.context["panels"] == []
+    assert "Operator 0" not in overview.content.decode()
+    access = client.get(section_url("access", review_case))
+    html = access.content.decode()
+    assert grant.operator.name in html
+    assert f'href="{section_url("access", review_case)}" class="usa-current"' in html
+    # The coordinator's nomination returns to this section of the workspace.
+    nominated = client.post(
+        reverse("access:grant_nominate", args=[review_case.pk]), {"operator": ""}
+    )
+    assert nominated.status_code == 302
+    assert nominated["Location"] == section_url("access", review_case)
+
+
+def test_no_added_section_hides_behind_a_fixed_one():
+    """The workspace's fixed URLs are matched first: a section added to it must differ."""
+    fixed = {key for key, _label, _url_name in SECTIONS}
+    added = {key for key, added in CASE_SECTIONS.items() if WORKSPACE in added.pages}
+    assert added == set(ADDED_SECTIONS) and not fixed & added

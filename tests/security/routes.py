@@ -11,6 +11,8 @@ KWARGS = {
     "portal:case_artifacts": lambda w: {"pk": w.case.pk},
     "portal:case_scores": lambda w: {"pk": w.case.pk},
     "portal:case_timeline": lambda w: {"pk": w.case.pk},
+    # A section another app adds (every one: test_every_added_section_answers).
+    "portal:case_section": lambda w: {"pk": w.case.pk, "section": "access"},
     "portal:case_edit": lambda w: {"pk": w.draft.pk},
     "portal:case_submit": lambda w: {"pk": w.draft.pk},
     "portal:case_withdraw": lambda w: {"pk": w.case.pk},
@@ -48,6 +50,7 @@ KWARGS = {
     "reviews:case_artifacts": lambda w: {"pk": w.case.pk},
     "reviews:case_recommendation": lambda w: {"pk": w.case.pk},
     "reviews:case_timeline": lambda w: {"pk": w.case.pk},
+    "reviews:case_section": lambda w: {"pk": w.case.pk, "section": "access"},
     "reviews:finding_create": lambda w: {"pk": w.case.pk},
     "reviews:finding_update": lambda w: {"finding_id": w.finding.pk},
     "reviews:evidence_download": lambda w: {

@@ -29,6 +29,7 @@ from portal.accounts.models import AccessToken
 from portal.audit.models import AuditEvent
 from portal.capability.models import RoutingRequest
 from portal.cases.models import Artifact, ArtifactUpload, CaseRouting, EvalResult, Submission
+from portal.core.hooks import CASE_PAGE, CASE_SECTIONS, WORKSPACE
 from portal.discussions.models import Message, MessageAttachment, Thread
 from portal.notifications.models import Notification
 from reviews.models import (
@@ -236,6 +237,7 @@ MATRIX: dict[str, Row] = {
     "portal:case_artifacts": Row(get=case_read, post=NOBODY),
     "portal:case_scores": Row(get=case_read, post=NOBODY),
     "portal:case_timeline": Row(get=case_read, post=NOBODY),
+    "portal:case_section": Row(get=case_read, post=NOBODY),
     "portal:case_edit": Row(get=answers(404, submitter=200), post=answers(404, submitter=400)),
     "portal:case_submit": Row(get=NOBODY, post=draft_action),
     "portal:case_withdraw": Row(get=NOBODY, post=developer_action),
@@ -307,6 +309,7 @@ MATRIX: dict[str, Row] = {
     "reviews:case_recommendation": Row(get=workspace_read, post=NOBODY),
     "reviews:case_timeline": Row(get=workspace_read, post=NOBODY),
     "reviews:case_discussion": Row(get=workspace_read, post=NOBODY),
+    "reviews:case_section": Row(get=workspace_read, post=NOBODY),
     "reviews:finding_create": Row(get=NOBODY, post=answers(404, coordinator=403, reviewer=400)),
     "reviews:finding_update": Row(get=NOBODY, post=review_action),
     # The finding is marked for the developer.
@@ -465,3 +468,33 @@ def test_authorization_answer(world, db, name, method, persona):  # noqa: F811
         assert name in download_url_names(), f"{name} sends a file but is no download view"
     if method == "post" and (response.status_code in (401, 403, 404, 405) or want == LOGIN):
         assert fingerprint() == before, f"a refused POST to {name} changed something"
+
+
+# Every section other apps add (portal.core.hooks.case_panel with a section),
+# on each page it is added to: (URL name, section) -> the answers to a GET.
+ADDED_SECTIONS = {
+    ("portal:case_section", "review"): answers(404, submitter=200),
+    ("portal:case_section", "discussion"): case_read,
+    ("portal:case_section", "access"): case_read,
+    ("reviews:case_section", "access"): workspace_read,
+}
+PAGE_URL_NAMES = {CASE_PAGE: "portal:case_section", WORKSPACE: "reviews:case_section"}
+
+
+def test_every_added_section_has_its_answers():
+    registered = {
+        (PAGE_URL_NAMES[page], added.key)
+        for added in CASE_SECTIONS.values()
+        for page in added.pages
+    }
+    assert registered == set(ADDED_SECTIONS)
+
+
+@pytest.mark.parametrize(
+    ("name", "section", "persona"),
+    [(name, section, persona) for name, section in ADDED_SECTIONS for persona in SIGNED_IN],
+)
+def test_every_added_section_answers(world, db, name, section, persona):  # noqa: F811
+    client = client_for(world, name, persona)
+    url = reverse(name, kwargs={"pk": world.case.pk, "section": section})
+    assert client.get(url).status_code == ADDED_SECTIONS[name, section][persona]

@@ -217,7 +217,7 @@ def test_confirming_does_what_was_sent(client, submitter, case, bank):
     done = confirm(client, case_url(case), action=kept_key(stale))
 
     assert done.status_code == 302
-    assert done.url == case_url(case) + "#access"
+    assert done.url == case_url(case)
     live.refresh_from_db()
     assert (live.revoked_at is not None, live.revocation_reason) == (True, "Leaked.")
 

@@ -12,6 +12,7 @@ developer's forms; the header links them to the workspace, which is theirs.
 """
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,10 +30,11 @@ from portal.cases.forms import (
 from portal.cases.models import EvalResult, Submission
 from portal.cases.selectors import case_timeline, score_corrections
 from portal.cases.services.lifecycle import NoticeCheck
-from portal.core.hooks import render_case_panels
+from portal.core.hooks import CASE_PAGE, case_sections, render_case_panels
 from portal.core.nonces import issue_nonce
 
-# The sections, in the side navigation's order: (key, label, URL name).
+# The case app's own sections, in the side navigation's order: (key, label, URL name).
+# The sections other apps add (portal.core.hooks.case_panel) come before the timeline.
 SECTIONS = (
     ("overview", "Overview", "portal:case_detail"),
     ("artifacts", "Artifacts", "portal:case_artifacts"),
@@ -43,8 +45,23 @@ SECTIONS = (
 
 def section_url(case, section: str) -> str:
     """Where a POST about this section comes back to."""
-    url_name = {key: name for key, _label, name in SECTIONS}[section]
+    url_name = {key: name for key, _label, name in SECTIONS}.get(section)
+    if url_name is None:
+        return reverse("portal:case_section", args=[case.pk, section])
     return reverse(url_name, args=[case.pk])
+
+
+def _navigation(user, case) -> list[dict]:
+    """The side navigation: this app's sections, and before the timeline those apps add."""
+    own = [
+        {"key": key, "label": label, "url": reverse(url_name, args=[case.pk])}
+        for key, label, url_name in SECTIONS
+    ]
+    added = [
+        {"key": added.key, "label": added.title, "url": section_url(case, added.key)}
+        for added in case_sections(CASE_PAGE, user, case)
+    ]
+    return own[:-1] + added + own[-1:]
 
 
 def _case(request, pk) -> Submission:
@@ -55,26 +72,25 @@ def _case(request, pk) -> Submission:
     )
 
 
-def render_section(request, case, section: str, context: dict):
+def render_section(request, case, section: str, context: dict, *, template: str = ""):
     """One section under the case header and beside the side navigation.
 
     The header (portal/cases/partials/case_header.html) costs the same two
     queries on every section (the clock's events, the routed agencies).
     """
     developer_view = is_developer_member(request.user, case)
+    sections = _navigation(request.user, case)
     page = {
         "case": case,
         "clock": case.clock(),
         "developer_view": developer_view,
         "agencies": list(case.routed_agencies.order_by("acronym")),
         "section": section,
-        "sections": [
-            {"key": key, "label": label, "url": reverse(url_name, args=[case.pk])}
-            for key, label, url_name in SECTIONS
-        ],
-        "section_label": {key: label for key, label, _ in SECTIONS}[section],
+        "sections": sections,
+        "section_label": next(item["label"] for item in sections if item["key"] == section),
     }
-    return render(request, f"portal/cases/sections/{section}.html", page | context)
+    template = template or f"portal/cases/sections/{section}.html"
+    return render(request, template, page | context)
 
 
 @require_GET
@@ -83,9 +99,8 @@ def overview(request, pk):
     case = _case(request, pk)
     context: dict = {
         "notice_days": settings.REVIEW_NOTICE_DAYS,
-        # Sections other apps add (reviews: requests, findings, the
-        # recommendation; access: grants, downloads, reports).
-        "panels": render_case_panels(request, case),
+        # Panels other apps put on the overview; their own sections run theirs.
+        "panels": render_case_panels(request, case, page=CASE_PAGE),
     }
     developer_view = is_developer_member(request.user, case)
     if case.is_draft and developer_view:
@@ -160,3 +175,23 @@ def timeline(request, pk):
     case = _case(request, pk)
     events = case_timeline(case, for_developer=not request.user.is_agency_staff)
     return render_section(request, case, "timeline", {"timeline": events})
+
+
+@require_GET
+def added_section(request, pk, section):
+    """A section another app adds (``portal.core.hooks.case_panel(..., section=...)``).
+
+    404 for a section nobody registered and for one not listed to this person
+    on this case (a draft's, say), as for a case out of reach.
+    """
+    case = _case(request, pk)
+    if section not in {added.key for added in case_sections(CASE_PAGE, request.user, case)}:
+        raise Http404("No such section of the case.")
+    panels = render_case_panels(request, case, page=CASE_PAGE, section=section)
+    return render_section(
+        request,
+        case,
+        section,
+        {"panels": panels},
+        template="portal/cases/sections/added.html",
+    )
