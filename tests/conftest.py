@@ -137,3 +137,11 @@ def personas(platform_admin, coordinator, reviewer, submitter, operator, outside
         "operator": operator,
         "outsider": outsider,
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Counts cached per person (the header's badges) never leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
