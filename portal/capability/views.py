@@ -26,6 +26,7 @@ from itertools import groupby
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404, render
@@ -266,6 +267,9 @@ def _developer_query(request, form) -> str:
     return urlencode({"developer": developer})
 
 
+TABLE_PAGE_SIZE = 50
+
+
 @require_GET
 @role_required(*AGENCY_ROLES, *DEVELOPER_ROLES)
 def frontier_benchmark(request, slug):
@@ -285,6 +289,9 @@ def frontier_benchmark(request, slug):
             "benchmark": benchmark,
             "form": form,
             "rows": rows,
+            # The table in pages: every value, without rendering thousands of rows at once.
+            "table": Paginator(rows, TABLE_PAGE_SIZE).get_page(request.GET.get("table_page")),
+            "table_open": "table_page" in request.GET,
             "agency_view": agency_view,
             "wide": build_chart(benchmark, chart_rows, line_label=line_label, layout=WIDE),
             "narrow": build_chart(benchmark, chart_rows, line_label=line_label, layout=NARROW),

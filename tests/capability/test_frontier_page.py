@@ -262,3 +262,24 @@ def test_the_overview_counts_every_result_but_draws_only_the_notable_ones(
     assert "frontier 50" in html  # the line's value at its end
     full = client.get(reverse("portal:frontier_benchmark", args=[ctf.slug])).content.decode()
     assert "5 results" in full and "Drawn:" not in full
+
+
+def test_a_benchmarks_table_comes_in_pages(client, coordinator, ctf, submit_scores, monkeypatch):
+    from portal.capability import views
+
+    monkeypatch.setattr(views, "TABLE_PAGE_SIZE", 2)
+    cases = [submit_scores({ctf: score}) for score in (40, 45, 50)]
+    client.force_login(coordinator)
+    url = reverse("portal:frontier_benchmark", args=[ctf.slug])
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"table_page": 2}).content.decode()
+
+    table = re.compile(r"<tbody>(.*?)</tbody>", re.S)
+    assert "(3)" in first  # the summary counts every result
+    assert cases[0].number in table.search(first).group(1)
+    assert cases[2].number not in table.search(first).group(1)
+    assert cases[2].number in table.search(second).group(1)
+    assert 'id="table" open' in second or "open id" in second
+    # A page out of range shows the last one, never an error.
+    assert client.get(url, {"table_page": "999"}).status_code == 200
