@@ -83,7 +83,10 @@ def parse_database_url(name: str, url: str) -> dict:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(port or ""),
-            "OPTIONS": dict(parse_qsl(parts.query)),
+            # No JIT unless the URL asks (``?options=...``): the planner's estimates
+            # over the permission subqueries cross its threshold on ordinary pages,
+            # and compiling took longer than running the query (docs/benchmarks.md).
+            "OPTIONS": {"options": "-c jit=off", **dict(parse_qsl(parts.query))},
         }
     if scheme == "sqlite":
         path = unquote(parts.path)

@@ -312,7 +312,7 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses every attempt that is locked out (after running the hasher,
     # so that a refusal takes as long as a wrong password).
     "portal.accounts.lockout.SignInThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "portal.accounts.backends.MembershipBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # guardian's anonymous user is not needed: nothing in the portal is public.

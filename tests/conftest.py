@@ -156,3 +156,11 @@ def baseline_queries(client) -> int:
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
     return len(queries)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Counts cached per person (the header's badges) never leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()

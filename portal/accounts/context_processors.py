@@ -18,13 +18,6 @@ def navigation(request):
     for link in nav_links_for(user.role):
         count = link.badge(user) if link.badge is not None else 0
         names.append((f"{link.label} ({count})" if count else link.label, link.url_name))
-    unread = 0
-    if user.role is not None:
-        # Through the person's own relation: accounts imports nothing of notifications.
-        unread = user.notifications.filter(read_at__isnull=True).count()
-        names.append(
-            (f"Notifications ({unread})" if unread else "Notifications", "portal:notification_list")
-        )
     if user.is_staff:
         names.append(("Administration", "admin:index"))
     names.append(("Password", "password_change"))
@@ -33,4 +26,4 @@ def navigation(request):
     for label, name in names:
         url = reverse(name)
         links.append({"label": label, "url": url, "current": _is_current(path, url)})
-    return {"nav_links": links, "unread_notifications": unread}
+    return {"nav_links": links}

@@ -215,6 +215,9 @@ def page_targets() -> list[tuple[str, str, str, dict]]:
             reverse("api_frontier"),
             {"HTTP_AUTHORIZATION": f"Bearer {frontier_token}"},
         ),
+        # Words most bulk cases and findings carry: the most matches to rank and count.
+        ("search (coordinator)", "coordinator", reverse("reviews:search") + "?q=bench+model", {}),
+        ("search (developer)", "submitter", reverse("reviews:search") + "?q=bench+model", {}),
         ("notifications", "coordinator", reverse("portal:notification_list"), {}),
         ("access tokens", "operator", reverse("portal:token_list"), {}),
         ("granted models (operator)", "operator", reverse("access:granted_models"), {}),

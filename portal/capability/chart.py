@@ -219,9 +219,13 @@ def fit_trend(benchmark, rows: list[ChartRow], after: list[Decimal | None]):
     return trend.fit(trend.Scale.of(benchmark), points)
 
 
-def _describe(benchmark, rows: list[ChartRow], line_label: str, line) -> str:
-    jumps = sum(row.jump for row in rows)
-    text = f"{len(rows)} result{'s' if len(rows) != 1 else ''}"
+def _describe(
+    benchmark, rows: list[ChartRow], line_label: str, line, results: int | None, jumps: int | None
+) -> str:
+    drawn = len(rows)
+    results = drawn if results is None else results
+    jumps = sum(row.jump for row in rows) if jumps is None else jumps
+    text = f"{results} result{'s' if results != 1 else ''}"
     if jumps:
         text += f", {jumps} capability jump{'s' if jumps != 1 else ''}"
     text += f". The stepped line is the {line_label}."
@@ -230,18 +234,33 @@ def _describe(benchmark, rows: list[ChartRow], line_label: str, line) -> str:
             f" The curve is its trend over the last {benchmark.trend_window_months} months,"
             f" the band {_number(benchmark.trend_sigmas)} residual deviations either side."
         )
+    if drawn < results:
+        text += f" Drawn: the {drawn} that moved the line, were flagged or came last."
+        return text + " The benchmark's own page draws and lists every value."
     return text + " The table under the chart lists every value."
 
 
-def build_chart(benchmark, rows: list[ChartRow], *, line_label: str, layout: Layout = WIDE):
-    """Lay out ``rows`` (oldest first): points, the step line, its trend, axes."""
+def build_chart(
+    benchmark,
+    rows: list[ChartRow],
+    *,
+    line_label: str,
+    layout: Layout = WIDE,
+    results: int | None = None,
+    jumps: int | None = None,
+):
+    """Lay out ``rows`` (oldest first): points, the step line, its trend, axes.
+
+    ``results`` and ``jumps`` are the totals when ``rows`` are a selection of
+    them (the overview's small charts); the description says so.
+    """
     direction = "higher is better" if benchmark.higher_is_better else "lower is better"
     after = steps_of(benchmark, rows)
     line = fit_trend(benchmark, rows, after)
     chart = Chart(
         slug=benchmark.slug,
         title=f"{benchmark.name}: scores over time ({benchmark.unit}, {direction})",
-        description=_describe(benchmark, rows, line_label, line),
+        description=_describe(benchmark, rows, line_label, line, results, jumps),
         line_label=line_label,
         layout=layout,
         unit=benchmark.unit,

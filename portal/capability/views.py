@@ -26,7 +26,9 @@ from itertools import groupby
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_safe
@@ -146,34 +148,95 @@ def _line_label(agency_view: bool) -> str:
     return "frontier known at each submission" if agency_view else "your best so far"
 
 
+# The overview's small charts draw the frontier's steps and the jumps, the
+# latest this many per benchmark; the benchmark's own page draws every score.
+SMALL_CHART_POINTS = 40
+
+
+def _counted_before(agency_view: bool) -> str:
+    return "frontier_before" if agency_view else "previous_best"
+
+
+def _overview_rows(results, *, agency_view: bool):
+    """The rows the small charts draw, oldest first per benchmark: two queries' worth.
+
+    A row is drawn when it moved the line (a counted score better than the best
+    before it), was flagged (a jump, or a retracted one), or is the benchmark's
+    latest (the line's end, whose value the card names); of the first three,
+    only the latest ``SMALL_CHART_POINTS``.
+    """
+    before = _counted_before(agency_view)
+    counted = ~Q(case__status=CaseStatus.WITHDRAWN)
+    moved = counted & (
+        Q(**{f"{before}__isnull": True})
+        | Q(benchmark__higher_is_better=True, score__gt=F(before))
+        | Q(benchmark__higher_is_better=False, score__lt=F(before))
+    )
+    notable = moved | Q(is_jump=True) | Q(jump_retracted_at__isnull=False) if agency_view else moved
+    newest = Window(
+        RowNumber(),
+        partition_by=[F("benchmark_id")],
+        order_by=[F("case__submitted_at").desc(), F("case_id").desc()],
+    )
+    latest = results.annotate(newest=newest).filter(newest=1).values("pk")
+    drawn = results.filter(notable).annotate(newest=newest)
+    drawn = drawn.filter(newest__lte=SMALL_CHART_POINTS).values("pk")
+    return results.filter(Q(pk__in=latest) | Q(pk__in=drawn))
+
+
+def _overview_counts(results) -> dict[int, dict]:
+    """Per benchmark: its results, jumps and retracted jumps, counted in SQL."""
+    counts = (
+        results.order_by()
+        .values("benchmark_id")
+        .annotate(
+            results=Count("pk"),
+            jumps=Count("pk", filter=Q(is_jump=True)),
+            retracted=Count("pk", filter=Q(jump_retracted_at__isnull=False)),
+        )
+    )
+    return {row["benchmark_id"]: row for row in counts}
+
+
 @require_GET
 @role_required(*AGENCY_ROLES, *DEVELOPER_ROLES)
 def frontier(request):
-    """Every benchmark as a small chart, each linking to its full chart and table."""
+    """Every benchmark as a small chart, each linking to its full chart and table.
+
+    A fixed number of queries and a bounded page whatever the number of
+    results: the counts come from SQL, the charts draw the notable rows only.
+    """
     agency_view = request.user.is_agency_staff
     form, results, category = _filtered(request)
+    counts = _overview_counts(results)
     by_benchmark: dict[int, list] = {}
-    for result in results:
+    for result in _overview_rows(results, agency_view=agency_view):
         _decorate(result, agency_view=agency_view)
         by_benchmark.setdefault(result.benchmark_id, []).append(result)
-    benchmarks = Benchmark.objects.filter(Q(active=True) | Q(pk__in=list(by_benchmark)))
+    benchmarks = Benchmark.objects.filter(Q(active=True) | Q(pk__in=list(counts)))
     if category:
         benchmarks = benchmarks.filter(category=category)
     sections = []
     for benchmark in benchmarks.order_by("category", "name"):
         rows = by_benchmark.get(benchmark.pk, [])
+        count = counts.get(benchmark.pk, {"results": 0, "jumps": 0, "retracted": 0})
         chart_rows = _chart_rows(rows, agency_view=agency_view)
         chart = build_chart(
-            benchmark, chart_rows, line_label=_line_label(agency_view), layout=SMALL
+            benchmark,
+            chart_rows,
+            line_label=_line_label(agency_view),
+            layout=SMALL,
+            results=count["results"],
+            jumps=count["jumps"] if agency_view else 0,
         )
         best = steps_of(benchmark, chart_rows)
         sections.append(
             {
                 "benchmark": benchmark,
-                "rows": rows,
+                "results": count["results"],
                 "chart": chart,
-                "jumps": sum(row.jump for row in rows),
-                "retracted": sum(row.retracted for row in rows),
+                "jumps": count["jumps"] if agency_view else 0,
+                "retracted": count["retracted"] if agency_view else 0,
                 "best": next((value for value in reversed(best) if value is not None), None),
             }
         )
@@ -204,6 +267,9 @@ def _developer_query(request, form) -> str:
     return urlencode({"developer": developer})
 
 
+TABLE_PAGE_SIZE = 50
+
+
 @require_GET
 @role_required(*AGENCY_ROLES, *DEVELOPER_ROLES)
 def frontier_benchmark(request, slug):
@@ -223,6 +289,9 @@ def frontier_benchmark(request, slug):
             "benchmark": benchmark,
             "form": form,
             "rows": rows,
+            # The table in pages: every value, without rendering thousands of rows at once.
+            "table": Paginator(rows, TABLE_PAGE_SIZE).get_page(request.GET.get("table_page")),
+            "table_open": "table_page" in request.GET,
             "agency_view": agency_view,
             "wide": build_chart(benchmark, chart_rows, line_label=line_label, layout=WIDE),
             "narrow": build_chart(benchmark, chart_rows, line_label=line_label, layout=NARROW),

@@ -14,12 +14,12 @@ class DiscussionsConfig(AppConfig):
             demo,  # an interagency thread and a developer thread
             panels,  # the case's threads on the developer's case page and the workspace
         )
-        from portal.discussions.selectors import unread_message_count
+        from portal.discussions.unread import unread_badge
 
         nav_link(
             "Discussions",
             "discussions:inbox",
             roles=Membership.Role.values,
             order=40,
-            badge=unread_message_count,
+            badge=unread_badge,
         )

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from portal.audit import events as audit
 from portal.cases.services.lifecycle import CaseActionRefused, locked_case
+from portal.discussions import unread
 from portal.discussions.access import granted_operators, startable_markings
 from portal.discussions.models import Marking, Message, MessageAttachment, ReadState, Thread
 from portal.discussions.selectors import readers
@@ -116,6 +117,7 @@ def mark_read(*, reader, thread: Thread) -> None:
         ReadState.objects.filter(pk=state.pk, last_read_id__lt=latest).update(
             last_read_id=latest, read_at=timezone.now()
         )
+    unread.forget_on_commit([reader.pk])
 
 
 def _addressed_operator(actor, case, organization_id: int | None) -> int:
@@ -159,8 +161,10 @@ def _write(actor, thread, body: str, attachments, store) -> Message:
 def _tell_readers(actor, thread: Thread, title: str) -> None:
     """Everyone who reads the thread but the writer; the text stays in the portal."""
     writer = actor.membership.agency or actor.membership.organization
+    told = [person for person in readers(thread) if person.pk != actor.pk]
+    unread.forget_on_commit([actor.pk, *(person.pk for person in told)])
     notify(
-        [person for person in readers(thread) if person.pk != actor.pk],
+        told,
         title=title,
         body=f"From {getattr(writer, 'acronym', '') or writer}. Sign in to read it.",
         case=thread.case,

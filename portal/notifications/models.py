@@ -4,10 +4,32 @@ and the reminders claimed by the deadline sweep."""
 from django.conf import settings
 from django.db import models
 
+from portal.notifications import unread
+
 
 class NotificationQuerySet(models.QuerySet):
+    """Its writes forget the cached unread counts of the people they touch
+    (``portal.notifications.unread``): every bulk path goes through here."""
+
     def unread(self):
         return self.filter(read_at__isnull=True)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        unread.forget_on_commit({n.recipient_id for n in created})
+        return created
+
+    def update(self, **kwargs):
+        if {"read_at", "recipient", "recipient_id"} & kwargs.keys():
+            unread.forget_on_commit(self._recipients())
+        return super().update(**kwargs)
+
+    def delete(self):
+        unread.forget_on_commit(self._recipients())
+        return super().delete()
+
+    def _recipients(self) -> set[int]:
+        return set(self.order_by().values_list("recipient_id", flat=True).distinct())
 
 
 class Notification(models.Model):
@@ -47,6 +69,14 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        unread.forget_on_commit([self.recipient_id])
+
+    def delete(self, *args, **kwargs):
+        unread.forget_on_commit([self.recipient_id])
+        return super().delete(*args, **kwargs)
 
 
 class SentReminder(models.Model):

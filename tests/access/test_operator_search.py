@@ -86,6 +86,7 @@ def test_the_operators_search_costs_the_same_for_one_grant_or_many(
     client.force_login(operator)
 
     def queries() -> int:
+        client.get(SEARCH, {"q": "aurora"})  # the header's badges are counted once, then cached
         with CaptureQueriesContext(connection) as captured:
             assert client.get(SEARCH, {"q": "aurora"}).status_code == 200
         return len(captured)

@@ -184,6 +184,7 @@ def test_the_csv_never_hands_a_spreadsheet_a_formula(client, coordinator, submit
 
 
 def count_queries(client, url):
+    client.get(url)  # the header's badges are counted once, then cached: count a later request
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
@@ -240,3 +241,45 @@ def test_the_csv_gain_is_the_improvement_in_the_better_direction_and_names_the_r
     assert [r["jump_rule"] for r in rows] == ["", "threshold", ""]
     assert {r["trend_status"] for r in rows} == {"not_enough_history"}
     assert {r["months_ahead_of_trend"] for r in rows} == {""}
+
+
+def test_the_overview_counts_every_result_but_draws_only_the_notable_ones(
+    client, coordinator, ctf, submit_scores, monkeypatch
+):
+    from portal.capability import views
+
+    monkeypatch.setattr(views, "SMALL_CHART_POINTS", 2)
+    # Each a new best (moves the line), then two that do not.
+    for score in (40, 45, 50, 30, 31):
+        submit_scores({ctf: score})
+    client.force_login(coordinator)
+
+    html = client.get(FRONTIER).content.decode()
+
+    assert "5 results" in html  # counted in SQL: every result
+    # Drawn: the last two that moved the line, and the latest (the line's end).
+    assert "Drawn: the 3 that moved the line, were flagged or came last." in html
+    assert "frontier 50" in html  # the line's value at its end
+    full = client.get(reverse("portal:frontier_benchmark", args=[ctf.slug])).content.decode()
+    assert "5 results" in full and "Drawn:" not in full
+
+
+def test_a_benchmarks_table_comes_in_pages(client, coordinator, ctf, submit_scores, monkeypatch):
+    from portal.capability import views
+
+    monkeypatch.setattr(views, "TABLE_PAGE_SIZE", 2)
+    cases = [submit_scores({ctf: score}) for score in (40, 45, 50)]
+    client.force_login(coordinator)
+    url = reverse("portal:frontier_benchmark", args=[ctf.slug])
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"table_page": 2}).content.decode()
+
+    table = re.compile(r"<tbody>(.*?)</tbody>", re.S)
+    assert "(3)" in first  # the summary counts every result
+    assert cases[0].number in table.search(first).group(1)
+    assert cases[2].number not in table.search(first).group(1)
+    assert cases[2].number in table.search(second).group(1)
+    assert 'id="table" open' in second or "open id" in second
+    # A page out of range shows the last one, never an error.
+    assert client.get(url, {"table_page": "999"}).status_code == 200

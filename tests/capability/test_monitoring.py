@@ -132,6 +132,7 @@ def test_the_csv_holds_every_submitted_case(client, ctf, submit_scores, monitor)
 
 
 def count_queries(client, url):
+    client.get(url)  # the header's badges are counted once, then cached: count a later request
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)

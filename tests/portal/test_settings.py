@@ -106,7 +106,7 @@ def test_postgres_url_with_user_password_port_and_options():
         "PASSWORD": "s:cret",
         "HOST": "db.example.test",
         "PORT": "6543",
-        "OPTIONS": {"sslmode": "require", "connect_timeout": "5"},
+        "OPTIONS": {"options": "-c jit=off", "sslmode": "require", "connect_timeout": "5"},
     }
 
 
@@ -118,7 +118,14 @@ def test_postgres_url_minimal(scheme):
     entry = parse_database_url("DATABASE_URL", f"{scheme}://localhost/portal")
     assert entry["ENGINE"] == "django.db.backends.postgresql"
     assert (entry["NAME"], entry["HOST"], entry["PORT"]) == ("portal", "localhost", "")
-    assert (entry["USER"], entry["PASSWORD"], entry["OPTIONS"]) == ("", "", {})
+    assert (entry["USER"], entry["PASSWORD"]) == ("", "")
+    # No JIT: compiling cost more than running the portal's queries.
+    assert entry["OPTIONS"] == {"options": "-c jit=off"}
+
+
+def test_postgres_url_may_ask_for_its_own_server_options():
+    entry = parse_database_url("DATABASE_URL", "postgres://localhost/portal?options=-c%20jit%3Don")
+    assert entry["OPTIONS"] == {"options": "-c jit=on"}
 
 
 def test_sqlite_url():
@@ -341,7 +348,7 @@ def test_servers_are_used_when_their_urls_are_set(tmp_path):
         "db.example.test",
         "6543",
     )
-    assert database["OPTIONS"] == {"sslmode": "require"}
+    assert database["OPTIONS"] == {"options": "-c jit=off", "sslmode": "require"}
     assert database["CONN_HEALTH_CHECKS"] is True
     cache = values["CACHES"]["default"]
     assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"

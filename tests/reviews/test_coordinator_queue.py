@@ -222,6 +222,7 @@ def test_the_queue_pages_by_25_and_costs_the_same_at_any_size(
     with CaptureQueriesContext(connection) as few:
         assert client.get(QUEUE).status_code == 200
     add(23, 10, 100)
+    client.get(QUEUE)  # the header's badges are counted once, then cached
     with django_assert_max_num_queries(len(few.captured_queries)) as many:
         response = client.get(QUEUE)
     assert len(many.captured_queries) == len(few.captured_queries)

@@ -156,6 +156,7 @@ def test_the_timeline_comes_from_the_audit_log(client, lead_assignment, review_c
 
 
 def count_queries(client, url) -> int:
+    client.get(url)  # the header's badges are counted once, then cached
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
@@ -221,9 +222,11 @@ def test_each_section_makes_a_fixed_number_of_queries(
     response = client.get(url)
     if section == "findings":
         assert len(response.context["findings"]) == 30
+    client.get(url)  # the header's badges are counted once, then cached
     with django_assert_num_queries(small_reviewer):
         assert client.get(url).status_code == 200
     client.force_login(coordinator)
+    client.get(url)  # the header's badges are counted once, then cached
     with django_assert_num_queries(small_coordinator):
         assert client.get(url).status_code == 200
 
