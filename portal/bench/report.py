@@ -145,13 +145,13 @@ def _sweep_table(sweeps) -> list[str]:
     lines = [
         "### Deadline sweep (`portal.notifications.sweep.run_sweep`)",
         "",
-        "| run | assignments | seconds | SQL queries | reminders sent |",
-        "|---|---:|---:|---:|---:|",
+        "| run | assignments | seconds | CPU seconds | SQL queries | reminders sent |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for sweep in sweeps:
         lines.append(
-            f"| {sweep.run} | {sweep.assignments:,} | {sweep.seconds:.2f} | {sweep.queries:,} "
-            f"| {sweep.sent:,} |"
+            f"| {sweep.run} | {sweep.assignments:,} | {sweep.seconds:.2f} "
+            f"| {sweep.cpu_seconds:.2f} | {sweep.queries:,} | {sweep.sent:,} |"
         )
     return lines
 

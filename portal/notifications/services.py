@@ -30,7 +30,7 @@ def enqueue_on_commit(task, *args) -> None:
 
 
 @dataclass(frozen=True)
-class Message:
+class Notice:
     """One thing to tell some people: a notification each, and their emails."""
 
     people: list
@@ -49,25 +49,25 @@ def notify(
     queued only when the surrounding transaction commits, so a rolled-back
     change never mails anyone.
     """
-    return notify_many([Message(list(recipients), title, body, case, url)])
+    return notify_many([Notice(list(recipients), title, body, case, url)])
 
 
-def notify_many(messages: list[Message]) -> list[Notification]:
-    """``notify`` for many messages at once: one insert for all their notifications
+def notify_many(notices: list[Notice]) -> list[Notification]:
+    """``notify`` for many notices at once: one insert for all their notifications
     and one task for all their immediate emails (the deadline sweep's batches)."""
     rows = []
     wants_mail = {}
-    for message in messages:
-        people = {person.pk: person for person in message.people if person.is_active}
+    for notice in notices:
+        people = {person.pk: person for person in notice.people if person.is_active}
         for person in people.values():
             wants_mail[person.pk] = person.email_delivery == User.EmailDelivery.IMMEDIATE
             rows.append(
                 Notification(
                     recipient=person,
-                    title=message.title[:200],
-                    body=message.body,
-                    case=message.case,
-                    url=message.url,
+                    title=notice.title[:200],
+                    body=notice.body,
+                    case=notice.case,
+                    url=notice.url,
                 )
             )
     notifications = Notification.objects.bulk_create(rows)
@@ -83,6 +83,7 @@ def notifications_created(user_ids: set[int]) -> None:
     """These people have new notifications: the one place that hears of it.
 
     Every notification is created through ``notify_many``, which calls this once
-    per insert. It does nothing yet; a per-person cache of the unread count is
-    invalidated here (for all of ``user_ids`` at once).
+    per insert, inside the creating transaction. It does nothing yet: it is the
+    hook where a per-person cache of the unread count is to be invalidated, for
+    all of ``user_ids`` at once.
     """

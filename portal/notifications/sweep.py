@@ -67,7 +67,7 @@ def send_batch(reminders: list[Reminder]) -> int:
     Who is told is resolved just before the claim, for the whole batch: a
     reminder with nobody left to tell is not claimed, so a later sweep may send it.
     """
-    from portal.notifications.services import Message, notify_many
+    from portal.notifications.services import Notice, notify_many
 
     taken = _already_claimed(reminders)
     fresh: dict[Key, Reminder] = {}
@@ -91,7 +91,7 @@ def send_batch(reminders: list[Reminder]) -> int:
         claimed = _claim({_key(r): len(people[_key(r)]) for r in due})
         notify_many(
             [
-                Message(people[key], r.title, bodies[key], r.case, r.url)
+                Notice(people[key], r.title, bodies[key], r.case, r.url)
                 for r in due
                 if (key := _key(r)) in claimed
             ]

@@ -87,7 +87,7 @@ def test_the_worker_emails_a_batch_in_the_same_queries_whatever_its_size(coordin
 
     def queries_to_email(count: int) -> int:
         rows = services.notify_many(
-            [services.Message([coordinator], f"Reminder {i}") for i in range(count)]
+            [services.Notice([coordinator], f"Reminder {i}") for i in range(count)]
         )
         with CaptureQueriesContext(connection) as queries:
             assert send_notification_emails([n.pk for n in rows]) == count
