@@ -178,6 +178,8 @@ def send_notification_emails(notification_ids: list[int], *, now: datetime | Non
     }
     claimed = _claim_returning(list(messages), now)
     pending = [pk for pk in messages if pk in claimed]  # oldest first, as the outbox reads
+    if not pending:
+        return 0  # nothing left for this worker: no connection to the mail server
     sent: list[int] = []
     failed = None  # the index in ``pending`` of the mail the server did not take
     try:
