@@ -11,7 +11,8 @@ TARGET_UPLOAD_RATIO = 2.0
 TARGET_RSS_MIB = 64
 TARGET_TUS_RATIO = 1.5
 TARGET_TUS_RESUME = 0.02
-TARGET_SWEEP_SECONDS = 30
+TARGET_SWEEP_SECONDS = 5  # the first run at 50,000 assignments
+TARGET_SECOND_SWEEP_SECONDS = 0.5  # the second run, with nothing left to send
 TARGET_RECHECK_RATIO = 1.05  # re-checking a running download for revocation
 
 
@@ -81,18 +82,7 @@ def render(
         "|---|---:|---:|---:|---|",
     ]
     lines += _transfer_rows(uploads)
-    lines += [
-        "",
-        "### Deadline sweep (`portal.notifications.sweep.run_sweep`)",
-        "",
-        "| run | assignments | seconds | SQL queries | reminders sent |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for sweep in sweeps:
-        lines.append(
-            f"| {sweep.run} | {sweep.assignments:,} | {sweep.seconds:.2f} | {sweep.queries:,} "
-            f"| {sweep.sent:,} |"
-        )
+    lines += ["", *_sweep_table(sweeps)]
     lines += ["", "### Targets", ""]
     if scale.name != "full":
         lines += [
@@ -147,13 +137,51 @@ def render(
             f"| {tus_rss:.1f} MiB | {_mark(tus_rss < TARGET_RSS_MIB)} |",
         ]
     lines.append(recheck_target(revocation))
-    lines += [
-        f"| sweep < {TARGET_SWEEP_SECONDS} s; second run sends nothing "
-        f"| {sweeps[0].seconds:.1f} s; {sweeps[1].sent} sent "
-        f"| {_mark(sweeps[0].seconds < TARGET_SWEEP_SECONDS and sweeps[1].sent == 0)} |",
-        "",
-    ]
+    lines += [sweep_target(sweeps), ""]
     return "\n".join(lines)
+
+
+def _sweep_table(sweeps) -> list[str]:
+    lines = [
+        "### Deadline sweep (`portal.notifications.sweep.run_sweep`)",
+        "",
+        "| run | assignments | seconds | CPU seconds | SQL queries | reminders sent |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for sweep in sweeps:
+        lines.append(
+            f"| {sweep.run} | {sweep.assignments:,} | {sweep.seconds:.2f} "
+            f"| {sweep.cpu_seconds:.2f} | {sweep.queries:,} | {sweep.sent:,} |"
+        )
+    return lines
+
+
+def sweep_target(sweeps) -> str:
+    """The sweep's target row: the first run in seconds, the second sending nothing, fast."""
+    first, second = sweeps
+    met = (
+        first.seconds <= TARGET_SWEEP_SECONDS
+        and second.seconds <= TARGET_SECOND_SWEEP_SECONDS
+        and second.sent == 0
+    )
+    return (
+        f"| sweep ≤ {TARGET_SWEEP_SECONDS:g} s; second run ≤ {TARGET_SECOND_SWEEP_SECONDS:g} s, "
+        f"sends nothing | {first.seconds:.1f} s; {second.seconds:.2f} s, {second.sent} sent "
+        f"| {_mark(met)} |"
+    )
+
+
+def render_sweep(sweeps) -> str:
+    """The sweep's table and target alone (``--only sweep``)."""
+    return "\n".join(
+        [
+            *_sweep_table(sweeps),
+            "",
+            "| target | measured | |",
+            "|---|---|---|",
+            sweep_target(sweeps),
+        ]
+    )
 
 
 def recheck_target(revocation) -> str:

@@ -76,11 +76,14 @@ Registries:
     More results on the search page, after the cases and findings:
     ``function(request, query) -> (template_name, context) | None``
     (``access.search``: an operator's granted models).
-``reminder_source(kind, description)``
+``reminder_source(kind, description, *, recipients_in_bulk)``
     A source for the deadline sweep (``portal.notifications.sweep``):
     ``function(at) -> Iterable[Reminder]`` (``reviews.reminders``,
-    ``access.reminders``). Sources only read; the
-    sweep claims and sends.
+    ``access.reminders``), and ``recipients_in_bulk(reminders) -> list of
+    lists of people``: who is still there to be told of each reminder of a
+    batch, in the batch's order, in a few queries for the whole batch (never
+    one per reminder). Sources only read; the sweep claims and sends, a batch
+    at a time.
 ``seeder(order)``
     Demo data for ``seed_demo``: ``function(stdout)``, idempotent
     (``portal.cases.demo``, ``reviews.demo``, ``access.demo``).
@@ -298,13 +301,16 @@ class Reminder:
     kind: str
     subject: Any
     threshold: str
-    # Computed at send time, just before the claim: who is still there to be told.
-    recipients: Callable[[], Iterable[Any]]
     title: str
     template: str
+    # Computed at send time, just before the claim: who is still there to be told.
+    # A sweep source leaves it empty: its ``recipients_in_bulk`` answers for a batch.
+    recipients: Callable[[], Iterable[Any]] | None = None
     context: dict = field(default_factory=dict)
     case: Any = None
-    url: str = ""
+    # A path, or a lazy one (``reverse_lazy``): sweep sources leave the work of
+    # reversing to the reminders that are sent.
+    url: Any = ""
     # The date the threshold counts towards. It is part of the key, so a moved
     # due date arms the reminders again instead of counting as already sent.
     deadline: Any = None
@@ -320,14 +326,23 @@ class Reminder:
 
 
 SOURCES: list[tuple[str, str, Callable[..., Iterable[Reminder]]]] = []
+# Per kind: ``recipients_in_bulk(reminders) -> [[person, ...], ...]`` in the batch's order.
+RECIPIENTS_IN_BULK: dict[str, Callable[[list[Reminder]], list[list[Any]]]] = {}
 
 
-def reminder_source(kind: str, description: str):
-    """Register ``function(at) -> Iterable[Reminder]`` under a kind."""
+def reminder_source(
+    kind: str,
+    description: str,
+    *,
+    recipients_in_bulk: Callable[[list[Reminder]], list[list[Any]]],
+):
+    """Register ``function(at) -> Iterable[Reminder]`` under a kind, with the function
+    that resolves who is told of a batch of its reminders."""
 
     def decorator(function):
         if not any(existing == kind for existing, _, _ in SOURCES):
             SOURCES.append((kind, description, function))
+            RECIPIENTS_IN_BULK[kind] = recipients_in_bulk
         return function
 
     return decorator

@@ -1,24 +1,28 @@
 """Email delivery through an outbox: every notification's mail is sent, none is lost.
 
 The outbox is the notifications themselves: a row whose reader wants mail
-and whose ``emailed_at`` is empty still has a mail to send. Each mail is
+and whose ``emailed_at`` is empty still has a mail to send. The worker takes
+them a batch at a time (the sweep's batch, or ``FLUSH_BATCH``), and each mail is
 
-1. **claimed** — a conditional update books the row until ``email_due_at``
-   (``EMAIL_CLAIM_SECONDS``, five minutes) and counts the attempt; a worker whose update
-   changes no row sends nothing;
-2. **sent** — with a ``Message-ID`` derived from the notification, the same on
-   every attempt;
-3. **marked** — ``emailed_at`` is set only once the mail server accepted it.
+1. **claimed** — one conditional update for the batch books the rows until
+   ``email_due_at`` (``EMAIL_CLAIM_SECONDS``, five minutes), counts the attempt
+   and returns the rows it booked; a worker sends only those, so rows another
+   worker holds are not sent twice;
+2. **sent** — over one connection to the mail server for the batch, with a
+   ``Message-ID`` derived from the notification, the same on every attempt;
+3. **marked** — ``emailed_at`` is set only once the mail server accepted it
+   (one update for the mails of the batch it accepted).
 
 A send that fails (the mail server is down) books the row for a later attempt,
-with a backoff that doubles up to an hour. A worker that dies after the claim
+with a backoff that doubles up to an hour, and releases the rest of the batch
+for the next flush. A worker that dies after the claim
 leaves the row booked until its claim ends; then it is due again. Beat flushes
 the outbox every minute (``portal.flush_email_outbox``), so a mail held up by a
 broker or mail-server outage goes out about a minute after it ends.
 
 The guarantee: a mail is never lost. A worker that dies after the mail
-server accepted the mail and before the mark sends it once more, with the same
-``Message-ID``, so mail clients and the people reading can tell it is a
+server accepted a mail and before the batch's mark sends it once more, with the
+same ``Message-ID``, so mail clients and the people reading can tell it is a
 duplicate. That is the only duplicate there can be.
 
 The daily digest claims, sends and marks the same way.
@@ -32,7 +36,8 @@ from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import connection
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -69,9 +74,13 @@ def notification_message_id(notification: Notification) -> str:
     return message_id("notification", notification.pk)
 
 
-def deliver(message: EmailMultiAlternatives) -> None:
-    """Hand one mail to the mail server; raises OSError when it cannot be reached."""
-    message.send()
+def deliver(message: EmailMultiAlternatives, mail_connection=None) -> None:
+    """Hand one mail to the mail server (over ``mail_connection``, open for a batch,
+    else a new one); raises OSError when it cannot be reached."""
+    if mail_connection is None:
+        message.send()
+    else:
+        mail_connection.send_messages([message])
 
 
 def _due(now: datetime) -> Q:
@@ -87,6 +96,35 @@ def claimed_until(now: datetime) -> datetime:
 def _claim(pks: list[int], now: datetime) -> int:
     return Notification.objects.filter(_due(now), pk__in=pks).update(
         email_due_at=claimed_until(now), email_attempts=F("email_attempts") + 1
+    )
+
+
+def _claim_returning(pks: list[int], now: datetime) -> set[int]:
+    """``_claim``, saying which rows this worker booked (one ``UPDATE … RETURNING``;
+    PostgreSQL, and SQLite from 3.35). A row another worker booked meanwhile is
+    not among them: on PostgreSQL the update waits for that worker's transaction
+    and then finds the row no longer due."""
+    if not pks:
+        return set()
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    placeholders = ", ".join(["%s"] * len(pks))
+    # Safe: the table name is the model's; every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET email_due_at = %s, email_attempts = email_attempts + 1 "  # noqa: S608
+        f"WHERE id IN ({placeholders}) AND emailed_at IS NULL "
+        "AND (email_due_at IS NULL OR email_due_at <= %s) RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(claimed_until(now)), *pks, adapt(now)])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _release(pks: list[int]) -> None:
+    """Give back rows claimed but not tried (the mail server failed before them):
+    due again at once, their attempt not counted."""
+    Notification.objects.filter(pk__in=pks, emailed_at__isnull=True).update(
+        email_due_at=None, email_attempts=F("email_attempts") - 1
     )
 
 
@@ -111,44 +149,62 @@ def outbox(now: datetime):
     )
 
 
+def _notification_message(notification: Notification) -> EmailMultiAlternatives:
+    context = {"notification": notification, "site_url": settings.SITE_URL}
+    message = EmailMultiAlternatives(
+        subject=f"[Frontier Review Portal] {notification.title}",
+        body=render_to_string("portal/email/notification.txt", context),
+        to=[notification.recipient.email],
+        headers={"Message-ID": notification_message_id(notification)},
+    )
+    message.attach_alternative(
+        render_to_string("portal/email/notification.html", context), "text/html"
+    )
+    return message
+
+
 @shared_task(name="portal.send_notification_emails", soft_time_limit=240, time_limit=300)
 def send_notification_emails(notification_ids: list[int], *, now: datetime | None = None) -> int:
-    """Email each of these notifications that is due: claim, send, mark.
+    """Email each of these notifications that is due: claim, send, mark — as a batch.
 
-    When the mail server cannot be reached, the row is booked for a later
-    attempt and the rest wait for the next flush.
+    When the mail server cannot be reached, the row it failed on is booked for
+    a later attempt and the rest of the batch waits for the next flush.
     """
     now = now or timezone.now()
-    sent = 0
     notifications = outbox(now).filter(pk__in=notification_ids).select_related("recipient", "case")
-    for notification in notifications:
-        recipient = notification.recipient
-        # Rendered before the claim: a template error must not book a row for nothing.
-        context = {"notification": notification, "site_url": settings.SITE_URL}
-        message = EmailMultiAlternatives(
-            subject=f"[Frontier Review Portal] {notification.title}",
-            body=render_to_string("portal/email/notification.txt", context),
-            to=[recipient.email],
-            headers={"Message-ID": notification_message_id(notification)},
-        )
-        message.attach_alternative(
-            render_to_string("portal/email/notification.html", context), "text/html"
-        )
-        if _claim([notification.pk], now) != 1:
-            continue  # another worker has it
-        try:
-            deliver(message)
-        except OSError as error:
-            _postpone([notification.pk], now)
-            logger.warning(
-                "Mail server unreachable (%s); notification %s is retried later.",
-                error,
-                notification.pk,
-            )
-            break  # the rest are still due: the next flush sends them
-        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
-        sent += 1
-    return sent
+    # Rendered before the claim: a template error must not book rows for nothing.
+    messages = {
+        notification.pk: _notification_message(notification) for notification in notifications
+    }
+    claimed = _claim_returning(list(messages), now)
+    pending = [pk for pk in messages if pk in claimed]  # oldest first, as the outbox reads
+    if not pending:
+        return 0  # nothing left for this worker: no connection to the mail server
+    sent: list[int] = []
+    failed = None  # the index in ``pending`` of the mail the server did not take
+    try:
+        with mailers.default as mail_connection:
+            for pk in pending:
+                try:
+                    deliver(messages[pk], mail_connection)
+                except OSError as error:
+                    failed = len(sent)
+                    logger.warning(
+                        "Mail server unreachable (%s); notification %s is retried later.", error, pk
+                    )
+                    break  # the rest are due again: the next flush sends them
+                sent.append(pk)
+    except OSError as error:  # the connection could not be opened
+        if failed is None and len(sent) < len(pending):
+            failed = len(sent)
+            logger.warning("Mail server unreachable (%s); the batch is retried later.", error)
+    finally:
+        # Marked even when the worker is stopped midway: what the server accepted stays sent.
+        Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+    if failed is not None:
+        _postpone(pending[failed : failed + 1], now)
+        _release(pending[failed + 1 :])
+    return len(sent)
 
 
 def flush_outbox(*, now: datetime | None = None) -> int:

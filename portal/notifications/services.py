@@ -1,6 +1,8 @@
 """Tell people something: an in-app notification, and an email sent on commit."""
 
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -27,6 +29,17 @@ def enqueue_on_commit(task, *args) -> None:
     transaction.on_commit(send)
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One thing to tell some people: a notification each, and their emails."""
+
+    people: list
+    title: str
+    body: str = ""
+    case: Any = None
+    url: str = ""
+
+
 def notify(
     recipients, *, title: str, body: str = "", case=None, url: str = ""
 ) -> list[Notification]:
@@ -36,16 +49,41 @@ def notify(
     queued only when the surrounding transaction commits, so a rolled-back
     change never mails anyone.
     """
-    people = {person.pk: person for person in recipients if person.is_active}
-    notifications = Notification.objects.bulk_create(
-        Notification(recipient=person, title=title[:200], body=body, case=case, url=url)
-        for person in people.values()
-    )
-    immediate = [
-        n.pk
-        for n in notifications
-        if people[n.recipient_id].email_delivery == User.EmailDelivery.IMMEDIATE
-    ]
+    return notify_many([Notice(list(recipients), title, body, case, url)])
+
+
+def notify_many(notices: list[Notice]) -> list[Notification]:
+    """``notify`` for many notices at once: one insert for all their notifications
+    and one task for all their immediate emails (the deadline sweep's batches)."""
+    rows = []
+    wants_mail = {}
+    for notice in notices:
+        people = {person.pk: person for person in notice.people if person.is_active}
+        for person in people.values():
+            wants_mail[person.pk] = person.email_delivery == User.EmailDelivery.IMMEDIATE
+            rows.append(
+                Notification(
+                    recipient=person,
+                    title=notice.title[:200],
+                    body=notice.body,
+                    case=notice.case,
+                    url=notice.url,
+                )
+            )
+    notifications = Notification.objects.bulk_create(rows)
+    if notifications:
+        notifications_created({n.recipient_id for n in notifications})
+    immediate = [n.pk for n in notifications if wants_mail[n.recipient_id]]
     if immediate:
         enqueue_on_commit(send_notification_emails, immediate)
     return notifications
+
+
+def notifications_created(user_ids: set[int]) -> None:
+    """These people have new notifications: the one place that hears of it.
+
+    Every notification is created through ``notify_many``, which calls this once
+    per insert, inside the creating transaction. It does nothing yet: it is the
+    hook where a per-person cache of the unread count is to be invalidated, for
+    all of ``user_ids`` at once.
+    """

@@ -181,7 +181,7 @@ def test_a_mail_server_failure_leaves_the_email_to_the_retry(
     with django_capture_on_commit_callbacks(execute=False):
         [notification] = notify([coordinator], title="Deadline in 7 days")
 
-    def server_down(message):
+    def server_down(message, mail_connection=None):
         raise ConnectionRefusedError("SMTP server down")
 
     with monkeypatch.context() as patched:

@@ -115,7 +115,7 @@ def test_a_failed_send_books_a_retry_that_then_sends_it(coordinator, monkeypatch
     [notification] = notify([coordinator], title="New case FMR-2026-0002")
     import portal.notifications.delivery
 
-    def mail_server_down(message):
+    def mail_server_down(message, mail_connection=None):
         raise ConnectionRefusedError("mail server down")
 
     with monkeypatch.context() as patched:
@@ -165,7 +165,7 @@ def test_missed_emails_skip_deactivated_people_and_people_without_an_address(
 def test_a_mail_server_outage_does_not_fail_the_sweep(assignment, monkeypatch):
     import portal.notifications.delivery
 
-    def mail_server_down(message):
+    def mail_server_down(message, mail_connection=None):
         raise ConnectionRefusedError("mail server down")
 
     monkeypatch.setattr(portal.notifications.delivery, "deliver", mail_server_down)

@@ -54,8 +54,8 @@ def test_smtp_accepts_then_the_worker_dies_the_mail_is_sent_again_with_the_same_
         settings.MAILERS = smtp_mailers(sink.port)
         real_deliver = delivery.deliver
 
-        def accepted_then_killed(message):
-            real_deliver(message)
+        def accepted_then_killed(message, mail_connection=None):
+            real_deliver(message, mail_connection)
             raise WorkerDied  # after the SMTP accept, before the mark
 
         now = timezone.now()
@@ -151,7 +151,7 @@ def test_a_digest_whose_send_fails_is_sent_by_a_later_run(coordinator, monkeypat
     User.objects.filter(pk=coordinator.pk).update(email_delivery=User.EmailDelivery.DAILY_DIGEST)
     _new_notification(coordinator)
 
-    def mail_server_down(message):
+    def mail_server_down(message, mail_connection=None):
         raise ConnectionRefusedError("mail server down")
 
     now = timezone.now()

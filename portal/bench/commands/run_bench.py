@@ -36,13 +36,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-transfers", action="store_true", help="Pages and sweep only (no servers)."
         )
+        parser.add_argument(
+            "--only",
+            choices=["sweep"],
+            help="Measure only this part and print its table (never written to --write).",
+        )
 
-    def handle(self, *args, scale, write, skip_transfers, **options):
+    def handle(self, *args, scale, write, skip_transfers, only=None, **options):
         if scale not in seed.SCALES:
             raise CommandError(f"BENCH_SCALE must be one of {', '.join(seed.SCALES)}")
+        if only and write:
+            raise CommandError("--only measures a part: its table is printed, not written.")
         chosen = seed.SCALES[scale]
         self.stdout.write(f"seeding ({chosen.name}) …")
         seed.seed(chosen, stdout=self.stdout)
+        if only == "sweep":
+            self.stdout.write(f"measuring the deadline sweep … (load {_load()})")
+            results = sweep.measure_sweep()
+            self.stdout.write(report.render_sweep(results) + f"\n\nload at the end: {_load()}")
+            return
         counts = _counts()
         self.stdout.write("measuring pages …")
         page_results = pages.measure_pages(chosen.page_repeats)
@@ -85,6 +97,10 @@ class Command(BaseCommand):
         if write:
             _write(Path(write), text)
             self.stdout.write(f"written to {write}")
+
+
+def _load() -> str:
+    return " ".join(f"{load:.2f}" for load in os.getloadavg())
 
 
 def _counts() -> dict:
