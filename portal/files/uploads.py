@@ -93,6 +93,30 @@ class StreamedFile(File):
             os.unlink(self._path)
 
 
+class AssembledFile(StreamedFile):
+    """A finished upload already in storage under its final name (a completed S3 multipart upload).
+
+    The store helper adopts it as the row's file instead of moving bytes; if
+    nobody adopts it (the same file was already stored, or a check refused
+    it), ``discard`` deletes it, so nothing is left behind.
+    """
+
+    def __init__(self, storage, name: str, size: int, sha256: str):
+        File.__init__(self, None, name=name)
+        self.storage, self.stored_name = storage, name
+        self.size = size
+        self.sha256 = sha256
+        self.adopted = False
+
+    def temporary_file_path(self) -> str:
+        raise NotImplementedError("An assembled file has no local path; it is in storage.")
+
+    def discard(self) -> None:
+        if not self.adopted:
+            self.adopted = True  # once
+            self.storage.delete(self.stored_name)
+
+
 class HashingWriter:
     """Writes chunks to a temporary file, counting and hashing them.
 

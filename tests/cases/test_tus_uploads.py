@@ -23,7 +23,7 @@ from portal.cases.services import lifecycle as case_services
 from portal.files.resumable import expire_uploads
 from portal.files.sha256state import ResumableSha256
 from tests.cases.fixtures_pages import *  # noqa: F403  (the fixtures in its __all__)
-from tests.cases.fixtures_pages import bearer, stored_files
+from tests.cases.fixtures_pages import add_artifact, bearer, stored_files
 
 OFFSET_TYPE = "application/offset+octet-stream"
 BODY = bytes(range(256)) * 40  # 10,240 bytes
@@ -291,6 +291,71 @@ def test_bad_metadata_is_400_and_creates_nothing(client, draft, token, partials,
     assert not partials.exists() or list(partials.iterdir()) == []
 
 
+def test_the_path_in_metadata_places_the_file_in_the_snapshot(
+    client, draft, token, media, partials
+):
+    meta = metadata(
+        filename="shard-00001.safetensors",
+        kind="weights",
+        path="weights//./shard-00001.safetensors",
+    )
+    url = started(client, draft, token, meta=meta)
+    assert ArtifactUpload.objects.get().relative_path == "weights/shard-00001.safetensors"
+
+    response = patch(client, url, token, BODY, 0)
+
+    assert response.status_code == 204, response.content
+    artifact = Artifact.objects.get()
+    assert artifact.relative_path == "weights/shard-00001.safetensors"
+    assert artifact.original_name == "shard-00001.safetensors"
+    assert (
+        AuditEvent.objects.get(action="artifact.uploaded").details["path"] == artifact.relative_path
+    )
+    assert_nothing_left(media, partials, artifacts=1)
+
+
+def test_without_a_path_the_file_sits_at_its_name(client, draft, token, media, partials):
+    assert create(client, draft, token, body=BODY).status_code == 201
+
+    assert Artifact.objects.get().relative_path == "aurora.safetensors"
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("weights/../../etc/passwd", "“..”"),
+        ("..", "“..”"),
+        ("/weights/shard.safetensors", "relative"),
+        ("weights\\shard.safetensors", "/ (not \\)"),
+        ("weights/sh\x00ard.safetensors", "control character"),
+        ("w/" + "a" * 1023, "1,025 characters"),
+        ("", "Give the file's path"),
+        ("weights/", "end with a file name"),
+    ],
+)
+def test_a_bad_path_is_400_with_a_clear_message_and_creates_nothing(
+    client, draft, token, media, partials, path, says
+):
+    meta = metadata(filename="shard.safetensors", kind="weights", path=path)
+
+    response = create(client, draft, token, meta=meta, body=BODY)
+
+    assert response.status_code == 400
+    assert says in response.json()["error"]
+    assert "Upload-Metadata path" in response.json()["error"]
+    assert_nothing_left(media, partials)
+
+
+def test_a_path_of_1024_characters_is_accepted(client, draft, token, media, partials):
+    path = "w/" + "a" * 1022
+    meta = metadata(filename="shard.safetensors", kind="weights", path=path)
+
+    response = create(client, draft, token, meta=meta, body=BODY)
+
+    assert response.status_code == 201, response.content
+    assert Artifact.objects.get().relative_path == path
+
+
 def test_unknown_metadata_keys_are_accepted_and_ignored(client, draft, token, media, partials):
     meta = metadata(filename="a.bin", kind="weights", filetype="x/y", relative_path="w/a.bin")
 
@@ -346,7 +411,8 @@ def test_after_expiry_the_upload_is_410_and_the_sweep_removes_it(
 
     assert patch(client, url, token, BODY[100:200], 100).status_code == 410
     assert head(client, url, token).status_code == 410
-    assert expire_uploads() == 1
+    swept = expire_uploads()
+    assert (swept.removed, swept.aborted) == (1, 0)
 
     assert_nothing_left(media, partials)
     assert head(client, url, token).status_code == 404
@@ -364,7 +430,7 @@ def test_the_sweep_keeps_live_uploads_and_removes_orphaned_partial_files(
 
     call_command("expire_uploads", stdout=out)
 
-    assert out.getvalue().strip() == "uploads removed: 1"
+    assert out.getvalue().strip() == "uploads removed: 1\nmultipart uploads aborted: 0"
     assert ArtifactUpload.objects.count() == 1
     assert not orphan.exists()
 
@@ -419,13 +485,26 @@ def test_a_withdrawn_case_takes_no_upload_and_an_open_one_is_discarded(
     assert create(client, draft, token).status_code == 403
 
 
-def test_a_submitted_case_takes_a_new_version_as_put_does(
-    client, submitted_case, token, media, partials
+def test_a_submitted_case_takes_no_resumable_upload_and_one_under_way_is_discarded(
+    client, draft, submitted_case, token, submitter, media, partials
 ):
-    response = create(client, submitted_case, token, body=BODY)
+    refused = create(client, submitted_case, token, body=BODY)
 
-    assert response.status_code == 201, response.content
-    assert submitted_case.artifacts.filter(sha256=SHA).exists()
+    assert refused.status_code == 409
+    assert "only for draft cases" in refused.json()["error"]
+    assert "PUT" in refused.json()["error"]
+    assert refused["Tus-Resumable"] == "1.0.0"
+    add_artifact(draft, submitter, b"model card text")
+    url = started(client, draft, token)
+    patch(client, url, token, BODY[:100], 0)
+    case_services.submit_case(actor=submitter, case_id=draft.pk)
+
+    continued = patch(client, url, token, BODY[100:], 100)
+
+    assert continued.status_code == 409
+    assert "only for draft cases" in continued.json()["error"]
+    assert not Artifact.objects.filter(sha256=SHA).exists()
+    assert_nothing_left(media, partials, artifacts=2)  # the two cases' model cards
 
 
 def test_another_organization_gets_404_on_the_case_and_on_the_upload(
