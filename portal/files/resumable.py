@@ -50,7 +50,7 @@ from django.utils.http import http_date
 from portal.files import multipart
 from portal.files.models import ResumableUpload
 from portal.files.sha256state import ResumableSha256, empty_state
-from portal.files.uploads import CHUNK_SIZE, AssembledFile, StreamedFile
+from portal.files.uploads import CHUNK_SIZE, QUEUED_CHUNKS, AssembledFile, StreamedFile
 
 logger = logging.getLogger(__name__)
 STORAGE_ERRORS = (BotoCoreError, ClientError)
@@ -219,14 +219,14 @@ class _ChunkSink:
 
     As ``portal.files.uploads.HashingWriter`` does for a PUT: OpenSSL's SHA-256
     and file writes release the GIL, so receiving and hashing overlap on two
-    cores. At most two chunks wait, so memory stays bounded.
+    cores. At most ``QUEUED_CHUNKS`` chunks (2 MiB) wait, so memory stays bounded.
     """
 
     def __init__(self, handle, hasher: ResumableSha256, chunk_digest, after_write=None) -> None:
         self.handle, self.hasher, self.chunk_digest = handle, hasher, chunk_digest
         self.after_write = after_write
         self.error: BaseException | None = None
-        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_CHUNKS)
         self.thread = threading.Thread(target=self._drain, name="tus-append", daemon=True)
         self.thread.start()
 
@@ -391,12 +391,16 @@ def _part_writer(upload: ResumableUpload, handle) -> multipart.PartWriter | None
     parts = [list(part) for part in upload.parts]
     tail = upload.offset - multipart.sent_bytes(parts)
     size = os.fstat(handle.fileno()).st_size
+    tail_start = multipart.tail_offset(size, upload.tail_start, tail)
+    if tail_start != upload.tail_start:
+        # A compaction whose row update was lost: record it before this PATCH appends.
+        type(upload).objects.filter(pk=upload.pk).update(tail_start=tail_start)
     return multipart.PartWriter(
         upload.storage_name,
         upload.multipart_id,
         upload.length,
         parts=parts,
-        sent_through=multipart.tail_offset(size, upload.tail_start, tail),
+        sent_through=tail_start,
     )
 
 

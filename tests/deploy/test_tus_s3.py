@@ -67,9 +67,15 @@ def create(case, auth, length: int, **values) -> str:
     return created["Location"]
 
 
-def patch(url, auth, piece: bytes, offset: int):
+def patch(url, auth, piece: bytes, offset: int, **extra):
     return Client().generic(
-        "PATCH", url, piece, content_type=OFFSET_TYPE, HTTP_UPLOAD_OFFSET=str(offset), **auth
+        "PATCH",
+        url,
+        piece,
+        content_type=OFFSET_TYPE,
+        HTTP_UPLOAD_OFFSET=str(offset),
+        **auth,
+        **extra,
     )
 
 
@@ -127,18 +133,34 @@ def test_patches_become_parts_as_they_arrive_and_the_last_completes_the_artifact
     assert list(partials.iterdir()) == []
 
 
-def test_a_resume_after_a_compaction_the_row_missed_carries_on(bucket, case, auth, partials):
-    """A worker died after saving the row but before tail_start went back to 0."""
-    content = os.urandom(8 * MIB)
+class WorkerDied(BaseException):
+    """The worker is killed: nothing after this point of the request runs."""
+
+
+def test_a_compaction_the_row_missed_is_recorded_before_a_patch_that_then_dies(
+    bucket, case, auth, partials, monkeypatch
+):
+    """Two crashes in a row: the compacted file must not be taken for an uncompacted one."""
+    content = os.urandom(16 * MIB)
     url = create(case, auth, len(content))
     assert patch(url, auth, content[: 2 * MIB], 0).status_code == 204
-    ArtifactUpload.objects.update(tail_start=5 * MIB)  # as if the compaction's update was lost
+    ArtifactUpload.objects.update(tail_start=5 * MIB)  # compacted, then the reset was lost
+
+    def die(fd):
+        raise WorkerDied
+
+    with monkeypatch.context() as crashing, pytest.raises(WorkerDied):
+        crashing.setattr("portal.files.resumable.os.fsync", die)
+        patch(url, auth, content[2 * MIB : 8 * MIB], 2 * MIB)  # a part went; the row did not
+    assert ArtifactUpload.objects.get().tail_start == 0
+    assert partial_sizes(partials) == [8 * MIB]  # the tail and the dead request's bytes
 
     response = patch(url, auth, content[2 * MIB :], 2 * MIB)
 
     assert response.status_code == 204, response.content
     artifact = Artifact.objects.get()
     assert bucket.get_object(Bucket=BUCKET, Key=artifact.file.name)["Body"].read() == content
+    assert artifact.sha256 == hashlib.sha256(content).hexdigest()
 
 
 def test_termination_aborts_the_multipart_upload(bucket, case, auth, partials):
