@@ -566,3 +566,18 @@ def test_method_override_lets_a_post_act_as_patch(client, draft, token, partials
 
     assert response.status_code == 204
     assert Artifact.objects.get().sha256 == SHA
+
+
+def test_the_browser_offers_resumable_uploads_on_drafts_only(
+    client, draft, submitted_case, submitter
+):
+    client.force_login(submitter)
+
+    draft_page = client.get(reverse("portal:case_artifacts", args=[draft.pk]))
+    submitted_page = client.get(reverse("portal:case_artifacts", args=[submitted_case.pk]))
+
+    endpoint = reverse("api_uploads", args=[draft.pk])
+    assert f'data-tus-endpoint="{endpoint}"' in draft_page.content.decode()
+    assert submitted_page.status_code == 200
+    assert "data-tus-endpoint" not in submitted_page.content.decode()
+    assert "data-upload-form" in submitted_page.content.decode()  # the whole-file form stays
