@@ -581,3 +581,26 @@ def test_the_browser_offers_resumable_uploads_on_drafts_only(
     assert submitted_page.status_code == 200
     assert "data-tus-endpoint" not in submitted_page.content.decode()
     assert "data-upload-form" in submitted_page.content.decode()  # the whole-file form stays
+
+
+def test_a_long_patch_starts_writeback_as_it_goes_and_keeps_every_byte(
+    client, draft, token, media, partials, monkeypatch
+):
+    from portal.files import resumable
+
+    kicked = []
+    fadvise = os.posix_fadvise
+    monkeypatch.setattr(resumable, "WRITEBACK_BYTES", 4096)
+    monkeypatch.setattr(
+        resumable.os, "posix_fadvise", lambda *a: kicked.append(a[1:3]) or fadvise(*a)
+    )
+    url = started(client, draft, token)
+
+    assert patch(client, url, token, BODY[:5000], 0).status_code == 204
+    assert kicked == [(0, 5000)]  # from where the PATCH began, as far as it had written
+    response = patch(client, url, token, BODY[5000:], 5000)
+
+    assert response.status_code == 204, response.content
+    assert kicked[1] == (5000, len(BODY) - 5000)
+    artifact = Artifact.objects.get()
+    assert (media / artifact.file.name).read_bytes() == BODY
