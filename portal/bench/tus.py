@@ -53,6 +53,12 @@ class _Slice:
         return data
 
 
+class _Refused(RuntimeError):
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
 class _TusSession:
     def __init__(self, base_url: str, token: str):
         parts = urlsplit(base_url)
@@ -60,6 +66,7 @@ class _TusSession:
             parts.hostname or "127.0.0.1", parts.port, timeout=900, blocksize=CHUNK
         )
         self.headers = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
+        self.sent = 0
 
     def request(self, method: str, path: str, body=None, **headers: str):
         named = {name.replace("_", "-"): value for name, value in headers.items()}
@@ -67,7 +74,7 @@ class _TusSession:
         response = self.connection.getresponse()
         response.read()
         if response.status >= 400:
-            raise RuntimeError(f"{method} {path}: HTTP {response.status}")
+            raise _Refused(f"{method} {path}: HTTP {response.status}", response.status)
         return response
 
     def create(self, case_pk: int, size: int, name: str) -> str:
@@ -84,13 +91,17 @@ class _TusSession:
         return urlsplit(response.getheader("Location")).path
 
     def send(self, path: str, source: Path, start: int, end: int, piece: int) -> int:
-        """PATCH bytes ``start``..``end`` in pieces; return the bytes sent."""
+        """PATCH bytes ``start``..``end`` in pieces; return the bytes sent.
+
+        ``self.sent`` counts every body sent, a refused PATCH's included.
+        """
         sent = 0
         with source.open("rb") as handle:
             handle.seek(start)
             offset = start
             while offset < end:
                 length = min(piece, end - offset)
+                self.sent += length
                 self.request(
                     "PATCH",
                     path,
@@ -168,7 +179,15 @@ def measure_tus_uploads(size: int, repeats: int, workdir: Path) -> list[Transfer
             came_back = time.perf_counter()
             offset = comeback.offset(path)
             head_seconds = time.perf_counter() - came_back
-            sent += comeback.send(path, source, offset, size, piece)
+            try:
+                comeback.send(path, source, offset, size, piece)
+            except _Refused as refused:  # the server was still saving the cut-off PATCH
+                if refused.status not in (409, 423):
+                    raise
+                sent += comeback.sent
+                comeback = _TusSession(url, token)
+                comeback.send(path, source, comeback.offset(path), size, piece)
+            sent += comeback.sent
             interrupted.append(time.perf_counter() - came_back + cut_at - started)
             resumes.append(head_seconds)
             resent.append(sent - size)
