@@ -291,71 +291,6 @@ def test_bad_metadata_is_400_and_creates_nothing(client, draft, token, partials,
     assert not partials.exists() or list(partials.iterdir()) == []
 
 
-def test_the_path_in_metadata_places_the_file_in_the_snapshot(
-    client, draft, token, media, partials
-):
-    meta = metadata(
-        filename="shard-00001.safetensors",
-        kind="weights",
-        path="weights//./shard-00001.safetensors",
-    )
-    url = started(client, draft, token, meta=meta)
-    assert ArtifactUpload.objects.get().relative_path == "weights/shard-00001.safetensors"
-
-    response = patch(client, url, token, BODY, 0)
-
-    assert response.status_code == 204, response.content
-    artifact = Artifact.objects.get()
-    assert artifact.relative_path == "weights/shard-00001.safetensors"
-    assert artifact.original_name == "shard-00001.safetensors"
-    assert (
-        AuditEvent.objects.get(action="artifact.uploaded").details["path"] == artifact.relative_path
-    )
-    assert_nothing_left(media, partials, artifacts=1)
-
-
-def test_without_a_path_the_file_sits_at_its_name(client, draft, token, media, partials):
-    assert create(client, draft, token, body=BODY).status_code == 201
-
-    assert Artifact.objects.get().relative_path == "aurora.safetensors"
-
-
-@pytest.mark.parametrize(
-    ("path", "says"),
-    [
-        ("weights/../../etc/passwd", "“..”"),
-        ("..", "“..”"),
-        ("/weights/shard.safetensors", "relative"),
-        ("weights\\shard.safetensors", "/ (not \\)"),
-        ("weights/sh\x00ard.safetensors", "control character"),
-        ("w/" + "a" * 1023, "1,025 characters"),
-        ("", "Give the file's path"),
-        ("weights/", "end with a file name"),
-    ],
-)
-def test_a_bad_path_is_400_with_a_clear_message_and_creates_nothing(
-    client, draft, token, media, partials, path, says
-):
-    meta = metadata(filename="shard.safetensors", kind="weights", path=path)
-
-    response = create(client, draft, token, meta=meta, body=BODY)
-
-    assert response.status_code == 400
-    assert says in response.json()["error"]
-    assert "Upload-Metadata path" in response.json()["error"]
-    assert_nothing_left(media, partials)
-
-
-def test_a_path_of_1024_characters_is_accepted(client, draft, token, media, partials):
-    path = "w/" + "a" * 1022
-    meta = metadata(filename="shard.safetensors", kind="weights", path=path)
-
-    response = create(client, draft, token, meta=meta, body=BODY)
-
-    assert response.status_code == 201, response.content
-    assert Artifact.objects.get().relative_path == path
-
-
 def test_unknown_metadata_keys_are_accepted_and_ignored(client, draft, token, media, partials):
     meta = metadata(filename="a.bin", kind="weights", filetype="x/y", relative_path="w/a.bin")
 
@@ -566,21 +501,6 @@ def test_method_override_lets_a_post_act_as_patch(client, draft, token, partials
 
     assert response.status_code == 204
     assert Artifact.objects.get().sha256 == SHA
-
-
-def test_the_browser_offers_resumable_uploads_on_drafts_only(
-    client, draft, submitted_case, submitter
-):
-    client.force_login(submitter)
-
-    draft_page = client.get(reverse("portal:case_artifacts", args=[draft.pk]))
-    submitted_page = client.get(reverse("portal:case_artifacts", args=[submitted_case.pk]))
-
-    endpoint = reverse("api_uploads", args=[draft.pk])
-    assert f'data-tus-endpoint="{endpoint}"' in draft_page.content.decode()
-    assert submitted_page.status_code == 200
-    assert "data-tus-endpoint" not in submitted_page.content.decode()
-    assert "data-upload-form" in submitted_page.content.decode()  # the whole-file form stays
 
 
 def test_a_long_patch_starts_writeback_as_it_goes_and_keeps_every_byte(
