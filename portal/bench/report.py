@@ -7,9 +7,9 @@ TARGET_PAGE_RATIO = 5.0
 TARGET_SECTION_RATIO = 4.0  # each section of one case: the workspace's, the developer's
 TARGET_APP_DOWNLOAD = 0.80
 TARGET_ACCEL_DOWNLOAD = 0.95
-TARGET_UPLOAD_RATIO = 2.0
+TARGET_UPLOAD_RATIO = 1.3  # issue 21: PUT and tus both ≤ 1.3× hash + copy
 TARGET_RSS_MIB = 64
-TARGET_TUS_RATIO = 1.5
+TARGET_TUS_RATIO = 1.3
 TARGET_TUS_RESUME = 0.02
 TARGET_SWEEP_SECONDS = 5  # the first run at 50,000 assignments
 TARGET_SECOND_SWEEP_SECONDS = 0.5  # the second run, with nothing left to send
@@ -126,12 +126,15 @@ def render(
     if len(uploads) > 3:
         tus, resume = uploads[2], uploads[3]
         tus_rss = tus.extra.get("rss_growth_mib", 0)
-        resumed_well = resume.ratio < TARGET_TUS_RESUME and not resume.extra.get("extra_bytes")
+        extra_bytes = resume.extra.get("extra_bytes", 0)
+        within_a_patch = 0 <= extra_bytes <= resume.extra.get("piece", 0)
+        resumed_well = resume.ratio < TARGET_TUS_RESUME and within_a_patch
         lines += [
             f"| tus upload in 64 MiB PATCHes ≤ {TARGET_TUS_RATIO:g}× hash + copy "
             f"| {tus.ratio:.2f}× | {_mark(tus.ratio <= TARGET_TUS_RATIO)} |",
-            f"| tus resume at 50 % < {TARGET_TUS_RESUME:.0%} of the upload, only the rest sent "
-            f"| {resume.ratio:.2%}, {resume.extra.get('extra_bytes', 0)} bytes more "
+            f"| tus resume after a cut at 50 % < {TARGET_TUS_RESUME:.0%} of the upload; "
+            "only the rest sent, plus at most one PATCH "
+            f"| {resume.ratio:.2%}, {extra_bytes:,} bytes more "
             f"| {_mark(resumed_well)} |",
             f"| worker RSS growth < {TARGET_RSS_MIB} MiB (tus upload) "
             f"| {tus_rss:.1f} MiB | {_mark(tus_rss < TARGET_RSS_MIB)} |",

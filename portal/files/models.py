@@ -65,8 +65,11 @@ class ResumableUpload(models.Model):
 
     The bytes so far are a partial file under ``UPLOADS_PARTIAL_DIR`` named by
     ``key`` (``portal.files.resumable``); ``hash_state`` is the SHA-256 of
-    exactly those ``offset`` bytes (``portal.files.sha256state``). A finished,
-    terminated or expired upload has no row: only its stored file remains.
+    exactly those ``offset`` bytes (``portal.files.sha256state``). On S3 the
+    bytes go to a multipart upload (``multipart_id``) of the object
+    ``storage_name`` as they arrive, and the partial file holds only the tail
+    not yet sent (``portal.files.multipart``). A finished, terminated or
+    expired upload has no row: only its stored file remains.
     """
 
     key = models.CharField(max_length=40, unique=True, default=new_upload_key, editable=False)
@@ -81,8 +84,24 @@ class ResumableUpload(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField(db_index=True)
+    storage_name = models.CharField(
+        max_length=200, blank=True, editable=False, help_text="On S3: the finished file's name."
+    )
+    multipart_id = models.CharField(
+        max_length=1024, blank=True, editable=False, help_text="On S3: the multipart upload."
+    )
+    parts = models.JSONField(
+        default=list, blank=True, editable=False, help_text="On S3: [number, ETag, size] sent."
+    )
+    tail_start = models.PositiveBigIntegerField(
+        default=0, editable=False, help_text="On S3: where the unsent bytes begin in the file."
+    )
 
     objects = models.Manager()
+
+    # The storage folder of the files uploads become (``StoredFile.storage_prefix``):
+    # the sweep looks there for S3 multipart uploads no row names.
+    storage_prefix: str = ""
 
     class Meta:
         abstract = True

@@ -2,7 +2,8 @@
 
 A streamed upload (``portal.files.uploads.StreamedFile``) is a temporary file
 whose size and SHA-256 are known. ``store_streamed_file`` moves it into
-storage under a generated name, fills the row and saves it; if the row fails,
+storage under a generated name (or, for an ``AssembledFile`` that a resumable
+upload already put together in S3, takes it as it is), fills the row and saves it; if the row fails,
 the stored file is removed again. Services that store files inside a larger
 change wrap it in ``storing``, so that whatever fails later — a check, the
 audit event, the commit — removes every file the change stored, and the
@@ -17,6 +18,7 @@ from typing import Protocol
 from portal.files.models import StoredFile
 from portal.files.uploads import (
     NO_ROOM_MESSAGE,
+    AssembledFile,
     StreamedFile,
     UploadRejected,
     clean_display_name,
@@ -30,13 +32,16 @@ def store_streamed_file[F: StoredFile](instance: F, streamed: StreamedFile, *, n
     instance.original_name = clean_display_name(name)
     instance.size = streamed.size
     instance.sha256 = streamed.sha256
-    try:
-        instance.file.save("upload", streamed, save=False)
-    except OSError as error:
-        # A move across file systems copies, and the copy can find the disk full.
-        if no_room(error):
-            raise UploadRejected(NO_ROOM_MESSAGE, status=507) from error
-        raise
+    if isinstance(streamed, AssembledFile):
+        instance.file.name = streamed.stored_name  # already in storage: adopt it
+    else:
+        try:
+            instance.file.save("upload", streamed, save=False)
+        except OSError as error:
+            # A move across file systems copies, and the copy can find the disk full.
+            if no_room(error):
+                raise UploadRejected(NO_ROOM_MESSAGE, status=507) from error
+            raise
     try:
         instance.save()
         crash_point("after-move")
@@ -44,6 +49,8 @@ def store_streamed_file[F: StoredFile](instance: F, streamed: StreamedFile, *, n
         if instance.file.name:
             instance.file.storage.delete(instance.file.name)
         raise
+    if isinstance(streamed, AssembledFile):
+        streamed.adopted = True
     return instance
 
 

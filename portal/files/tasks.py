@@ -25,11 +25,13 @@ def storage_check() -> dict:
 
 
 @shared_task(name="portal.expire_uploads", soft_time_limit=600, time_limit=660)
-def expire_uploads() -> int:
+def expire_uploads() -> dict:
     """Beat runs this every 15 minutes; ``manage.py expire_uploads`` does the same.
 
-    Safe to run twice or at once: a missing row or file is nobody's error.
+    Safe to run twice or at once: a missing row, file or multipart upload is nobody's error.
     """
-    removed = sweep()
-    logger.info("Upload expiry: %s removed", removed)
-    return removed
+    swept = sweep()
+    logger.info(
+        "Upload expiry: %s removed, %s multipart uploads aborted", swept.removed, swept.aborted
+    )
+    return {"removed": swept.removed, "aborted": swept.aborted}

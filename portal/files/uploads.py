@@ -22,7 +22,14 @@ from django.core.files import File
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.template.defaultfilters import filesizeformat
 
-CHUNK_SIZE = 1024 * 1024
+# Request bodies are read in pieces of 128 KiB. gunicorn's body reader copies
+# every piece through its buffers a few times; at 128 KiB those copies stay in
+# the CPU's cache, at 1 MiB they do not, and reading ran at half the speed
+# (docs/benchmarks.md, "Upload read size"). Up to QUEUED_BYTES wait for the
+# hashing and writing thread, so memory stays bounded.
+CHUNK_SIZE = 128 * 1024
+QUEUED_BYTES = 2 * 1024 * 1024
+QUEUED_CHUNKS = QUEUED_BYTES // CHUNK_SIZE
 MAX_NAME_LENGTH = 255
 SHA256_PATTERN = re.compile(r"^[0-9a-fA-F]{64}$")
 
@@ -93,6 +100,30 @@ class StreamedFile(File):
             os.unlink(self._path)
 
 
+class AssembledFile(StreamedFile):
+    """A finished upload already in storage under its final name (a completed S3 multipart upload).
+
+    The store helper adopts it as the row's file instead of moving bytes; if
+    nobody adopts it (the same file was already stored, or a check refused
+    it), ``discard`` deletes it, so nothing is left behind.
+    """
+
+    def __init__(self, storage, name: str, size: int, sha256: str):
+        File.__init__(self, None, name=name)
+        self.storage, self.stored_name = storage, name
+        self.size = size
+        self.sha256 = sha256
+        self.adopted = False
+
+    def temporary_file_path(self) -> str:
+        raise NotImplementedError("An assembled file has no local path; it is in storage.")
+
+    def discard(self) -> None:
+        if not self.adopted:
+            self.adopted = True  # once
+            self.storage.delete(self.stored_name)
+
+
 class HashingWriter:
     """Writes chunks to a temporary file, counting and hashing them.
 
@@ -100,12 +131,12 @@ class HashingWriter:
     the next chunk from the network: ``hashlib`` and file writes release the
     GIL, so on two cores receiving and hashing overlap instead of taking
     turns (a 1 GiB PUT went from 2.7× to under 2× the time of hashing and
-    copying the file, docs/benchmarks.md). At most ``QUEUED`` chunks wait, so
-    memory stays bounded. An error on that thread (a full disk) is raised by
-    the next ``write`` or by ``finish``.
+    copying the file, docs/benchmarks.md). At most ``QUEUED`` chunks
+    (``QUEUED_BYTES``) wait, so memory stays bounded. An error on that thread
+    (a full disk) is raised by the next ``write`` or by ``finish``.
     """
 
-    QUEUED = 2
+    QUEUED = QUEUED_CHUNKS
 
     def __init__(self, max_bytes: int | None = None):
         self.max_bytes = max_bytes if max_bytes is not None else settings.ARTIFACT_MAX_BYTES

@@ -57,8 +57,10 @@
       var kind = form.elements.kind.value;
       var supersedes = form.elements.supersedes ? form.elements.supersedes.value : "";
       var endpoint = form.getAttribute("data-tus-endpoint");
+      var path = form.elements.relative_path ? form.elements.relative_path.value.trim() : "";
       var metadata = { filename: file.name, kind: kind };
       if (supersedes) { metadata.supersedes = supersedes; }
+      if (path) { metadata.path = path; }
       var upload = new window.tus.Upload(file, {
         endpoint: endpoint,
         chunkSize: parseInt(form.getAttribute("data-tus-chunk-bytes"), 10) || 16 * 1024 * 1024,
@@ -68,7 +70,7 @@
         removeFingerprintOnSuccess: true,
         fingerprint: function (f) {
           return Promise.resolve(
-            ["portal-artifact", endpoint, kind, f.name, f.size, f.lastModified].join("|")
+            ["portal-artifact", endpoint, kind, path, f.name, f.size, f.lastModified].join("|")
           );
         },
         onProgress: showProgress,
@@ -130,7 +132,9 @@
     form.addEventListener("submit", function (event) {
       if (!window.FormData || !window.XMLHttpRequest) { return; }
       var file = form.elements.file.files[0];
-      var tusReady = window.tus && window.tus.isSupported && file && form.elements.kind.value;
+      // Resumable uploads are for drafts: a submitted case's form has no tus endpoint.
+      var tusReady = window.tus && window.tus.isSupported && file && form.elements.kind.value &&
+        form.getAttribute("data-tus-endpoint");
       event.preventDefault();
       progressBox.hidden = false;
       button.disabled = true;

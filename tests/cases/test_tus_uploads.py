@@ -23,7 +23,7 @@ from portal.cases.services import lifecycle as case_services
 from portal.files.resumable import expire_uploads
 from portal.files.sha256state import ResumableSha256
 from tests.cases.fixtures_pages import *  # noqa: F403  (the fixtures in its __all__)
-from tests.cases.fixtures_pages import bearer, stored_files
+from tests.cases.fixtures_pages import add_artifact, bearer, stored_files
 
 OFFSET_TYPE = "application/offset+octet-stream"
 BODY = bytes(range(256)) * 40  # 10,240 bytes
@@ -346,7 +346,8 @@ def test_after_expiry_the_upload_is_410_and_the_sweep_removes_it(
 
     assert patch(client, url, token, BODY[100:200], 100).status_code == 410
     assert head(client, url, token).status_code == 410
-    assert expire_uploads() == 1
+    swept = expire_uploads()
+    assert (swept.removed, swept.aborted) == (1, 0)
 
     assert_nothing_left(media, partials)
     assert head(client, url, token).status_code == 404
@@ -364,7 +365,7 @@ def test_the_sweep_keeps_live_uploads_and_removes_orphaned_partial_files(
 
     call_command("expire_uploads", stdout=out)
 
-    assert out.getvalue().strip() == "uploads removed: 1"
+    assert out.getvalue().strip() == "uploads removed: 1\nmultipart uploads aborted: 0"
     assert ArtifactUpload.objects.count() == 1
     assert not orphan.exists()
 
@@ -419,13 +420,26 @@ def test_a_withdrawn_case_takes_no_upload_and_an_open_one_is_discarded(
     assert create(client, draft, token).status_code == 403
 
 
-def test_a_submitted_case_takes_a_new_version_as_put_does(
-    client, submitted_case, token, media, partials
+def test_a_submitted_case_takes_no_resumable_upload_and_one_under_way_is_discarded(
+    client, draft, submitted_case, token, submitter, media, partials
 ):
-    response = create(client, submitted_case, token, body=BODY)
+    refused = create(client, submitted_case, token, body=BODY)
 
-    assert response.status_code == 201, response.content
-    assert submitted_case.artifacts.filter(sha256=SHA).exists()
+    assert refused.status_code == 409
+    assert "only for draft cases" in refused.json()["error"]
+    assert "PUT" in refused.json()["error"]
+    assert refused["Tus-Resumable"] == "1.0.0"
+    add_artifact(draft, submitter, b"model card text")
+    url = started(client, draft, token)
+    patch(client, url, token, BODY[:100], 0)
+    case_services.submit_case(actor=submitter, case_id=draft.pk)
+
+    continued = patch(client, url, token, BODY[100:], 100)
+
+    assert continued.status_code == 409
+    assert "only for draft cases" in continued.json()["error"]
+    assert not Artifact.objects.filter(sha256=SHA).exists()
+    assert_nothing_left(media, partials, artifacts=2)  # the two cases' model cards
 
 
 def test_another_organization_gets_404_on_the_case_and_on_the_upload(
@@ -487,3 +501,26 @@ def test_method_override_lets_a_post_act_as_patch(client, draft, token, partials
 
     assert response.status_code == 204
     assert Artifact.objects.get().sha256 == SHA
+
+
+def test_a_long_patch_starts_writeback_as_it_goes_and_keeps_every_byte(
+    client, draft, token, media, partials, monkeypatch
+):
+    from portal.files import resumable
+
+    kicked = []
+    fadvise = os.posix_fadvise
+    monkeypatch.setattr(resumable, "WRITEBACK_BYTES", 4096)
+    monkeypatch.setattr(
+        resumable.os, "posix_fadvise", lambda *a: kicked.append(a[1:3]) or fadvise(*a)
+    )
+    url = started(client, draft, token)
+
+    assert patch(client, url, token, BODY[:5000], 0).status_code == 204
+    assert kicked == [(0, 5000)]  # from where the PATCH began, as far as it had written
+    response = patch(client, url, token, BODY[5000:], 5000)
+
+    assert response.status_code == 204, response.content
+    assert kicked[1] == (5000, len(BODY) - 5000)
+    artifact = Artifact.objects.get()
+    assert (media / artifact.file.name).read_bytes() == BODY

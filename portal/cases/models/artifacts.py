@@ -62,7 +62,12 @@ class ArtifactUpload(ResumableUpload):
     case = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="uploads")
     kind = models.CharField(max_length=30, choices=Artifact.Kind.choices)
     original_name = models.CharField(max_length=255)
+    relative_path = models.CharField(
+        max_length=1024, blank=True, help_text="Upload-Metadata path; empty: the file's name."
+    )
     expected_sha256 = models.CharField(max_length=64, blank=True)
     supersedes = models.ForeignKey(
         Artifact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    storage_prefix = Artifact.storage_prefix

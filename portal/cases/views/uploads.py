@@ -8,7 +8,13 @@ stored by ``add_artifact`` exactly as a PUT or the form stores one.
 
 Upload-Metadata: ``filename`` and ``kind`` (required), ``sha256`` (the whole
 file's, optional: checked when the last byte arrives), ``supersedes`` (an
-artifact id of the case, optional). Other keys are accepted and ignored.
+artifact id of the case, optional), ``path`` (where the file sits in the
+model snapshot, optional: the file's name by default). Other keys are
+accepted and ignored.
+
+Uploads are for drafts: only while the case is a draft may its developer
+start or continue one (409 otherwise, and an upload under way is discarded).
+After submit, a new version goes up whole by ``PUT`` or the form.
 """
 
 from functools import wraps
@@ -24,7 +30,9 @@ from portal.cases.access import CasePurpose, get_case_or_404
 from portal.cases.models import Artifact, ArtifactUpload, Submission
 from portal.cases.services.artifacts import ArtifactAlreadyStored, add_artifact
 from portal.cases.services.lifecycle import CaseActionRefused
+from portal.cases.snapshots import BadRelativePath, clean_relative_path
 from portal.files import resumable
+from portal.files.models import stored_file_name
 from portal.files.resumable import TusError, tus_response
 from portal.files.uploads import UploadRejected, check_sha256_header, clean_display_name
 
@@ -48,16 +56,28 @@ def _case(request, pk) -> Submission:
     return case
 
 
-def _require_open(case: Submission, upload: ArtifactUpload | None = None) -> None:
-    """The rule of every artifact upload (``add_artifact``): not on a released or withdrawn case."""
+def _require_draft(case: Submission, upload: ArtifactUpload | None = None) -> None:
+    """Resumable uploads are for drafts: a submitted, withdrawn or released case takes none.
+
+    A closed case (withdrawn, released) is 403 as for every upload; a case
+    under review is 409, a conflict with its state: its new versions go up
+    whole by PUT or the form. Either way an upload under way is discarded.
+    """
+    if case.is_draft:
+        return
+    if upload is not None:
+        resumable.remove(upload)
+    status = case.get_status_display().lower()
     if case.is_closed:
-        if upload is not None:
-            resumable.remove(upload)
         raise TusError(
             403,
-            f"This case is {case.get_status_display().lower()}; it takes no more uploads. "
-            "Nothing of this upload was kept.",
+            f"This case is {status}; it takes no more uploads. Nothing of this upload was kept.",
         )
+    raise TusError(
+        409,
+        f"This case is {status}: resumable uploads are only for draft cases. Nothing of this "
+        "upload was kept; upload a new version with PUT or the case's form.",
+    )
 
 
 def _tus(view):
@@ -94,7 +114,7 @@ def upload_create(request, pk):
     if method == "OPTIONS":
         return resumable.options_response()
     resumable.check_version(request)
-    _require_open(case)
+    _require_draft(case)
     length = resumable.parse_length(request)
     header = request.headers.get("Upload-Metadata", "")
     metadata = resumable.parse_metadata(header)
@@ -109,6 +129,12 @@ def upload_create(request, pk):
         raise TusError(
             400, f"Upload-Metadata kind must be one of: {', '.join(Artifact.Kind.values)}."
         )
+    relative_path = ""
+    if "path" in metadata:
+        try:
+            relative_path = clean_relative_path(metadata["path"])
+        except BadRelativePath as bad:
+            raise TusError(400, f"{bad.message} (Upload-Metadata path)") from None
     supersedes = None
     if wanted := metadata.get("supersedes"):
         if wanted.isascii() and wanted.isdigit() and len(wanted) < 19:
@@ -122,10 +148,11 @@ def upload_create(request, pk):
         metadata=header,
         kind=kind,
         original_name=name,
+        relative_path=relative_path,
         expected_sha256=expected,
         supersedes=supersedes,
     )
-    resumable.start(upload)
+    resumable.start(upload, storage_name=stored_file_name(Artifact(case=case), name))
     try:
         upload.save()
     except BaseException:
@@ -177,7 +204,7 @@ def upload_detail(request, pk, key):
         response = tus_response(200, **headers)
         response.content = b""
         return response
-    _require_open(case, upload)
+    _require_draft(case, upload)
     finished = resumable.append(
         upload, request, on_finished=lambda done: _finish(done, request.user)
     )
@@ -190,16 +217,18 @@ def upload_detail(request, pk, key):
 
 
 def _finish(upload: ArtifactUpload, actor) -> dict[str, str]:
-    """The last byte arrived: the partial file becomes an artifact, and the upload is over."""
-    streamed = resumable.finished_file(upload)
+    """The last byte arrived: the file becomes an artifact, and the upload is over."""
+    sha256 = resumable.finished_sha256(upload)
+    if upload.expected_sha256 and sha256 != upload.expected_sha256:
+        resumable.remove(upload)
+        raise TusError(
+            resumable.CHECKSUM_MISMATCH,
+            f"The file's SHA-256 ({sha256}) does not match the one declared in "
+            f"Upload-Metadata ({upload.expected_sha256}). Nothing was stored; "
+            "upload the file again.",
+        )
+    streamed = resumable.finished_file(upload)  # on S3: the parts joined into one object
     try:
-        if upload.expected_sha256 and streamed.sha256 != upload.expected_sha256:
-            raise TusError(
-                resumable.CHECKSUM_MISMATCH,
-                f"The file's SHA-256 ({streamed.sha256}) does not match the one declared in "
-                f"Upload-Metadata ({upload.expected_sha256}). Nothing was stored; "
-                "upload the file again.",
-            )
         try:
             artifact = add_artifact(
                 actor=actor,
@@ -208,6 +237,7 @@ def _finish(upload: ArtifactUpload, actor) -> dict[str, str]:
                 streamed=streamed,
                 original_name=upload.original_name,
                 supersedes_id=upload.supersedes_id,
+                relative_path=upload.relative_path or None,
             )
         except ArtifactAlreadyStored as already:
             artifact = already.artifact
