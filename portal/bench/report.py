@@ -202,7 +202,8 @@ def concurrent_section(concurrent) -> list[str]:
             f" {extra['hold_p50_ms']:.1f} ms, p99 {extra['hold_p99_ms']:.1f} ms; whole check p50"
             f" {extra['check_p50_ms']:.1f} ms, p99 {extra['check_p99_ms']:.1f} ms (load average"
             f" {load}). The threads share one interpreter lock, which stretches both; gunicorn's"
-            " workers run the checks in processes, as many at once as there are workers.",
+            " workers run the checks in processes, as many at once as there are workers. On"
+            " SQLite the wait is in BEGIN IMMEDIATE instead, and reads 0 here.",
         ]
     return lines
 
