@@ -4,7 +4,7 @@ Against nginx serving the same file statically, in interleaved rounds (each
 round's order alternates), the best of each. Every request the app answered
 must have left its download record and its audit event: the bench counts
 them. Then the app's check alone, 64 at once in process, timing how long each
-waits on the audit chain's lock (``portal.audit.models._lock_chain``), p50 and
+waits on the audit chain's lock (``portal.audit.models.lock_chain``), p50 and
 p99, and how long the whole check takes.
 """
 
@@ -144,7 +144,7 @@ def measure_lock_waits(api_path: str, token: str, *, pace_key: str, concurrent: 
     waits: list[float] = []
     holds: list[float] = []
     checks: list[float] = []
-    original = audit_models._lock_chain
+    original = audit_models.lock_chain
     original_record = audit_models.AuditEvent.record
     record_descriptor = audit_models.AuditEvent.__dict__["record"]
     acquired = threading.local()
@@ -182,7 +182,7 @@ def measure_lock_waits(api_path: str, token: str, *, pace_key: str, concurrent: 
         cache_keys = [pace_key, pace_key + ":due"]
         cache.set(pace_key, 10**12, 60)
         cache.set(pace_key + ":due", 1, 60)
-        audit_models._lock_chain = timed_lock
+        audit_models.lock_chain = timed_lock
         audit_models.AuditEvent.record = timed_record  # type: ignore[method-assign]
         try:
             threads = [threading.Thread(target=one, args=(n,)) for n in range(concurrent)]
@@ -191,7 +191,7 @@ def measure_lock_waits(api_path: str, token: str, *, pace_key: str, concurrent: 
             for thread in threads:
                 thread.join()
         finally:
-            audit_models._lock_chain = original
+            audit_models.lock_chain = original
             audit_models.AuditEvent.record = record_descriptor  # type: ignore[method-assign]
             cache.delete_many(cache_keys)
     return {

@@ -10,6 +10,8 @@ leaves its record and its audit event.
 
 import pytest
 from django.core.cache import cache
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.urls import reverse
 
 from access.views.downloads import safe_filename
@@ -47,7 +49,13 @@ def get(client, operator, access_grant, artifact, **headers):
     url = reverse("api_download", args=[access_grant.pk, artifact.pk, safe_filename(NAME)])
     response = client.get(url, HTTP_AUTHORIZATION=bearer(operator), **headers)
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    response.close()
+    # Close it as the server would (the record completes then), but keep the test's
+    # database connection: the test client only spares it while the request runs.
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
     return response, body
 
 
