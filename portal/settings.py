@@ -569,12 +569,12 @@ if DOWNLOAD_BACKEND not in {"sendfile", "x-accel", "redirect"}:
         f"DOWNLOAD_BACKEND must be sendfile, x-accel or redirect, not {DOWNLOAD_BACKEND!r}"
     )
 DOWNLOAD_ACCEL_PREFIX = env_str("DOWNLOAD_ACCEL_PREFIX") or "/protected-artifacts/"
-# How often a running download checks that access is still open, in seconds
-# (docs/transfers.md): a revoke, an expiry or a withdrawal stops every
-# transfer of the grant within this, plus one check and one poll of the socket
-# (DOWNLOAD_STOP_BOUND_SECONDS, 30 s, at most). 0 turns the checks off: only
-# the bench does that, to measure what they cost.
+# How often a download the app sends checks that access is still open, in seconds, and the
+# longest x-accel hands nginx at the client's proven speed (docs/transfers.md): a revoke, an
+# expiry or a withdrawal stops every transfer of the grant within 30 s (DOWNLOAD_STOP_BOUND_
+# SECONDS). A re-check interval of 0 turns the checks off: only the bench does that.
 DOWNLOAD_RECHECK_SECONDS = env_int("DOWNLOAD_RECHECK_SECONDS", 10, minimum=0, maximum=25)
+DOWNLOAD_ACCEL_SECONDS = env_int("DOWNLOAD_ACCEL_SECONDS", 10, minimum=1, maximum=25)
 DOWNLOAD_STOP_BOUND_SECONDS = 30
 # The largest artifact accepted, in bytes (default 200 GiB).
 ARTIFACT_MAX_BYTES = env_int("ARTIFACT_MAX_BYTES", 200 * 1024**3, minimum=1)

@@ -109,7 +109,7 @@ class AuditEvent(models.Model):
         ip_field = cast(models.GenericIPAddressField, cls._meta.get_field("ip"))
         ip = ip_field.get_prep_value(ip) if ip else None
         with transaction.atomic():
-            _lock_chain()
+            lock_chain()
             last = cls.objects.order_by("-sequence").values("sequence", "hash").first()
             event = cls(
                 sequence=(last["sequence"] + 1) if last else 1,
@@ -182,8 +182,9 @@ def _as_stored(details: dict) -> dict:
     return json.loads(text, parse_float=_json_number)
 
 
-def _lock_chain() -> None:
-    """Serialize chain writers until the surrounding transaction ends."""
+def lock_chain() -> None:
+    """Serialize chain writers until the surrounding transaction ends (the bench
+    times the wait: portal/bench/concurrent.py)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # Raw SQL is safe: a fixed statement, the lock key a bound parameter.

@@ -11,6 +11,11 @@ sends them, one of three ways chosen by ``DOWNLOAD_BACKEND``:
   (``DOWNLOAD_RECHECK_SECONDS``) and counts what it sent.
 - ``x-accel``: an empty response with ``X-Accel-Redirect`` to an internal nginx
   location (``DOWNLOAD_ACCEL_PREFIX``); nginx sends the bytes and handles Range.
+  nginx cannot be stopped mid-response, so a transfer that access may close
+  (``still_open``) goes to nginx only when it ends within
+  ``DOWNLOAD_ACCEL_SECONDS`` at the speed the client last proved
+  (``portal.files.pace``); otherwise the app sends it as ``sendfile`` does,
+  re-checking, and measures the speed.
 - ``redirect``: a short-lived signed URL from the storage (S3-compatible
   storage's presigned URL), for stores that serve bytes themselves.
 
@@ -42,6 +47,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
+
+from portal.files import pace
 
 # ASCII digits only (``\d`` would take any script's digits); the unit is case-insensitive.
 RANGE_PATTERN = re.compile(r"^bytes=([0-9]*)-([0-9]*)$", re.IGNORECASE)
@@ -167,6 +174,8 @@ class GuardedFile:
         self._next_check = time.monotonic() + recheck_seconds
         self._on_close = on_close
         self._closed = False
+        self.started = time.monotonic()
+        self.seconds = 0.0  # from the response's start to its close
 
     @property
     def complete(self) -> bool:
@@ -254,6 +263,7 @@ class GuardedFile:
         if self._closed:
             return
         self._closed = True
+        self.seconds = time.monotonic() - self.started
         self._file.close()
         if self._on_close is not None:
             self._on_close(self)
@@ -304,11 +314,14 @@ def file_response(
     sha256: str,
     still_open: Callable[[], bool] | None = None,
     on_close: Callable[[GuardedFile], None] | None = None,
+    pace_key: str | None = None,
 ) -> HttpResponse | FileResponse:
     """Answer a GET or HEAD for a stored file, after the caller has authorized it.
 
     ``still_open`` is asked every ``DOWNLOAD_RECHECK_SECONDS`` while the app
-    sends the bytes (the sendfile backend); ``on_close`` hears how many it sent.
+    sends the bytes; ``on_close`` hears how many it sent. With x-accel, a
+    transfer with ``still_open`` goes to nginx only when it fits the budget at
+    the speed remembered under ``pace_key`` (``portal.files.pace``).
     """
     etag = etag_for(sha256)
     headers = download_headers(filename=filename, etag=etag)
@@ -349,7 +362,7 @@ def file_response(
         response["Content-Length"] = str(length)
         return response
 
-    if backend == "x-accel":
+    if backend == "x-accel" and (still_open is None or (pace_key and pace.fits(pace_key, length))):
         # nginx serves the file from its internal location and applies Range itself.
         location = settings.DOWNLOAD_ACCEL_PREFIX.rstrip("/") + "/" + quote(fieldfile.name)
         response = HttpResponse(
@@ -359,6 +372,8 @@ def file_response(
         del response["Accept-Ranges"]
         return promising(response, byte_range, size)
 
+    if backend == "x-accel" and pace_key:
+        on_close = _measuring(pace_key, on_close)
     body = GuardedFile(
         fieldfile.storage.open(fieldfile.name, "rb"),
         start=byte_range.start if byte_range else 0,
@@ -372,6 +387,18 @@ def file_response(
         streaming[name] = value
     streaming["Content-Length"] = str(length)
     return streaming
+
+
+def _measuring(key: str, on_close: Callable[[GuardedFile], None] | None):
+    """``on_close``, after remembering the client's speed (not a stopped transfer's)."""
+
+    def closed(body: GuardedFile) -> None:
+        if not body.stopped:
+            pace.remember(key, body.sent, body.seconds)
+        if on_close is not None:
+            on_close(body)
+
+    return closed
 
 
 def promising(response, byte_range: ByteRange | None, size: int):

@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.bench import pages, report, seed, sweep, transfers, tus
+from portal.bench import concurrent, pages, report, seed, sweep, transfers, tus
 
 
 class Command(BaseCommand):
@@ -58,13 +58,17 @@ class Command(BaseCommand):
         counts = _counts()
         self.stdout.write("measuring pages …")
         page_results = pages.measure_pages(chosen.page_repeats)
-        downloads, uploads, revocation = [], [], []
+        downloads, uploads, revocation, concurrent_results = [], [], [], []
         if not skip_transfers:
             workdir = Path(tempfile.mkdtemp(prefix="portal-bench-", dir=settings.VAR_DIR))
             try:
                 self.stdout.write("measuring downloads …")
                 downloads = transfers.measure_downloads(
                     chosen.artifact_bytes, chosen.transfer_repeats, workdir
+                )
+                self.stdout.write("measuring concurrent downloads (8 × aria2c -x8) …")
+                concurrent_results = concurrent.measure_concurrent_downloads(
+                    chosen.artifact_bytes, max(1, chosen.transfer_repeats // 2), workdir
                 )
                 self.stdout.write("measuring the revocation re-check …")
                 revocation = transfers.measure_revocation_overhead(
@@ -92,6 +96,7 @@ class Command(BaseCommand):
             uploads=uploads,
             sweeps=sweep_results,
             revocation=revocation,
+            concurrent=concurrent_results,
         )
         self.stdout.write(text)
         if write:
