@@ -16,7 +16,10 @@ def test_the_production_config_sends_files_with_sendfile(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["gunicorn", "-c", str(GUNICORN_CONF), "portal.wsgi"])
     config = WSGIApplication().cfg
     assert config.sendfile is True
-    assert config.worker_class_str == "sync"
+    # Threaded workers: a slow client holds a thread, and the timeout never cuts a
+    # long request off (tests/deploy/test_slow_clients.py).
+    assert config.worker_class_str == "gthread"
+    assert config.threads == 32
 
 
 def test_files_are_sent_through_a_corked_socket(monkeypatch):
