@@ -3,8 +3,8 @@
 Uploads paced at a fixed rate (the API's ``PUT``, or tus ``PATCH``es of a
 bounded size), downloads read slowly, and meanwhile probes of ``/healthz``
 and a signed-in page, whose latencies are the answer. nginx's temporary
-directory for request bodies is sampled as it runs: its peak is the disk
-nginx used to buffer uploads (zero when they stream through).
+temporary files for request bodies are sampled as it runs: their peak is the
+disk nginx used to buffer uploads (zero when they stream through).
 
 Used by ``make load-test`` and tests/deploy/test_slow_clients.py.
 """
@@ -12,6 +12,7 @@ Used by ``make load-test`` and tests/deploy/test_slow_clients.py.
 import base64
 import contextlib
 import http.client
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.urls import reverse
+
+from portal.bench import servers
 
 PIECE = 64 * 1024
 
@@ -30,6 +33,7 @@ class SlowClientResult:
     download_bytes: list[int] = field(default_factory=list)
     probes: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     nginx_body_temp_peak: int = 0
+    nginx_buffered_bodies: int = 0
     seconds: float = 0.0
 
     def latencies(self, label: str) -> list[float]:
@@ -162,12 +166,28 @@ def _probe(base_url: str, path: str, headers: dict, results: list, stop: threadi
         stop.wait(0.1)
 
 
-def _directory_bytes(path: Path) -> int:
+def buffered_body_bytes(nginx_workdir: Path) -> int:
+    """The bytes of request bodies nginx holds in temporary files right now.
+
+    nginx unlinks each temporary file as soon as it creates it, so the files are
+    found through its workers' open descriptors, not in the directory.
+    """
+    temp = str(nginx_workdir / "client_body")
     total = 0
-    for entry in path.rglob("*") if path.exists() else ():
-        with contextlib.suppress(FileNotFoundError):
-            total += entry.stat().st_size if entry.is_file() else 0
+    with contextlib.suppress(FileNotFoundError, ValueError):
+        for pid in servers.nginx_pids(nginx_workdir):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if os.readlink(fd).startswith(temp):
+                        total += fd.stat().st_size
     return total
+
+
+def buffered_body_warnings(nginx_workdir: Path) -> int:
+    """How many request bodies nginx wrote to a temporary file (its error log says so)."""
+    log = nginx_workdir / "error.log"
+    text = log.read_text() if log.exists() else ""
+    return text.count("a client request body is buffered to a temporary file")
 
 
 def run(
@@ -176,7 +196,7 @@ def run(
     uploads: list,
     downloads: list,
     probes: dict[str, tuple[str, dict]],
-    nginx_body_temp: Path | None = None,
+    nginx_workdir: Path | None = None,
 ) -> SlowClientResult:
     """Run ``uploads`` and ``downloads`` (callables returning a status, or (status, bytes))
     together, probing each of ``probes`` ({label: (path, headers)}) until they end."""
@@ -191,8 +211,8 @@ def run(
 
     def sample():
         while not stop.is_set():
-            if nginx_body_temp is not None:
-                used = _directory_bytes(nginx_body_temp)
+            if nginx_workdir is not None:
+                used = buffered_body_bytes(nginx_workdir)
                 result.nginx_body_temp_peak = max(result.nginx_body_temp_peak, used)
             stop.wait(0.2)
 
@@ -220,6 +240,8 @@ def run(
     for thread in [sampler, *probe_threads]:
         thread.join(timeout=60)
     result.seconds = time.monotonic() - began
+    if nginx_workdir is not None:
+        result.nginx_buffered_bodies = buffered_body_warnings(nginx_workdir)
     return result
 
 
