@@ -1,9 +1,12 @@
 """``make load-test``: wrk on loopback against the reviewer queue and downloads.
 
-16 connections for 30 seconds each (bounded: two runs, one minute in all),
-through nginx (deploy/nginx.conf) in front of gunicorn (deploy/gunicorn.conf.py,
-downloads by X-Accel-Redirect). Needs the data of ``make bench`` in the same
-database. Counts the 5xx answers, which must be zero. Not part of CI.
+16 connections for 30 seconds each (bounded: two runs, one minute in all,
+after a 2-second warm-up), through nginx (deploy/nginx.conf) in front of
+gunicorn (deploy/gunicorn.conf.py, downloads by X-Accel-Redirect; --workers,
+--threads and --worker-class try another sizing). Needs the data of ``make
+bench`` in the same database. Counts the 5xx answers, which must be zero, and
+the CPU gunicorn and nginx spent per request, which holds on a busy machine
+where requests per second do not; prints the load average. Not part of CI.
 """
 
 import os
@@ -143,7 +146,7 @@ class Command(BaseCommand):
             shutil.rmtree(workdir, ignore_errors=True)
         load_after = os.getloadavg()[0]
         server = f"{worker_class or 'gthread'}, {workers} workers" + (
-            f" x {threads} threads" if threads else ""
+            f" x {threads} threads" if threads else " x the threads deploy/gunicorn.conf.py sets"
         )
         text = self._table(rows, seconds, server, load_before, load_after)
         self.stdout.write(text)
