@@ -24,8 +24,9 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # queue inside it), so each process needs threads for every slow transfer it
 # may hold plus the pages: 20 uploads at 1 MB/s and 20 slow downloads leave
 # /healthz and pages under 1 s at p99 with 2 x 32 (docs/operations.md).
-# Every busy thread holds a database connection: PostgreSQL's max_connections
-# must cover workers x threads per web node, plus the Celery worker and beat.
+# Each thread keeps its own database connection once it has served a request:
+# PostgreSQL's max_connections must cover workers x threads per web node, plus
+# the Celery worker and beat.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "32"))
