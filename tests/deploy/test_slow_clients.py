@@ -85,7 +85,7 @@ def test_slow_uploads_and_downloads_leave_the_site_answering(tmp_path):
     # Meanwhile the site answered, quickly.
     for label in ("healthz", "page"):
         assert result.statuses(label) == {200}, label
-        assert len(result.probes[label]) >= 10, label
+        assert len(result.probes[label]) >= 50, label  # a p99 of enough samples
         assert result.p99(label) < 1.0, (label, result.latencies(label)[-5:])
     # nginx kept none of the bodies on its disk: they streamed through.
     assert result.nginx_buffered_bodies == 0
