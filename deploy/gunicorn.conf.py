@@ -29,7 +29,8 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # the Celery worker and beat.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "32"))
+# (gunicorn runs gthread whenever threads > 1, so a sync worker gets one.)
+threads = int(os.environ.get("GUNICORN_THREADS", "32" if worker_class == "gthread" else "1"))
 # The master kills a worker that has not checked in for `timeout` seconds. A
 # sync worker checks in only between requests, so an upload longer than the
 # timeout was cut off with a 500; a gthread worker's main loop checks in every

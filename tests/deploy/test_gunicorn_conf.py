@@ -22,6 +22,15 @@ def test_the_production_config_sends_files_with_sendfile(monkeypatch):
     assert config.threads == 32
 
 
+def test_a_sync_worker_chosen_by_the_environment_is_one(monkeypatch):
+    """gunicorn runs gthread whenever threads > 1: asking for sync gets one thread."""
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    monkeypatch.setenv("GUNICORN_WORKER_CLASS", "sync")
+    config = _config(monkeypatch)
+    assert config.threads == 1
+    assert config.worker_class_str == "sync"
+
+
 def test_files_are_sent_through_a_corked_socket(monkeypatch):
     """Cork, send the file, uncork: headers and file leave in full segments."""
     import inspect
