@@ -1,8 +1,12 @@
 """gunicorn for the Frontier Review Portal: `gunicorn -c deploy/gunicorn.conf.py portal.wsgi`.
 
-Sync workers behind nginx: nginx buffers slow clients, and large downloads
-leave the worker through sendfile(2) (or, with DOWNLOAD_BACKEND=x-accel, never
-pass through it at all). Every value can be changed by an environment variable.
+Threaded workers (gthread) behind nginx: uploads stream through nginx into the
+app, and downloads leave the worker through sendfile(2) (or, with
+DOWNLOAD_BACKEND=x-accel, never pass through it at all), so a slow client holds
+one thread for as long as it takes, not a whole process, and never hits the
+worker timeout. The numbers were chosen by measurement (docs/operations.md,
+"Slow clients and worker sizing"). Every value can be changed by an environment
+variable.
 """
 
 import functools
@@ -15,11 +19,24 @@ from gunicorn.http import wsgi
 from portal.core.logs import FORMATTER
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-worker_class = "sync"
-# A 1 GiB upload on a slow link takes a while: the timeout is per request, so
-# keep it long, and let nginx cap slow clients instead.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "600"))
+# One process per core runs the Python; the threads wait on slow clients. A
+# gthread worker accepts connections while all its threads are busy (they
+# queue inside it), so each process needs threads for every slow transfer it
+# may hold plus the pages: 20 uploads at 1 MB/s and 20 slow downloads leave
+# /healthz and pages under 1 s at p99 with 2 x 32 (docs/operations.md).
+# Each thread keeps its own database connection once it has served a request:
+# PostgreSQL's max_connections must cover workers x threads per web node, plus
+# the Celery worker and beat.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+# (gunicorn runs gthread whenever threads > 1, so a sync worker gets one.)
+threads = int(os.environ.get("GUNICORN_THREADS", "32" if worker_class == "gthread" else "1"))
+# The master kills a worker that has not checked in for `timeout` seconds. A
+# sync worker checks in only between requests, so an upload longer than the
+# timeout was cut off with a 500; a gthread worker's main loop checks in every
+# second while its threads serve requests of any length, so the timeout only
+# catches a worker that is truly stuck (tests/deploy/test_slow_clients.py).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 keepalive = 5
 # The kernel sends file responses (wsgi.file_wrapper → sendfile(2)): the bytes

@@ -85,10 +85,24 @@ def server_env(**overrides) -> dict:
 
 
 @contextlib.contextmanager
-def gunicorn(*, workers: int = 1, env: dict | None = None, log=None):
-    """gunicorn with deploy/gunicorn.conf.py on a free loopback port; yields (url, process)."""
+def gunicorn(
+    *,
+    workers: int = 1,
+    threads: int | None = None,
+    worker_class: str | None = None,
+    env: dict | None = None,
+    log=None,
+):
+    """gunicorn with deploy/gunicorn.conf.py on a free loopback port; yields (url, process).
+
+    ``threads`` and ``worker_class`` default to the config file's own choice.
+    """
     port = free_port()
     environment = server_env(**(env or {}))
+    if threads is not None:
+        environment["GUNICORN_THREADS"] = str(threads)
+    if worker_class is not None:
+        environment["GUNICORN_WORKER_CLASS"] = worker_class
     environment.update(
         GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_WORKERS=str(workers),
@@ -199,3 +213,22 @@ def peak_rss_kib(pid: int) -> tuple[int, int]:
 def worker_pids(master_pid: int) -> list[int]:
     path = Path(f"/proc/{master_pid}/task/{master_pid}/children")
     return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time of these processes so far, in seconds (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def nginx_pids(workdir: Path) -> list[int]:
+    """nginx's master (from its pid file in ``workdir``) and its workers."""
+    master = int((workdir / "nginx.pid").read_text())
+    return [master, *worker_pids(master)]

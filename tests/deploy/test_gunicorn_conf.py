@@ -16,6 +16,18 @@ def test_the_production_config_sends_files_with_sendfile(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["gunicorn", "-c", str(GUNICORN_CONF), "portal.wsgi"])
     config = WSGIApplication().cfg
     assert config.sendfile is True
+    # Threaded workers: a slow client holds a thread, and the timeout never cuts a
+    # long request off (tests/deploy/test_slow_clients.py).
+    assert config.worker_class_str == "gthread"
+    assert config.threads == 32
+
+
+def test_a_sync_worker_chosen_by_the_environment_is_one(monkeypatch):
+    """gunicorn runs gthread whenever threads > 1: asking for sync gets one thread."""
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    monkeypatch.setenv("GUNICORN_WORKER_CLASS", "sync")
+    config = _config(monkeypatch)
+    assert config.threads == 1
     assert config.worker_class_str == "sync"
 
 

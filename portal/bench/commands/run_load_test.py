@@ -1,11 +1,15 @@
 """``make load-test``: wrk on loopback against the reviewer queue and downloads.
 
-16 connections for 30 seconds each (bounded: two runs, one minute in all),
-through nginx (deploy/nginx.conf) in front of gunicorn (deploy/gunicorn.conf.py,
-downloads by X-Accel-Redirect). Needs the data of ``make bench`` in the same
-database. Counts the 5xx answers, which must be zero. Not part of CI.
+16 connections for 30 seconds each (bounded: two runs, one minute in all,
+after a 2-second warm-up), through nginx (deploy/nginx.conf) in front of
+gunicorn (deploy/gunicorn.conf.py, downloads by X-Accel-Redirect; --workers,
+--threads and --worker-class try another sizing). Needs the data of ``make
+bench`` in the same database. Counts the 5xx answers, which must be zero, and
+the CPU gunicorn and nginx spent per request, which holds on a busy machine
+where requests per second do not; prints the load average. Not part of CI.
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -61,8 +65,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seconds", type=int, default=SECONDS)
         parser.add_argument("--write", metavar="PATH", help="Append the results to this file.")
+        parser.add_argument(
+            "--workers", type=int, default=os.cpu_count() or 1, help="gunicorn processes"
+        )
+        parser.add_argument(
+            "--threads", type=int, help="threads per process (default: deploy/gunicorn.conf.py's)"
+        )
+        parser.add_argument(
+            "--worker-class", choices=("sync", "gthread"), help="default: the config file's"
+        )
 
-    def handle(self, *args, seconds, write, **options):
+    def handle(self, *args, seconds, write, workers, threads, worker_class, **options):
         if shutil.which("wrk") is None:
             raise CommandError("wrk is not installed: apt-get install wrk")
         seconds = max(1, min(seconds, 60))
@@ -85,11 +98,21 @@ class Command(BaseCommand):
         script = workdir / "status.lua"
         script.write_text(STATUS_SCRIPT)
         rows = []
+        load_before = os.getloadavg()[0]
         try:
             with (
-                servers.gunicorn(workers=5, env={"DOWNLOAD_BACKEND": "x-accel"}) as (app, _m),
+                servers.gunicorn(
+                    workers=workers,
+                    threads=threads,
+                    worker_class=worker_class,
+                    env={"DOWNLOAD_BACKEND": "x-accel"},
+                ) as (app, master),
                 servers.nginx(app, workdir / "nginx") as nginx_url,
             ):
+                # Each worker's first requests load code and templates: not measured.
+                self._wrk(nginx_url + reverse("reviews:my_cases"), f"Cookie: {cookie}", script, 2)
+                app_pids = [master.pid, *servers.worker_pids(master.pid)]
+                proxy_pids = servers.nginx_pids(workdir / "nginx")
                 # wrk hands every response body to a Lua response() hook, so
                 # downloads run without one (the hook's copying of 64 MiB bodies
                 # was the bottleneck, ~36 MB/s): their non-2xx answers are
@@ -109,10 +132,23 @@ class Command(BaseCommand):
                     ),
                 ):
                     self.stdout.write(f"wrk: {label} …")
-                    rows.append((label, self._wrk(nginx_url + path, header, counter, seconds)))
+                    app_cpu = servers.cpu_seconds(app_pids)
+                    proxy_cpu = servers.cpu_seconds(proxy_pids)
+                    result = self._wrk(nginx_url + path, header, counter, seconds)
+                    requests = max(1, result["2xx"] + result["5xx"] + result["other"])
+                    # CPU per request holds on a busy machine, where requests/s do not.
+                    result["app ms"] = 1000 * (servers.cpu_seconds(app_pids) - app_cpu) / requests
+                    result["nginx ms"] = (
+                        1000 * (servers.cpu_seconds(proxy_pids) - proxy_cpu) / requests
+                    )
+                    rows.append((label, result))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        text = self._table(rows, seconds)
+        load_after = os.getloadavg()[0]
+        server = f"{worker_class or 'gthread'}, {workers} workers" + (
+            f" x {threads} threads" if threads else " x the threads deploy/gunicorn.conf.py sets"
+        )
+        text = self._table(rows, seconds, server, load_before, load_after)
         self.stdout.write(text)
         if write:
             with Path(write).open("a") as handle:
@@ -161,16 +197,23 @@ class Command(BaseCommand):
             "other": sum(int(n) for c, n in statuses.items() if c not in ("2xx", "5xx")),
         }
 
-    def _table(self, rows, seconds) -> str:
+    def _table(self, rows, seconds, server, load_before, load_after) -> str:
+        cores = os.cpu_count() or 1
+        busy = max(load_before, load_after) > 1.0
         lines = [
             f"### Load test (wrk, loopback, {CONNECTIONS} connections, {seconds} s each)",
             "",
-            "| target | requests/s | transfer/s | p50 | p99 | 2xx | 5xx | other |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            f"gunicorn {server}; load average {load_before:.2f} at start, {load_after:.2f} at end"
+            f" on {cores} cores" + (" (a busy machine: requests/s and latencies suffer)" * busy),
+            "",
+            "| target | requests/s | transfer/s | p50 | p99 | 2xx | 5xx | other "
+            "| app CPU ms/request | nginx CPU ms/request |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for label, r in rows:
             lines.append(
                 f"| {label} | {r['requests/s']:,.0f} | {r['transfer/s']} | {r['p50']} | {r['p99']} "
-                f"| {r['2xx']:,} | {r['5xx']} | {r['other']} |"
+                f"| {r['2xx']:,} | {r['5xx']} | {r['other']} | {r['app ms']:.1f} "
+                f"| {r['nginx ms']:.2f} |"
             )
         return "\n".join(lines)
