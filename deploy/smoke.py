@@ -488,6 +488,7 @@ def journey(step: Steps, procs: Processes, d: Deployment, sink) -> None:
         )
         check(headers["Content-Range"] == f"bytes 1000000-1999999/{SIZE}", "Content-Range")
         status, headers, _body = operator.request("GET", node_b + download)
+        check(status == 302, f"node B, the whole file: {status}")
         status, _headers, body = plain_get(headers["Location"])
         check(status == 200 and hashlib.sha256(body).hexdigest() == sha256, "whole file's SHA-256")
         status, _headers, sums = operator.request(
