@@ -7,9 +7,11 @@ of deploy/nginx.conf are valid nginx once uncommented. `make prod-smoke`
 
 import datetime
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 from portal.bench import servers
@@ -39,6 +41,25 @@ def test_the_units_start_web_worker_and_beat_as_the_readme_says():
     # Beat keeps its schedule in a directory systemd makes for it, owned by portal.
     schedule = re.search(r"--schedule (\S+)", beat["ExecStart"][0]).group(1)
     assert str(Path(schedule).parent).removeprefix("/var/lib/") in beat["StateDirectory"][0].split()
+
+
+def test_systemd_accepts_the_units(tmp_path):
+    """`systemd-analyze verify` on the units, with this checkout for /srv/portal:
+    every directive known and well-formed, every command executable."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    for unit in (DEPLOY / "systemd").glob("*.service"):
+        text = unit.read_text().replace("/srv/portal", str(BASE_DIR))
+        text = text.replace("/etc/portal/portal.env", str(DEPLOY / "portal.env.example"))
+        text = re.sub(r"^(User|Group)=portal$", r"\1=root", text, flags=re.MULTILINE)
+        (tmp_path / unit.name).write_text(text)
+    units = sorted(str(path) for path in tmp_path.glob("*.service"))
+    assert len(units) == 3
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [analyze, "verify", *units], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (result.returncode, result.stderr.strip()) == (0, "")
 
 
 def _table_variables() -> set[str]:
