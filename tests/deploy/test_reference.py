@@ -76,8 +76,9 @@ def test_the_environment_template_names_every_setting_of_the_readme_and_no_other
     template = set(VARIABLE.findall((DEPLOY / "portal.env.example").read_text()))
     table = _table_variables()
     assert len(table) > 80
-    assert table - template == set(), "in the README's table, missing from the template"
-    assert template - table == set(), "in the template, missing from the README's table"
+    missing = "add it, commented with its default, to deploy/portal.env.example"
+    assert table - template == set(), f"in the README's table only: {missing}"
+    assert template - table == set(), "in deploy/portal.env.example only: add it to the table"
 
 
 def test_the_template_sets_what_production_needs():
