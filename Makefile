@@ -10,13 +10,14 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: help install uswds run test e2e screenshots lint typecheck migrations-check bench load-test clean
+.PHONY: help install uswds run test e2e screenshots lint typecheck migrations-check bench load-test prod-smoke clean
 
 help:
 	@echo "make run    - install, migrate, seed demo data, serve on http://localhost:$(PORT)/ with a Celery worker and beat"
 	@echo "make test   - run the whole test suite"
 	@echo "make e2e    - only the browser journeys and accessibility checks (Chromium + Playwright)"
 	@echo "make lint   - ruff, import contracts and mypy"
+	@echo "make prod-smoke - nginx, two web nodes, a worker and beat on loopback, production settings (deploy/README.md)"
 	@echo "make bench  - seed a large data set and measure pages, transfers and the sweep (BENCH_SCALE=smoke: tiny)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -88,6 +89,12 @@ bench: install uswds
 # wrk on loopback, 16 connections, 30 s each: the reviewer queue and downloads (after make bench).
 load-test: install
 	DEBUG=true VAR_DIR=var/bench LOG_LEVEL=WARNING $(PY) -m portal.bench load-test --write docs/benchmarks.md
+
+# The production reference (deploy/README.md) on loopback: moto's S3, nginx in front of
+# two gunicorn nodes, a worker and beat, DEBUG off; a journey across the nodes, then
+# everything stops. PostgreSQL and Redis must run; PROD_SMOKE_* in deploy/smoke.py.
+prod-smoke: install uswds
+	$(PY) deploy/smoke.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache
