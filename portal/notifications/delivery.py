@@ -116,6 +116,7 @@ def _claim_returning(pks: list[int], now: datetime) -> set[int]:
         "AND (email_due_at IS NULL OR email_due_at <= %s) RETURNING id"
     )
     with connection.cursor() as cursor:
+        # Safe: the statement above, the model's table name with parameters only.
         cursor.execute(sql, [adapt(claimed_until(now)), *pks, adapt(now)])
         return {row[0] for row in cursor.fetchall()}
 

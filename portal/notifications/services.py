@@ -70,20 +70,9 @@ def notify_many(notices: list[Notice]) -> list[Notification]:
                     url=notice.url,
                 )
             )
+    # The queryset's bulk_create forgets these people's cached unread counts.
     notifications = Notification.objects.bulk_create(rows)
-    if notifications:
-        notifications_created({n.recipient_id for n in notifications})
     immediate = [n.pk for n in notifications if wants_mail[n.recipient_id]]
     if immediate:
         enqueue_on_commit(send_notification_emails, immediate)
     return notifications
-
-
-def notifications_created(user_ids: set[int]) -> None:
-    """These people have new notifications: the one place that hears of it.
-
-    Every notification is created through ``notify_many``, which calls this once
-    per insert, inside the creating transaction. It does nothing yet: it is the
-    hook where a per-person cache of the unread count is to be invalidated, for
-    all of ``user_ids`` at once.
-    """

@@ -140,6 +140,7 @@ def _claim(recipients_by_key: dict[Key, int]) -> set[Key]:
         "RETURNING kind, subject, threshold"
     )
     with connection.cursor() as cursor:
+        # Safe: the statement above, the model's table name with parameters only.
         cursor.execute(sql, params)
         return {tuple(row) for row in cursor.fetchall()}
 

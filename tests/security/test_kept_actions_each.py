@@ -174,7 +174,7 @@ def kept(request, submitter, coordinator, bank, operator, reviewer):
         return Kept(
             person=submitter,
             url=reverse("portal:case_withdraw", args=[case.pk]),
-            page=case_url(case),
+            page=reverse("portal:case_detail", args=[case.pk]),
             sent={"reason": "The model was cancelled.", "understood": "on"},
             done=lambda: case_status(case) == CaseStatus.WITHDRAWN,
             refused={"reason": "The model was cancelled."},
@@ -186,7 +186,7 @@ def kept(request, submitter, coordinator, bank, operator, reviewer):
     return Kept(
         person=submitter,
         url=reverse("portal:case_mark_released", args=[case.pk]),
-        page=case_url(case),
+        page=reverse("portal:case_detail", args=[case.pk]),
         sent={"released_on": timezone.localdate().isoformat(), "understood": "on"},
         done=lambda: case_status(case) == CaseStatus.RELEASED,
         # The day before: what was typed, not the form's default of today.
