@@ -3,8 +3,11 @@
 import platform
 from datetime import UTC, datetime
 
-TARGET_PAGE_RATIO = 5.0
+TARGET_PAGE_RATIO = 3.0  # every list page, of the trivial view
 TARGET_SECTION_RATIO = 4.0  # each section of one case: the workspace's, the developer's
+TARGET_SECTION_QUERIES = 12
+TARGET_BASELINE_QUERIES = 3  # the trivial view itself
+TARGET_BASELINE_HEALTHZ = 4.0  # the trivial view, of /healthz
 TARGET_APP_DOWNLOAD = 0.80
 TARGET_ACCEL_DOWNLOAD = 0.95
 TARGET_UPLOAD_RATIO = 1.3  # issue 21: PUT and tus both ≤ 1.3× hash + copy
@@ -45,6 +48,7 @@ def render(
     sweeps,
     revocation=(),
     concurrent=(),
+    loads=None,
 ) -> str:
     lines = [
         f"## Bench run: scale `{scale.name}`",
@@ -54,17 +58,9 @@ def render(
         "",
         "Data: " + ", ".join(f"{n:,} {what}" for what, n in counts.items()) + ".",
         "",
-        "### Pages (test client in process, DEBUG off; time as a ratio to the trivial view in the"
-        " same run)",
-        "",
-        "| page | as | HTTP | SQL queries | median ms | × trivial view |",
-        "|---|---|---|---:|---:|---:|",
+        *_load_lines(loads, pages),
+        *_page_table(pages),
     ]
-    for page in pages:
-        lines.append(
-            f"| {page.name} | {page.persona} | {page.status} | {page.queries} "
-            f"| {page.median_ms:.1f} | {page.ratio:.1f} |"
-        )
     lines += [
         "",
         "### Downloads of one artifact (curl on loopback, fastest of the interleaved runs;"
@@ -102,22 +98,7 @@ def render(
             "",
         ]
     lines += ["| target | measured | |", "|---|---|---|"]
-    lists = [p for p in pages if not p.reference and not p.detail]
-    worst = max(lists, key=lambda p: p.ratio)
-    lines.append(
-        f"| list pages ≤ {TARGET_PAGE_RATIO:g}× the trivial view | worst {worst.ratio:.1f}× "
-        f"({worst.name}) | {_mark(worst.ratio <= TARGET_PAGE_RATIO)} |"
-    )
-    details = [p for p in pages if p.detail]
-    if details:
-        worst_section = max(details, key=lambda p: p.ratio)
-        over = [p for p in details if p.ratio > TARGET_SECTION_RATIO]
-        lines.append(
-            f"| each section of a case (workspace, developer's page) ≤ {TARGET_SECTION_RATIO:g}×"
-            f" the trivial view | worst {worst_section.ratio:.1f}× ({worst_section.name})"
-            + (f"; {len(over)} of {len(details)} over" if over else "")
-            + f" | {_mark(not over)} |"
-        )
+    lines += page_targets(pages)
     if downloads and uploads:
         download_rss = downloads[1].extra.get("rss_growth_mib", 0)
         upload_rss = uploads[1].extra.get("rss_growth_mib", 0)
@@ -154,6 +135,100 @@ def render(
     lines.append(concurrent_target(concurrent))
     lines += [sweep_target(sweeps), ""]
     return "\n".join(lines)
+
+
+def _page_table(pages) -> list[str]:
+    lines = [
+        "### Pages (test client in process, DEBUG off; time as a ratio to the trivial view in the"
+        " same run)",
+        "",
+        "Each ratio is the page's median over the trivial view's median in the same"
+        " interleaved rounds.",
+        "",
+        "| page | as | HTTP | SQL queries | median ms | × trivial view |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    for page in pages:
+        lines.append(
+            f"| {page.name} | {page.persona} | {page.status} | {page.queries} "
+            f"| {page.median_ms:.1f} | {page.ratio:.1f} |"
+        )
+    return lines
+
+
+def page_targets(pages) -> list[str]:
+    """The target rows of the pages: the baseline, the lists, the sections of a case."""
+    lines = [baseline_target(pages)]
+    lists = [p for p in pages if not p.reference and not p.detail]
+    worst = max(lists, key=lambda p: p.ratio)
+    over_lists = [p for p in lists if p.ratio > TARGET_PAGE_RATIO]
+    lines.append(
+        f"| list pages ≤ {TARGET_PAGE_RATIO:g}× the trivial view | worst {worst.ratio:.1f}× "
+        f"({worst.name})"
+        + (f"; {len(over_lists)} of {len(lists)} over" if over_lists else "")
+        + f" | {_mark(not over_lists)} |"
+    )
+    details = [p for p in pages if p.detail]
+    if details:
+        worst_section = max(details, key=lambda p: p.ratio)
+        most = max(details, key=lambda p: p.queries)
+        over = [
+            p
+            for p in details
+            if p.ratio > TARGET_SECTION_RATIO or p.queries > TARGET_SECTION_QUERIES
+        ]
+        lines.append(
+            f"| each section of a case (workspace, developer's page) ≤ {TARGET_SECTION_RATIO:g}×"
+            f" the trivial view, ≤ {TARGET_SECTION_QUERIES} queries"
+            f" | worst {worst_section.ratio:.1f}× ({worst_section.name}),"
+            f" most {most.queries} queries ({most.name})"
+            + (f"; {len(over)} of {len(details)} over" if over else "")
+            + f" | {_mark(not over)} |"
+        )
+    return lines
+
+
+def render_pages(pages, loads) -> str:
+    """The pages' table and targets alone (``--only pages``)."""
+    return "\n".join(
+        [
+            *_load_lines(loads, pages),
+            *_page_table(pages),
+            "",
+            "| target | measured | |",
+            "|---|---|---|",
+            *page_targets(pages),
+        ]
+    )
+
+
+def _load_lines(loads, pages) -> list[str]:
+    """The load average around the run, and what a busy machine made the bench do."""
+    if not loads:
+        return []
+    start, end = loads
+    busy = max(start, end) > 1.0
+    lines = [f"Load average (1 min): {start:.2f} at the start, {end:.2f} at the end."]
+    if busy:
+        repeated = [p.name for p in pages if p.repeated]
+        which = f"{len(repeated)} pages: {', '.join(repeated)}" if repeated else "none missed"
+        lines.append(
+            "**A busy machine** (load above 1.0): every page that missed its target was"
+            f" measured again, at most twice, and its best attempt is reported ({which})."
+        )
+    return [*lines, ""]
+
+
+def baseline_target(pages) -> str:
+    trivial = pages[0]
+    health = next((p for p in pages if p.persona == "anonymous"), None)
+    times = 1 / health.ratio if health and health.ratio else float("inf")
+    ok = trivial.queries <= TARGET_BASELINE_QUERIES and times <= TARGET_BASELINE_HEALTHZ
+    return (
+        f"| signed-in baseline (trivial view) ≤ {TARGET_BASELINE_QUERIES} queries and"
+        f" ≤ {TARGET_BASELINE_HEALTHZ:g}× /healthz | {trivial.queries} queries, {times:.1f}×"
+        f" /healthz | {_mark(ok)} |"
+    )
 
 
 def _sweep_table(sweeps) -> list[str]:

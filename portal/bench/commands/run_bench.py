@@ -38,7 +38,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--only",
-            choices=["sweep"],
+            choices=["sweep", "pages"],
             help="Measure only this part and print its table (never written to --write).",
         )
 
@@ -56,8 +56,14 @@ class Command(BaseCommand):
             self.stdout.write(report.render_sweep(results) + f"\n\nload at the end: {_load()}")
             return
         counts = _counts()
-        self.stdout.write("measuring pages …")
+        load_at_start = os.getloadavg()[0]
+        self.stdout.write(f"measuring pages … (load {_load()})")
         page_results = pages.measure_pages(chosen.page_repeats)
+        if only == "pages":
+            self.stdout.write(
+                report.render_pages(page_results, (load_at_start, os.getloadavg()[0]))
+            )
+            return
         downloads, uploads, revocation, concurrent_results = [], [], [], []
         if not skip_transfers:
             workdir = Path(tempfile.mkdtemp(prefix="portal-bench-", dir=settings.VAR_DIR))
@@ -97,6 +103,7 @@ class Command(BaseCommand):
             sweeps=sweep_results,
             revocation=revocation,
             concurrent=concurrent_results,
+            loads=(load_at_start, os.getloadavg()[0]),
         )
         self.stdout.write(text)
         if write:
