@@ -23,6 +23,7 @@ import re
 from binascii import unhexlify
 
 import segno
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -252,10 +253,14 @@ class VerifiedDeviceMiddleware(OTPMiddleware):
     def _device_from_persistent_id(self, persistent_id: str):
         persistent_id = self._normalize_persistent_id(persistent_id)
         try:
-            devices = Device._filter_persistent_id(persistent_id)
+            model_label, device_id = persistent_id.rsplit("/", 1)
+            device_model = apps.get_model(model_label)
+            device_pk = int(device_id)
         except (ValueError, LookupError):
             return None
-        return next(iter(devices[:1]), None) if devices is not None else None
+        if not issubclass(device_model, Device):
+            return None
+        return next(iter(device_model.objects.filter(pk=device_pk)[:1]), None)
 
 
 class MfaEnrolmentMiddleware:
