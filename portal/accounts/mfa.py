@@ -23,6 +23,7 @@ import re
 from binascii import unhexlify
 
 import segno
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -33,6 +34,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django_otp.middleware import OTPMiddleware
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
@@ -235,6 +238,29 @@ def enrolment_allowed(view):
     """Mark a view a person who must enrol may still open (sign-in, enrolment, confirmation)."""
     view.mfa_enrolment_allowed = True
     return view
+
+
+class VerifiedDeviceMiddleware(OTPMiddleware):
+    """django-otp's middleware, loading the session's device without an ORDER BY.
+
+    Every signed-in request loads the device the session was verified with.
+    django-otp looks it up with ``first()``, which orders by primary key; the
+    lookup is by primary key, so one row at most: the same row, and one clause
+    less to compile on every request. django-otp still checks that the device
+    is the person's own and confirmed (``_finalize_device``).
+    """
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        persistent_id = self._normalize_persistent_id(persistent_id)
+        try:
+            model_label, device_id = persistent_id.rsplit("/", 1)
+            device_model = apps.get_model(model_label)
+            device_pk = int(device_id)
+        except (ValueError, LookupError):
+            return None
+        if not issubclass(device_model, Device):
+            return None
+        return next(iter(device_model.objects.filter(pk=device_pk)[:1]), None)
 
 
 class MfaEnrolmentMiddleware:

@@ -12,6 +12,7 @@ keeping what it posted for after the confirmation (``kept_actions``).
 """
 
 from functools import wraps
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib import messages
@@ -123,9 +124,19 @@ class SessionPolicyMiddleware:
         return self.get_response(request)
 
 
+SESSION_ENGINES_IN_THE_DATABASE = (
+    "django.contrib.sessions.backends.db",
+    "django.contrib.sessions.backends.cached_db",
+)
+
+
 def end_sessions_of(user) -> int:
-    """Delete every stored session of ``user`` (database sessions); how many went."""
-    if not settings.SESSION_ENGINE.endswith("sessions.backends.db"):
+    """Delete every stored session of ``user`` (sessions in the database); how many went.
+
+    Each is deleted through the session engine, so that a copy in the cache
+    (``cached_db``) goes with its row.
+    """
+    if settings.SESSION_ENGINE not in SESSION_ENGINES_IN_THE_DATABASE:
         return 0
     user_pk = str(user.pk)
     doomed = [
@@ -133,7 +144,9 @@ def end_sessions_of(user) -> int:
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
         if session.get_decoded().get(SESSION_KEY) == user_pk
     ]
-    Session.objects.filter(pk__in=doomed).delete()
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for session_key in doomed:
+        store(session_key).delete()
     return len(doomed)
 
 

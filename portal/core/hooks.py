@@ -87,11 +87,14 @@ Registries:
 ``seeder(order)``
     Demo data for ``seed_demo``: ``function(stdout)``, idempotent
     (``portal.cases.demo``, ``reviews.demo``, ``access.demo``).
-``nav_link(label, url_name, *, roles, order, home_for=())``
+``nav_link(label, url_name, *, roles, order, home_for=(), badge=None, badge_cache_key=None)``
     A link in the header for the people of ``roles`` (membership roles, by
     value), lower orders first; ``home_for`` makes it the start page of those
     roles (``portal.accounts``' home view and header read them). Each app
     registers its own pages, so the header names no app's URLs itself.
+    ``badge(user)`` is a count beside the label, on every page; a badge that
+    caches its count names the key (``badge_cache_key(user_id)``), and the
+    header reads all such counts in one cache round trip.
 ``temp_upload_dir(name)``
     A folder where uploads wait while their bytes arrive, for the storage check
     (``portal.files.reconcile``, ``manage.py storage_check``):
@@ -409,6 +412,10 @@ class NavLink:
     # ``badge(user) -> int``: a count shown beside the label (unread messages); it
     # runs on every page, so it must cost at most one query.
     badge: Callable[[Any], int] | None = None
+    # ``badge_cache_key(user_id) -> str``: where ``badge`` keeps its count in the
+    # cache. The header reads every link's cached count in one round trip and
+    # calls ``badge`` only for the counts that are not there.
+    badge_cache_key: Callable[[int], str] | None = None
 
 
 NAV_LINKS: list[NavLink] = []
@@ -423,10 +430,14 @@ def nav_link(
     order: int,
     home_for: Iterable[str] = (),
     badge: Callable[[Any], int] | None = None,
+    badge_cache_key: Callable[[int], str] | None = None,
 ) -> None:
     """Register a header link for ``roles``; ``home_for`` roles start on its page;
-    ``badge(user)`` counts something beside the label (one query at most)."""
-    link = NavLink(order, label, url_name, frozenset(str(role) for role in roles), badge)
+    ``badge(user)`` counts something beside the label (one query at most), and
+    keeps its count in the cache under ``badge_cache_key(user.pk)`` if given."""
+    link = NavLink(
+        order, label, url_name, frozenset(str(role) for role in roles), badge, badge_cache_key
+    )
     if link not in NAV_LINKS:
         NAV_LINKS.append(link)
         NAV_LINKS.sort(key=lambda entry: (entry.order, entry.label))

@@ -14,7 +14,7 @@ class DiscussionsConfig(AppConfig):
             demo,  # an interagency thread and a developer thread
             panels,  # the case's threads on the developer's case page and the workspace
         )
-        from portal.discussions.unread import unread_badge
+        from portal.discussions.unread import unread_badge, unread_badge_key
 
         nav_link(
             "Discussions",
@@ -22,4 +22,5 @@ class DiscussionsConfig(AppConfig):
             roles=Membership.Role.values,
             order=40,
             badge=unread_badge,
+            badge_cache_key=unread_badge_key,
         )

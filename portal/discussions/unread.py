@@ -18,6 +18,11 @@ def _key(user_id: int) -> str:
     return f"discussions:unread:{user_id}"
 
 
+def unread_badge_key(user_id: int) -> str:
+    """Where ``unread_badge`` keeps the count (the header reads it with the others)."""
+    return _key(user_id)
+
+
 def unread_badge(user) -> int:
     """``selectors.unread_message_count``, from the cache when counted lately."""
     key = _key(user.pk)

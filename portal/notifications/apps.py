@@ -9,6 +9,7 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from portal.accounts.models import Membership
         from portal.core.hooks import nav_link
+        from portal.notifications import unread
         from portal.notifications.selectors import unread_count
 
         # Everyone with a role; the badge comes from the cache (no query once counted).
@@ -18,4 +19,5 @@ class NotificationsConfig(AppConfig):
             roles=Membership.Role.values,
             order=90,
             badge=unread_count,
+            badge_cache_key=unread.key,
         )

@@ -351,7 +351,7 @@ def test_servers_are_used_when_their_urls_are_set(tmp_path):
     assert database["OPTIONS"] == {"options": "-c jit=off", "sslmode": "require"}
     assert database["CONN_HEALTH_CHECKS"] is True
     cache = values["CACHES"]["default"]
-    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["BACKEND"] == "portal.core.cache.RedisCache"
     assert cache["LOCATION"] == "redis://cache.example.test:6379/3"
     assert values["CELERY_BROKER_URL"] == "redis://cache.example.test:6379/3"
     assert values["CELERY_RESULT_BACKEND"] == "redis://cache.example.test:6379/3"

@@ -1,11 +1,13 @@
 """Session limits by role, deactivation, the session key and the authentication time."""
 
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -105,6 +107,20 @@ def test_deactivating_a_person_deletes_their_sessions(reviewer):
     for browser in browsers:
         response = browser.get(reverse("reviews:my_cases"))
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cached_db")
+def test_deactivating_a_person_deletes_their_sessions_from_the_cache_too(reviewer):
+    browser = Client()
+    browser.force_login(reviewer)
+    key = browser.session.session_key
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    assert store(key).load()  # read once: now in the cache as well
+
+    assert session_policy.end_sessions_of(reviewer) == 1
+
+    assert not Session.objects.filter(session_key=key).exists()
+    assert store(key).load() == {}  # neither the row nor a cached copy is left
 
 
 def test_a_deactivated_persons_session_is_refused_and_deleted_on_its_next_request(
