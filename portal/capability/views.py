@@ -37,7 +37,12 @@ from portal.accounts.models import Organization
 from portal.accounts.roles import Role, role_required
 from portal.capability.chart import NARROW, SMALL, WIDE, ChartRow, cached_chart, steps_of
 from portal.capability.frontier import beats, is_discrepancy
-from portal.capability.selectors import frontier_cases, frontier_results, is_monitoring_staff
+from portal.capability.selectors import (
+    frontier_cases,
+    frontier_results,
+    frontier_results_in,
+    is_monitoring_staff,
+)
 from portal.capability.services import may_ask_routing
 from portal.capability.trend import TrendStatus
 from portal.cases.models import Benchmark, CaseStatus
@@ -162,7 +167,7 @@ def _counted_before(agency_view: bool) -> str:
     return "frontier_before" if agency_view else "previous_best"
 
 
-def _drawn_rows(results, *, agency_view: bool, notable: int, recent: int = 1):
+def _drawn_rows(results, *, user, notable: int, recent: int = 1):
     """The rows a chart draws, oldest first per benchmark: one query.
 
     A row is drawn when it moved the line (a counted score better than the best
@@ -170,8 +175,9 @@ def _drawn_rows(results, *, agency_view: bool, notable: int, recent: int = 1):
     ``notable`` of those, or is among the benchmark's latest ``recent`` results
     (the line's end, whose value the card names). Both picked in SQL with
     ``ROW_NUMBER()`` windows in one subquery, so the rows loaded are bounded
-    whatever the data.
+    whatever the data; the rows themselves by id, their visibility checked once.
     """
+    agency_view = user.is_agency_staff
     before = _counted_before(agency_view)
     counted = ~Q(case__status=CaseStatus.WITHDRAWN)
     moved = counted & (
@@ -190,7 +196,7 @@ def _drawn_rows(results, *, agency_view: bool, notable: int, recent: int = 1):
             RowNumber(), partition_by=[F("benchmark_id"), F("notable")], order_by=newest_first
         ),
     ).filter(Q(newest__lte=recent) | Q(notable=True, newest_of_kind__lte=notable))
-    return results.filter(pk__in=picked.values("pk"))
+    return frontier_results_in(user, picked.values("pk"))
 
 
 def _overview_counts(results) -> dict[int, dict]:
@@ -219,7 +225,7 @@ def frontier(request):
     form, results, category = _filtered(request)
     counts = _overview_counts(results)
     by_benchmark: dict[int, list] = {}
-    for result in _drawn_rows(results, agency_view=agency_view, notable=SMALL_CHART_POINTS):
+    for result in _drawn_rows(results, user=request.user, notable=SMALL_CHART_POINTS):
         _decorate(result, agency_view=agency_view)
         by_benchmark.setdefault(result.benchmark_id, []).append(result)
     benchmarks = Benchmark.objects.filter(Q(active=True) | Q(pk__in=list(counts)))
@@ -302,7 +308,7 @@ def frontier_benchmark(request, slug):
     page.object_list = list(page.object_list)
     drawn = list(
         _drawn_rows(
-            results, agency_view=agency_view, notable=FULL_CHART_NOTABLE, recent=FULL_CHART_RECENT
+            results, user=request.user, notable=FULL_CHART_NOTABLE, recent=FULL_CHART_RECENT
         )
     )
     for row in [*page.object_list, *drawn]:
