@@ -8,8 +8,8 @@ here. A token of any other role gets 403 with no data; no token, 401.
 
 Paged (``?page=``, ``?page_size=`` up to ``MAX_PAGE_SIZE``), oldest first per
 benchmark, optionally one benchmark (``?benchmark=<slug>``). A fixed number of
-queries whatever the page or the number of results: the token, the count and
-the page.
+queries whatever the page or the number of results: the token, the count, the
+page's ids and the page's rows.
 """
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -19,7 +19,7 @@ from django.urls import reverse
 from portal.accounts.api import api_error, missing_scope, token_required
 from portal.accounts.models.tokens import FRONTIER_READ
 from portal.capability.frontier import is_discrepancy
-from portal.capability.selectors import frontier_results
+from portal.capability.selectors import frontier_results, frontier_results_in
 from portal.cases.models import CaseStatus
 
 PAGE_SIZE = 100
@@ -89,7 +89,9 @@ def frontier(request):
     results = frontier_results(request.user)
     if slug := request.GET.get("benchmark", "").strip():
         results = results.filter(benchmark__slug=slug)
-    paginator = Paginator(results, size)
+    # The page's ids by a narrow query (the sort needs every visible row, not
+    # every column), then those rows with their columns: half the work of one.
+    paginator = Paginator(results.values_list("pk", flat=True), size)
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except PageNotAnInteger:
@@ -113,6 +115,9 @@ def frontier(request):
             "pages": paginator.num_pages,
             "next": link(page.next_page_number()) if page.has_next() else None,
             "previous": link(page.previous_page_number()) if page.has_previous() else None,
-            "results": [result_json(result) for result in page.object_list],
+            "results": [
+                result_json(result)
+                for result in frontier_results_in(request.user, list(page.object_list))
+            ],
         }
     )

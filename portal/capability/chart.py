@@ -11,19 +11,30 @@ readable. What it draws:
 - the frontier (agencies) or the developer's own best (developers) as a step line;
 - the trend fitted to that line's steps over the benchmark's window, with a
   band of K residual deviations either side (``portal.capability.trend``);
-- every result as a point, side by side when several share a day; jumps
+- each result it is given as a point, side by side when several share a day; jumps
   ringed and labelled with the case number; withdrawn cases hollow;
   government-measured scores as diamonds.
 
 The table under each chart carries the same numbers for screen readers and
 for copying.
+
+A page draws its charts with ``cached_chart``: the rendered SVG is kept in the
+cache under a digest of everything it is drawn from (the rows, the totals its
+description names, the benchmark's settings, the layout, the time zone and
+the template's own source), so a new, corrected or withdrawn score, another
+person's narrower view or a changed template is a different key: nothing is
+ever invalidated by hand, and a stale chart cannot be served.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.template.loader import render_to_string
+from django.core.cache import cache
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from portal.capability import trend
 from portal.capability.chart_axes import month_ticks, nice_range, value_ticks
@@ -32,6 +43,8 @@ from portal.core.days import local_date
 
 DODGE = 12  # pixels between the points of one day, set side by side
 TREND_SAMPLES = 32  # segments of the trend's curve (straight only in its own scale)
+TEMPLATE = "portal/frontier_chart.svg"
+CACHE_SECONDS = 24 * 3600  # a key never goes stale (see the module's text); this frees memory
 
 
 @dataclass(frozen=True)
@@ -220,7 +233,14 @@ def fit_trend(benchmark, rows: list[ChartRow], after: list[Decimal | None]):
 
 
 def _describe(
-    benchmark, rows: list[ChartRow], line_label: str, line, results: int | None, jumps: int | None
+    benchmark,
+    rows: list[ChartRow],
+    line_label: str,
+    line,
+    results: int | None,
+    jumps: int | None,
+    *,
+    small: bool,
 ) -> str:
     drawn = len(rows)
     results = drawn if results is None else results
@@ -236,7 +256,8 @@ def _describe(
         )
     if drawn < results:
         text += f" Drawn: the {drawn} that moved the line, were flagged or came last."
-        return text + " The benchmark's own page draws and lists every value."
+        if small:
+            return text + " The benchmark's own page lists every value."
     return text + " The table under the chart lists every value."
 
 
@@ -252,7 +273,7 @@ def build_chart(
     """Lay out ``rows`` (oldest first): points, the step line, its trend, axes.
 
     ``results`` and ``jumps`` are the totals when ``rows`` are a selection of
-    them (the overview's small charts); the description says so.
+    them (thousands of results); the description says so.
     """
     direction = "higher is better" if benchmark.higher_is_better else "lower is better"
     after = steps_of(benchmark, rows)
@@ -260,7 +281,9 @@ def build_chart(
     chart = Chart(
         slug=benchmark.slug,
         title=f"{benchmark.name}: scores over time ({benchmark.unit}, {direction})",
-        description=_describe(benchmark, rows, line_label, line, results, jumps),
+        description=_describe(
+            benchmark, rows, line_label, line, results, jumps, small=layout is SMALL
+        ),
         line_label=line_label,
         layout=layout,
         unit=benchmark.unit,
@@ -422,5 +445,52 @@ class _Plotter:
 
 
 def render_chart(chart: Chart) -> str:
-    """The chart's SVG markup on its own (the pages include the same template)."""
-    return render_to_string("portal/frontier_chart.svg", {"chart": chart})
+    """The chart's SVG markup on its own."""
+    return render_to_string(TEMPLATE, {"chart": chart})
+
+
+def _cache_key(benchmark, rows: list[ChartRow], **drawn) -> str:
+    """A digest of everything a chart is drawn from: same key, same SVG."""
+    # The Django backend's template, from the cached loader: its source, read once.
+    template = get_template(TEMPLATE).template.source  # type: ignore[attr-defined]
+    settings = [
+        getattr(benchmark, name)
+        for name in (
+            "pk",
+            "name",
+            "slug",
+            "unit",
+            "higher_is_better",
+            "min_score",
+            "max_score",
+            "trend_window_months",
+            "trend_sigmas",
+            "trend_min_points",
+        )
+    ]
+    source = repr((template, timezone.get_current_timezone_name(), settings, drawn, rows))
+    return "frontier-chart:" + hashlib.sha256(source.encode()).hexdigest()
+
+
+def cached_chart(
+    benchmark,
+    rows: list[ChartRow],
+    *,
+    line_label: str,
+    layout: Layout = WIDE,
+    results: int | None = None,
+    jumps: int | None = None,
+) -> SafeString:
+    """``build_chart`` rendered, from the cache when the same chart was drawn before."""
+    key = _cache_key(
+        benchmark, rows, line_label=line_label, layout=layout, results=results, jumps=jumps
+    )
+    svg = cache.get(key)
+    if svg is None:
+        chart = build_chart(
+            benchmark, rows, line_label=line_label, layout=layout, results=results, jumps=jumps
+        )
+        svg = render_chart(chart)
+        cache.set(key, svg, CACHE_SECONDS)
+    # Rendered by the autoescaping template above: every text in it is escaped.
+    return mark_safe(svg)  # noqa: S308

@@ -72,10 +72,22 @@ def frontier_results(user):
     or asked for (``routed_here``, ``routing_asked``), so the page offers a
     request for routing where it makes sense. Oldest first per benchmark.
     """
+    visible = EvalResult.objects.filter(case__in=frontier_cases(user).values("pk"))
+    return _with_frontier_columns(user, visible)
+
+
+def frontier_results_in(user, ids) -> QuerySet[EvalResult]:
+    """The rows of ``frontier_results(user)`` with these ids, columns and order alike.
+
+    For ids just taken from ``frontier_results(user)`` itself (a page of it,
+    picked by a narrow query): the visibility it checked is not checked twice.
+    """
+    return _with_frontier_columns(user, EvalResult.objects.filter(pk__in=ids))
+
+
+def _with_frontier_columns(user, results):
     results = (
-        EvalResult.objects.filter(
-            source=EvalResult.Source.DEVELOPER, case__in=frontier_cases(user).values("pk")
-        )
+        results.filter(source=EvalResult.Source.DEVELOPER)
         .select_related("benchmark", "case", "case__developer")
         .order_by("benchmark__category", "benchmark__name", "case__submitted_at", "case_id")
     )

@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, Window
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -35,9 +35,14 @@ from django.views.decorators.http import require_GET, require_safe
 
 from portal.accounts.models import Organization
 from portal.accounts.roles import Role, role_required
-from portal.capability.chart import NARROW, SMALL, WIDE, ChartRow, build_chart, steps_of
+from portal.capability.chart import NARROW, SMALL, WIDE, ChartRow, cached_chart, steps_of
 from portal.capability.frontier import beats, is_discrepancy
-from portal.capability.selectors import frontier_cases, frontier_results, is_monitoring_staff
+from portal.capability.selectors import (
+    frontier_cases,
+    frontier_results,
+    frontier_results_in,
+    is_monitoring_staff,
+)
 from portal.capability.services import may_ask_routing
 from portal.capability.trend import TrendStatus
 from portal.cases.models import Benchmark, CaseStatus
@@ -149,22 +154,30 @@ def _line_label(agency_view: bool) -> str:
 
 
 # The overview's small charts draw the frontier's steps and the jumps, the
-# latest this many per benchmark; the benchmark's own page draws every score.
+# latest this many per benchmark. A benchmark's own chart draws up to
+# FULL_CHART_NOTABLE of those and the latest FULL_CHART_RECENT results besides:
+# every result while there are few, a bounded chart once there are thousands
+# (the table below it lists every value).
 SMALL_CHART_POINTS = 40
+FULL_CHART_NOTABLE = 200
+FULL_CHART_RECENT = 100
 
 
 def _counted_before(agency_view: bool) -> str:
     return "frontier_before" if agency_view else "previous_best"
 
 
-def _overview_rows(results, *, agency_view: bool):
-    """The rows the small charts draw, oldest first per benchmark: two queries' worth.
+def _drawn_rows(results, *, user, notable: int, recent: int = 1):
+    """The rows a chart draws, oldest first per benchmark: one query.
 
     A row is drawn when it moved the line (a counted score better than the best
-    before it), was flagged (a jump, or a retracted one), or is the benchmark's
-    latest (the line's end, whose value the card names); of the first three,
-    only the latest ``SMALL_CHART_POINTS``.
+    before it) or was flagged (a jump, or a retracted one), the latest
+    ``notable`` of those, or is among the benchmark's latest ``recent`` results
+    (the line's end, whose value the card names). Both picked in SQL with
+    ``ROW_NUMBER()`` windows in one subquery, so the rows loaded are bounded
+    whatever the data; the rows themselves by id, their visibility checked once.
     """
+    agency_view = user.is_agency_staff
     before = _counted_before(agency_view)
     counted = ~Q(case__status=CaseStatus.WITHDRAWN)
     moved = counted & (
@@ -172,16 +185,18 @@ def _overview_rows(results, *, agency_view: bool):
         | Q(benchmark__higher_is_better=True, score__gt=F(before))
         | Q(benchmark__higher_is_better=False, score__lt=F(before))
     )
-    notable = moved | Q(is_jump=True) | Q(jump_retracted_at__isnull=False) if agency_view else moved
-    newest = Window(
-        RowNumber(),
-        partition_by=[F("benchmark_id")],
-        order_by=[F("case__submitted_at").desc(), F("case_id").desc()],
+    notable_row = (
+        moved | Q(is_jump=True) | Q(jump_retracted_at__isnull=False) if agency_view else moved
     )
-    latest = results.annotate(newest=newest).filter(newest=1).values("pk")
-    drawn = results.filter(notable).annotate(newest=newest)
-    drawn = drawn.filter(newest__lte=SMALL_CHART_POINTS).values("pk")
-    return results.filter(Q(pk__in=latest) | Q(pk__in=drawn))
+    newest_first = [F("case__submitted_at").desc(), F("case_id").desc()]
+    picked = results.annotate(
+        notable=ExpressionWrapper(notable_row, output_field=BooleanField()),
+        newest=Window(RowNumber(), partition_by=[F("benchmark_id")], order_by=newest_first),
+        newest_of_kind=Window(
+            RowNumber(), partition_by=[F("benchmark_id"), F("notable")], order_by=newest_first
+        ),
+    ).filter(Q(newest__lte=recent) | Q(notable=True, newest_of_kind__lte=notable))
+    return frontier_results_in(user, picked.values("pk"))
 
 
 def _overview_counts(results) -> dict[int, dict]:
@@ -210,7 +225,7 @@ def frontier(request):
     form, results, category = _filtered(request)
     counts = _overview_counts(results)
     by_benchmark: dict[int, list] = {}
-    for result in _overview_rows(results, agency_view=agency_view):
+    for result in _drawn_rows(results, user=request.user, notable=SMALL_CHART_POINTS):
         _decorate(result, agency_view=agency_view)
         by_benchmark.setdefault(result.benchmark_id, []).append(result)
     benchmarks = Benchmark.objects.filter(Q(active=True) | Q(pk__in=list(counts)))
@@ -221,7 +236,7 @@ def frontier(request):
         rows = by_benchmark.get(benchmark.pk, [])
         count = counts.get(benchmark.pk, {"results": 0, "jumps": 0, "retracted": 0})
         chart_rows = _chart_rows(rows, agency_view=agency_view)
-        chart = build_chart(
+        chart = cached_chart(
             benchmark,
             chart_rows,
             line_label=_line_label(agency_view),
@@ -273,30 +288,58 @@ TABLE_PAGE_SIZE = 50
 @require_GET
 @role_required(*AGENCY_ROLES, *DEVELOPER_ROLES)
 def frontier_benchmark(request, slug):
-    """One benchmark's full chart, with its table below, collapsed; the same people as the page."""
+    """One benchmark's full chart, with its table below, collapsed; the same people as the page.
+
+    A fixed number of queries and bounded work whatever the number of results:
+    the totals come from one aggregate, the table loads its page only, and the
+    chart draws a bounded selection (``_drawn_rows``), rendered once per change
+    (``chart.cached_chart``).
+    """
     benchmark = get_object_or_404(Benchmark, slug=slug)
     agency_view = request.user.is_agency_staff
     form, results, _category = _filtered(request, benchmark=benchmark)
-    rows = list(results)
-    for row in rows:
+    totals = results.order_by().aggregate(
+        results=Count("pk"), jumps=Count("pk", filter=Q(is_jump=True))
+    )
+    jumps = totals["jumps"] if agency_view else 0
+    table = Paginator(results, TABLE_PAGE_SIZE)
+    table.count = totals["results"]  # type: ignore[misc]  # counted above: no second COUNT
+    page = table.get_page(request.GET.get("table_page"))
+    page.object_list = list(page.object_list)
+    drawn = list(
+        _drawn_rows(
+            results, user=request.user, notable=FULL_CHART_NOTABLE, recent=FULL_CHART_RECENT
+        )
+    )
+    for row in [*page.object_list, *drawn]:
         _decorate(row, agency_view=agency_view)
-    chart_rows = _chart_rows(rows, agency_view=agency_view)
+    chart_rows = _chart_rows(drawn, agency_view=agency_view)
     line_label = _line_label(agency_view)
+    charts = [
+        cached_chart(
+            benchmark,
+            chart_rows,
+            line_label=line_label,
+            layout=layout,
+            results=totals["results"],
+            jumps=jumps,
+        )
+        for layout in (WIDE, NARROW)
+    ]
     return render(
         request,
         "portal/frontier_benchmark.html",
         {
             "benchmark": benchmark,
             "form": form,
-            "rows": rows,
+            "results_count": totals["results"],
             # The table in pages: every value, without rendering thousands of rows at once.
-            "table": Paginator(rows, TABLE_PAGE_SIZE).get_page(request.GET.get("table_page")),
+            "table": page,
             "table_open": "table_page" in request.GET,
             "agency_view": agency_view,
-            "wide": build_chart(benchmark, chart_rows, line_label=line_label, layout=WIDE),
-            "narrow": build_chart(benchmark, chart_rows, line_label=line_label, layout=NARROW),
-            "jump_count": sum(row.jump for row in rows),
-            "has_measured": any(r.measured is not None for r in chart_rows),
+            "charts": charts,
+            "line_label": line_label,
+            "jump_count": jumps,
             "may_ask_routing": may_ask_routing(request.user),
             "back": request.get_full_path(),
             "query": request.GET.urlencode(),

@@ -117,3 +117,26 @@ def test_a_fixed_number_of_queries(client, ctf, submit_scores, other_submitter, 
     for score in (41, 52, 53, 54, 70):
         submit_scores({ctf: score}, actor=other_submitter)
     assert count() == few
+
+
+def test_pages_follow_one_another_in_the_selectors_order(
+    client, ctf, submit_scores, other_submitter, coordinator, reviewer, accept_lead
+):
+    from tests.capability.conftest import make_benchmark
+
+    bio = make_benchmark("bio-qa", category="cbrn")
+    cases = [
+        submit_scores({ctf: 40 + i, bio: 10 + i}, actor=other_submitter if i % 2 else None)
+        for i in range(5)
+    ]
+    headers = bearer(coordinator)
+    seen = []
+    for page in (1, 2, 3, 4):
+        body = client.get(URL, {"page_size": 3, "page": page}, **headers).json()
+        seen += [(row["benchmark"]["slug"], row["case"]) for row in body["results"]]
+    # Benchmarks by category and name (bio-qa is CBRN, before cyber offense), oldest first.
+    assert seen == [("bio-qa", c.number) for c in cases] + [("cyber-ctf", c.number) for c in cases]
+    # A reviewer's pages hold only the cases assigned to them, whatever the ids asked for.
+    accept_lead(cases[3], reviewer)
+    body = client.get(URL, **bearer(reviewer)).json()
+    assert {row["case"] for row in body["results"]} == {cases[3].number}

@@ -283,3 +283,68 @@ def test_a_benchmarks_table_comes_in_pages(client, coordinator, ctf, submit_scor
     assert 'id="table" open' in second or "open id" in second
     # A page out of range shows the last one, never an error.
     assert client.get(url, {"table_page": "999"}).status_code == 200
+
+
+def test_a_benchmarks_chart_draws_a_bounded_selection_and_the_table_every_result(
+    client, coordinator, ctf, submit_scores, monkeypatch
+):
+    from portal.capability import views
+
+    monkeypatch.setattr(views, "FULL_CHART_NOTABLE", 1)
+    monkeypatch.setattr(views, "FULL_CHART_RECENT", 2)
+    # Three new bests, then three that do not move the line.
+    cases = [submit_scores({ctf: score}) for score in (40, 45, 50, 30, 31, 32)]
+    client.force_login(coordinator)
+
+    html = client.get(chart_url(ctf)).content.decode()
+
+    # Drawn: the latest new best (50) and the latest two results.
+    assert "6 results" in html and "Drawn: the 3 that moved the line" in html
+    for chart in svgs(html):
+        titles = [
+            c.find(f"{SVG}title").text for c in chart.iter(f"{SVG}circle") if c.get("r") == "5"
+        ]
+        assert [t.split(" ")[0] for t in titles] == [cases[i].number for i in (2, 4, 5)]
+    assert "The table under the chart lists every value." in html
+    assert "(6)" in html  # the table's summary counts every result
+    for case in cases:
+        assert case.number in html  # the table (one page of 50) lists each
+
+
+def test_a_new_score_is_drawn_at_once_though_the_chart_is_cached(
+    client, coordinator, ctf, submit_scores
+):
+    first = submit_scores({ctf: 40})
+    client.force_login(coordinator)
+    url = chart_url(ctf)
+
+    def points():
+        [wide, _narrow] = svgs(client.get(url).content.decode())
+        return [c for c in wide.iter(f"{SVG}circle") if c.get("r") == "5"]
+
+    assert len(points()) == 1
+    assert len(points()) == 1  # the same chart, from the cache
+    second = submit_scores({ctf: 52})  # a jump: ringed
+    client.force_login(coordinator)
+    assert len(points()) == 2
+    html = client.get(url).content.decode()
+    assert second.number in html and first.number in html
+    assert "1 capability jump shown" in html
+
+
+@pytest.mark.parametrize("url", [FRONTIER, "/frontier/cyber-ctf/"])
+def test_queries_stay_fixed_past_the_charts_bounds(
+    client, coordinator, ctf, submit_scores, other_submitter, monkeypatch, url
+):
+    from portal.capability import views
+
+    for name in ("SMALL_CHART_POINTS", "FULL_CHART_NOTABLE", "FULL_CHART_RECENT"):
+        monkeypatch.setattr(views, name, 2)
+    submit_scores({ctf: 40})
+    client.force_login(coordinator)
+    one = count_queries(client, url)
+
+    for score in (41, 52, 30, 53, 31, 70, 32):
+        submit_scores({ctf: score}, actor=other_submitter)
+    client.force_login(coordinator)
+    assert count_queries(client, url) == one
