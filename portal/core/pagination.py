@@ -33,10 +33,13 @@ class UncountedPage:
     """
 
     paginator = None  # no "of N pages": pagination.html shows the page number alone
+    MAX_NUMBER = 100_000
 
     def __init__(self, object_list, per_page: int, number) -> None:
         try:
-            self.number = max(int(number), 1)
+            # Bounded: a page number past any list's end reads nothing, and an
+            # absurd one must not overflow the database's OFFSET.
+            self.number = min(max(int(number), 1), self.MAX_NUMBER)
         except (TypeError, ValueError):
             self.number = 1
         start = (self.number - 1) * per_page

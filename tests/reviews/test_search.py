@@ -218,6 +218,9 @@ def test_results_are_paged(client, coordinator, submit):
     past = client.get(SEARCH, {"q": "aurora", "page": "9"})
     assert case_numbers(past) == []
     assert b"No more cases match" in past.content
+    for hostile in ("0", "-3", "x", "9" * 40):
+        response = client.get(SEARCH, {"q": "aurora", "page": hostile})
+        assert response.status_code == 200, hostile
 
 
 # Query budget: the same number of queries at any size.
