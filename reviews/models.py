@@ -4,12 +4,12 @@ recommendation. Discussions (which replaced the reviewers' notes) are
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
 
 from portal.accounts.models import Agency
 from portal.cases.models import Submission
+from portal.core.search import stored_search_vector
 from portal.files.models import StoredFile
 
 
@@ -149,11 +149,6 @@ class FindingQuerySet(models.QuerySet):
 FINDING_SEARCH_CONFIG = "english"
 
 
-def finding_search_vector() -> SearchVector:
-    """The words finding search matches; the GIN index ``finding_search`` is built on it."""
-    return SearchVector("title", config=FINDING_SEARCH_CONFIG)
-
-
 class Finding(models.Model):
     class Category(models.TextChoices):
         CYBER_OFFENSE = "cyber_offense", "Cyber offense"
@@ -187,6 +182,9 @@ class Finding(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The title's words for search (portal.core.search): written by PostgreSQL,
+    # NULL on SQLite. Content, like the title: the admin never shows it.
+    search_vector = stored_search_vector("title", config=FINDING_SEARCH_CONFIG)
 
     objects = FindingQuerySet.as_manager()
 
@@ -195,9 +193,9 @@ class Finding(models.Model):
         indexes = [
             models.Index(fields=["case", "marking", "agency"]),
             models.Index(fields=["case", "severity"]),
-            # Search (reviews.selectors.search_findings): the same expression as
-            # the query's, so PostgreSQL can use it. Created on PostgreSQL only.
-            GinIndex(finding_search_vector(), name="finding_search"),
+            # Search (reviews.selectors.search_findings) on the stored vector.
+            # Created on PostgreSQL only (SQLite matches substrings).
+            GinIndex(fields=["search_vector"], name="finding_search_vector"),
         ]
 
     def __str__(self):

@@ -8,7 +8,7 @@ a finding outside it.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery
 from django.db.models import (
     Case,
     Count,
@@ -37,7 +37,6 @@ from reviews.models import (
     InformationRequest,
     PositionMarking,
     Recommendation,
-    finding_search_vector,
     readable_by_agency,
 )
 
@@ -238,7 +237,10 @@ def search_findings(user, query: str):
 
     Developers and operators read findings on their case pages; search does not
     list findings for them at all, so it cannot hint at one. Full-text search on
-    PostgreSQL (the ``finding_search`` index), ``icontains`` on SQLite.
+    PostgreSQL over the stored ``search_vector`` (GIN index
+    ``finding_search_vector``), ``icontains`` on SQLite; newest first, like cases
+    (titles are short: a rank would hardly tell them apart, and ranking every
+    match costs a row-by-row pass over all of them).
     """
     query = query.strip()
     if not query or not user.is_agency_staff:
@@ -246,12 +248,7 @@ def search_findings(user, query: str):
     findings = Finding.objects.visible_to(user).select_related("case", "agency")
     if full_text_search():
         words = SearchQuery(query, config=FINDING_SEARCH_CONFIG, search_type="websearch")
-        return (
-            findings.alias(search=finding_search_vector())
-            .filter(search=words)
-            .annotate(rank=SearchRank(finding_search_vector(), words))
-            .order_by("-rank", "-created_at", "-pk")
-        )
+        return findings.filter(search_vector=words).order_by("-created_at", "-pk")
     return findings.filter(title__icontains=query).order_by("-created_at", "-pk")
 
 

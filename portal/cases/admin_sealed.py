@@ -25,7 +25,7 @@ from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 
 from portal.audit import events as audit
-from portal.core.admin import ReadOnlyAdmin
+from portal.core.admin import ReadOnlyAdmin, shown_fields
 from portal.core.forms import reject_control_characters
 from portal.notifications.services import notify
 
@@ -68,7 +68,7 @@ class SealedAdmin(ReadOnlyAdmin):
     # --- what the admin shows ---------------------------------------------------------
 
     def metadata_fields(self) -> list[str]:
-        return [f.name for f in self.model._meta.fields if f.name not in self.content_fields]
+        return [name for name in shown_fields(self.model) if name not in self.content_fields]
 
     def get_fields(self, request, obj=None):
         return self.metadata_fields()

@@ -5,14 +5,20 @@ PostgreSQL's full-text search where the database is PostgreSQL, plain
 ``icontains`` on SQLite, and always only among the cases the person may see.
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+import re
+
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Case, Q, QuerySet, Value, When
 
-from portal.accounts.models import Membership
+from portal.accounts.models import Membership, Organization
 from portal.audit.models import AuditEvent
 from portal.cases.models import ScoreCorrection, Submission
-from portal.cases.models.cases import CASE_SEARCH_CONFIG, case_search_vector
+from portal.cases.models.cases import CASE_SEARCH_CONFIG
+
+# A case number (FMR-YYYY-NNNN) is made of these characters only: a query with
+# any other cannot be part of one, and is not matched against the numbers.
+CASE_NUMBER_PART = re.compile(r"[FMR0-9-]+", re.IGNORECASE)
 
 
 def full_text_search() -> bool:
@@ -20,32 +26,44 @@ def full_text_search() -> bool:
 
 
 def search_cases(user, query: str) -> QuerySet[Submission]:
-    """The cases visible to ``user`` that match ``query``, best match first.
+    """The cases visible to ``user`` that match ``query``, newest first.
 
     Matches the case number (exactly, or any part of it: "0042"), the model's
     name and version, and the developer's name. An exact case number comes first.
+
+    Each part is matched on its own index, none row by row through a join: on
+    PostgreSQL the model's words through the stored ``search_vector`` (GIN
+    index ``case_search_vector``); the developer by name on the organizations
+    (a small table), then its cases by ``developer_id``; the number only for a
+    query that could be part of one. SQLite matches substrings. Matches are not
+    ranked: model names and versions are a few words each, a rank hardly tells
+    them apart, and ranking means a pass over every match. Newest first, the
+    page walks the ``case_newest`` index and checks each case's visibility as
+    it goes (``visible_to(probe=True)``), so a query matching every case reads
+    one page of them; a rare word is found through the GIN index instead.
     """
     query = query.strip()
-    cases = Submission.objects.visible_to(user).select_related("developer")
+    cases = Submission.objects.visible_to(user, probe=True).select_related("developer")
     if not query:
         return cases.none()
-    by_number = Q(number__icontains=query)
-    by_developer = Q(developer__name__icontains=query)
-    exact = Case(When(number__iexact=query, then=Value(1)), default=Value(0))
+    # A list of ids, not a subquery: the planner then knows how few cases match.
+    developers = list(
+        Organization.objects.filter(name__icontains=query).values_list("pk", flat=True)
+    )
+    matches = Q(developer_id__in=developers)
+    ordering = ["-created_at", "-pk"]
+    if CASE_NUMBER_PART.fullmatch(query):
+        matches |= Q(number__icontains=query)
+        cases = cases.annotate(
+            exact=Case(When(number__iexact=query, then=Value(1)), default=Value(0))
+        )
+        ordering.insert(0, "-exact")
     if full_text_search():
         words = SearchQuery(query, config=CASE_SEARCH_CONFIG, search_type="websearch")
-        return (
-            cases.alias(search=case_search_vector())
-            .annotate(rank=SearchRank(case_search_vector(), words), exact=exact)
-            .filter(Q(search=words) | by_number | by_developer)
-            .order_by("-exact", "-rank", "-created_at", "-pk")
-        )
-    by_model = Q(model_name__icontains=query) | Q(model_version__icontains=query)
-    return (
-        cases.annotate(exact=exact)
-        .filter(by_model | by_number | by_developer)
-        .order_by("-exact", "-created_at", "-pk")
-    )
+        matches |= Q(search_vector=words)
+    else:
+        matches |= Q(model_name__icontains=query) | Q(model_version__icontains=query)
+    return cases.filter(matches).order_by(*ordering)
 
 
 # The case page's timeline: what happened to the case, its artifacts and its scores.

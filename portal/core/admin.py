@@ -3,6 +3,15 @@
 from django.contrib import admin
 
 
+def shown_fields(model) -> list[str]:
+    """The fields an admin page shows: all but the stored search vector.
+
+    ``search_vector`` (``portal.core.search``) is the database's copy of other
+    fields' words: nothing to read, and for a sealed record a copy of its content.
+    """
+    return [f.name for f in model._meta.fields if f.name != "search_vector"]
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """For oversight only: every field shown, nothing added, changed or deleted here.
 
@@ -10,7 +19,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     """
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return shown_fields(self.model)
 
     def has_add_permission(self, request):
         return False

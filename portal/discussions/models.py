@@ -15,6 +15,7 @@ download and list of people to tell starts from it.
 """
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import BigIntegerField, Count, F, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from portal.accounts.models import Agency, Membership, Organization
 from portal.cases.models import CaseStatus, Submission
+from portal.core.search import stored_search_vector
 from portal.files.models import StoredFile
 
 
@@ -80,6 +82,10 @@ class ThreadQuerySet(models.QuerySet):
         )
 
 
+# Subjects and messages are prose: the "english" configuration stems their words.
+THREAD_SEARCH_CONFIG = "english"
+
+
 class Thread(models.Model):
     Marking = Marking
 
@@ -106,6 +112,8 @@ class Thread(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The subject's words for search (portal.core.search): written by PostgreSQL, NULL on SQLite.
+    search_vector = stored_search_vector("subject", config=THREAD_SEARCH_CONFIG)
 
     objects = ThreadQuerySet.as_manager()
 
@@ -128,6 +136,8 @@ class Thread(models.Model):
         indexes = [
             models.Index(fields=["case", "marking", "agency"]),
             models.Index(fields=["organization", "marking"]),
+            # Search (portal.discussions.selectors.search_threads), PostgreSQL only.
+            GinIndex(fields=["search_vector"], name="thread_search_vector"),
         ]
 
     def __str__(self):
@@ -166,10 +176,16 @@ class Message(models.Model):
     )
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
+    # The text's words for search (portal.core.search): written by PostgreSQL, NULL on SQLite.
+    search_vector = stored_search_vector("body", config=THREAD_SEARCH_CONFIG)
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["thread", "created_at"])]
+        indexes = [
+            models.Index(fields=["thread", "created_at"]),
+            # Search (portal.discussions.selectors.search_threads), PostgreSQL only.
+            GinIndex(fields=["search_vector"], name="message_search_vector"),
+        ]
 
     def __str__(self):
         return f"Message in {self.thread_id} by {self.author_id}"

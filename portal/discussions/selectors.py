@@ -2,14 +2,12 @@
 ``Thread.objects.visible_to``: the lists, the unread counts, search and the
 people a new message is for."""
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from portal.accounts.models import Membership, User
-from portal.discussions.models import Message, ReadState, Thread
-
-THREAD_SEARCH_CONFIG = "english"
+from portal.discussions.models import THREAD_SEARCH_CONFIG, Message, ReadState, Thread
 
 
 def threads_for(user) -> QuerySet[Thread]:
@@ -82,7 +80,13 @@ def readers(thread) -> list[User]:
 
 
 def search_threads(user, text: str) -> QuerySet[Thread]:
-    """Threads this person reads whose subject or messages match ``text``; none for no text."""
+    """Threads this person reads whose subject or messages match ``text``; none for no text.
+
+    On PostgreSQL the subject and each message are matched on their stored
+    ``search_vector`` (GIN indexes ``thread_search_vector`` and
+    ``message_search_vector``), never parsed at query time; SQLite matches
+    substrings.
+    """
     text = text.strip()
     if not text:
         return Thread.objects.none()
@@ -91,12 +95,8 @@ def search_threads(user, text: str) -> QuerySet[Thread]:
     by_subject: QuerySet
     if connection.vendor == "postgresql":
         query = SearchQuery(text, config=THREAD_SEARCH_CONFIG, search_type="websearch")
-        matching = Message.objects.annotate(
-            words=SearchVector("body", config=THREAD_SEARCH_CONFIG)
-        ).filter(words=query)
-        by_subject = Thread.objects.annotate(
-            words=SearchVector("subject", config=THREAD_SEARCH_CONFIG)
-        ).filter(words=query)
+        matching = Message.objects.filter(search_vector=query)
+        by_subject = Thread.objects.filter(search_vector=query)
     else:
         matching = Message.objects.filter(body__icontains=text)
         by_subject = Thread.objects.filter(subject__icontains=text)

@@ -16,7 +16,7 @@ from portal.accounts.models import Membership
 from portal.accounts.roles import ANY_ROLE, role_required
 from portal.cases.selectors import search_cases
 from portal.core.hooks import render_search_sections
-from portal.core.pagination import CountedPaginator
+from portal.core.pagination import UncountedPage
 from portal.discussions.selectors import search_threads
 from reviews.forms_search import SearchForm
 from reviews.selectors import search_findings
@@ -31,14 +31,14 @@ def search(request):
     form = SearchForm(request.GET if "q" in request.GET else None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     # An empty or refused query finds nothing: no query runs, nothing is hinted at.
-    cases = CountedPaginator(search_cases(request.user, query), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    # Each list is one query, never counted in full (a query may match thousands):
+    # "N match" where the page holds the last rows, "more than N" before that.
+    cases = UncountedPage(search_cases(request.user, query), PAGE_SIZE, request.GET.get("page"))
+    findings = UncountedPage(
+        search_findings(request.user, query), PAGE_SIZE, request.GET.get("findings_page")
     )
-    findings = CountedPaginator(search_findings(request.user, query), PAGE_SIZE).get_page(
-        request.GET.get("findings_page")
-    )
-    threads = CountedPaginator(search_threads(request.user, query), PAGE_SIZE).get_page(
-        request.GET.get("threads_page")
+    threads = UncountedPage(
+        search_threads(request.user, query), PAGE_SIZE, request.GET.get("threads_page")
     )
     return render(
         request,

@@ -206,10 +206,21 @@ def test_results_are_paged(client, coordinator, submit):
         submit(model_name=f"Aurora {number:02d}")
     client.force_login(coordinator)
     first = client.get(SEARCH, {"q": "aurora"})
-    assert first.context["cases"].paginator.count == 23
+    # Never counted in full: the first page knows only that more follow.
+    assert first.context["cases"].count is None
+    assert b"More than 20 cases match" in first.content
     assert len(case_numbers(first)) == 20
     second = client.get(SEARCH, {"q": "aurora", "page": "2"})
     assert len(case_numbers(second)) == 3
+    assert second.context["cases"].count == 23
+    assert b"23 cases match" in second.content
+    # Past the end: no rows, and no number that could be wrong.
+    past = client.get(SEARCH, {"q": "aurora", "page": "9"})
+    assert case_numbers(past) == []
+    assert b"No more cases match" in past.content
+    for hostile in ("0", "-3", "x", "9" * 40):
+        response = client.get(SEARCH, {"q": "aurora", "page": hostile})
+        assert response.status_code == 200, hostile
 
 
 # Query budget: the same number of queries at any size.
@@ -257,3 +268,72 @@ def test_each_list_pages_on_its_own(client, coordinator, reviewer, submit):
     second = client.get(SEARCH, {"q": "aurora", "findings_page": "2"})
     assert len(finding_titles(second)) == 1
     assert case_numbers(second) == [case.number]
+
+
+# The stored search vectors and the developer's name.
+
+
+def test_a_renamed_developer_is_found_by_its_new_name_only(client, coordinator, submit):
+    case = submit(model_name="Aurora")
+    developer = case.developer
+    old_name = developer.name
+    developer.name = "Solstice Systems"
+    developer.save()
+    client.force_login(coordinator)
+    assert case_numbers(client.get(SEARCH, {"q": "solstice"})) == [case.number]
+    assert case_numbers(client.get(SEARCH, {"q": old_name})) == []
+
+
+@pytest.mark.postgres
+def test_the_database_keeps_the_search_vectors_whatever_writes_the_row(
+    client, coordinator, reviewer, submit
+):
+    from portal.cases.models import Submission
+    from reviews.models import Finding
+
+    case = submit(model_name="Aurora")
+    assign(coordinator, case, reviewer)
+    record(reviewer, case, title="Aurora leaks weights", evidence=None)
+    # Writes that no save() sees: the generated columns follow them all the same.
+    Submission.objects.filter(pk=case.pk).update(model_name="Borealis")
+    Finding.objects.filter(case=case).update(title="Borealis hides its tools")
+    client.force_login(coordinator)
+    assert case_numbers(client.get(SEARCH, {"q": "borealis"})) == [case.number]
+    assert case_numbers(client.get(SEARCH, {"q": "aurora"})) == []
+    # The "english" configuration stems: "tool" finds "tools".
+    assert finding_titles(client.get(SEARCH, {"q": "tool"})) == ["Borealis hides its tools"]
+
+
+@pytest.mark.postgres
+def test_search_matches_the_stored_vectors_through_their_gin_indexes(coordinator):
+    from portal.discussions.selectors import search_threads
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)",
+            [["case_search_vector", "finding_search_vector", "thread_search_vector"]],
+        )
+        definitions = dict(cursor.fetchall())
+    assert len(definitions) == 3
+    assert all("USING gin (search_vector)" in d for d in definitions.values()), definitions
+    # No query parses a row's text: they match the stored column.
+    for queryset in (
+        search_cases(coordinator, "aurora"),
+        search_findings(coordinator, "aurora"),
+        search_threads(coordinator, "aurora"),
+    ):
+        sql = str(queryset.query)
+        assert "to_tsvector" not in sql
+        assert "search_vector" in sql
+
+
+def test_probing_visibility_case_by_case_sees_exactly_the_same_cases(
+    personas_matrix, review_case, submit, other_submitter
+):
+    from portal.cases.models import Submission
+
+    submit(actor=other_submitter, model_name="Zephyr")
+    for name, person in personas_matrix.items():
+        joined = set(Submission.objects.visible_to(person).values_list("pk", flat=True))
+        probed = Submission.objects.visible_to(person, probe=True).values_list("pk", flat=True)
+        assert set(probed) == joined, name

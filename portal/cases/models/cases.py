@@ -10,7 +10,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
 from django.db import connection, models
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
@@ -18,6 +17,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from portal.accounts.models.people import Agency, Organization
 from portal.core.days import days_until
+from portal.core.search import stored_search_vector
 
 
 class CaseStatus(models.TextChoices):
@@ -33,11 +33,6 @@ class CaseStatus(models.TextChoices):
 # Model names are names, not prose: the "simple" configuration keeps every word
 # as typed (no stemming, no stop words).
 CASE_SEARCH_CONFIG = "simple"
-
-
-def case_search_vector() -> SearchVector:
-    """The words case search matches; the GIN index ``case_search`` is built on it."""
-    return SearchVector("model_name", "model_version", config=CASE_SEARCH_CONFIG)
 
 
 # The statuses of a case whose review is under way: only such a case waits for a reviewer.
@@ -57,8 +52,11 @@ def routing_staffed():
 
 
 class SubmissionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The cases this person may see: one semi-join over guardian's tables."""
+    def visible_to(self, user, *, probe: bool = False):
+        """The cases this person may see: one semi-join over guardian's tables.
+
+        ``probe``: the same cases, checked row by row (``with_object_perm``).
+        """
         from portal.accounts.visibility import with_object_perm
 
         return with_object_perm(
@@ -67,6 +65,7 @@ class SubmissionQuerySet(models.QuerySet):
             "view_submission",
             SubmissionUserObjectPermission,
             SubmissionGroupObjectPermission,
+            probe=probe,
         )
 
     def open(self):
@@ -148,6 +147,8 @@ class Submission(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The words search matches (portal.core.search): written by PostgreSQL, NULL on SQLite.
+    search_vector = stored_search_vector("model_name", "model_version", config=CASE_SEARCH_CONFIG)
 
     objects = SubmissionQuerySet.as_manager()
 
@@ -173,9 +174,11 @@ class Submission(models.Model):
                 condition=Q(capability_jump=True),
                 name="case_capability_jump",
             ),
-            # Search (portal.cases.selectors.search_cases): the same expression as
-            # the query's, so PostgreSQL can use it. Created on PostgreSQL only.
-            GinIndex(case_search_vector(), name="case_search"),
+            # Search (portal.cases.selectors.search_cases) on the stored vector.
+            # Created on PostgreSQL only (SQLite matches substrings).
+            GinIndex(fields=["search_vector"], name="case_search_vector"),
+            # Search lists matches newest first and stops after a page.
+            models.Index(fields=["-created_at", "-id"], name="case_newest"),
         ]
 
     def __str__(self):
