@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -26,7 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from portal.accounts.models import Agency
+from portal.accounts.models import Agency, Organization
 from portal.cases.models import UNDER_REVIEW, CaseRouting, CaseStatus, Submission, routing_staffed
 from portal.cases.selectors import full_text_search
 from reviews.models import (
@@ -83,6 +84,55 @@ def reviewer_queue(user):
             my_role=F("mine__role"),
         )
     )
+
+
+def held_assignments(user) -> dict:
+    """The reviewer's assignments in their queue, from their index: one query.
+
+    ``counts`` by status (how many invitations wait; with the others, the
+    queue's length), and ``version``, which changes whenever the set of
+    assignments does: a new assignment has a higher id than any before it,
+    one that leaves the queue (declined, removed) lowers the count, and none
+    comes back into it (an answered or removed invitation stays so).
+    """
+    rows = list(
+        Assignment.objects.filter(reviewer=user, status__in=Assignment.HOLDING)
+        .order_by()
+        .values_list("status")
+        .annotate(count=Count("pk"), last=Max("pk"))
+    )
+    counts = {status: count for status, count, _last in rows}
+    return {
+        "counts": counts,
+        "version": f"{sum(counts.values())}.{max((last for *_, last in rows), default=0)}",
+    }
+
+
+DEVELOPERS_CACHED_FOR = 600  # seconds: a renamed developer shows its new name within this
+
+
+def reviewer_developers(user, version: str) -> list[tuple[int, str]]:
+    """(id, name) of the developers of the reviewer's cases, by name.
+
+    The queue's developer filter offers exactly these. Cached per reviewer
+    under ``held_assignments(user)["version"]``, so a new or lost case shows
+    at once; only a developer's new name waits for the cache to expire.
+    """
+    key = f"reviews:developers:{user.pk}:{version}"
+    developers = cache.get(key)
+    if developers is None:
+        mine = Assignment.objects.filter(reviewer=user, status__in=Assignment.HOLDING)
+        developers = list(
+            Organization.objects.filter(
+                pk__in=Submission.objects.filter(pk__in=mine.values("case_id")).values(
+                    "developer_id"
+                )
+            )
+            .order_by("name")
+            .values_list("pk", "name")
+        )
+        cache.set(key, developers, DEVELOPERS_CACHED_FOR)
+    return developers
 
 
 CLOSED = (CaseStatus.RELEASED, CaseStatus.WITHDRAWN)

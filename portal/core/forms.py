@@ -84,3 +84,22 @@ class UnderstoodForm(forms.Form):
 def consequence_understood(data) -> bool:
     """Whether the post ticked the "I understand" box of an irreversible action."""
     return UnderstoodForm(data).is_valid()
+
+
+class FormClassOnce:
+    """A FilterSet that builds its form class once, not on every request.
+
+    django-filter's ``get_form_class`` makes a form field for each filter and a
+    new form class from them on every request (about a millisecond for a
+    dozen filters). A FilterSet whose fields are the same on every request
+    (choices that vary per person are set on the form, not on the filters)
+    can keep the first class: each form still copies its fields, as any
+    Django form does. Two threads building it at once make equal classes.
+    """
+
+    def get_form_class(self):
+        form_class = type(self).__dict__.get("_form_class_once")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class_once = form_class
+        return form_class
