@@ -6,12 +6,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.roles import Role, role_required
+from portal.core.links import link_maker
 from portal.core.pagination import CountedPaginator
 from portal.core.refusals import run_service
 from reviews.access import AssignmentPurpose, get_assignment_or_404
 from reviews.filters import ReviewerCaseFilter
 from reviews.forms_reviewer import RespondForm
-from reviews.models import Assignment
+from reviews.models import Assignment, Severity
 from reviews.selectors import held_assignments, reviewer_developers, reviewer_queue
 from reviews.services import assignments as assignment_services
 from reviews.services.base import ReviewActionRefused
@@ -36,14 +37,19 @@ def my_cases(request):
     cases = case_filter.qs if case_filter.is_valid() else queue.none()
     known = sum(held["counts"].values()) if case_filter.shows_every_case() else None
     page = CountedPaginator(cases, PAGE_SIZE, known_count=known).get_page(request.GET.get("page"))
-    # The rows' links, built here once rather than by {% url %} for each row.
+    # What each row shows, built here once rather than by template tags and filters.
+    respond_url = link_maker("reviews:assignment_respond")
+    workspace_url = link_maker("reviews:workspace")
+    complete_url = link_maker("reviews:assignment_complete")
     for case in page.object_list:
+        case.my_due_text = case.my_due.isoformat() if case.my_due else "—"
+        case.top_severity_label = Severity(case.top_severity).label if case.top_severity else ""
         if case.my_status == Assignment.Status.INVITED:
-            case.respond_url = reverse("reviews:assignment_respond", args=[case.my_assignment_id])
+            case.respond_url = respond_url(case.my_assignment_id)
         else:
-            case.workspace_url = reverse("reviews:workspace", args=[case.pk])
+            case.workspace_url = workspace_url(case.pk)
         if case.my_status == Assignment.Status.ACCEPTED:
-            case.complete_url = reverse("reviews:assignment_complete", args=[case.my_assignment_id])
+            case.complete_url = complete_url(case.my_assignment_id)
     # The soonest few invitations up top; all of them are in the list below
     # (filter "Awaiting my answer"), so the page stays short however many wait.
     invitation_count = held["counts"].get(Assignment.Status.INVITED, 0)
