@@ -14,7 +14,5 @@ def link_maker(view_name: str) -> Callable[[int], str]:
     For a URL with the object's integer id as its only argument; each row's
     link is then a string format rather than a walk of the URL resolver.
     """
-    head, _placeholder, tail = reverse(view_name, args=[_PLACEHOLDER]).partition(
-        str(_PLACEHOLDER)
-    )
+    head, _placeholder, tail = reverse(view_name, args=[_PLACEHOLDER]).partition(str(_PLACEHOLDER))
     return lambda pk: f"{head}{int(pk)}{tail}"

@@ -22,6 +22,7 @@ from portal.core.refusals import run_service
 from reviews.access import AssignmentPurpose, get_assignment_or_404, get_workspace_case_or_404
 from reviews.forms_coordinator import AssignForm, DueDateForm, QueueFilter, RouteForm
 from reviews.models import Assignment, Severity
+from reviews.rows import queue_row
 from reviews.selectors import (
     coordinator_cases,
     needs_reviewer,
@@ -50,7 +51,7 @@ def agency_queue(request):
     page = CountedPaginator(
         shown.values_list("case_id", flat=True), QUEUE_PAGE_SIZE, known_count=known
     ).get_page(request.GET.get("page"))
-    # Then the page's cases themselves, with what each row shows.
+    # Then the page's cases themselves, each row written once in Python (reviews.rows).
     page.object_list = coordinator_cases(request.user, list(page.object_list))
     today = timezone.localdate()
     workspace_link = link_maker("reviews:workspace")
@@ -63,6 +64,7 @@ def agency_queue(request):
         case.needs_reviewer = needs_reviewer(case.status, case.reviewer_count)
         case.top_severity_label = Severity(case.top_severity).label if case.top_severity else ""
         case.workspace_url = workspace_link(case.pk)
+        case.row = queue_row(case)
     return render(
         request,
         "reviews/agency_queue.html",

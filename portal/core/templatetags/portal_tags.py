@@ -118,9 +118,8 @@ def list_flags(case) -> str:
         tags.append(JUMP_RETRACTED_TAG)
     if getattr(case, "has_open_request", False):
         tags.append(REQUESTED_TAG)
-    release = release_flags(case)
-    if release:
-        tags.append(release)
+    if case.release_before_review_due or case.released_before_recommendation:
+        tags.append(release_flags(case))
     return mark_safe(" ".join(tags))  # noqa: S308  # safe: constant markup and format_html's
 
 
