@@ -5,6 +5,7 @@ counts findings the person may read (their marking), so a queue never hints at
 a finding outside it.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -61,13 +62,26 @@ def reviewer_queue(user):
     never while only invited: the highest severity counts the findings their
     agency may read on the cases they may read, as ``Finding.visible_to``.
     """
-    membership = user.membership
+    return _reviewer_queue(user.pk, user.membership.agency_id).all()
+
+
+@functools.lru_cache(maxsize=1024)
+def _reviewer_queue(reviewer_id: int, agency_id: int):
+    """``reviewer_queue``'s queryset, built once per process for each reviewer.
+
+    Building it (the filtered join, the severity subquery) took as many function
+    calls as compiling it to SQL; nothing in it changes between requests but the
+    rows, which each use reads afresh from its own copy (``.all()``). Never
+    evaluated itself, so it holds no rows.
+    """
     readable = Q(mine__status__in=[Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED])
     return (
         Submission.objects.alias(
             mine=FilteredRelation(
                 "assignments",
-                condition=Q(assignments__reviewer=user, assignments__status__in=Assignment.HOLDING),
+                condition=Q(
+                    assignments__reviewer_id=reviewer_id, assignments__status__in=Assignment.HOLDING
+                ),
             )
         )
         .filter(mine__isnull=False)
@@ -75,7 +89,7 @@ def reviewer_queue(user):
         .annotate(
             has_open_request=Exists(_open_requests()),
             top_severity=Case(
-                When(readable, then=_highest_severity_for_agency(membership.agency_id)),
+                When(readable, then=_highest_severity_for_agency(agency_id)),
                 default=Value(0),
             ),
             my_assignment_id=F("mine__pk"),
@@ -178,12 +192,20 @@ def coordinator_cases(user, case_ids: list[int]) -> list:
     Only cases routed to the coordinator's agency come back; the severity is
     over the page's cases only.
     """
-    agency_id = user.membership.agency_id
-    cases = (
+    cases = _agency_cases(user.membership.agency_id).filter(pk__in=case_ids)
+    by_pk = {case.pk: case for case in cases}
+    return [by_pk[pk] for pk in case_ids if pk in by_pk]
+
+
+@functools.lru_cache(maxsize=64)
+def _agency_cases(agency_id: int):
+    """The agency's cases with what a queue row shows, built once per process per agency
+    (as ``_reviewer_queue``); never evaluated itself."""
+    return (
         Submission.objects.alias(
             here=FilteredRelation("routings", condition=Q(routings__agency_id=agency_id))
         )
-        .filter(pk__in=case_ids, here__isnull=False)
+        .filter(here__isnull=False)
         .select_related("developer")
         .order_by()
         .annotate(
@@ -192,8 +214,6 @@ def coordinator_cases(user, case_ids: list[int]) -> list:
             top_severity=_highest_severity_for_agency(agency_id),
         )
     )
-    by_pk = {case.pk: case for case in cases}
-    return [by_pk[pk] for pk in case_ids if pk in by_pk]
 
 
 def needs_reviewer(status: str, reviewer_count: int) -> bool:
