@@ -13,17 +13,24 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from portal.cases.models import CaseStatus
 from portal.core.templatetags.portal_tags import SHORT_NOTICE_TAG, list_flags, release_flags
 from reviews.models import Assignment
 
 UNASSIGNED_TAG = '<span class="usa-tag portal-tag--warning">Unassigned</span>'
 
 
+# The labels of statuses and roles, read once (``get_status_display`` builds its
+# lookup table on every call).
+STATUS_LABELS = dict(CaseStatus.choices)
+ROLE_LABELS = dict(Assignment.Role.choices)
+
+
 def _status_tag(case) -> str:
     """``portal_tags.status_tag``, as a plain string."""
     return (
         f'<span class="usa-tag portal-status portal-status--{escape(case.status)}">'
-        f"{escape(case.get_status_display())}</span>"
+        f"{escape(STATUS_LABELS.get(case.status, case.status))}</span>"
     )
 
 
@@ -97,10 +104,11 @@ def invitation_item(invitation, respond_url: str) -> SafeString:
     case = invitation.case
     reference = escape(case.reference)
     due = invitation.due_date
+    role = ROLE_LABELS.get(invitation.role, invitation.role).lower()
     flags = f" {SHORT_NOTICE_TAG}" if case.short_notice else ""
     return mark_safe(  # noqa: S308  # safe: every value is escaped here
         f"<li>{reference}: {escape(case.title)} ({escape(case.developer.name)}), "
-        f"{escape(invitation.get_role_display().lower())}, due {due:%B} {due.day}, {due.year}"
+        f"{escape(role)}, due {due:%B} {due.day}, {due.year}"
         f"{flags} {release_flags(case)} — "
         f'<a class="usa-link" href="{escape(respond_url)}">Answer'
         f'<span class="usa-sr-only"> the invitation to {reference}</span></a></li>'

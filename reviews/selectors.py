@@ -122,6 +122,21 @@ def held_assignments(user) -> dict:
     }
 
 
+def reviewer_invitations(user):
+    """The reviewer's invitations waiting for an answer, soonest due first, with their cases."""
+    return _reviewer_invitations(user.pk).all()
+
+
+@functools.lru_cache(maxsize=1024)
+def _reviewer_invitations(reviewer_id: int):
+    """Built once per process per reviewer, as ``_reviewer_queue``; never evaluated itself."""
+    return (
+        Assignment.objects.filter(reviewer_id=reviewer_id, status=Assignment.Status.INVITED)
+        .select_related("case", "case__developer")
+        .order_by("due_date", "pk")
+    )
+
+
 DEVELOPERS_CACHED_FOR = 600  # seconds: a renamed developer shows its new name within this
 
 

@@ -15,7 +15,12 @@ from reviews.filters import ReviewerCaseFilter
 from reviews.forms_reviewer import RespondForm
 from reviews.models import Assignment, Severity
 from reviews.rows import invitation_item, my_case_row
-from reviews.selectors import held_assignments, reviewer_developers, reviewer_queue
+from reviews.selectors import (
+    held_assignments,
+    reviewer_developers,
+    reviewer_invitations,
+    reviewer_queue,
+)
 from reviews.services import assignments as assignment_services
 from reviews.services.base import ReviewActionRefused
 
@@ -57,13 +62,7 @@ def my_cases(request):
     # (filter "Awaiting my answer"), so the page stays short however many wait.
     invitation_count = held["counts"].get(Assignment.Status.INVITED, 0)
     invitations = (
-        list(
-            Assignment.objects.filter(reviewer=request.user, status=Assignment.Status.INVITED)
-            .select_related("case", "case__developer")
-            .order_by("due_date", "pk")[:INVITATIONS_SHOWN]
-        )
-        if invitation_count
-        else []
+        list(reviewer_invitations(request.user)[:INVITATIONS_SHOWN]) if invitation_count else []
     )
     for invitation in invitations:
         invitation.item = invitation_item(invitation, respond_url(invitation.pk))

@@ -170,6 +170,41 @@ def test_developer_choices_are_only_the_developers_of_my_cases(
     assert names(refused) == []
 
 
+def test_developer_choices_are_read_once_and_follow_my_assignments_at_once(
+    client, reviewer, queue, submit, coordinator, developer, other_developer, other_submitter
+):
+    """Cached per reviewer, under a version of their assignments: a repeat view reads
+    no developers, and a declined or new invitation changes the choices at once."""
+
+    def choices():
+        response = client.get(MY_CASES)
+        return [
+            name
+            for _pk, name in list(response.context["filter"].form.fields["developer"].choices)[1:]
+        ]
+
+    client.force_login(reviewer)
+    assert choices() == [other_developer.name, developer.name]
+    with CaptureQueriesContext(connection) as queries:
+        client.get(MY_CASES)
+    assert not [q for q in queries if q["sql"].startswith('SELECT "accounts_organization"')]
+
+    # Zephyr was Meridian's only case here: declining it takes Meridian away.
+    assignment_services.respond_to_invitation(
+        actor=reviewer,
+        assignment_id=queue["invitation"].pk,
+        accept=False,
+        financial_interest=False,
+        recent_employment=False,
+        other_conflict="",
+        decline_reason="No time this month.",
+    )
+    assert choices() == [developer.name]
+    # A new invitation to a Meridian case brings it back.
+    invite(coordinator, submit(actor=other_submitter, model_name="Cirrus"), reviewer)
+    assert choices() == [other_developer.name, developer.name]
+
+
 @pytest.mark.parametrize(
     "query",
     [
