@@ -65,7 +65,8 @@ def reviewer_queue(user):
     return _reviewer_queue(user.pk, user.membership.agency_id).all()
 
 
-@functools.lru_cache(maxsize=1024)
+# ~40 KiB each: at most ~10 MiB per process, for the reviewers it served last.
+@functools.lru_cache(maxsize=256)
 def _reviewer_queue(reviewer_id: int, agency_id: int):
     """``reviewer_queue``'s queryset, built once per process for each reviewer.
 
@@ -127,7 +128,7 @@ def reviewer_invitations(user):
     return _reviewer_invitations(user.pk).all()
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=256)
 def _reviewer_invitations(reviewer_id: int):
     """Built once per process per reviewer, as ``_reviewer_queue``; never evaluated itself."""
     return (
