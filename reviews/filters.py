@@ -2,18 +2,19 @@
 
 The FilterSet only ever sees ``reviewer_queue(user)``: the cases the reviewer
 is assigned to, with the highest severity they may read already annotated. Its
-developer choices are scoped to that same queryset, so the form never names a
-developer outside the reviewer's cases.
+developer choices are the developers of those same cases
+(``reviews.selectors.reviewer_developers``), so the form never names a
+developer outside the reviewer's cases, and refuses one.
 """
 
 import django_filters
 from django import forms
 from django.db.models import Q
 
-from portal.accounts.models import Organization
 from portal.cases.filters import FilterForm
-from portal.cases.models import CaseStatus, Submission
-from reviews.models import Assignment, Severity
+from portal.cases.models import CaseStatus
+from portal.core.forms import FormClassOnce
+from reviews.models import Severity
 
 # ?sort= value → ORDER BY. Anything else is a form error, never a column name.
 SORTS = {
@@ -31,12 +32,11 @@ SORT_CHOICES = [
 YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
-class ReviewerCaseFilter(django_filters.FilterSet):
+class ReviewerCaseFilter(FormClassOnce, django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Case number or model", max_length=100)
     status = django_filters.ChoiceFilter(choices=CaseStatus.choices, empty_label="Any status")
-    developer = django_filters.ModelChoiceFilter(
-        queryset=Organization.objects.none(), empty_label="Any developer"
-    )
+    # Its choices are the reviewer's own, set on each form (see __init__).
+    developer = django_filters.ChoiceFilter(choices=[], empty_label="Any developer")
     due_after = django_filters.DateFilter(
         field_name="my_due", lookup_expr="gte", label="My due date on or after"
     )
@@ -79,14 +79,10 @@ class ReviewerCaseFilter(django_filters.FilterSet):
         form = FilterForm
         fields: list[str] = []
 
-    def __init__(self, data=None, queryset=None, *, reviewer, **kwargs):
+    def __init__(self, data=None, queryset=None, *, developers: list[tuple[int, str]], **kwargs):
+        """``developers``: (id, name) of the developers of the reviewer's cases, by name."""
         super().__init__(data, queryset=queryset, **kwargs)
-        # The developers of the reviewer's cases, read from their assignments
-        # (the queryset's own rows, without its per-case annotations).
-        mine = Assignment.objects.filter(reviewer=reviewer, status__in=Assignment.HOLDING)
-        self.filters["developer"].queryset = Organization.objects.filter(
-            pk__in=Submission.objects.filter(pk__in=mine.values("case_id")).values("developer_id")
-        ).order_by("name")
+        self.form.fields["developer"].choices = developers
 
     def shows_every_case(self) -> bool:
         """Valid and narrowed by nothing (a sort order changes no rows)."""

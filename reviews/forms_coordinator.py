@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from portal.accounts.models import Agency, Membership
 from portal.cases.models import CaseRouting, CaseStatus, Submission
-from portal.core.forms import UswdsFormMixin
+from portal.core.forms import FormClassOnce, UswdsFormMixin
 from reviews.models import Assignment
 from reviews.selectors import CLOSED, agency_reviewers, open_loads
 
@@ -36,7 +36,7 @@ class QueueFilterForm(UswdsFormMixin, forms.Form):
     pass
 
 
-class QueueFilter(django_filters.FilterSet):
+class QueueFilter(FormClassOnce, django_filters.FilterSet):
     """Search and status over the agency's queue: its routings (``queue_routings``)."""
 
     q = django_filters.CharFilter(method="search", label="Case number or model")

@@ -5,10 +5,12 @@ counts findings the person may read (their marking), so a queue never hints at
 a finding outside it.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.postgres.search import SearchQuery
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -26,7 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from portal.accounts.models import Agency
+from portal.accounts.models import Agency, Organization
 from portal.cases.models import UNDER_REVIEW, CaseRouting, CaseStatus, Submission, routing_staffed
 from portal.cases.selectors import full_text_search
 from reviews.models import (
@@ -59,13 +61,27 @@ def reviewer_queue(user):
     never while only invited: the highest severity counts the findings their
     agency may read on the cases they may read, as ``Finding.visible_to``.
     """
-    membership = user.membership
+    return _reviewer_queue(user.pk, user.membership.agency_id).all()
+
+
+# ~40 KiB each: at most ~10 MiB per process, for the reviewers it served last.
+@functools.lru_cache(maxsize=256)
+def _reviewer_queue(reviewer_id: int, agency_id: int):
+    """``reviewer_queue``'s queryset, built once per process for each reviewer.
+
+    Building it (the filtered join, the severity subquery) took as many function
+    calls as compiling it to SQL; nothing in it changes between requests but the
+    rows, which each use reads afresh from its own copy (``.all()``). Never
+    evaluated itself, so it holds no rows.
+    """
     readable = Q(mine__status__in=[Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED])
     return (
         Submission.objects.alias(
             mine=FilteredRelation(
                 "assignments",
-                condition=Q(assignments__reviewer=user, assignments__status__in=Assignment.HOLDING),
+                condition=Q(
+                    assignments__reviewer_id=reviewer_id, assignments__status__in=Assignment.HOLDING
+                ),
             )
         )
         .filter(mine__isnull=False)
@@ -73,7 +89,7 @@ def reviewer_queue(user):
         .annotate(
             has_open_request=Exists(_open_requests()),
             top_severity=Case(
-                When(readable, then=_highest_severity_for_agency(membership.agency_id)),
+                When(readable, then=_highest_severity_for_agency(agency_id)),
                 default=Value(0),
             ),
             my_assignment_id=F("mine__pk"),
@@ -82,6 +98,70 @@ def reviewer_queue(user):
             my_role=F("mine__role"),
         )
     )
+
+
+def held_assignments(user) -> dict:
+    """The reviewer's assignments in their queue, from their index: one query.
+
+    ``counts`` by status (how many invitations wait; with the others, the
+    queue's length), and ``version``, which changes whenever the set of
+    assignments does: a new assignment has a higher id than any before it,
+    one that leaves the queue (declined, removed) lowers the count, and none
+    comes back into it (an answered or removed invitation stays so).
+    """
+    rows = list(
+        Assignment.objects.filter(reviewer=user, status__in=Assignment.HOLDING)
+        .order_by()
+        .values_list("status")
+        .annotate(count=Count("pk"), last=Max("pk"))
+    )
+    counts = {status: count for status, count, _last in rows}
+    return {
+        "counts": counts,
+        "version": f"{sum(counts.values())}.{max((last for *_, last in rows), default=0)}",
+    }
+
+
+def reviewer_invitations(user):
+    """The reviewer's invitations waiting for an answer, soonest due first, with their cases."""
+    return _reviewer_invitations(user.pk).all()
+
+
+@functools.lru_cache(maxsize=256)
+def _reviewer_invitations(reviewer_id: int):
+    """Built once per process per reviewer, as ``_reviewer_queue``; never evaluated itself."""
+    return (
+        Assignment.objects.filter(reviewer_id=reviewer_id, status=Assignment.Status.INVITED)
+        .select_related("case", "case__developer")
+        .order_by("due_date", "pk")
+    )
+
+
+DEVELOPERS_CACHED_FOR = 600  # seconds: a renamed developer shows its new name within this
+
+
+def reviewer_developers(user, version: str) -> list[tuple[int, str]]:
+    """(id, name) of the developers of the reviewer's cases, by name.
+
+    The queue's developer filter offers exactly these. Cached per reviewer
+    under ``held_assignments(user)["version"]``, so a new or lost case shows
+    at once; only a developer's new name waits for the cache to expire.
+    """
+    key = f"reviews:developers:{user.pk}:{version}"
+    developers = cache.get(key)
+    if developers is None:
+        mine = Assignment.objects.filter(reviewer=user, status__in=Assignment.HOLDING)
+        developers = list(
+            Organization.objects.filter(
+                pk__in=Submission.objects.filter(pk__in=mine.values("case_id")).values(
+                    "developer_id"
+                )
+            )
+            .order_by("name")
+            .values_list("pk", "name")
+        )
+        cache.set(key, developers, DEVELOPERS_CACHED_FOR)
+    return developers
 
 
 CLOSED = (CaseStatus.RELEASED, CaseStatus.WITHDRAWN)
@@ -127,12 +207,20 @@ def coordinator_cases(user, case_ids: list[int]) -> list:
     Only cases routed to the coordinator's agency come back; the severity is
     over the page's cases only.
     """
-    agency_id = user.membership.agency_id
-    cases = (
+    cases = _agency_cases(user.membership.agency_id).filter(pk__in=case_ids)
+    by_pk = {case.pk: case for case in cases}
+    return [by_pk[pk] for pk in case_ids if pk in by_pk]
+
+
+@functools.lru_cache(maxsize=64)
+def _agency_cases(agency_id: int):
+    """The agency's cases with what a queue row shows, built once per process per agency
+    (as ``_reviewer_queue``); never evaluated itself."""
+    return (
         Submission.objects.alias(
             here=FilteredRelation("routings", condition=Q(routings__agency_id=agency_id))
         )
-        .filter(pk__in=case_ids, here__isnull=False)
+        .filter(here__isnull=False)
         .select_related("developer")
         .order_by()
         .annotate(
@@ -141,8 +229,6 @@ def coordinator_cases(user, case_ids: list[int]) -> list:
             top_severity=_highest_severity_for_agency(agency_id),
         )
     )
-    by_pk = {case.pk: case for case in cases}
-    return [by_pk[pk] for pk in case_ids if pk in by_pk]
 
 
 def needs_reviewer(status: str, reviewer_count: int) -> bool:

@@ -8,14 +8,14 @@ from django import forms
 from django.db.models import Q
 
 from portal.cases.models import CaseStatus, Submission
-from portal.core.forms import UswdsFormMixin
+from portal.core.forms import FormClassOnce, UswdsFormMixin
 
 
 class FilterForm(UswdsFormMixin, forms.Form):
     pass
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(FormClassOnce, django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Case number or model")
     status = django_filters.ChoiceFilter(choices=CaseStatus.choices, empty_label="Any status")
     short_notice = django_filters.BooleanFilter(

@@ -11,8 +11,9 @@ other template goes through the template engine as before. The portal
 overrides none of these templates; one that did would have to leave ``FAST``.
 """
 
+from html import escape
+
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 WIDGETS = "django/forms/widgets/"
@@ -35,6 +36,14 @@ INPUT_KINDS = (
     "time",
     "url",
 )
+
+
+def conditional_escape(value) -> str:
+    """Django's ``conditional_escape`` without its lazy-text wrapper: a form renders
+    hundreds of values, and the wrapper was a third of its time."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return escape(str(value))
 
 
 def _value(value) -> str:

@@ -1,7 +1,10 @@
 """The forms every app shares: USWDS classes on widgets and errors, and shared validators."""
 
+import copy
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 
 # Most specific widget first: CheckboxSelectMultiple is a RadioSelect, SelectMultiple
 # a Select, ClearableFileInput a FileInput.
@@ -84,3 +87,48 @@ class UnderstoodForm(forms.Form):
 def consequence_understood(data) -> bool:
     """Whether the post ticked the "I understand" box of an irreversible action."""
     return UnderstoodForm(data).is_valid()
+
+
+class FormClassOnce:
+    """A FilterSet that builds its form class once, not on every request, and
+    copies its filters without a deep copy.
+
+    django-filter's ``get_form_class`` makes a form field for each filter and a
+    new form class from them on every request (about a millisecond for a
+    dozen filters). A FilterSet whose fields are the same on every request
+    (choices that vary per person are set on the form, not on the filters)
+    can keep the first class: each form still copies its fields, as any
+    Django form does. Two threads building it at once make equal classes.
+    """
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        """``BaseFilterSet.__init__``, with each filter copied, not deep-copied.
+
+        The deep copy went down into every filter's choices and widget on every
+        request; a filter's own copy only needs its ``model`` and ``parent``,
+        and nothing here changes a filter's options after the class is made.
+        (The shallow copy shares ``extra``, the filter's field options: set a
+        choice that varies per person on the form, never on a filter.)
+        """
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {name: copy.copy(filter_) for name, filter_ in self.base_filters.items()}
+        for filter_ in self.filters.values():
+            filter_.model = queryset.model
+            filter_.parent = self
+            if filter_.method is not None:
+                # A filter ``method`` is called through an object bound to its
+                # filter: bind it to this copy (the setter makes a new one).
+                filter_.method = filter_.method
+
+    def get_form_class(self):
+        form_class = type(self).__dict__.get("_form_class_once")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class_once = form_class
+        return form_class

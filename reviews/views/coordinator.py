@@ -8,7 +8,7 @@ services. A refusal comes back as a message on the workspace and changes nothing
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,11 +16,13 @@ from portal.accounts.models import Membership
 from portal.accounts.roles import Role, role_required
 from portal.cases.services import lifecycle as case_services
 from portal.core.days import days_until
+from portal.core.links import link_maker
 from portal.core.pagination import CountedPaginator
 from portal.core.refusals import run_service
 from reviews.access import AssignmentPurpose, get_assignment_or_404, get_workspace_case_or_404
 from reviews.forms_coordinator import AssignForm, DueDateForm, QueueFilter, RouteForm
 from reviews.models import Assignment, Severity
+from reviews.rows import queue_row
 from reviews.selectors import (
     coordinator_cases,
     needs_reviewer,
@@ -49,15 +51,20 @@ def agency_queue(request):
     page = CountedPaginator(
         shown.values_list("case_id", flat=True), QUEUE_PAGE_SIZE, known_count=known
     ).get_page(request.GET.get("page"))
-    # Then the page's cases themselves, with what each row shows.
+    # Then the page's cases themselves, each row written once in Python (reviews.rows).
     page.object_list = coordinator_cases(request.user, list(page.object_list))
     today = timezone.localdate()
+    workspace_link = link_maker("reviews:workspace")
     for case in page.object_list:
         case.days_left = days_until(case.review_due, now=today) if case.review_due else None
         case.days_overdue = max(0, -case.days_left) if case.days_left is not None else 0
+        if case.review_due:
+            case.review_due_text = case.review_due.isoformat()
+            case.due_hint = due_hint(case)
         case.needs_reviewer = needs_reviewer(case.status, case.reviewer_count)
         case.top_severity_label = Severity(case.top_severity).label if case.top_severity else ""
-        case.workspace_url = reverse("reviews:workspace", args=[case.pk])
+        case.workspace_url = workspace_link(case.pk)
+        case.row = queue_row(case)
     return render(
         request,
         "reviews/agency_queue.html",
@@ -69,6 +76,15 @@ def agency_queue(request):
             "counts": counts,
         },
     )
+
+
+def due_hint(case) -> str:
+    """Under a queue row's due date: paused, days overdue or days left."""
+    if case.clock_paused:
+        return "paused"
+    if case.days_overdue:
+        return f"{case.days_overdue} day{pluralize(case.days_overdue)} overdue"
+    return f"{case.days_left} day{pluralize(case.days_left)} left"
 
 
 @require_GET

@@ -1,19 +1,26 @@
 """The reviewer's side: my cases, invitations with the conflict attestation, completing."""
 
 from django.contrib import messages
-from django.db.models import Count
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.roles import Role, role_required
+from portal.core.links import link_maker
 from portal.core.pagination import CountedPaginator
 from portal.core.refusals import run_service
 from reviews.access import AssignmentPurpose, get_assignment_or_404
 from reviews.filters import ReviewerCaseFilter
 from reviews.forms_reviewer import RespondForm
-from reviews.models import Assignment
-from reviews.selectors import reviewer_queue
+from reviews.models import Assignment, Severity
+from reviews.rows import invitation_item, my_case_row
+from reviews.selectors import (
+    held_assignments,
+    reviewer_developers,
+    reviewer_invitations,
+    reviewer_queue,
+)
 from reviews.services import assignments as assignment_services
 from reviews.services.base import ReviewActionRefused
 
@@ -24,40 +31,41 @@ INVITATIONS_SHOWN = 5
 @require_GET
 @role_required(Role.REVIEWER)
 def my_cases(request):
-    queue = reviewer_queue(request.user)
-    case_filter = ReviewerCaseFilter(request.GET, queryset=queue, reviewer=request.user)
-    # Bad filter values are shown as form errors, with no list rather than a wrong one.
-    cases = case_filter.qs if case_filter.is_valid() else queue.none()
     # The reviewer's current assignments by status, from their index: how many
     # invitations wait and, unfiltered, the list's total (one row per assignment).
-    held = dict(
-        Assignment.objects.filter(reviewer=request.user, status__in=Assignment.HOLDING)
-        .order_by()
-        .values_list("status")
-        .annotate(count=Count("pk"))
+    held = held_assignments(request.user)
+    queue = reviewer_queue(request.user)
+    case_filter = ReviewerCaseFilter(
+        request.GET,
+        queryset=queue,
+        developers=reviewer_developers(request.user, held["version"]),
     )
-    known = sum(held.values()) if case_filter.shows_every_case() else None
+    # Bad filter values are shown as form errors, with no list rather than a wrong one.
+    cases = case_filter.qs if case_filter.is_valid() else queue.none()
+    known = sum(held["counts"].values()) if case_filter.shows_every_case() else None
     page = CountedPaginator(cases, PAGE_SIZE, known_count=known).get_page(request.GET.get("page"))
-    # The rows' links, built here once rather than by {% url %} for each row.
+    # Each row, written once in Python (reviews.rows), with its links.
+    csrf = csrf_input(request)
+    respond_url = link_maker("reviews:assignment_respond")
+    workspace_url = link_maker("reviews:workspace")
+    complete_url = link_maker("reviews:assignment_complete")
     for case in page.object_list:
+        case.top_severity_label = Severity(case.top_severity).label if case.top_severity else ""
         if case.my_status == Assignment.Status.INVITED:
-            case.respond_url = reverse("reviews:assignment_respond", args=[case.my_assignment_id])
+            case.respond_url = respond_url(case.my_assignment_id)
         else:
-            case.workspace_url = reverse("reviews:workspace", args=[case.pk])
+            case.workspace_url = workspace_url(case.pk)
         if case.my_status == Assignment.Status.ACCEPTED:
-            case.complete_url = reverse("reviews:assignment_complete", args=[case.my_assignment_id])
+            case.complete_url = complete_url(case.my_assignment_id)
+        case.row = my_case_row(case, csrf)
     # The soonest few invitations up top; all of them are in the list below
     # (filter "Awaiting my answer"), so the page stays short however many wait.
-    invitation_count = held.get(Assignment.Status.INVITED, 0)
+    invitation_count = held["counts"].get(Assignment.Status.INVITED, 0)
     invitations = (
-        list(
-            Assignment.objects.filter(reviewer=request.user, status=Assignment.Status.INVITED)
-            .select_related("case", "case__developer")
-            .order_by("due_date", "pk")[:INVITATIONS_SHOWN]
-        )
-        if invitation_count
-        else []
+        list(reviewer_invitations(request.user)[:INVITATIONS_SHOWN]) if invitation_count else []
     )
+    for invitation in invitations:
+        invitation.item = invitation_item(invitation, respond_url(invitation.pk))
     return render(
         request,
         "reviews/my_cases.html",

@@ -109,7 +109,9 @@ def test_another_reviewer_sees_none_of_them(client, queue, caisi):
     response = client.get(MY_CASES)
     assert response.context["total"] == 0
     assert list(response.context["invitations"]) == []
-    assert list(response.context["filter"].form.fields["developer"].queryset) == []
+    assert list(response.context["filter"].form.fields["developer"].choices) == [
+        ("", "Any developer")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -158,13 +160,49 @@ def test_developer_choices_are_only_the_developers_of_my_cases(
     stranger = Organization.objects.create(name="Outside AI", slug="outside", kind="developer")
     client.force_login(reviewer)
     response = client.get(MY_CASES)
-    choices = list(response.context["filter"].form.fields["developer"].queryset)
-    assert choices == [other_developer, developer]  # Meridian ML, Northwind Labs
+    choices = list(response.context["filter"].form.fields["developer"].choices)[1:]
+    # Meridian ML, Northwind Labs
+    assert choices == [(other_developer.pk, other_developer.name), (developer.pk, developer.name)]
     assert b"Outside AI" not in response.content
     assert names(client.get(MY_CASES, {"developer": other_developer.pk})) == ["Zephyr"]
     refused = client.get(MY_CASES, {"developer": stranger.pk})
     assert "developer" in refused.context["filter"].errors
     assert names(refused) == []
+
+
+def test_developer_choices_are_read_once_and_follow_my_assignments_at_once(
+    client, reviewer, queue, submit, coordinator, developer, other_developer, other_submitter
+):
+    """Cached per reviewer, under a version of their assignments: a repeat view reads
+    no developers, and a declined or new invitation changes the choices at once."""
+
+    def choices():
+        response = client.get(MY_CASES)
+        return [
+            name
+            for _pk, name in list(response.context["filter"].form.fields["developer"].choices)[1:]
+        ]
+
+    client.force_login(reviewer)
+    assert choices() == [other_developer.name, developer.name]
+    with CaptureQueriesContext(connection) as queries:
+        client.get(MY_CASES)
+    assert not [q for q in queries if q["sql"].startswith('SELECT "accounts_organization"')]
+
+    # Zephyr was Meridian's only case here: declining it takes Meridian away.
+    assignment_services.respond_to_invitation(
+        actor=reviewer,
+        assignment_id=queue["invitation"].pk,
+        accept=False,
+        financial_interest=False,
+        recent_employment=False,
+        other_conflict="",
+        decline_reason="No time this month.",
+    )
+    assert choices() == [developer.name]
+    # A new invitation to a Meridian case brings it back.
+    invite(coordinator, submit(actor=other_submitter, model_name="Cirrus"), reviewer)
+    assert choices() == [other_developer.name, developer.name]
 
 
 @pytest.mark.parametrize(
@@ -262,6 +300,9 @@ def test_my_cases_makes_a_fixed_number_of_queries(
     client.force_login(reviewer)
     count_queries(client)  # Warm the caches (content types) that any page fills once.
     small = count_queries(client)
+    # Session, person, the held assignments, the page's cases, the invitations: the
+    # developer choices come from the cache on a repeat view.
+    assert small <= 5
     small_filtered = count_queries(client, {"severity": "2", "sort": "severity", "q": "Model"})
     assert client.get(MY_CASES, {"severity": "2", "q": "Model"}).context["total"] == 2
 

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
 register = template.Library()
@@ -93,6 +94,33 @@ def release_flags(case) -> str:
             )
         )
     return format_html_join(" ", "{}", ((tag,) for tag in tags))
+
+
+SHORT_NOTICE_TAG = '<span class="usa-tag portal-tag--warning">Short notice</span>'
+CAPABILITY_JUMP_TAG = '<span class="usa-tag bg-secondary-dark">Capability jump</span>'
+JUMP_RETRACTED_TAG = '<span class="usa-tag portal-tag--warning">Capability jump retracted</span>'
+REQUESTED_TAG = '<span class="usa-tag">Information requested</span>'
+
+
+@register.simple_tag
+def list_flags(case) -> str:
+    """A list row's flags as USWDS tags: short notice, a capability jump (or its
+    retraction), an open information request (``has_open_request``, when the list
+    annotates it) and the release warnings. A tag, not template markup: lists show
+    25 rows, and each row's flags were a dozen template nodes.
+    """
+    tags = []
+    if case.short_notice:
+        tags.append(SHORT_NOTICE_TAG)
+    if case.capability_jump:
+        tags.append(CAPABILITY_JUMP_TAG)
+    elif case.capability_jump_retracted_at:
+        tags.append(JUMP_RETRACTED_TAG)
+    if getattr(case, "has_open_request", False):
+        tags.append(REQUESTED_TAG)
+    if case.release_before_review_due or case.released_before_recommendation:
+        tags.append(release_flags(case))
+    return mark_safe(" ".join(tags))  # noqa: S308  # safe: constant markup and format_html's
 
 
 @register.filter
