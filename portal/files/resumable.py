@@ -365,16 +365,13 @@ def append[U: ResumableUpload, R](upload: U, request, *, on_finished: Callable[[
             changes = {"parts": parts.parts, "tail_start": parts.sent_through}
         handle.flush()
         os.fsync(handle.fileno())
-        moved = (
-            type(upload)
-            .objects.filter(pk=upload.pk, offset=start_offset)
-            .update(
-                offset=start_offset + received,
-                hash_state=hasher.to_bytes(),
-                expires_at=next_expiry(),
-                **changes,
-            )
-        )
+        saved: dict[str, object] = {
+            "offset": start_offset + received,
+            "hash_state": hasher.to_bytes(),
+            "expires_at": next_expiry(),
+            **changes,
+        }
+        moved = type(upload).objects.filter(pk=upload.pk, offset=start_offset).update(**saved)
         if moved != 1:  # pragma: no cover - the lock makes this unreachable
             handle.truncate(file_start)
             raise TusError(409, "The upload moved on meanwhile; ask where it is (HEAD).")
@@ -382,7 +379,9 @@ def append[U: ResumableUpload, R](upload: U, request, *, on_finished: Callable[[
             # Keep only the bytes not yet sent (less than a part); the file never grows.
             multipart.compact(path, parts.sent_through)
             type(upload).objects.filter(pk=upload.pk).update(tail_start=0)
-        upload.refresh_from_db(fields=["offset", "hash_state", "expires_at", "parts", "tail_start"])
+            saved["tail_start"] = 0
+        for field, value in saved.items():  # what the row now holds, without reading it back
+            setattr(upload, field, value)
         if upload.offset == upload.length:
             return on_finished(upload)
     return None
