@@ -85,6 +85,8 @@ class _SocketBody:
         except BaseException:
             self.body.failed = True
             raise
+        if not count:
+            self.body.failed = True  # the client closed mid-body: the connection is done
         self.reader.length -= count
         return count
 
