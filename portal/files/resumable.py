@@ -32,8 +32,6 @@ import hashlib
 import json
 import logging
 import os
-import queue
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,9 +46,10 @@ from django.utils import timezone
 from django.utils.http import http_date
 
 from portal.files import multipart
+from portal.files.body import BlockPump, body_reader
 from portal.files.models import ResumableUpload
 from portal.files.sha256state import ResumableSha256, empty_state
-from portal.files.uploads import CHUNK_SIZE, QUEUED_CHUNKS, AssembledFile, StreamedFile
+from portal.files.uploads import AssembledFile, StreamedFile
 
 logger = logging.getLogger(__name__)
 STORAGE_ERRORS = (BotoCoreError, ClientError)
@@ -216,11 +215,14 @@ def remove(upload: ResumableUpload) -> bool:
 
 
 class _ChunkSink:
-    """Writes and hashes chunks on a thread of its own while the request reads the next.
+    """Writes and hashes a PATCH's bytes on a thread of its own while the request reads the next.
 
-    As ``portal.files.uploads.HashingWriter`` does for a PUT: OpenSSL's SHA-256
-    and file writes release the GIL, so receiving and hashing overlap on two
-    cores. At most ``QUEUED_CHUNKS`` chunks (2 MiB) wait, so memory stays bounded.
+    As for a PUT (``portal.files.body``): the request's thread reads the body
+    into reusable 1 MiB blocks, and this sink's ``consume`` appends each to the
+    partial file (unbuffered, one ``write`` per block), then feeds the running
+    SHA-256 and the chunk's checksum. OpenSSL's SHA-256, ``recv_into`` and file
+    writes release the GIL, so receiving and hashing overlap on two cores, and
+    at most 4 MiB wait, so memory stays bounded.
 
     The PATCH ends with an ``fsync`` (the offset saved must never count bytes
     a power cut could lose). On local disk, every ``WRITEBACK_BYTES`` the
@@ -233,46 +235,42 @@ class _ChunkSink:
     def __init__(self, handle, hasher: ResumableSha256, chunk_digest, after_write=None) -> None:
         self.handle, self.hasher, self.chunk_digest = handle, hasher, chunk_digest
         self.after_write = after_write
-        self.kicked = handle.tell()
-        self.error: BaseException | None = None
-        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_CHUNKS)
-        self.thread = threading.Thread(target=self._drain, name="tus-append", daemon=True)
-        self.thread.start()
+        self.handle.flush()
+        self.fd = handle.fileno()
+        self.position = handle.tell()
+        self.kicked = self.position
+        self.pump = BlockPump(self._consume)
 
-    def _drain(self) -> None:
-        while (data := self.chunks.get()) is not None:
-            if self.error is not None:
-                continue
-            try:
-                self.handle.write(data)
-                if self.after_write is not None:
-                    self.after_write(self.handle)
-                elif self.handle.tell() - self.kicked >= WRITEBACK_BYTES:
-                    self._start_writeback()
-            except (OSError, *STORAGE_ERRORS) as error:
-                self.error = error
-                continue
-            self.hasher.update(data)
-            if self.chunk_digest is not None:
-                self.chunk_digest.update(data)
+    def _consume(self, view: memoryview) -> None:
+        done = 0
+        while done < len(view):
+            done += os.pwrite(self.fd, view[done:], self.position + done)
+        self.position += done
+        if self.after_write is not None:
+            self.handle.seek(self.position)
+            self.after_write(self.handle)
+        elif self.position - self.kicked >= WRITEBACK_BYTES:
+            self._start_writeback()
+        self.hasher.update(view)
+        if self.chunk_digest is not None:
+            self.chunk_digest.update(view)
 
     def _start_writeback(self) -> None:
-        self.handle.flush()
-        end = self.handle.tell()
         if hasattr(os, "posix_fadvise"):
             os.posix_fadvise(
-                self.handle.fileno(), self.kicked, end - self.kicked, os.POSIX_FADV_DONTNEED
+                self.fd, self.kicked, self.position - self.kicked, os.POSIX_FADV_DONTNEED
             )
-        self.kicked = end
+        self.kicked = self.position
 
-    def put(self, data: bytes) -> None:
-        if self.error is None:
-            self.chunks.put(data)
+    def read_body(self, body, length: int) -> int:
+        """Read up to ``length`` bytes of the body; keep what arrived if the client goes away."""
+        received, _cut = self.pump.pump(body, length)
+        return received
 
     def close(self) -> BaseException | None:
-        self.chunks.put(None)
-        self.thread.join()
-        return self.error
+        error = self.pump.close()
+        self.handle.seek(self.position)  # the buffered handle's idea of where it is
+        return error
 
 
 def append[U: ResumableUpload, R](upload: U, request, *, on_finished: Callable[[U], R]) -> R | None:
@@ -339,21 +337,14 @@ def append[U: ResumableUpload, R](upload: U, request, *, on_finished: Callable[[
         handle.seek(file_start)
         handle.truncate()  # bytes of a request that died before it was counted
         sink = _ChunkSink(handle, hasher, chunk_digest, parts and parts.after_write)
-        received = 0
         try:
-            while received < length:
-                try:
-                    data = request.read(min(CHUNK_SIZE, length - received))
-                except OSError:  # the client went away: keep what arrived, as the protocol asks
-                    break
-                if not data:
-                    break
-                sink.put(data)
-                received += len(data)
+            received = sink.read_body(body_reader(request, length), length)
         finally:
             failed = sink.close()
         if failed is not None:  # a full disk, or S3 refusing a part: nothing of this chunk counts
             handle.truncate(file_start)
+            if not isinstance(failed, (OSError, *STORAGE_ERRORS)):
+                raise failed
             if isinstance(failed, STORAGE_ERRORS):
                 raise TusError(503, STORAGE_UNAVAILABLE)
             raise TusError(507, "The server has no room for this upload now.")
@@ -374,16 +365,13 @@ def append[U: ResumableUpload, R](upload: U, request, *, on_finished: Callable[[
             changes = {"parts": parts.parts, "tail_start": parts.sent_through}
         handle.flush()
         os.fsync(handle.fileno())
-        moved = (
-            type(upload)
-            .objects.filter(pk=upload.pk, offset=start_offset)
-            .update(
-                offset=start_offset + received,
-                hash_state=hasher.to_bytes(),
-                expires_at=next_expiry(),
-                **changes,
-            )
-        )
+        saved: dict[str, object] = {
+            "offset": start_offset + received,
+            "hash_state": hasher.to_bytes(),
+            "expires_at": next_expiry(),
+            **changes,
+        }
+        moved = type(upload).objects.filter(pk=upload.pk, offset=start_offset).update(**saved)
         if moved != 1:  # pragma: no cover - the lock makes this unreachable
             handle.truncate(file_start)
             raise TusError(409, "The upload moved on meanwhile; ask where it is (HEAD).")
@@ -391,7 +379,9 @@ def append[U: ResumableUpload, R](upload: U, request, *, on_finished: Callable[[
             # Keep only the bytes not yet sent (less than a part); the file never grows.
             multipart.compact(path, parts.sent_through)
             type(upload).objects.filter(pk=upload.pk).update(tail_start=0)
-        upload.refresh_from_db(fields=["offset", "hash_state", "expires_at", "parts", "tail_start"])
+            saved["tail_start"] = 0
+        for field, value in saved.items():  # what the row now holds, without reading it back
+            setattr(upload, field, value)
         if upload.offset == upload.length:
             return on_finished(upload)
     return None

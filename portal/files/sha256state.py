@@ -69,7 +69,7 @@ def _libcrypto() -> ctypes.CDLL:
             continue
         pointer = ctypes.POINTER(_Context)
         lib.SHA256_Init.argtypes = [pointer]
-        lib.SHA256_Update.argtypes = [pointer, ctypes.c_char_p, ctypes.c_size_t]
+        lib.SHA256_Update.argtypes = [pointer, ctypes.c_void_p, ctypes.c_size_t]
         lib.SHA256_Final.argtypes = [ctypes.c_char_p, pointer]
         return lib
     raise RuntimeError("OpenSSL's libcrypto (SHA256_Update) is needed for resumable uploads.")
@@ -83,8 +83,22 @@ class ResumableSha256:
         self._ctx = _Context()
         self._lib.SHA256_Init(ctypes.byref(self._ctx))
 
-    def update(self, data: bytes) -> None:
-        self._lib.SHA256_Update(ctypes.byref(self._ctx), bytes(data), len(data))
+    def update(self, data) -> None:
+        """Hash ``data``: bytes, or a writable buffer (an upload block), without copying it."""
+        if isinstance(data, bytes):
+            self._lib.SHA256_Update(ctypes.byref(self._ctx), data, len(data))
+            return
+        view = memoryview(data).cast("B")
+        if view.readonly:
+            self._lib.SHA256_Update(ctypes.byref(self._ctx), bytes(view), len(view))
+            return
+        if not view.nbytes:
+            return
+        buffer = (ctypes.c_char * view.nbytes).from_buffer(view)
+        try:
+            self._lib.SHA256_Update(ctypes.byref(self._ctx), buffer, view.nbytes)
+        finally:
+            del buffer
 
     @property
     def bytes_hashed(self) -> int:

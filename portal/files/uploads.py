@@ -10,10 +10,8 @@ import contextlib
 import errno
 import hashlib
 import os
-import queue
 import re
 import tempfile
-import threading
 import unicodedata
 from pathlib import Path
 
@@ -22,14 +20,8 @@ from django.core.files import File
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.template.defaultfilters import filesizeformat
 
-# Request bodies are read in pieces of 128 KiB. gunicorn's body reader copies
-# every piece through its buffers a few times; at 128 KiB those copies stay in
-# the CPU's cache, at 1 MiB they do not, and reading ran at half the speed
-# (docs/benchmarks.md, "Upload read size"). Up to QUEUED_BYTES wait for the
-# hashing and writing thread, so memory stays bounded.
-CHUNK_SIZE = 128 * 1024
-QUEUED_BYTES = 2 * 1024 * 1024
-QUEUED_CHUNKS = QUEUED_BYTES // CHUNK_SIZE
+from portal.files.body import BlockPump, body_reader
+
 MAX_NAME_LENGTH = 255
 SHA256_PATTERN = re.compile(r"^[0-9a-fA-F]{64}$")
 
@@ -125,69 +117,76 @@ class AssembledFile(StreamedFile):
 
 
 class HashingWriter:
-    """Writes chunks to a temporary file, counting and hashing them.
+    """Writes an upload to a temporary file, counting and hashing it.
 
-    Hashing and writing run on a thread of their own while the caller reads
-    the next chunk from the network: ``hashlib`` and file writes release the
-    GIL, so on two cores receiving and hashing overlap instead of taking
-    turns (a 1 GiB PUT went from 2.7× to under 2× the time of hashing and
-    copying the file, docs/benchmarks.md). At most ``QUEUED`` chunks
-    (``QUEUED_BYTES``) wait, so memory stays bounded. An error on that thread
-    (a full disk) is raised by the next ``write`` or by ``finish``.
+    Hashing and writing run on a thread of their own (``portal.files.body.BlockPump``)
+    while the caller reads the next bytes from the network: ``hashlib`` and
+    file writes release the GIL, so on two cores receiving and hashing overlap
+    instead of taking turns. ``write_body`` reads a request body into reusable
+    1 MiB blocks; ``write`` hands over a piece the caller read (a multipart
+    form's chunk). Either way at most a few MiB wait, so memory stays bounded.
+    The file is written unbuffered, each block in one ``write``. An error on
+    that thread (a full disk) is raised by the next ``write`` or by ``finish``.
     """
-
-    QUEUED = QUEUED_CHUNKS
 
     def __init__(self, max_bytes: int | None = None):
         self.max_bytes = max_bytes if max_bytes is not None else settings.ARTIFACT_MAX_BYTES
         handle, self.path = tempfile.mkstemp(dir=incoming_dir(), prefix="upload-")
-        self._file = os.fdopen(handle, "wb")
+        self._file = os.fdopen(handle, "wb", buffering=0)
         self._digest = hashlib.sha256()
         self.size = 0
-        self._chunks: queue.Queue = queue.Queue(maxsize=self.QUEUED)
-        self._error: BaseException | None = None
-        self._worker = threading.Thread(target=self._drain, name="upload-hash", daemon=True)
-        self._worker.start()
+        self._pump = BlockPump(self._consume)
 
-    def _drain(self) -> None:
-        while (chunk := self._chunks.get()) is not None:
-            if self._error is not None:
-                continue  # keep taking chunks so the writer never blocks
-            try:
-                self._digest.update(chunk)
-                self._file.write(chunk)
-            except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
-                self._error = error
+    def _consume(self, view: memoryview) -> None:
+        self._digest.update(view)
+        while view:
+            written = self._file.write(view)
+            view = view[written:]
+
+    @property
+    def _worker(self):
+        return self._pump.thread
 
     def _stop(self) -> None:
-        if self._worker.is_alive():
-            self._chunks.put(None)
-            self._worker.join()
+        self._pump.close()
 
     def _raise_worker_error(self) -> None:
-        if self._error is not None:
-            error = self._error
+        if self._pump.error is not None:
+            error = self._pump.error
             self.discard()
             if no_room(error):
                 raise UploadRejected(NO_ROOM_MESSAGE, status=507) from error
             raise error
 
-    def write(self, chunk: bytes) -> None:
-        self.size += len(chunk)
-        if self.size > self.max_bytes:
+    def _check_size(self, size: int) -> None:
+        if size > self.max_bytes:
             self.discard()
             raise UploadRejected(
                 f"The file is larger than the maximum of {filesizeformat(self.max_bytes)}.",
                 status=413,
             )
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        self._check_size(self.size)
         self._raise_worker_error()
-        self._chunks.put(chunk)
+        self._pump.put(chunk)
+
+    def write_body(self, body, length: int) -> None:
+        """Read ``length`` bytes from ``body`` (``portal.files.body.body_reader``) and write them.
+
+        Fewer arrive when the client goes away; ``size`` says how many.
+        """
+        self._check_size(self.size + length)
+        received, _cut = self._pump.pump(body, length)
+        self.size += received
+        self._raise_worker_error()
 
     def finish(self, expected_sha256: str | None = None) -> StreamedFile:
         self._stop()
         self._raise_worker_error()
         try:
-            self._file.close()  # flushes the last buffered bytes: the disk may be full now
+            self._file.close()
         except OSError as error:
             self.discard()
             if no_room(error):
@@ -234,13 +233,7 @@ def read_request_body(request, *, expected_sha256: str | None = None) -> Streame
         raise UploadRejected(f"The file is larger than the maximum of {limit}.", status=413)
     writer = HashingWriter()
     try:
-        remaining = length
-        while remaining > 0:
-            chunk = request.read(min(CHUNK_SIZE, remaining))
-            if not chunk:
-                break
-            writer.write(chunk)
-            remaining -= len(chunk)
+        writer.write_body(body_reader(request, length), length)
         if writer.size != length:
             raise UploadRejected(
                 f"The upload was interrupted: {writer.size} of {length} bytes arrived. "
