@@ -13,12 +13,14 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 from portal.accounts.models import Agency, Membership
 from portal.cases.models import CaseRouting, CaseStatus, Submission
 from portal.core.forms import UswdsFormMixin
 from reviews.models import Assignment
-from reviews.selectors import CLOSED, agency_reviewers, open_loads
+from reviews.selectors import CLOSED, agency_reviewers, cached_open_loads
 
 OPEN = "open"
 ALL = "all"
@@ -100,6 +102,36 @@ class QueueFilter(django_filters.FilterSet):
         return queryset.filter(case_status=value)
 
 
+class PlainSelect(forms.Select):
+    """A select whose options are written here rather than by a template each.
+
+    The same markup as Django's ``Select`` (no option groups): an agency's
+    reviewers run to a hundred options, and a template per option cost more than
+    the rest of the page.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "\n",
+            "{}",
+            ((_option(value, label, chosen),) for value, label in self.choices),
+        )
+        return format_html(
+            '<select name="{}"{}>\n{}\n</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            options,
+        )
+
+
+def _option(value, label, chosen: set[str]) -> str:
+    value = "" if value is None else str(value)
+    if value in chosen:
+        return format_html('<option value="{}" selected>{}</option>', value, label)
+    return format_html('<option value="{}">{}</option>', value, label)
+
+
 class ReviewerChoiceField(forms.ModelChoiceField):
     """Reviewers, each labelled with their open assignments when ``loads`` is set."""
 
@@ -115,10 +147,13 @@ class ReviewerChoiceField(forms.ModelChoiceField):
 class AssignForm(UswdsFormMixin, forms.Form):
     reviewer = ReviewerChoiceField(
         queryset=get_user_model().objects.none(),
+        widget=PlainSelect,
         empty_label="Choose a reviewer",
         error_messages={"invalid_choice": NOT_A_REVIEWER},
     )
-    role = forms.ChoiceField(choices=Assignment.Role.choices, initial=Assignment.Role.REVIEWER)
+    role = forms.ChoiceField(
+        choices=Assignment.Role.choices, initial=Assignment.Role.REVIEWER, widget=PlainSelect
+    )
     due_date = forms.DateField(
         widget=DateInput, help_text="On or before the case’s review due date."
     )
@@ -143,7 +178,9 @@ class AssignForm(UswdsFormMixin, forms.Form):
             )
         else:
             reviewer.queryset = available_reviewers(case, agency_id)
-            reviewer.loads = open_loads(agency_id)
+            # From the cache: counted once for every coordinator of the agency until
+            # an assignment or a case's status changes (reviews.loads).
+            reviewer.loads = cached_open_loads(agency_id)
 
 
 def available_reviewers(case: Submission, agency_id: int):
@@ -155,7 +192,12 @@ def available_reviewers(case: Submission, agency_id: int):
         | Q(recent_employment=True)
         | ~Q(other_conflict="")
     )
-    return agency_reviewers(agency_id).exclude(Exists(taken))
+    # Only what an option shows: a hundred whole people cost more to build than to read.
+    return (
+        agency_reviewers(agency_id)
+        .exclude(Exists(taken))
+        .only("pk", "username", "first_name", "last_name")
+    )
 
 
 class DueDateForm(UswdsFormMixin, forms.Form):
@@ -165,6 +207,7 @@ class DueDateForm(UswdsFormMixin, forms.Form):
 class RouteForm(UswdsFormMixin, forms.Form):
     agency = forms.ModelChoiceField(
         queryset=Agency.objects.none(),
+        widget=PlainSelect,
         empty_label="Choose an agency",
         error_messages={"invalid_choice": "Choose an agency that takes cases."},
     )

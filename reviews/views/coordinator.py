@@ -22,14 +22,16 @@ from reviews.access import AssignmentPurpose, get_assignment_or_404, get_workspa
 from reviews.forms_coordinator import AssignForm, DueDateForm, QueueFilter, RouteForm
 from reviews.models import Assignment, Severity
 from reviews.selectors import (
+    case_assignments,
     coordinator_cases,
+    is_routed_agency,
     needs_reviewer,
     queue_counts,
     queue_routings,
     reviewer_loads,
 )
 from reviews.services import assignments as assignment_services
-from reviews.views.requests import workspace_url
+from reviews.views.requests import section_url
 
 QUEUE_PAGE_SIZE = 25
 
@@ -83,17 +85,17 @@ def agency_reviewers(request):
     )
 
 
-# --- the assignments section of the workspace ---------------------------------------------
+# --- the reviewers section of the workspace ---------------------------------------------
 
 
-def assignments_context(request, case, routed_agency_ids: set[int]) -> dict:
-    """Everyone who sees the workspace sees who reviews the case; the coordinators
-    of the case's agencies (``routed_agency_ids``) also get the forms to manage their
+def assignments_context(request, case) -> dict:
+    """The reviewers section: everyone who sees the workspace sees who reviews the
+    case; the coordinators of the case's agencies also get the forms to manage their
     own agency's part.
 
     A declared conflict shows as yes or no: what was declared stays with the record.
     """
-    assignments = list(case.assignments.select_related("reviewer", "agency").order_by("pk"))
+    assignments = case_assignments(case)
     context = {
         "assignments": assignments,
         "manages_assignments": False,
@@ -101,9 +103,8 @@ def assignments_context(request, case, routed_agency_ids: set[int]) -> dict:
         "header_assignments": [a for a in assignments if a.status in Assignment.ACTIVE],
     }
     membership = request.user.membership
-    if (
-        membership.role != Membership.Role.COORDINATOR
-        or membership.agency_id not in routed_agency_ids
+    if membership.role != Membership.Role.COORDINATOR or not is_routed_agency(
+        case, membership.agency_id
     ):
         return context
     for assignment in assignments:
@@ -121,6 +122,11 @@ def assignments_context(request, case, routed_agency_ids: set[int]) -> dict:
         "today": timezone.localdate(),
     }
     return context
+
+
+def reviewers_url(case_id) -> str:
+    """The workspace's reviewers section, where the coordinator's forms return."""
+    return section_url("reviewers", case_id)
 
 
 def _warn_after_release(request, case, due_date) -> None:
@@ -152,7 +158,7 @@ def assign(request, pk):
     form = AssignForm(request.POST, case=case, agency_id=request.user.membership.agency_id)
     if not form.is_valid():
         _refuse_form(request, form)
-        return redirect(workspace_url(case.pk))
+        return redirect(reviewers_url(case.pk))
     return run_service(
         request,
         lambda: assignment_services.assign_reviewer(
@@ -167,7 +173,7 @@ def assign(request, pk):
             or f"{assignment.reviewer.display_name()} is invited as "
             f"{assignment.get_role_display().lower()}, due {assignment.due_date:%B %-d, %Y}."
         ),
-        redirect_to=workspace_url(case.pk),
+        redirect_to=reviewers_url(case.pk),
     )
 
 
@@ -178,13 +184,13 @@ def route(request, pk):
     form = RouteForm(request.POST, case=case)
     if not form.is_valid():
         _refuse_form(request, form)
-        return redirect(workspace_url(case.pk))
+        return redirect(reviewers_url(case.pk))
     agency = form.cleaned_data["agency"]
     return run_service(
         request,
         lambda: case_services.route_case(actor=request.user, case_id=case.pk, agency=agency),
         success=f"The case is routed to {agency} too.",
-        redirect_to=workspace_url(case.pk),
+        redirect_to=reviewers_url(case.pk),
     )
 
 
@@ -200,7 +206,7 @@ def remove(request, assignment_id):
             actor=request.user, assignment_id=assignment.pk
         ),
         success=f"{assignment.reviewer.display_name()} is removed from the case.",
-        redirect_to=workspace_url(assignment.case_id),
+        redirect_to=reviewers_url(assignment.case_id),
     )
 
 
@@ -213,7 +219,7 @@ def change_due(request, assignment_id):
     form = DueDateForm(request.POST)
     if not form.is_valid():
         _refuse_form(request, form)
-        return redirect(workspace_url(assignment.case_id))
+        return redirect(reviewers_url(assignment.case_id))
     return run_service(
         request,
         lambda: assignment_services.change_due_date(
@@ -225,5 +231,5 @@ def change_due(request, assignment_id):
             _warn_after_release(request, assignment.case, changed.due_date)
             or f"{assignment.reviewer.display_name()} is now due {changed.due_date:%B %-d, %Y}."
         ),
-        redirect_to=workspace_url(assignment.case_id),
+        redirect_to=reviewers_url(assignment.case_id),
     )
