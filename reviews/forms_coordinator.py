@@ -14,7 +14,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString
 
 from portal.accounts.models import Agency, Membership
 from portal.cases.models import CaseRouting, CaseStatus, Submission
@@ -112,40 +113,26 @@ class PlainSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = set(self.format_value(value))
-        options = format_html_join(
-            "\n",
-            "{}",
-            ((_option(value, label, chosen),) for value, label in self.choices),
+        options = "\n".join(
+            _option("" if value is None else str(value), str(label), chosen)
+            for value, label in self.choices
         )
         return format_html(
             '<select name="{}"{}>\n{}\n</select>',
             name,
             flatatt(self.build_attrs(self.attrs, attrs)),
-            options,
+            SafeString(options),
         )
 
 
-def _option(value, label, chosen: set[str]) -> str:
-    value = "" if value is None else str(value)
-    if value in chosen:
-        return format_html('<option value="{}" selected>{}</option>', value, label)
-    return format_html('<option value="{}">{}</option>', value, label)
-
-
-class ReviewerChoiceField(forms.ModelChoiceField):
-    """Reviewers, each labelled with their open assignments when ``loads`` is set."""
-
-    loads: dict[int, int] | None = None
-
-    def label_from_instance(self, person):
-        name = person.display_name()
-        if self.loads is None:
-            return name
-        return f"{name} ({self.loads.get(person.pk, 0)} open)"
+def _option(value: str, label: str, chosen: set[str]) -> str:
+    """One option, escaped as a template would (``escape`` on the value and the label)."""
+    selected = " selected" if value in chosen else ""
+    return f'<option value="{escape(value)}"{selected}>{escape(label)}</option>'
 
 
 class AssignForm(UswdsFormMixin, forms.Form):
-    reviewer = ReviewerChoiceField(
+    reviewer = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(),
         widget=PlainSelect,
         empty_label="Choose a reviewer",
@@ -169,7 +156,7 @@ class AssignForm(UswdsFormMixin, forms.Form):
                 f" The planned public release is {case.planned_release_date:%B %-d, %Y}; "
                 "a due date after it is allowed, with a warning."
             )
-        reviewer = cast(ReviewerChoiceField, self.fields["reviewer"])
+        reviewer = cast(forms.ModelChoiceField, self.fields["reviewer"])
         if self.is_bound:
             reviewer.queryset = get_user_model().objects.filter(
                 is_active=True,
@@ -177,10 +164,21 @@ class AssignForm(UswdsFormMixin, forms.Form):
                 membership__role=Membership.Role.REVIEWER,
             )
         else:
-            reviewer.queryset = available_reviewers(case, agency_id)
-            # From the cache: counted once for every coordinator of the agency until
-            # an assignment or a case's status changes (reviews.loads).
-            reviewer.loads = cached_open_loads(agency_id)
+            # The options straight from one query, labelled with the loads from the
+            # cache (counted once for every coordinator of the agency until an
+            # assignment or a case's status changes): no person built as a model.
+            loads = cached_open_loads(agency_id)
+            rows = available_reviewers(case, agency_id).values_list(
+                "pk", "first_name", "last_name", "username"
+            )
+            reviewer.choices = [
+                ("", reviewer.empty_label),
+                *(
+                    # Named as ``User.display_name`` names them.
+                    (pk, f"{f'{first} {last}'.strip() or username} ({loads.get(pk, 0)} open)")
+                    for pk, first, last, username in rows
+                ),
+            ]
 
 
 def available_reviewers(case: Submission, agency_id: int):
@@ -192,12 +190,7 @@ def available_reviewers(case: Submission, agency_id: int):
         | Q(recent_employment=True)
         | ~Q(other_conflict="")
     )
-    # Only what an option shows: a hundred whole people cost more to build than to read.
-    return (
-        agency_reviewers(agency_id)
-        .exclude(Exists(taken))
-        .only("pk", "username", "first_name", "last_name")
-    )
+    return agency_reviewers(agency_id).exclude(Exists(taken))
 
 
 class DueDateForm(UswdsFormMixin, forms.Form):
@@ -214,7 +207,15 @@ class RouteForm(UswdsFormMixin, forms.Form):
 
     def __init__(self, *args, case: Submission, **kwargs):
         super().__init__(*args, **kwargs)
-        agencies = Agency.objects.order_by("acronym")
+        agency = cast(forms.ModelChoiceField, self.fields["agency"])
+        agency.queryset = Agency.objects.order_by("acronym")
         if not self.is_bound:
-            agencies = agencies.active().exclude(routings__case=case)
-        cast(forms.ModelChoiceField, self.fields["agency"]).queryset = agencies
+            # Read once, in one query: a model choice field would read them through a
+            # server-side cursor (declare, fetch, close) each time it lists them.
+            agency.choices = [
+                ("", agency.empty_label),
+                *(
+                    (each.pk, str(each))
+                    for each in agency.queryset.active().exclude(routings__case=case)
+                ),
+            ]

@@ -12,12 +12,14 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.audit.models import AuditEvent
 from portal.cases.access import REVIEW_CASE, VIEW_CASE
 from portal.cases.models import CaseRouting, CaseStatus
 from portal.notifications.models import Notification
 from reviews.models import Assignment
+from reviews.reminders import INVITATION_STALE_DAYS, invitations_unanswered
 from reviews.services import assignments as assignment_services
 from reviews.services.base import ReviewActionRefused
 from tests.conftest import Role, make_person
@@ -503,6 +505,45 @@ def test_the_coordinator_sees_the_forms_with_only_reviewers_free_to_take_the_cas
     # The declined assignment is listed, but it has nothing left to manage.
     declined = Assignment.objects.get(reviewer=conflicted)
     assert reverse("reviews:assignment_remove", args=[declined.pk]) not in html
+
+
+def test_the_overview_sums_up_the_reviewers_and_links_to_their_section(
+    client, coordinator, reviewer, case
+):
+    invite(coordinator, case, reviewer)
+    client.force_login(coordinator)
+    response = client.get(workspace(case))
+    html = response.content.decode()
+    assert reviewer.display_name() in html
+    assert f'href="{reviewers(case)}"' in html
+    # The forms are on the reviewers section only.
+    assert "assign_form" not in response.context and "route_form" not in response.context
+    assert reverse("reviews:assign", args=[case.pk]) not in html
+
+
+def test_news_of_an_assignment_links_the_coordinators_to_the_reviewers_section(
+    coordinator, reviewer, case
+):
+    assignment = invite(coordinator, case, reviewer)
+    assignment_services.respond_to_invitation(
+        actor=reviewer,
+        assignment_id=assignment.pk,
+        accept=False,
+        financial_interest=False,
+        recent_employment=False,
+        decline_reason="Busy.",
+    )
+    news = Notification.objects.get(recipient=coordinator, title__contains="declined")
+    assert news.url == reviewers(case)
+
+
+def test_the_unanswered_invitation_reminder_links_to_the_reviewers_section(
+    coordinator, reviewer, case
+):
+    invite(coordinator, case, reviewer)
+    later = timezone.now() + timedelta(days=INVITATION_STALE_DAYS + 1)
+    (reminder,) = list(invitations_unanswered(later))
+    assert str(reminder.url) == reviewers(case)
 
 
 def test_reviewers_see_who_reviews_but_no_forms_and_no_conflict_text(
