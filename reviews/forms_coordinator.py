@@ -13,12 +13,15 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
+from django.forms.utils import flatatt
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString
 
 from portal.accounts.models import Agency, Membership
 from portal.cases.models import CaseRouting, CaseStatus, Submission
 from portal.core.forms import FormClassOnce, UswdsFormMixin
 from reviews.models import Assignment
-from reviews.selectors import CLOSED, agency_reviewers, open_loads
+from reviews.selectors import CLOSED, agency_reviewers, cached_open_loads
 
 OPEN = "open"
 ALL = "all"
@@ -100,25 +103,44 @@ class QueueFilter(FormClassOnce, django_filters.FilterSet):
         return queryset.filter(case_status=value)
 
 
-class ReviewerChoiceField(forms.ModelChoiceField):
-    """Reviewers, each labelled with their open assignments when ``loads`` is set."""
+class PlainSelect(forms.Select):
+    """A select whose options are written here rather than by a template each.
 
-    loads: dict[int, int] | None = None
+    The same markup as Django's ``Select`` (no option groups): an agency's
+    reviewers run to a hundred options, and a template per option cost more than
+    the rest of the page.
+    """
 
-    def label_from_instance(self, person):
-        name = person.display_name()
-        if self.loads is None:
-            return name
-        return f"{name} ({self.loads.get(person.pk, 0)} open)"
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = "\n".join(
+            _option("" if value is None else str(value), str(label), chosen)
+            for value, label in self.choices
+        )
+        return format_html(
+            '<select name="{}"{}>\n{}\n</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            SafeString(options),
+        )
+
+
+def _option(value: str, label: str, chosen: set[str]) -> str:
+    """One option, escaped as a template would (``escape`` on the value and the label)."""
+    selected = " selected" if value in chosen else ""
+    return f'<option value="{escape(value)}"{selected}>{escape(label)}</option>'
 
 
 class AssignForm(UswdsFormMixin, forms.Form):
-    reviewer = ReviewerChoiceField(
+    reviewer = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(),
+        widget=PlainSelect,
         empty_label="Choose a reviewer",
         error_messages={"invalid_choice": NOT_A_REVIEWER},
     )
-    role = forms.ChoiceField(choices=Assignment.Role.choices, initial=Assignment.Role.REVIEWER)
+    role = forms.ChoiceField(
+        choices=Assignment.Role.choices, initial=Assignment.Role.REVIEWER, widget=PlainSelect
+    )
     due_date = forms.DateField(
         widget=DateInput, help_text="On or before the case’s review due date."
     )
@@ -134,7 +156,7 @@ class AssignForm(UswdsFormMixin, forms.Form):
                 f" The planned public release is {case.planned_release_date:%B %-d, %Y}; "
                 "a due date after it is allowed, with a warning."
             )
-        reviewer = cast(ReviewerChoiceField, self.fields["reviewer"])
+        reviewer = cast(forms.ModelChoiceField, self.fields["reviewer"])
         if self.is_bound:
             reviewer.queryset = get_user_model().objects.filter(
                 is_active=True,
@@ -142,8 +164,21 @@ class AssignForm(UswdsFormMixin, forms.Form):
                 membership__role=Membership.Role.REVIEWER,
             )
         else:
-            reviewer.queryset = available_reviewers(case, agency_id)
-            reviewer.loads = open_loads(agency_id)
+            # The options straight from one query, labelled with the loads from the
+            # cache (counted once for every coordinator of the agency until an
+            # assignment or a case's status changes): no person built as a model.
+            loads = cached_open_loads(agency_id)
+            rows = available_reviewers(case, agency_id).values_list(
+                "pk", "first_name", "last_name", "username"
+            )
+            reviewer.choices = [
+                ("", reviewer.empty_label),
+                *(
+                    # Named as ``User.display_name`` names them.
+                    (pk, f"{f'{first} {last}'.strip() or username} ({loads.get(pk, 0)} open)")
+                    for pk, first, last, username in rows
+                ),
+            ]
 
 
 def available_reviewers(case: Submission, agency_id: int):
@@ -165,13 +200,22 @@ class DueDateForm(UswdsFormMixin, forms.Form):
 class RouteForm(UswdsFormMixin, forms.Form):
     agency = forms.ModelChoiceField(
         queryset=Agency.objects.none(),
+        widget=PlainSelect,
         empty_label="Choose an agency",
         error_messages={"invalid_choice": "Choose an agency that takes cases."},
     )
 
     def __init__(self, *args, case: Submission, **kwargs):
         super().__init__(*args, **kwargs)
-        agencies = Agency.objects.order_by("acronym")
+        agency = cast(forms.ModelChoiceField, self.fields["agency"])
+        agency.queryset = Agency.objects.order_by("acronym")
         if not self.is_bound:
-            agencies = agencies.active().exclude(routings__case=case)
-        cast(forms.ModelChoiceField, self.fields["agency"]).queryset = agencies
+            # Read once, in one query: a model choice field would read them through a
+            # server-side cursor (declare, fetch, close) each time it lists them.
+            agency.choices = [
+                ("", agency.empty_label),
+                *(
+                    (each.pk, str(each))
+                    for each in agency.queryset.active().exclude(routings__case=case)
+                ),
+            ]

@@ -5,6 +5,8 @@ whether the case allows it now, is the services' decision
 (``reviews.services.positions``).
 """
 
+from typing import cast
+
 from django import forms
 from django.core.validators import MaxLengthValidator
 
@@ -35,11 +37,15 @@ class LeadForm(UswdsFormMixin, forms.Form):
     def __init__(self, *args, case, **kwargs):
         kwargs.setdefault("prefix", "lead")
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = (
+        agency = cast(forms.ModelChoiceField, self.fields["agency"])
+        agency.queryset = (
             Agency.objects.filter(routings__case=case)
             .exclude(pk=case.lead_agency_id)
             .order_by("acronym")
         )
+        if not self.is_bound:
+            # Listed from one plain query, not a server-side cursor (declare, fetch, close).
+            agency.choices = [("", agency.empty_label), *((a.pk, str(a)) for a in agency.queryset)]
 
 
 class DeadlineForm(UswdsFormMixin, forms.Form):

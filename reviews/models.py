@@ -11,6 +11,25 @@ from portal.accounts.models import Agency
 from portal.cases.models import Submission
 from portal.core.search import stored_search_vector
 from portal.files.models import StoredFile
+from reviews import loads
+
+
+class AssignmentQuerySet(models.QuerySet):
+    """Its bulk writes forget the reviewers' cached open loads (``reviews.loads``),
+    as ``Assignment.save`` and ``delete`` do: every write path goes through here."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        loads.forget_on_commit()
+        return created
+
+    def update(self, **kwargs):
+        loads.forget_on_commit()
+        return super().update(**kwargs)
+
+    def delete(self):
+        loads.forget_on_commit()
+        return super().delete()
 
 
 class Assignment(models.Model):
@@ -55,6 +74,8 @@ class Assignment(models.Model):
     other_conflict = models.TextField(blank=True)
     decline_reason = models.CharField(max_length=500, blank=True)
 
+    objects = AssignmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["due_date", "pk"]
         constraints = [
@@ -81,6 +102,14 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.reviewer} on {self.case} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        loads.forget_on_commit()
+
+    def delete(self, *args, **kwargs):
+        loads.forget_on_commit()
+        return super().delete(*args, **kwargs)
 
     @property
     def declared_conflict(self) -> bool:

@@ -65,6 +65,12 @@ def _workspace(case):
     return reverse_lazy("reviews:workspace", args=[case.pk])
 
 
+def _reviewers(case):
+    """The workspace's reviewers section: where an assignment's due date and invitation
+    are managed."""
+    return reverse_lazy("reviews:case_reviewers", args=[case.pk])
+
+
 def _assignment_due_recipients(reminders) -> list[list]:
     reviewers = _reviewers_still_assigned(reminders)
     return [reviewers.get(r.subject.pk, []) for r in reminders]
@@ -134,7 +140,7 @@ def assignments_overdue(at):
             template="reminders/assignment_overdue.txt",
             context={"assignment": assignment, "case": case, "days_overdue": days_overdue},
             case=case,
-            url=_workspace(case),
+            url=_reviewers(case),
         )
 
 
@@ -172,7 +178,7 @@ def invitations_unanswered(at):
             template="reminders/invitation_unanswered.txt",
             context={"assignment": assignment, "case": case},
             case=case,
-            url=_workspace(case),
+            url=_reviewers(case),
         )
 
 

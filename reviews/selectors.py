@@ -31,6 +31,7 @@ from django.utils import timezone
 from portal.accounts.models import Agency, Organization
 from portal.cases.models import UNDER_REVIEW, CaseRouting, CaseStatus, Submission, routing_staffed
 from portal.cases.selectors import full_text_search
+from reviews.loads import kept_loads
 from reviews.models import (
     FINDING_SEARCH_CONFIG,
     AgencyPosition,
@@ -300,9 +301,15 @@ def open_loads(agency_id: int) -> dict[int, int]:
     return dict(rows)
 
 
+def cached_open_loads(agency_id: int) -> dict[int, int]:
+    """``open_loads``, kept in the cache until a write changes a load (``reviews.loads``)."""
+    return kept_loads(agency_id, open_loads)
+
+
 def reviewer_loads(agency_id: int) -> list:
-    """Active reviewers of an agency, each with ``open_load`` set (two queries)."""
-    loads = open_loads(agency_id)
+    """Active reviewers of an agency, each with ``open_load`` set (one query, and the
+    loads from the cache: ``reviews.loads``)."""
+    loads = cached_open_loads(agency_id)
     reviewers = list(agency_reviewers(agency_id))
     for person in reviewers:
         person.open_load = loads.get(person.pk, 0)
@@ -393,34 +400,88 @@ class AgencyState:
         return f"Routed {self.routed_at:%b %-d, %Y}"
 
 
+def case_assignments(case) -> list:
+    """Every assignment on the case, with its reviewer and agency, in the order made.
+
+    Read once per case object: on a workspace page the header's reviewers, the
+    agencies' states, the reviewers section and the person's own role on the case
+    all come from this one list.
+    """
+    kept = vars(case).get("_case_assignments")
+    if kept is None:
+        kept = list(case.assignments.select_related("reviewer", "agency").order_by("pk"))
+        vars(case)["_case_assignments"] = kept
+    return kept
+
+
+def accepted_assignment_in(user, case) -> Assignment | None:
+    """``active_assignment``, found in ``case_assignments`` (no query of its own on a page
+    that reads them anyway): a person holds at most one accepted assignment per case."""
+    return next(
+        (
+            assignment
+            for assignment in case_assignments(case)
+            if assignment.reviewer_id == user.pk and assignment.status == Assignment.Status.ACCEPTED
+        ),
+        None,
+    )
+
+
+def case_routings(case) -> list:
+    """The case's routings with their agencies, the recommendation's deadline and issue,
+    and whether the agency recorded a position: one query, read once per case object."""
+    kept = vars(case).get("_case_routings")
+    if kept is None:
+        the_recommendation = Recommendation.objects.filter(case_id=OuterRef("case_id"))
+        kept = list(
+            CaseRouting.objects.filter(case=case)
+            .select_related("agency")
+            .annotate(
+                response_deadline=Subquery(the_recommendation.values("response_deadline")[:1]),
+                issued_at=Subquery(the_recommendation.values("issued_at")[:1]),
+                has_position=Exists(
+                    AgencyPosition.objects.filter(
+                        case_id=OuterRef("case_id"), agency_id=OuterRef("agency_id")
+                    )
+                ),
+            )
+            .order_by("routed_at", "pk")
+        )
+        vars(case)["_case_routings"] = kept
+    return kept
+
+
+def is_routed_agency(case, agency_id: int | None) -> bool:
+    """Whether the case is routed to the agency (from ``case_routings``)."""
+    return any(routing.agency_id == agency_id for routing in case_routings(case))
+
+
 def agency_states(case, recommendation: Recommendation | None = None) -> list[AgencyState]:
-    """Each routed agency's state on the case, the lead first: two queries, whatever the
-    number of agencies, reviewers or positions (the recommendation's deadline and issue
-    come with the routings; a third when positions have amendments to prefetch)."""
-    first_reviewer = (
-        Assignment.objects.filter(
-            case_id=OuterRef("case_id"),
-            agency_id=OuterRef("agency_id"),
-            status__in=[Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED],
-        )
-        .order_by("responded_at")
-        .values("responded_at")[:1]
+    """Each routed agency's state on the case, the lead first: the routings' query and
+    the case's assignments (``case_routings``, ``case_assignments``, each read once per
+    case object), whatever the number of agencies, reviewers or positions; one more for
+    the positions when an agency recorded one (a fourth when they have amendments)."""
+    routings = case_routings(case)
+    reviewing_since: dict[int, datetime] = {}
+    for assignment in case_assignments(case):
+        responded = assignment.responded_at
+        if (
+            assignment.status in (Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED)
+            and responded is not None
+            and (
+                assignment.agency_id not in reviewing_since
+                or responded < reviewing_since[assignment.agency_id]
+            )
+        ):
+            reviewing_since[assignment.agency_id] = responded
+    positions = (
+        {
+            position.agency_id: position
+            for position in AgencyPosition.objects.filter(case=case).prefetch_related("amendments")
+        }
+        if any(routing.has_position for routing in routings)
+        else {}
     )
-    the_recommendation = Recommendation.objects.filter(case_id=OuterRef("case_id"))
-    routings = list(
-        CaseRouting.objects.filter(case=case)
-        .select_related("agency")
-        .annotate(
-            reviewing_since=Subquery(first_reviewer),
-            response_deadline=Subquery(the_recommendation.values("response_deadline")[:1]),
-            issued_at=Subquery(the_recommendation.values("issued_at")[:1]),
-        )
-        .order_by("routed_at", "pk")
-    )
-    positions = {
-        position.agency_id: position
-        for position in AgencyPosition.objects.filter(case=case).prefetch_related("amendments")
-    }
     if recommendation is not None:
         for routing in routings:
             routing.response_deadline = recommendation.response_deadline
@@ -430,7 +491,7 @@ def agency_states(case, recommendation: Recommendation | None = None) -> list[Ag
             agency=routing.agency,
             is_lead=routing.agency_id == case.lead_agency_id,
             routed_at=routing.routed_at,
-            reviewing_since=routing.reviewing_since,
+            reviewing_since=reviewing_since.get(routing.agency_id),
             position=positions.get(routing.agency_id),
             deadline=routing.response_deadline,
             issued_at=routing.issued_at,

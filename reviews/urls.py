@@ -37,6 +37,7 @@ urlpatterns = [
     # The case workspace.
     path("cases/<int:pk>/", workspace.workspace, name="workspace"),
     # Its sections: each an ordinary page beside the overview above.
+    path("cases/<int:pk>/reviewers/", workspace.reviewers, name="case_reviewers"),
     path("cases/<int:pk>/findings/", workspace.findings, name="case_findings"),
     path("cases/<int:pk>/requests/", workspace.information_requests, name="case_requests"),
     path("cases/<int:pk>/scores/", workspace.case_scores, name="case_scores"),

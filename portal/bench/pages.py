@@ -123,6 +123,7 @@ TRIVIAL = "trivial view (signed-in layout)"
 # from the registry, each on the pages it is added to.
 WORKSPACE_SECTIONS = (
     ("case workspace: overview (coordinator)", "reviews:workspace"),
+    ("case workspace: reviewers (coordinator)", "reviews:case_reviewers"),
     ("case workspace: findings (coordinator)", "reviews:case_findings"),
     ("case workspace: requests (coordinator)", "reviews:case_requests"),
     ("case workspace: scores (coordinator)", "reviews:case_scores"),

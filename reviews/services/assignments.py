@@ -26,7 +26,7 @@ from reviews.models import (
 from reviews.services.base import (
     ReviewActionRefused,
     coordinator_of_routed_agency,
-    workspace_url,
+    reviewers_url,
 )
 
 REVIEWABLE = (CaseStatus.SUBMITTED, CaseStatus.IN_REVIEW, CaseStatus.INFO_REQUESTED)
@@ -168,7 +168,7 @@ def respond_to_invitation(
                 title=f"{actor.display_name()} declared a conflict on {case.number}",
                 body="The assignment is blocked. Assign another reviewer.",
                 case=case,
-                url=workspace_url(case),
+                url=reviewers_url(case),
             )
             return assignment
         if not accept:
@@ -186,7 +186,7 @@ def respond_to_invitation(
                 title=f"{actor.display_name()} declined {case.number}",
                 body=assignment.decline_reason,
                 case=case,
-                url=workspace_url(case),
+                url=reviewers_url(case),
             )
             return assignment
         if case.status not in REVIEWABLE:
@@ -205,7 +205,7 @@ def respond_to_invitation(
             coordinators,
             title=f"{actor.display_name()} accepted {case.number}",
             case=case,
-            url=workspace_url(case),
+            url=reviewers_url(case),
         )
     if case.status == CaseStatus.SUBMITTED:
         case_services.start_review(actor=actor, case_id=case.pk)

@@ -70,6 +70,11 @@ def workspace_url(case) -> str:
     return reverse("reviews:workspace", args=[case.pk])
 
 
+def reviewers_url(case) -> str:
+    """The workspace's reviewers section: where a coordinator answers news of an assignment."""
+    return reverse("reviews:case_reviewers", args=[case.pk])
+
+
 def developer_review_url(case) -> str:
     """The Review section of the developer's case page (``reviews.panels.review_panel``):
     its information requests, the findings shared with it, the issued recommendation."""

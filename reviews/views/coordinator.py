@@ -24,14 +24,16 @@ from reviews.forms_coordinator import AssignForm, DueDateForm, QueueFilter, Rout
 from reviews.models import Assignment, Severity
 from reviews.rows import queue_row
 from reviews.selectors import (
+    case_assignments,
     coordinator_cases,
+    is_routed_agency,
     needs_reviewer,
     queue_counts,
     queue_routings,
     reviewer_loads,
 )
 from reviews.services import assignments as assignment_services
-from reviews.views.requests import workspace_url
+from reviews.views.requests import section_url
 
 QUEUE_PAGE_SIZE = 25
 
@@ -99,17 +101,17 @@ def agency_reviewers(request):
     )
 
 
-# --- the assignments section of the workspace ---------------------------------------------
+# --- the reviewers section of the workspace ---------------------------------------------
 
 
-def assignments_context(request, case, routed_agency_ids: set[int]) -> dict:
-    """Everyone who sees the workspace sees who reviews the case; the coordinators
-    of the case's agencies (``routed_agency_ids``) also get the forms to manage their
+def assignments_context(request, case) -> dict:
+    """The reviewers section: everyone who sees the workspace sees who reviews the
+    case; the coordinators of the case's agencies also get the forms to manage their
     own agency's part.
 
     A declared conflict shows as yes or no: what was declared stays with the record.
     """
-    assignments = list(case.assignments.select_related("reviewer", "agency").order_by("pk"))
+    assignments = case_assignments(case)
     context = {
         "assignments": assignments,
         "manages_assignments": False,
@@ -117,9 +119,8 @@ def assignments_context(request, case, routed_agency_ids: set[int]) -> dict:
         "header_assignments": [a for a in assignments if a.status in Assignment.ACTIVE],
     }
     membership = request.user.membership
-    if (
-        membership.role != Membership.Role.COORDINATOR
-        or membership.agency_id not in routed_agency_ids
+    if membership.role != Membership.Role.COORDINATOR or not is_routed_agency(
+        case, membership.agency_id
     ):
         return context
     for assignment in assignments:
@@ -137,6 +138,11 @@ def assignments_context(request, case, routed_agency_ids: set[int]) -> dict:
         "today": timezone.localdate(),
     }
     return context
+
+
+def reviewers_url(case_id) -> str:
+    """The workspace's reviewers section, where the coordinator's forms return."""
+    return section_url("reviewers", case_id)
 
 
 def _warn_after_release(request, case, due_date) -> None:
@@ -168,7 +174,7 @@ def assign(request, pk):
     form = AssignForm(request.POST, case=case, agency_id=request.user.membership.agency_id)
     if not form.is_valid():
         _refuse_form(request, form)
-        return redirect(workspace_url(case.pk))
+        return redirect(reviewers_url(case.pk))
     return run_service(
         request,
         lambda: assignment_services.assign_reviewer(
@@ -183,7 +189,7 @@ def assign(request, pk):
             or f"{assignment.reviewer.display_name()} is invited as "
             f"{assignment.get_role_display().lower()}, due {assignment.due_date:%B %-d, %Y}."
         ),
-        redirect_to=workspace_url(case.pk),
+        redirect_to=reviewers_url(case.pk),
     )
 
 
@@ -194,13 +200,13 @@ def route(request, pk):
     form = RouteForm(request.POST, case=case)
     if not form.is_valid():
         _refuse_form(request, form)
-        return redirect(workspace_url(case.pk))
+        return redirect(reviewers_url(case.pk))
     agency = form.cleaned_data["agency"]
     return run_service(
         request,
         lambda: case_services.route_case(actor=request.user, case_id=case.pk, agency=agency),
         success=f"The case is routed to {agency} too.",
-        redirect_to=workspace_url(case.pk),
+        redirect_to=reviewers_url(case.pk),
     )
 
 
@@ -216,7 +222,7 @@ def remove(request, assignment_id):
             actor=request.user, assignment_id=assignment.pk
         ),
         success=f"{assignment.reviewer.display_name()} is removed from the case.",
-        redirect_to=workspace_url(assignment.case_id),
+        redirect_to=reviewers_url(assignment.case_id),
     )
 
 
@@ -229,7 +235,7 @@ def change_due(request, assignment_id):
     form = DueDateForm(request.POST)
     if not form.is_valid():
         _refuse_form(request, form)
-        return redirect(workspace_url(assignment.case_id))
+        return redirect(reviewers_url(assignment.case_id))
     return run_service(
         request,
         lambda: assignment_services.change_due_date(
@@ -241,5 +247,5 @@ def change_due(request, assignment_id):
             _warn_after_release(request, assignment.case, changed.due_date)
             or f"{assignment.reviewer.display_name()} is now due {changed.due_date:%B %-d, %Y}."
         ),
-        redirect_to=workspace_url(assignment.case_id),
+        redirect_to=reviewers_url(assignment.case_id),
     )

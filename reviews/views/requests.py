@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
+from portal.accounts.models import Membership
 from portal.accounts.session_policy import recent_auth_required
-from portal.cases.access import is_routed_coordinator
 from portal.cases.models import CaseStatus
 from portal.cases.services.lifecycle import CaseActionRefused
 from portal.core.forms import consequence_understood, first_error
@@ -38,7 +38,7 @@ from reviews.forms_requests import (
     answer_scope,
 )
 from reviews.models import Assignment, InformationRequest, Recommendation
-from reviews.selectors import active_assignment
+from reviews.selectors import accepted_assignment_in, is_routed_agency
 from reviews.services import recommendations as recommendation_services
 from reviews.services import requests as request_services
 
@@ -197,9 +197,16 @@ def recommendation_issue(request, pk):
 
 
 def _review_roles(user, case) -> tuple[bool, bool, bool]:
-    """Whether this person coordinates the case, works it as a reviewer, and leads it."""
-    assignment = active_assignment(user, case)
-    is_coordinator = is_routed_coordinator(user, case)
+    """Whether this person coordinates the case, works it as a reviewer, and leads it.
+
+    From the case's routings and assignments, which the workspace's header reads
+    anyway (``case_routings``, ``case_assignments``): no query of its own.
+    """
+    assignment = accepted_assignment_in(user, case)
+    membership = user.membership
+    is_coordinator = membership.role == Membership.Role.COORDINATOR and is_routed_agency(
+        case, membership.agency_id
+    )
     is_working_reviewer = assignment is not None and assignment.role != Assignment.Role.OBSERVER
     is_lead = assignment is not None and assignment.role == Assignment.Role.LEAD
     return is_coordinator, is_working_reviewer, is_lead

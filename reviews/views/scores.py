@@ -17,7 +17,7 @@ from portal.core.refusals import run_service
 from reviews.access import get_workspace_case_or_404
 from reviews.forms_scores import GovernmentScoreForm
 from reviews.models import Assignment
-from reviews.selectors import active_assignment
+from reviews.selectors import accepted_assignment_in
 from reviews.services.scores import MEASURING_STATUSES, record_government_score
 from reviews.views.requests import section_url
 
@@ -28,7 +28,7 @@ def scores_context(request, case) -> dict:
     )
     form = None
     if case.status in MEASURING_STATUSES:
-        assignment = active_assignment(request.user, case)
+        assignment = accepted_assignment_in(request.user, case)
         if assignment is not None and assignment.role != Assignment.Role.OBSERVER:
             form = GovernmentScoreForm()
     return {

@@ -21,7 +21,7 @@ from portal.discussions.views import case_threads_context
 from reviews.access import get_workspace_case_or_404, may_change_finding
 from reviews.forms_reviewer import FindingForm
 from reviews.models import Assignment, Finding, FindingEvidence, Severity
-from reviews.selectors import active_assignment, agency_states
+from reviews.selectors import accepted_assignment_in, agency_states, case_assignments
 from reviews.views import coordination, coordinator, requests, scores
 
 CASE_TIMELINE_PREFIXES = ("case.", "artifact.", "eval.")
@@ -53,6 +53,7 @@ REVIEW_TIMELINE_LABELS = {
 # The sections other apps add (portal.core.hooks.case_panel) come before the timeline.
 SECTIONS = (
     ("overview", "Overview", "reviews:workspace"),
+    ("reviewers", "Reviewers", "reviews:case_reviewers"),
     ("findings", "Findings", "reviews:case_findings"),
     ("requests", "Information requests", "reviews:case_requests"),
     ("scores", "Scores", "reviews:case_scores"),
@@ -84,7 +85,9 @@ def render_section(request, case, section: str, context: dict, *, status=200, te
     """One section of the workspace, under the case header and beside the side navigation.
 
     The header (reviews/partials/case_header.html) costs the same few queries on
-    every section; everything else comes from the section's own ``context``.
+    every section (the case's clock, routings and assignments, each read once per
+    request and shared with the section: ``case_routings``, ``case_assignments``);
+    everything else comes from the section's own ``context``.
     """
     sections = navigation(request.user, case)
     page = {
@@ -95,11 +98,7 @@ def render_section(request, case, section: str, context: dict, *, status=200, te
         "section_label": next(item["label"] for item in sections if item["key"] == section),
     }
     if "header_assignments" not in context:
-        page["header_assignments"] = list(
-            case.assignments.filter(status__in=Assignment.ACTIVE)
-            .select_related("reviewer")
-            .order_by("pk")
-        )
+        page["header_assignments"] = active_assignments(case)
     if "agency_states" not in context:
         # Where each routed agency stands, for the header's positions line.
         page["agency_states"] = agency_states(case)
@@ -107,22 +106,38 @@ def render_section(request, case, section: str, context: dict, *, status=200, te
     return render(request, template, page | context, status=status)
 
 
+def active_assignments(case) -> list[Assignment]:
+    """The header's reviewers: the case's invited and accepted assignments."""
+    return [a for a in case_assignments(case) if a.status in Assignment.ACTIVE]
+
+
 @require_GET
 def workspace(request, pk):
-    """The overview: details, clock, the agencies' positions, reviewers (and their forms),
-    the panels other apps put on the overview (open routing requests)."""
+    """The overview: details, clock, the agencies' positions, who reviews the case (the
+    reviewers section manages them), the panels other apps put on the overview (open
+    routing requests)."""
     case = get_workspace_case_or_404(request.user, pk)
     states = agency_states(case)
     context = {
         "agencies": [state.agency for state in states],
         "agency_states": states,
         "open_request_count": requests.open_request_count(case),
+        "header_assignments": active_assignments(case),
     }
     context |= coordination.lead_context(request, case, states)
-    context |= coordinator.assignments_context(request, case, {state.agency.pk for state in states})
     # Panels other apps put on the overview; their own sections run theirs.
     context["panels"] = render_case_panels(request, case, page=WORKSPACE)
     return render_section(request, case, "overview", context)
+
+
+@require_GET
+def reviewers(request, pk):
+    """Who reviews the case, for everyone who sees the workspace; the forms to invite,
+    route and manage their own agency's reviewers for the coordinators of its agencies."""
+    case = get_workspace_case_or_404(request.user, pk)
+    return render_section(
+        request, case, "reviewers", coordinator.assignments_context(request, case)
+    )
 
 
 @require_GET
@@ -246,7 +261,7 @@ def findings_context(request, case, *, finding_form=None) -> dict:
         for level in reversed(Severity)
     ]
     if finding_form is None:
-        assignment = active_assignment(request.user, case)
+        assignment = accepted_assignment_in(request.user, case)
         if assignment is not None and assignment.role != Assignment.Role.OBSERVER:
             finding_form = FindingForm()
     return {

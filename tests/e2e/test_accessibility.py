@@ -38,6 +38,7 @@ def pages_by_role(demo):
     sections = [workspace] + [
         f"{workspace}{section}/"
         for section in (
+            "reviewers",
             "findings",
             "requests",
             "scores",

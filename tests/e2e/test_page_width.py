@@ -20,6 +20,7 @@ COMMON = ["/notifications/", "/account/tokens/", "/account/two-step/"]
 # The sections beside each overview (the developer's case page, the agencies' workspace).
 DEVELOPER_SECTIONS = ("artifacts", "scores", "timeline")
 WORKSPACE_SECTIONS = (
+    "reviewers",
     "findings",
     "requests",
     "scores",

@@ -21,6 +21,7 @@ def test_review_from_assignment_to_recommendation(new_page, fresh_case):
     screenshot(coordinator, "coordinator-queue")
     coordinator.get_by_role("link", name=case.number).click()
     expect(coordinator).to_have_url(f"{coordinator.url.split('/reviews/')[0]}{workspace}")
+    open_section(coordinator, "Reviewers")
     for username, role in [("reviewer", "lead"), ("reviewer2", "reviewer")]:
         invite = coordinator.get_by_role("form", name="Invite a reviewer")
         invite.get_by_label("Reviewer").select_option(str(user_id(username)))

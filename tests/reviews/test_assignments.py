@@ -12,12 +12,14 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.audit.models import AuditEvent
 from portal.cases.access import REVIEW_CASE, VIEW_CASE
 from portal.cases.models import CaseRouting, CaseStatus
 from portal.notifications.models import Notification
 from reviews.models import Assignment
+from reviews.reminders import INVITATION_STALE_DAYS, invitations_unanswered
 from reviews.services import assignments as assignment_services
 from reviews.services.base import ReviewActionRefused
 from tests.conftest import Role, make_person
@@ -37,6 +39,11 @@ OTHER_ROLES = ["reviewer", "submitter", "operator", "outsider", "platform_admin"
 
 def workspace(case):
     return reverse("reviews:workspace", args=[case.pk])
+
+
+def reviewers(case):
+    """The workspace's reviewers section: the list, and the coordinator's forms."""
+    return reverse("reviews:case_reviewers", args=[case.pk])
 
 
 def assign_data(reviewer, case, *, role="reviewer", due=None):
@@ -65,7 +72,7 @@ def test_a_coordinator_invites_a_reviewer_of_the_agency(client, coordinator, rev
     response = post_assign(client, case, reviewer, role="lead", due=due_in(case, -5))
 
     assert response.status_code == 302
-    assert response.url == workspace(case)
+    assert response.url == reviewers(case)
     assignment = Assignment.objects.get(case=case)
     assert (assignment.reviewer, assignment.role, assignment.status) == (
         reviewer,
@@ -290,7 +297,7 @@ def test_accepting_opens_the_workspace_and_removal_closes_it_at_once(
     coordinator_client = client.__class__()
     coordinator_client.force_login(coordinator)
     response = coordinator_client.post(reverse("reviews:assignment_remove", args=[assignment.pk]))
-    assert response.status_code == 302 and response.url == workspace(case)
+    assert response.status_code == 302 and response.url == reviewers(case)
 
     assert client.get(workspace(case)).status_code == 404
     assignment.refresh_from_db()
@@ -371,7 +378,7 @@ def test_a_coordinator_moves_a_due_date(client, coordinator, reviewer, case):
     assignment = assigned(coordinator, case, reviewer)
     client.force_login(coordinator)
     response = post_due(client, assignment, due_in(case, -30))
-    assert response.status_code == 302 and response.url == workspace(case)
+    assert response.status_code == 302 and response.url == reviewers(case)
     assignment.refresh_from_db()
     assert assignment.due_date == due_in(case, -30)
     event = AuditEvent.objects.for_target(case).get(action="assignment.due_changed")
@@ -429,7 +436,7 @@ def test_a_coordinator_routes_the_case_to_another_agency(
 
     client.force_login(coordinator)
     response = client.post(reverse("reviews:route", args=[case.pk]), {"agency": nsa.pk})
-    assert response.status_code == 302 and response.url == workspace(case)
+    assert response.status_code == 302 and response.url == reviewers(case)
     assert CaseRouting.objects.filter(case=case, agency=nsa).exists()
     assert other.get(workspace(case)).status_code == 200
 
@@ -475,7 +482,7 @@ def test_the_coordinator_sees_the_forms_with_only_reviewers_free_to_take_the_cas
     declare_conflict(conflicted, invite(coordinator, case, conflicted))
     invite(coordinator, case, reviewer)
     client.force_login(coordinator)
-    response = client.get(workspace(case))
+    response = client.get(reviewers(case))
 
     assert response.status_code == 200
     choices = [
@@ -500,13 +507,52 @@ def test_the_coordinator_sees_the_forms_with_only_reviewers_free_to_take_the_cas
     assert reverse("reviews:assignment_remove", args=[declined.pk]) not in html
 
 
+def test_the_overview_sums_up_the_reviewers_and_links_to_their_section(
+    client, coordinator, reviewer, case
+):
+    invite(coordinator, case, reviewer)
+    client.force_login(coordinator)
+    response = client.get(workspace(case))
+    html = response.content.decode()
+    assert reviewer.display_name() in html
+    assert f'href="{reviewers(case)}"' in html
+    # The forms are on the reviewers section only.
+    assert "assign_form" not in response.context and "route_form" not in response.context
+    assert reverse("reviews:assign", args=[case.pk]) not in html
+
+
+def test_news_of_an_assignment_links_the_coordinators_to_the_reviewers_section(
+    coordinator, reviewer, case
+):
+    assignment = invite(coordinator, case, reviewer)
+    assignment_services.respond_to_invitation(
+        actor=reviewer,
+        assignment_id=assignment.pk,
+        accept=False,
+        financial_interest=False,
+        recent_employment=False,
+        decline_reason="Busy.",
+    )
+    news = Notification.objects.get(recipient=coordinator, title__contains="declined")
+    assert news.url == reviewers(case)
+
+
+def test_the_unanswered_invitation_reminder_links_to_the_reviewers_section(
+    coordinator, reviewer, case
+):
+    invite(coordinator, case, reviewer)
+    later = timezone.now() + timedelta(days=INVITATION_STALE_DAYS + 1)
+    (reminder,) = list(invitations_unanswered(later))
+    assert str(reminder.url) == reviewers(case)
+
+
 def test_reviewers_see_who_reviews_but_no_forms_and_no_conflict_text(
     client, coordinator, reviewer, second_reviewer, case
 ):
     declare_conflict(second_reviewer, invite(coordinator, case, second_reviewer), "Secret ties")
     mine = assigned(coordinator, case, reviewer)
     client.force_login(reviewer)
-    response = client.get(workspace(case))
+    response = client.get(reviewers(case))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -524,7 +570,7 @@ def test_the_conflict_text_is_not_shown_to_the_coordinator_page_either(
 ):
     declare_conflict(reviewer, invite(coordinator, case, reviewer), "Secret ties")
     client.force_login(coordinator)
-    html = client.get(workspace(case)).content.decode()
+    html = client.get(reviewers(case)).content.decode()
     assert "Secret ties" not in html
     assert ">Yes</td>" in html
 
@@ -542,7 +588,7 @@ def test_a_refusal_is_shown_on_the_workspace_as_an_alert(client, coordinator, re
     assert "on or before the case&#x27;s review due date" in html
 
 
-def test_the_workspace_makes_the_same_queries_with_2_and_12_reviewers(
+def test_the_reviewers_section_makes_the_same_queries_with_2_and_12_reviewers(
     client, coordinator, caisi, case, django_assert_max_num_queries
 ):
     def add_reviewers(count, start):
@@ -555,13 +601,13 @@ def test_the_workspace_makes_the_same_queries_with_2_and_12_reviewers(
 
     add_reviewers(2, 0)
     client.force_login(coordinator)
-    client.get(workspace(case))  # warms the per-process caches (content types) before counting
+    client.get(reviewers(case))  # warms the per-process caches (content types) before counting
     with django_assert_max_num_queries(40) as captured:
-        assert client.get(workspace(case)).status_code == 200
+        assert client.get(reviewers(case)).status_code == 200
     few = len(captured)  # now: the next request resets the connection's query log
     add_reviewers(10, 2)
-    client.get(workspace(case))  # the header's badges are counted once, then cached
+    client.get(reviewers(case))  # the header's badges are counted once, then cached
     with django_assert_max_num_queries(few) as many:
-        response = client.get(workspace(case))
+        response = client.get(reviewers(case))
     assert len(response.context["assignments"]) == 12
     assert len(many) == few

@@ -44,6 +44,7 @@ KWARGS = {
     "reviews:assignment_respond": lambda w: {"assignment_id": w.assignment.pk},
     "reviews:assignment_complete": lambda w: {"assignment_id": w.assignment.pk},
     "reviews:workspace": lambda w: {"pk": w.case.pk},
+    "reviews:case_reviewers": lambda w: {"pk": w.case.pk},
     "reviews:case_findings": lambda w: {"pk": w.case.pk},
     "reviews:case_requests": lambda w: {"pk": w.case.pk},
     "reviews:case_scores": lambda w: {"pk": w.case.pk},

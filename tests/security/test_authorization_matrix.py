@@ -302,6 +302,7 @@ MATRIX: dict[str, Row] = {
     # The case workspace, for agency staff on the case.
     "reviews:workspace": Row(get=workspace_read, post=NOBODY),
     # Its sections: the same people, the same answers.
+    "reviews:case_reviewers": Row(get=workspace_read, post=NOBODY),
     "reviews:case_findings": Row(get=workspace_read, post=NOBODY),
     "reviews:case_requests": Row(get=workspace_read, post=NOBODY),
     "reviews:case_scores": Row(get=workspace_read, post=NOBODY),
