@@ -23,14 +23,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
-from django.urls import reverse
 
-from access.views.downloads import safe_filename
 from portal.audit import models as audit_models
 from portal.audit.models import AuditEvent
 from portal.bench import servers
-from portal.bench.pages import operator_token
-from portal.bench.transfers import CHUNK, TransferResult, curl, download_artifact
+from portal.bench.transfers import CHUNK, TransferResult, curl, download_setup
 from portal.files import pace
 from portal.files.models import Download
 
@@ -78,22 +75,18 @@ def aria2c_clients(url: str, size: int, *, headers: list[str]) -> tuple[float, b
 
 
 def measure_concurrent_downloads(size: int, rounds: int, workdir: Path) -> list[TransferResult]:
-    grant, artifact, _path = download_artifact(size, workdir)
-    token = operator_token()
-    api_path = reverse(
-        "api_download", args=[grant.pk, artifact.pk, safe_filename(artifact.original_name)]
-    )
-    auth = f"Authorization: Bearer {token}"
-    static_extra = "location /bench-static/ { alias " + str(Path(settings.MEDIA_ROOT)) + "/; }"
+    setup = download_setup(size, workdir)
+    auth = setup.auth
     times: dict[str, list[float]] = {"static": [], "accel": []}
     complete: dict[str, bool] = {"static": True, "accel": True}
     before = Download.objects.count()
     with (
         servers.gunicorn(workers=5, env={"DOWNLOAD_BACKEND": "x-accel"}) as (app_url, _master),
-        servers.nginx(app_url, workdir / "nginx-concurrent", extra=static_extra) as nginx_url,
+        servers.nginx(
+            app_url, workdir / "nginx-concurrent", extra=setup.static_location
+        ) as nginx_url,
     ):
-        urls = {"static": f"{nginx_url}/bench-static/{artifact.file.name}"}
-        urls["accel"] = nginx_url + api_path
+        urls = {"static": setup.static_url(nginx_url), "accel": nginx_url + setup.api_path}
         curl(urls["static"])  # the page cache
         # One download the app sends, which measures the client's speed (portal.files.pace).
         curl("-H", auth, urls["accel"])
@@ -114,7 +107,7 @@ def measure_concurrent_downloads(size: int, rounds: int, workdir: Path) -> list[
     total = CLIENTS * size / CHUNK
     static = min(times["static"])
     accel = min(times["accel"])
-    waits = measure_lock_waits(api_path, token, pace_key=_pace_key(grant))
+    waits = measure_lock_waits(setup.api_path, setup.token, pace_key=_pace_key(setup.grant))
     return [
         TransferResult(
             f"nginx static, {CLIENTS} × aria2c -x{CONNECTIONS} (baseline)",
