@@ -4,7 +4,8 @@ Against nginx serving the same file statically, in interleaved rounds (each
 round's order alternates), the best of each. Every request the app answered
 must have left its download record and its audit event: the bench counts
 them. Then the app's check alone, 64 at once in process, timing how long each
-waits on the audit chain's lock (``portal.audit.models.lock_chain``), p50 and
+audit event waits for the hold of the chain's lock that appends it
+(``portal.audit.models.append_chain``, which batches), the holds, p50 and
 p99, and how long the whole check takes.
 """
 
@@ -132,26 +133,38 @@ def measure_concurrent_downloads(size: int, rounds: int, workdir: Path) -> list[
 
 
 def measure_lock_waits(api_path: str, token: str, *, pace_key: str, concurrent: int = 64) -> dict:
-    """The app's check of ``concurrent`` range requests at once, in process: milliseconds
-    each waited on the audit chain's lock, and the whole check, p50 and p99."""
+    """The app's check of ``concurrent`` range requests at once, in process.
+
+    Milliseconds, p50 and p99: how long each request's audit event waited
+    before the lock hold that appended it began (queued behind a batch, or
+    waiting for the lock itself), how long each hold lasted (lock taken to
+    commit, ``portal.audit.models.append_chain``), and the whole check; and
+    how many holds there were for the ``concurrent`` events (appends batch).
+    """
     waits: list[float] = []
     holds: list[float] = []
     checks: list[float] = []
+    held_for: dict[int, float] = {}  # id(event) → the hold that appended it, in ms
     original = audit_models.lock_chain
+    original_append = audit_models.append_chain
     original_record = audit_models.AuditEvent.record
     record_descriptor = audit_models.AuditEvent.__dict__["record"]
     acquired = threading.local()
 
     def timed_lock() -> None:
-        started = time.perf_counter()
         original()
         acquired.at = time.perf_counter()
-        waits.append((acquired.at - started) * 1000)
+
+    def timed_append(events):
+        original_append(events)
+        hold = (time.perf_counter() - acquired.at) * 1000
+        holds.append(hold)
+        held_for.update((id(event), hold) for event in events)
 
     def timed_record(*args, **kwargs):
-        # The lock is held from taking it to the commit at the end of record().
+        started = time.perf_counter()
         event = original_record(*args, **kwargs)
-        holds.append((time.perf_counter() - acquired.at) * 1000)
+        waits.append((time.perf_counter() - started) * 1000 - held_for.get(id(event), 0.0))
         return event
 
     barrier = threading.Barrier(concurrent)
@@ -176,6 +189,7 @@ def measure_lock_waits(api_path: str, token: str, *, pace_key: str, concurrent: 
         cache.set(pace_key, 10**12, 60)
         cache.set(pace_key + ":due", 1, 60)
         audit_models.lock_chain = timed_lock
+        audit_models.append_chain = timed_append
         audit_models.AuditEvent.record = timed_record  # type: ignore[method-assign]
         try:
             threads = [threading.Thread(target=one, args=(n,)) for n in range(concurrent)]
@@ -185,6 +199,7 @@ def measure_lock_waits(api_path: str, token: str, *, pace_key: str, concurrent: 
                 thread.join()
         finally:
             audit_models.lock_chain = original
+            audit_models.append_chain = original_append
             audit_models.AuditEvent.record = record_descriptor  # type: ignore[method-assign]
             cache.delete_many(cache_keys)
     return {
@@ -193,6 +208,7 @@ def measure_lock_waits(api_path: str, token: str, *, pace_key: str, concurrent: 
         "lock_p99_ms": _percentile(waits, 99),
         "hold_p50_ms": _percentile(holds, 50),
         "hold_p99_ms": _percentile(holds, 99),
+        "holds": len(holds),
         "check_p50_ms": _percentile(checks, 50),
         "check_p99_ms": _percentile(checks, 99),
         "load": os.getloadavg(),
