@@ -217,25 +217,25 @@ class _GroupAppend:
             self._queue.append((event, state))
             while not state["done"] and self._leading:
                 self._changed.wait()
-            if state["done"]:
-                if state["failed"]:
-                    append_chain([event])  # alone: raises its own error, if any
-                return
-            self._leading = True
-            batch, self._queue = self._queue, []
-        failed = False
-        try:
-            append_chain([queued for queued, _ in batch])
-        except Exception:
-            failed = True
-        finally:
-            with self._changed:
-                for _queued, waiting in batch:
-                    waiting.update(done=True, failed=failed)
-                self._leading = False
-                self._changed.notify_all()
-        if failed:
-            append_chain([event])
+            leads = not state["done"]
+            if leads:
+                self._leading = True
+                batch, self._queue = self._queue, []
+        if leads:
+            failed = True  # unless the batch is committed, whatever stops it
+            try:
+                append_chain([queued for queued, _ in batch])
+                failed = False
+            except Exception:  # noqa: BLE001, S110 - each event is retried alone below
+                pass
+            finally:
+                with self._changed:
+                    for _queued, waiting in batch:
+                        waiting.update(done=True, failed=failed)
+                    self._leading = False
+                    self._changed.notify_all()
+        if state["failed"]:
+            append_chain([event])  # alone, outside the queue: raises its own error, if any
 
 
 _APPENDS = _GroupAppend()
