@@ -4,7 +4,8 @@ Against nginx serving the same file statically, in interleaved rounds (each
 round's order alternates), the best of each. Every request the app answered
 must have left its download record and its audit event: the bench counts
 them. Then the app's check alone, 64 at once in process, timing how long each
-waits on the audit chain's lock (``portal.audit.models.lock_chain``), p50 and
+audit event waits for the hold of the chain's lock that appends it
+(``portal.audit.models.append_chain``, which batches), the holds, p50 and
 p99, and how long the whole check takes.
 """
 
@@ -23,14 +24,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
-from django.urls import reverse
 
-from access.views.downloads import safe_filename
 from portal.audit import models as audit_models
 from portal.audit.models import AuditEvent
 from portal.bench import servers
-from portal.bench.pages import operator_token
-from portal.bench.transfers import CHUNK, TransferResult, curl, download_artifact
+from portal.bench.transfers import CHUNK, TransferResult, curl, download_setup
 from portal.files import pace
 from portal.files.models import Download
 
@@ -78,22 +76,18 @@ def aria2c_clients(url: str, size: int, *, headers: list[str]) -> tuple[float, b
 
 
 def measure_concurrent_downloads(size: int, rounds: int, workdir: Path) -> list[TransferResult]:
-    grant, artifact, _path = download_artifact(size, workdir)
-    token = operator_token()
-    api_path = reverse(
-        "api_download", args=[grant.pk, artifact.pk, safe_filename(artifact.original_name)]
-    )
-    auth = f"Authorization: Bearer {token}"
-    static_extra = "location /bench-static/ { alias " + str(Path(settings.MEDIA_ROOT)) + "/; }"
+    setup = download_setup(size, workdir)
+    auth = setup.auth
     times: dict[str, list[float]] = {"static": [], "accel": []}
     complete: dict[str, bool] = {"static": True, "accel": True}
     before = Download.objects.count()
     with (
         servers.gunicorn(workers=5, env={"DOWNLOAD_BACKEND": "x-accel"}) as (app_url, _master),
-        servers.nginx(app_url, workdir / "nginx-concurrent", extra=static_extra) as nginx_url,
+        servers.nginx(
+            app_url, workdir / "nginx-concurrent", extra=setup.static_location
+        ) as nginx_url,
     ):
-        urls = {"static": f"{nginx_url}/bench-static/{artifact.file.name}"}
-        urls["accel"] = nginx_url + api_path
+        urls = {"static": setup.static_url(nginx_url), "accel": nginx_url + setup.api_path}
         curl(urls["static"])  # the page cache
         # One download the app sends, which measures the client's speed (portal.files.pace).
         curl("-H", auth, urls["accel"])
@@ -114,7 +108,7 @@ def measure_concurrent_downloads(size: int, rounds: int, workdir: Path) -> list[
     total = CLIENTS * size / CHUNK
     static = min(times["static"])
     accel = min(times["accel"])
-    waits = measure_lock_waits(api_path, token, pace_key=_pace_key(grant))
+    waits = measure_lock_waits(setup.api_path, setup.token, pace_key=_pace_key(setup.grant))
     return [
         TransferResult(
             f"nginx static, {CLIENTS} × aria2c -x{CONNECTIONS} (baseline)",
@@ -139,26 +133,38 @@ def measure_concurrent_downloads(size: int, rounds: int, workdir: Path) -> list[
 
 
 def measure_lock_waits(api_path: str, token: str, *, pace_key: str, concurrent: int = 64) -> dict:
-    """The app's check of ``concurrent`` range requests at once, in process: milliseconds
-    each waited on the audit chain's lock, and the whole check, p50 and p99."""
+    """The app's check of ``concurrent`` range requests at once, in process.
+
+    Milliseconds, p50 and p99: how long each request's audit event waited
+    before the lock hold that appended it began (queued behind a batch, or
+    waiting for the lock itself), how long each hold lasted (lock taken to
+    commit, ``portal.audit.models.append_chain``), and the whole check; and
+    how many holds there were for the ``concurrent`` events (appends batch).
+    """
     waits: list[float] = []
     holds: list[float] = []
     checks: list[float] = []
+    held_for: dict[int, float] = {}  # id(event) → the hold that appended it, in ms
     original = audit_models.lock_chain
+    original_append = audit_models.append_chain
     original_record = audit_models.AuditEvent.record
     record_descriptor = audit_models.AuditEvent.__dict__["record"]
     acquired = threading.local()
 
     def timed_lock() -> None:
-        started = time.perf_counter()
         original()
         acquired.at = time.perf_counter()
-        waits.append((acquired.at - started) * 1000)
+
+    def timed_append(events):
+        original_append(events)
+        hold = (time.perf_counter() - acquired.at) * 1000
+        holds.append(hold)
+        held_for.update((id(event), hold) for event in events)
 
     def timed_record(*args, **kwargs):
-        # The lock is held from taking it to the commit at the end of record().
+        started = time.perf_counter()
         event = original_record(*args, **kwargs)
-        holds.append((time.perf_counter() - acquired.at) * 1000)
+        waits.append((time.perf_counter() - started) * 1000 - held_for.get(id(event), 0.0))
         return event
 
     barrier = threading.Barrier(concurrent)
@@ -183,6 +189,7 @@ def measure_lock_waits(api_path: str, token: str, *, pace_key: str, concurrent: 
         cache.set(pace_key, 10**12, 60)
         cache.set(pace_key + ":due", 1, 60)
         audit_models.lock_chain = timed_lock
+        audit_models.append_chain = timed_append
         audit_models.AuditEvent.record = timed_record  # type: ignore[method-assign]
         try:
             threads = [threading.Thread(target=one, args=(n,)) for n in range(concurrent)]
@@ -192,6 +199,7 @@ def measure_lock_waits(api_path: str, token: str, *, pace_key: str, concurrent: 
                 thread.join()
         finally:
             audit_models.lock_chain = original
+            audit_models.append_chain = original_append
             audit_models.AuditEvent.record = record_descriptor  # type: ignore[method-assign]
             cache.delete_many(cache_keys)
     return {
@@ -200,6 +208,7 @@ def measure_lock_waits(api_path: str, token: str, *, pace_key: str, concurrent: 
         "lock_p99_ms": _percentile(waits, 99),
         "hold_p50_ms": _percentile(holds, 50),
         "hold_p99_ms": _percentile(holds, 99),
+        "holds": len(holds),
         "check_p50_ms": _percentile(checks, 50),
         "check_p99_ms": _percentile(checks, 99),
         "load": os.getloadavg(),

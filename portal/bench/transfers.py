@@ -192,28 +192,60 @@ def download_artifact(size: int, workdir: Path) -> tuple[AccessGrant, Artifact, 
     return grant, artifact, path
 
 
-def measure_downloads(size: int, repeats: int, workdir: Path) -> list[TransferResult]:
+@dataclass
+class DownloadSetup:
+    """What every download measurement needs: the artifact on the demo operator's
+    grant, a token of the operator, the API path, its header, and the nginx
+    location that serves MEDIA_ROOT statically (the baseline)."""
+
+    grant: AccessGrant
+    artifact: Artifact
+    path: Path
+    token: str
+    api_path: str
+
+    STATIC_PREFIX = "/bench-static/"
+
+    @property
+    def auth(self) -> str:
+        """The ``Authorization`` header, as curl's and aria2c's ``--header`` take it."""
+        return f"Authorization: Bearer {self.token}"
+
+    @property
+    def static_location(self) -> str:
+        """An nginx location (``servers.nginx(extra=...)``) serving MEDIA_ROOT as is."""
+        return f"location {self.STATIC_PREFIX} {{ alias {Path(settings.MEDIA_ROOT)}/; }}"
+
+    def static_url(self, nginx_url: str) -> str:
+        return f"{nginx_url}{self.STATIC_PREFIX}{self.artifact.file.name}"
+
+
+def download_setup(size: int, workdir: Path) -> DownloadSetup:
+    """The artifact of ``size`` bytes, a fresh operator token and the download's API path."""
     grant, artifact, path = download_artifact(size, workdir)
-    token = operator_token()
     api_path = reverse(
         "api_download", args=[grant.pk, artifact.pk, safe_filename(artifact.original_name)]
     )
-    auth = f"Authorization: Bearer {token}"
-    static_extra = "location /bench-static/ { alias " + str(Path(settings.MEDIA_ROOT)) + "/; }"
+    return DownloadSetup(grant, artifact, path, operator_token(), api_path)
+
+
+def measure_downloads(size: int, repeats: int, workdir: Path) -> list[TransferResult]:
+    setup = download_setup(size, workdir)
+    api_path, auth = setup.api_path, setup.auth
     times: dict[str, list[float]] = {"static": [], "app": [], "accel": []}
     statuses = set()
     with (
         servers.gunicorn() as (app_url, app_master),
         servers.gunicorn(env={"DOWNLOAD_BACKEND": "x-accel"}) as (accel_url, _accel_master),
-        servers.nginx(accel_url, workdir / "nginx", extra=static_extra) as nginx_url,
+        servers.nginx(accel_url, workdir / "nginx", extra=setup.static_location) as nginx_url,
     ):
         worker = servers.worker_pids(app_master.pid)[0]
         rss_before, _ = servers.peak_rss_kib(worker)
         # Warm the page cache once, so every measurement reads from memory.
-        curl(f"{nginx_url}/bench-static/{artifact.file.name}")
+        curl(setup.static_url(nginx_url))
         for _ in range(repeats):
             for key, args in (
-                ("static", [f"{nginx_url}/bench-static/{artifact.file.name}"]),
+                ("static", [setup.static_url(nginx_url)]),
                 ("app", ["-H", auth, f"{app_url}{api_path}"]),
                 ("accel", ["-H", auth, f"{nginx_url}{api_path}"]),
             ):
@@ -267,12 +299,8 @@ def measure_revocation_overhead(size: int, repeats: int, workdir: Path) -> list[
     smallest setting). Each as a ratio of its time to the time without; the
     target is ≤ 1.05. The cost of one check is measured too.
     """
-    grant, artifact, _path = download_artifact(size, workdir)
-    token = operator_token()
-    api_path = reverse(
-        "api_download", args=[grant.pk, artifact.pk, safe_filename(artifact.original_name)]
-    )
-    auth = f"Authorization: Bearer {token}"
+    setup = download_setup(size, workdir)
+    api_path, auth = setup.api_path, setup.auth
     default = settings.DOWNLOAD_RECHECK_SECONDS
     variants = {"without": 0, "default": default, "every second": 1}
     times: dict[str, list[float]] = {key: [] for key in variants}

@@ -7,6 +7,7 @@ database access would, and expect verify_audit to name the broken event.
 
 import json
 import threading
+import time
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -16,6 +17,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
+from portal.audit import models as audit_models
 from portal.audit.models import GENESIS_HASH, AuditEvent, AuditLogIsAppendOnly, verify_chain
 
 
@@ -259,3 +261,69 @@ def test_concurrent_writers_produce_one_unbroken_chain():
     assert sequences == list(range(1, writers * events_each + 1))
     checked, broken, why = verify_chain()
     assert (checked, broken, why) == (writers * events_each, None, "")
+
+
+def _write_at_once(writers: int, action_of) -> list:
+    """``writers`` threads record one event each, outside any transaction, at once."""
+    start = threading.Barrier(writers)
+    errors = []
+
+    def write(number):
+        try:
+            start.wait()
+            AuditEvent.record(action_of(number), details={"writer": number})
+        except Exception as error:  # noqa: BLE001  (returned to the test)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+@pytest.fixture
+def slow_holds(monkeypatch):
+    """Each hold of the chain's lock takes 50 ms longer; returns the batches appended."""
+    batches = []
+    original = audit_models.append_chain
+
+    def slow(events):
+        with transaction.atomic():
+            audit_models.lock_chain()
+            time.sleep(0.05)
+            batches.append([event.action for event in events])
+            if "case.bad" in batches[-1]:
+                raise DatabaseError("a bad event")
+            original(events)
+
+    monkeypatch.setattr(audit_models, "append_chain", slow)
+    return batches
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_writers_outside_a_transaction_share_the_locks_holds(slow_holds):
+    """Requests recording at once (a download's check: no transaction around it)
+    are appended in batches, one hold of the lock each, and the chain holds."""
+    writers = 16
+    assert _write_at_once(writers, lambda n: "download.allowed") == []
+
+    assert sum(len(batch) for batch in slow_holds) == writers
+    assert len(slow_holds) < writers  # batched: fewer holds than events
+    checked, broken, why = verify_chain()
+    assert (checked, broken, why) == (writers, None, "")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_batch_fails_only_its_bad_event(slow_holds):
+    writers = 12
+    errors = _write_at_once(writers, lambda n: "case.bad" if n == 5 else "download.allowed")
+
+    assert [str(error) for error in errors] == ["a bad event"]
+    assert AuditEvent.objects.filter(action="download.allowed").count() == writers - 1
+    assert verify_chain() == (writers - 1, None, "")

@@ -9,6 +9,7 @@ mid-response. A client that proved its speed gets nginx; every request leaves
 its record and its audit event either way.
 """
 
+import io
 import subprocess
 import time
 
@@ -17,11 +18,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 
 from access import services as access_services
 from access.views.downloads import safe_filename
-from portal.audit.models import AuditEvent
+from portal.audit.models import AUDIT_CHAIN_LOCK_KEY, AuditEvent
 from portal.bench import servers
 from portal.bench.pages import operator_token
 from portal.bench.transfers import download_artifact
@@ -159,3 +161,47 @@ def test_a_client_that_proved_its_speed_gets_nginx_and_is_recorded(granted, behi
     while accelerated.request_id not in log.read_text() and time.monotonic() < until:
         time.sleep(0.1)
     assert f"{accelerated.request_id} 200 {SIZE}" in log.read_text()
+
+
+def test_a_request_cut_off_during_the_check_is_matched_by_its_499_line(granted, behind_nginx):
+    """A client gives up on a request the app is still checking: nginx logs 499 before
+    the app has answered. That line carries the request id the app recorded, so
+    ingestion ends the record "interrupted", nothing sent, not "requested" for ever."""
+    access_grant, url, token = granted
+    nginx_url, log = behind_nginx
+    # A proven speed, so that the app's answer would be an X-Accel one ("requested").
+    operator = get_user_model().objects.get(username="operator")
+    key = pace.pace_key(operator.pk, f"access.accessgrant:{access_grant.pk}")
+    cache.set(key, 10**12, 60)
+    cache.set(key + ":due", 1, 60)
+    # The check waits on the audit chain's lock, which this test holds.
+    with connection.cursor() as cursor:
+        # Raw SQL is safe: a fixed statement, the lock key a bound parameter.
+        cursor.execute("SELECT pg_advisory_lock(%s)", [AUDIT_CHAIN_LOCK_KEY])
+        try:
+            cut = subprocess.run(  # noqa: S603 - fixed program, loopback URL
+                ["curl", "-s", "-o", "/dev/null", "--max-time", "2", "-H", "Range: bytes=0-99"]
+                + ["-w", "%{http_code}", "-H", f"Authorization: Bearer {token}", nginx_url + url],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert (cut.returncode, cut.stdout) == (28, "000")  # curl's timeout: it hung up
+            until = time.monotonic() + 10
+            while " 499 " not in log.read_text() and time.monotonic() < until:
+                time.sleep(0.1)
+        finally:
+            # Raw SQL is safe: a fixed statement, the lock key a bound parameter.
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [AUDIT_CHAIN_LOCK_KEY])
+    request_id, status, sent, completion = log.read_text().split()
+    assert (status, sent, completion) == ("499", "0", '""')
+    until = time.monotonic() + 10
+    while not AuditEvent.objects.filter(action="download.allowed").exists():
+        assert time.monotonic() < until, "the app never finished its check"
+        time.sleep(0.1)
+    (record,) = assert_every_request_recorded(1)
+    assert (record.request_id, record.delivery) == (request_id, Delivery.REQUESTED)
+
+    call_command("ingest_nginx_downloads", str(log), stdout=io.StringIO())
+    record.refresh_from_db()
+    assert (record.delivery, record.bytes_sent) == (Delivery.INTERRUPTED, 0)

@@ -69,3 +69,11 @@ def test_an_app_sent_record_is_never_overwritten_by_a_log():
 def test_a_missing_log_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="is not a file"):
         call_command("ingest_nginx_downloads", str(tmp_path / "nope.log"))
+
+
+def test_a_499_line_ends_a_requested_record_interrupted_with_nothing_sent():
+    """nginx logs a request the client gave up during the app's check as 499, 0 bytes."""
+    given_up = requested("h" * 32)
+    assert record_nginx_deliveries([f'{"h" * 32} 499 0 ""']) == 1
+    given_up.refresh_from_db()
+    assert (given_up.delivery, given_up.bytes_sent) == (Delivery.INTERRUPTED, 0)
