@@ -7,6 +7,7 @@ same facts read-only, every report, and (coordinators of a routed agency) a
 form to nominate an operator. Nobody else gets the panel.
 """
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from access.selectors import readable_reports
 from access.services import GRANTABLE
 from portal.accounts import kept_actions
 from portal.cases.access import is_developer_member, is_routed_coordinator
+from portal.cases.models import Artifact
 from portal.core.days import days_until
 from portal.core.hooks import case_panel
 
@@ -43,8 +45,12 @@ def access_panel(request, case):
     grants = list(
         AccessGrant.objects.filter(case=case)
         .select_related("operator", "granted_by", "nominated_by__membership__agency", "revoked_by")
-        .prefetch_related("artifacts")
         .order_by("-created_at", "-pk")
+    )
+    # The list names the artifacts of a grant to chosen ones only: the others need none.
+    prefetch_related_objects(
+        [access_grant for access_grant in grants if not access_grant.all_artifacts],
+        Prefetch("artifacts", queryset=Artifact.objects.only("pk", "original_name")),
     )
     for access_grant in grants:
         access_grant.days_left = days_left(access_grant, now)
