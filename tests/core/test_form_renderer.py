@@ -92,7 +92,9 @@ def test_each_radio_and_checkbox_of_a_group_renders_as_the_templates_do(data):
                 )
                 assert option.tag(wrap_label=True) == template, field.name
                 bare = option.parent_widget._render(
-                    option.template_name, {"widget": {**option.data, "wrap_label": False}}, TEMPLATES
+                    option.template_name,
+                    {"widget": {**option.data, "wrap_label": False}},
+                    TEMPLATES,
                 )
                 assert option.tag() == bare, field.name
                 assert option.tag().startswith("<input"), field.name
