@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from access.forms_developer import GrantForm, NominationForm
 from access.models import AccessGrant
-from access.selectors import readable_reports
+from access.selectors import reports_on_seen_case
 from access.services import GRANTABLE
 from portal.accounts import kept_actions
 from portal.cases.access import is_developer_member, is_routed_coordinator
@@ -75,8 +75,8 @@ def access_panel(request, case):
             NominationForm() if grantable and is_routed_coordinator(user, case) else None
         ),
         "reports": list(
-            readable_reports(user)
-            .filter(case=case)
+            # The case pages found the case through the person's visibility.
+            reports_on_seen_case(user, case)
             .select_related("operator", "author")
             .order_by("-created_at")
         ),
