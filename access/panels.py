@@ -7,7 +7,7 @@ same facts read-only, every report, and (coordinators of a routed agency) a
 form to nominate an operator. Nobody else gets the panel.
 """
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,7 +44,9 @@ def access_panel(request, case):
     now = timezone.now()
     grants = list(
         AccessGrant.objects.filter(case=case)
-        .select_related("operator", "granted_by", "nominated_by__membership__agency", "revoked_by")
+        .select_related("operator", "granted_by", "revoked_by")
+        # Of who nominated, the list names only the agency.
+        .annotate(nominating_agency=F("nominated_by__membership__agency__acronym"))
         .order_by("-created_at", "-pk")
     )
     # The list names the artifacts of a grant to chosen ones only: the others need none.

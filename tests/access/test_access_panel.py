@@ -58,6 +58,10 @@ def test_the_developer_sees_the_grants_with_the_grant_form_and_controls(
     assert approve_action(nomination) in page
     assert approve_action(live_grant) not in page
     assert nominate_action(case) not in page
+    # Who nominated: their agency, never their name.
+    acronym = coordinator.membership.agency.acronym
+    assert f"nominated by {acronym}</span>" in page
+    assert page.count("nominated by") == 1
     assert reverse("access:case_downloads", args=[case.pk]) in page
     assert "First Harbor Bank" in page
     assert f"{(case.planned_release_date - timezone.localdate()).days} days left" in page
