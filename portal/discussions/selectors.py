@@ -7,12 +7,12 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from portal.accounts.models import Membership, User
-from portal.discussions.models import Message, ReadState, Thread
+from portal.discussions.models import Message, ReadState, Thread, ThreadQuerySet
 
 THREAD_SEARCH_CONFIG = "english"
 
 
-def _with_activity(user, threads: QuerySet[Thread]) -> QuerySet[Thread]:
+def _with_activity(user, threads: ThreadQuerySet) -> QuerySet[Thread]:
     """``threads``, which this person reads, with their counts and audience, newest
     activity first."""
     return (
