@@ -30,7 +30,7 @@ def days_left(access_grant, now) -> int | None:
     return days_until(access_grant.ends_at, now=now)
 
 
-def _grants_with_chosen_artifacts(case) -> list[AccessGrant]:
+def _grants_with_chosen_artifacts(case):
     """The case's grants, newest first, each with ``chosen``: the names of the artifacts
     a grant to chosen ones shares (in the artifacts' order), in one query.
 
@@ -47,7 +47,7 @@ def _grants_with_chosen_artifacts(case) -> list[AccessGrant]:
         )
         .order_by("-created_at", "-pk", "shared__kind", "shared__uploaded_at", "shared__pk")
     )
-    grants: dict[int, AccessGrant] = {}
+    grants = {}
     for row in rows:
         access_grant = grants.setdefault(row.pk, row)
         if access_grant is row:
