@@ -40,6 +40,24 @@ def _operators():
     return Organization.objects.active().filter(kind=Organization.Kind.OPERATOR).order_by("name")
 
 
+def _offer_operators(field) -> None:
+    """The active operators for ``field``: checked against the queryset, offered from
+    one query of two columns (what the select shows: each one's name)."""
+    field.queryset = _operators()
+    field.choices = [("", field.empty_label), *_operators().values_list("pk", "name")]
+
+
+def _offer_artifacts(field, case) -> None:
+    """The case's artifacts for ``field``, each named as ``str(artifact)`` names it,
+    from one query of three columns."""
+    field.queryset = case.artifacts.order_by("kind", "uploaded_at")
+    kinds = dict(Artifact.Kind.choices)
+    field.choices = [
+        (pk, f"{name} ({kinds.get(kind, kind)})")
+        for pk, name, kind in field.queryset.values_list("pk", "original_name", "kind")
+    ]
+
+
 def _check_end(ends_at, starts_at=None) -> None:
     if ends_at is None:
         return
@@ -78,8 +96,8 @@ class GrantForm(UswdsFormMixin, forms.Form):
         kwargs.setdefault("prefix", "grant")
         super().__init__(*args, **kwargs)
         self.case = case
-        self.fields["operator"].queryset = _operators()
-        self.fields["artifacts"].queryset = case.artifacts.order_by("kind", "uploaded_at")
+        _offer_operators(self.fields["operator"])
+        _offer_artifacts(self.fields["artifacts"], case)
         if case.planned_release_date:
             self.fields["ends_at"].initial = timezone.localtime(default_end(case))
 
@@ -117,7 +135,7 @@ class NominationForm(UswdsFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "nominate")
         super().__init__(*args, **kwargs)
-        self.fields["operator"].queryset = _operators()
+        _offer_operators(self.fields["operator"])
 
     def clean(self):
         cleaned = super().clean()

@@ -7,12 +7,13 @@ same facts read-only, every report, and (coordinators of a routed agency) a
 form to nominate an operator. Nobody else gets the panel.
 """
 
+from django.db.models import F, FilteredRelation, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from access.forms_developer import GrantForm, NominationForm
 from access.models import AccessGrant
-from access.selectors import readable_reports
+from access.selectors import reports_on_seen_case
 from access.services import GRANTABLE
 from portal.accounts import kept_actions
 from portal.cases.access import is_developer_member, is_routed_coordinator
@@ -29,6 +30,33 @@ def days_left(access_grant, now) -> int | None:
     return days_until(access_grant.ends_at, now=now)
 
 
+def _grants_with_chosen_artifacts(case):
+    """The case's grants, newest first, each with ``chosen``: the names of the artifacts
+    a grant to chosen ones shares (in the artifacts' order), in one query.
+
+    A row per chosen artifact (one for every other grant), folded back into grants.
+    """
+    rows = (
+        AccessGrant.objects.filter(case=case)
+        .select_related("operator", "granted_by", "revoked_by")
+        .annotate(
+            # Of who nominated, the list names only the agency.
+            nominating_agency=F("nominated_by__membership__agency__acronym"),
+            shared=FilteredRelation("artifacts", condition=Q(all_artifacts=False)),
+            artifact_name=F("shared__original_name"),
+        )
+        .order_by("-created_at", "-pk", "shared__kind", "shared__uploaded_at", "shared__pk")
+    )
+    grants = {}
+    for row in rows:
+        access_grant = grants.setdefault(row.pk, row)
+        if access_grant is row:
+            access_grant.chosen = []
+        if row.artifact_name is not None:
+            access_grant.chosen.append(row.artifact_name)
+    return list(grants.values())
+
+
 def _submitted(user, case) -> bool:
     return not case.is_draft
 
@@ -40,12 +68,7 @@ def access_panel(request, case):
     if case.is_draft or not (developer_view or user.is_agency_staff):
         return None
     now = timezone.now()
-    grants = list(
-        AccessGrant.objects.filter(case=case)
-        .select_related("operator", "granted_by", "nominated_by__membership__agency", "revoked_by")
-        .prefetch_related("artifacts")
-        .order_by("-created_at", "-pk")
-    )
+    grants = _grants_with_chosen_artifacts(case)
     for access_grant in grants:
         access_grant.days_left = days_left(access_grant, now)
         access_grant.is_open = access_grant.status in OPEN
@@ -69,8 +92,8 @@ def access_panel(request, case):
             NominationForm() if grantable and is_routed_coordinator(user, case) else None
         ),
         "reports": list(
-            readable_reports(user)
-            .filter(case=case)
+            # The case pages found the case through the person's visibility.
+            reports_on_seen_case(user, case)
             .select_related("operator", "author")
             .order_by("-created_at")
         ),

@@ -151,3 +151,25 @@ def readable_reports(user):
             case__in=Submission.objects.visible_to(user).values("pk"),
         )
     return reports.none()
+
+
+def reports_on_seen_case(user, case):
+    """``readable_reports(user)`` on one case the person sees: the same reports.
+
+    For a case found through ``Submission.objects.visible_to(user)`` (the case
+    pages find theirs so), whether the person sees it is answered already; what
+    is left of ``readable_reports`` is each role's rule, without its subquery.
+    """
+    reports = EvaluationReport.objects.filter(case=case)
+    membership = getattr(user, "membership", None) if user.is_authenticated else None
+    if membership is None:
+        return reports.none()
+    if membership.agency_id is not None:
+        return reports
+    if membership.role in Membership.OPERATOR_ROLES:
+        return reports.filter(operator_id=membership.organization_id)
+    if membership.role in Membership.DEVELOPER_ROLES and (
+        case.developer_id == membership.organization_id
+    ):
+        return reports.filter(marking=EvaluationReport.Marking.DEVELOPER)
+    return reports.none()

@@ -1,14 +1,17 @@
-"""Django's form renderer, with the two commonest widgets written in Python.
+"""Django's form renderer, with the commonest widgets written in Python.
 
 Every ``<select>`` renders an include per option through the template engine,
 and every ``<input>`` an include for its attributes: about half a millisecond
 for a select of a dozen options. The queues' filter forms render a dozen such
 fields on every page. Here Django's ``select.html`` and the input templates
 (``text.html``, ``date.html`` … each only an include of ``input.html``), with
-``select_option.html`` and ``attrs.html``, are the same markup built in Python,
-byte for byte (``tests/portal/test_form_renderer.py`` compares the two). Every
-other template goes through the template engine as before. The portal
-overrides none of these templates; one that did would have to leave ``FAST``.
+``select_option.html`` and ``attrs.html``, and the one radio or checkbox of a
+group (``radio_option.html``, ``checkbox_option.html``: each an include of
+``input_option.html``, which ``templates/portal/form_fields.html`` renders per
+option) are the same markup built in Python, byte for byte
+(``tests/core/test_form_renderer.py`` compares the two). Every other template
+goes through the template engine as before. The portal overrides none of these
+templates; one that did would have to leave ``FAST``.
 """
 
 from html import escape
@@ -94,6 +97,19 @@ def render_input(widget: dict) -> str:
     )
 
 
+def render_input_option(widget: dict) -> str:
+    """``input_option.html``, which ``radio_option.html`` and ``checkbox_option.html`` include:
+    one radio or checkbox of a set, as ``{{ option.tag }}`` writes it."""
+    if not widget.get("wrap_label"):
+        return render_input(widget)
+    label_id = widget["attrs"].get("id")
+    label_for = f' for="{_value(label_id)}"' if label_id else ""
+    # The included input.html ends in a newline; only the whole result is stripped.
+    return (
+        f"<label{label_for}>{render_input(widget)}\n {conditional_escape(widget['label'])}</label>"
+    )
+
+
 class _Unsupported(Exception):
     """A widget this module does not write (a custom option template): use the template."""
 
@@ -102,6 +118,10 @@ class PortalFormRenderer(DjangoTemplates):
     FAST = {
         WIDGETS + "select.html": render_select,
         **{f"{WIDGETS}{kind}.html": render_input for kind in INPUT_KINDS},
+        **{
+            f"{WIDGETS}{kind}.html": render_input_option
+            for kind in ("input_option", "radio_option", "checkbox_option")
+        },
     }
 
     def render(self, template_name, context, request=None):

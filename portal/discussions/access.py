@@ -92,18 +92,32 @@ def granted_operators(case) -> QuerySet[Organization]:
     ).order_by("name")
 
 
-def startable_markings(user, case) -> list[str]:
-    """The markings this person may start a thread with on ``case``, narrowest first."""
+def agency_on_case(user, case) -> bool:
+    """Whether agency staff see ``case`` and it is routed to their agency: one query.
+
+    Exactly the cases whose threads ``Thread.objects.visible_to`` opens to them;
+    ``Thread.objects.visible_on_case`` takes the answer.
+    """
+    membership = getattr(user, "membership", None)
+    if membership is None or membership.agency_id is None:
+        return False
+    return (
+        Submission.objects.visible_to(user)
+        .filter(pk=case.pk, routings__agency_id=membership.agency_id)
+        .exists()
+    )
+
+
+def startable_markings(user, case, *, on_case: bool | None = None) -> list[str]:
+    """The markings this person may start a thread with on ``case``, narrowest first.
+
+    ``on_case``: ``agency_on_case`` for agency staff, when the caller asked already.
+    """
     membership = getattr(user, "membership", None)
     if membership is None or case.status == CaseStatus.DRAFT:
         return []
     if membership.agency_id is not None:
-        on_case = (
-            Submission.objects.visible_to(user)
-            .filter(pk=case.pk, routings__agency_id=membership.agency_id)
-            .exists()
-        )
-        if not on_case:
+        if not (agency_on_case(user, case) if on_case is None else on_case):
             return []
         markings: list[str] = [Marking.AGENCY_ONLY, Marking.INTERAGENCY]
         if membership.role == Membership.Role.COORDINATOR:

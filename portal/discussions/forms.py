@@ -83,4 +83,10 @@ class ThreadForm(MessageForm):
         if operators is None or Marking.OPERATOR not in markings:
             del self.fields["organization"]
         else:
-            self.fields["organization"].queryset = operators
+            # Checked against the queryset; offered from one query of two columns.
+            organization = self.fields["organization"]
+            organization.queryset = operators
+            organization.choices = [
+                ("", organization.empty_label),
+                *operators.values_list("pk", "name"),
+            ]

@@ -7,7 +7,7 @@ with every thread and the form to start one; this one lists the latest ten.
 from django.urls import reverse
 
 from portal.core.hooks import CASE_PAGE, case_panel
-from portal.discussions.access import startable_markings
+from portal.discussions.access import agency_on_case, startable_markings
 from portal.discussions.selectors import threads_on_case
 
 
@@ -22,8 +22,10 @@ def discussion_panel(request, case):
     user = request.user
     if case.is_draft or getattr(user, "membership", None) is None:
         return None
-    threads = list(threads_on_case(user, case)[:10])
-    can_start = bool(startable_markings(user, case))
+    # Agency staff are asked once whether the case is theirs; the rest need no asking.
+    on_case = agency_on_case(user, case) if user.membership.agency_id is not None else None
+    threads = list(threads_on_case(user, case, agency_on_case=on_case)[:10])
+    can_start = bool(startable_markings(user, case, on_case=on_case))
     if not threads and not can_start:
         return None
     if user.is_agency_staff:

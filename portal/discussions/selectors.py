@@ -7,22 +7,39 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from portal.accounts.models import Membership, User
-from portal.discussions.models import THREAD_SEARCH_CONFIG, Message, ReadState, Thread
+from portal.discussions.models import (
+    THREAD_SEARCH_CONFIG,
+    Message,
+    ReadState,
+    Thread,
+    ThreadQuerySet,
+)
 
 
-def threads_for(user) -> QuerySet[Thread]:
-    """Every thread this person reads, newest activity first, with its counts."""
+def _with_activity(user, threads: ThreadQuerySet) -> QuerySet[Thread]:
+    """``threads``, which this person reads, with their counts and audience, newest
+    activity first."""
     return (
-        Thread.objects.visible_to(user)
-        .with_activity(user)
-        .select_related("case", "agency", "organization")
+        threads.with_activity(user)
+        .select_related("agency", "organization")
         .order_by("-last_message_at", "-pk")
     )
 
 
-def threads_on_case(user, case) -> QuerySet[Thread]:
-    """The threads on one case this person reads (the case's Discussion pages)."""
-    return threads_for(user).filter(case=case)
+def threads_for(user) -> QuerySet[Thread]:
+    """Every thread this person reads, newest activity first, with its counts."""
+    return _with_activity(user, Thread.objects.visible_to(user)).select_related("case")
+
+
+def threads_on_case(user, case, *, agency_on_case: bool | None = None) -> QuerySet[Thread]:
+    """The threads on one case this person reads (the case's Discussion pages).
+
+    Their lists never name the case, which their page is about: it is not joined.
+    ``agency_on_case``: see ``ThreadQuerySet.visible_on_case``.
+    """
+    return _with_activity(
+        user, Thread.objects.visible_on_case(user, case, agency_on_case=agency_on_case)
+    )
 
 
 def threads_for_operator(user, case) -> QuerySet[Thread]:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from portal.accounts.models import Membership
 from portal.accounts.roles import role_required
 from portal.discussions.access import (
+    agency_on_case,
     get_discussion_case_or_404,
     get_thread_or_404,
     granted_operators,
@@ -40,9 +41,13 @@ from portal.files.uploads import HashingUploadHandler, UploadRejected
 EVERY_ROLE = Membership.Role.values
 
 
-def thread_form_for(user, case, data=None, files=None) -> ThreadForm | None:
-    """The "Start a thread" form with the markings this person may set, or None."""
-    markings = startable_markings(user, case)
+def thread_form_for(user, case, data=None, files=None, *, markings=None) -> ThreadForm | None:
+    """The "Start a thread" form with the markings this person may set, or None.
+
+    ``markings``: what ``startable_markings`` answered, when the caller asked already.
+    """
+    if markings is None:
+        markings = startable_markings(user, case)
     if not markings and data is None:
         return None
     agency = getattr(user.membership, "agency", None)
@@ -56,11 +61,26 @@ def thread_form_for(user, case, data=None, files=None) -> ThreadForm | None:
     )
 
 
+def _agency_staff(user) -> bool:
+    membership = getattr(user, "membership", None)
+    return membership is not None and membership.agency_id is not None
+
+
 def case_threads_context(user, case, *, thread_form=None) -> dict:
-    """A case's threads for this person, and the form to start one (a fixed set of queries)."""
+    """A case's threads for this person, and the form to start one (a fixed set of queries).
+
+    Agency staff are asked once whether the case is theirs (``agency_on_case``):
+    both the threads and the markings they may start follow from the answer.
+    """
+    on_case = None
+    if thread_form is None:
+        on_case = agency_on_case(user, case) if _agency_staff(user) else None
+        thread_form = thread_form_for(
+            user, case, markings=startable_markings(user, case, on_case=on_case)
+        )
     return {
-        "threads": list(threads_on_case(user, case)),
-        "thread_form": thread_form or thread_form_for(user, case),
+        "threads": list(threads_on_case(user, case, agency_on_case=on_case)),
+        "thread_form": thread_form,
         "for_government": user.is_agency_staff,
     }
 

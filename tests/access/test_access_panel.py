@@ -58,6 +58,10 @@ def test_the_developer_sees_the_grants_with_the_grant_form_and_controls(
     assert approve_action(nomination) in page
     assert approve_action(live_grant) not in page
     assert nominate_action(case) not in page
+    # Who nominated: their agency, never their name.
+    acronym = coordinator.membership.agency.acronym
+    assert f"nominated by {acronym}</span>" in page
+    assert page.count("nominated by") == 1
     assert reverse("access:case_downloads", args=[case.pk]) in page
     assert "First Harbor Bank" in page
     assert f"{(case.planned_release_date - timezone.localdate()).days} days left" in page
@@ -236,3 +240,26 @@ def test_the_download_log_tells_bytes_sent_from_bytes_requested(
         assert "Requested (bytes sent not measured)" in text
         assert "52,428,800 bytes (50.0 MB) sent" in text and "Sent in full" in text
         assert "1,048,576 bytes (1.0 MB) sent of" in text and "Stopped: access closed" in text
+
+
+def test_a_grant_to_chosen_artifacts_names_them_and_the_others_say_all(
+    client, submitter, case, live_grant, granite
+):
+    artifact = case.artifacts.get()
+    chosen = services.grant_access(
+        actor=submitter,
+        case_id=case.pk,
+        operator=granite,
+        all_artifacts=False,
+        artifact_ids=[artifact.pk],
+    )
+    client.force_login(submitter)
+
+    response = client.get(case_url(case))
+
+    panel = access_panel_of(response)
+    assert [g.pk for g in panel["grants"]] == [chosen.pk, live_grant.pk]
+    assert [g.chosen for g in panel["grants"]] == [[artifact.original_name], []]
+    page = response.content.decode()
+    assert f'<td data-label="Artifacts">{artifact.original_name}</td>' in page
+    assert '<td data-label="Artifacts">All</td>' in page

@@ -12,6 +12,8 @@ from django.urls import reverse
 
 from access import services
 from access.models import AccessGrant, EvaluationReport
+from access.selectors import readable_reports, reports_on_seen_case
+from portal.cases.models import Submission
 from portal.files.uploads import HashingWriter
 from portal.notifications.models import Notification
 from tests.access.fixtures_developer import *  # noqa: F403  (the fixtures in its __all__)
@@ -215,6 +217,13 @@ def test_who_may_read_a_report_and_its_files(
 
     assert {label for label, status in seen.items() if status == 200} == allowed
     assert {status for label, status in seen.items() if label not in allowed} == {404}
+
+    # The case pages' shortcut: for everyone who sees the case, the same reports.
+    case = live_grant.case
+    for label, person in readers.items():
+        if Submission.objects.visible_to(person).filter(pk=case.pk).exists():
+            shortcut = set(reports_on_seen_case(person, case))
+            assert shortcut == set(readable_reports(person).filter(case=case)), label
 
 
 def test_the_report_file_is_the_bytes_that_were_sent(client, coordinator, operator, live_grant):

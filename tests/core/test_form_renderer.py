@@ -63,6 +63,43 @@ def test_every_field_renders_byte_for_byte_as_the_templates_do(data):
         assert fast == expected, field.name
 
 
+class Groups(forms.Form):
+    """Radio and checkbox groups, rendered an option at a time (``{{ option.tag }}``)."""
+
+    pick = forms.ChoiceField(
+        choices=[("a", "Alpha"), (1, "Beta & <Gamma>"), ('x"y', mark_safe("<b>bold</b>"))],
+        widget=forms.RadioSelect,
+    )
+    several = forms.MultipleChoiceField(
+        required=False,
+        choices=[(1, "One"), (2, "Two <2>")],
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+    )
+    grouped = forms.ChoiceField(
+        choices=[("Fruit", [("apple", "Apple")]), ("none", "None")], widget=forms.RadioSelect
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [None, {"pick": 'x"y', "several": ["1", "2"], "grouped": "apple"}, {"pick": "z"}]
+)
+def test_each_radio_and_checkbox_of_a_group_renders_as_the_templates_do(data):
+    for form in (Groups(data, renderer=FAST), Groups(data, auto_id=False, renderer=FAST)):
+        for field in form:
+            for option in field:
+                template = option.parent_widget._render(
+                    option.template_name, {"widget": {**option.data, "wrap_label": True}}, TEMPLATES
+                )
+                assert option.tag(wrap_label=True) == template, field.name
+                bare = option.parent_widget._render(
+                    option.template_name,
+                    {"widget": {**option.data, "wrap_label": False}},
+                    TEMPLATES,
+                )
+                assert option.tag() == bare, field.name
+                assert option.tag().startswith("<input"), field.name
+
+
 def test_selects_and_inputs_never_reach_the_templates(monkeypatch):
     asked = []
     monkeypatch.setattr(
@@ -77,6 +114,10 @@ def test_selects_and_inputs_never_reach_the_templates(monkeypatch):
     radio = forms.ChoiceField(choices=[("a", "A")], widget=forms.RadioSelect)
     radio.widget.render("r", "a")  # radios have templates of their own
     assert asked == ["django/forms/widgets/radio.html"]
+    asked.clear()
+    for option in Groups()["several"]:
+        option.tag(), str(option)  # a group's options, one at a time
+    assert asked == []
 
 
 def test_the_portal_uses_it_and_values_are_escaped():
@@ -104,6 +145,8 @@ def test_pages_with_forms_are_the_same_with_either_renderer(
         (coordinator, reverse("reviews:workspace", args=[review_case.pk])),
         (reviewer, reverse("reviews:case_findings", args=[review_case.pk])),
         (reviewer, reverse("reviews:my_cases") + "?due_after=never"),
+        # The form to start a thread: its markings are a radio group.
+        (coordinator, reverse("reviews:case_discussion", args=[review_case.pk])),
     ]
     rendered = {}
     for renderer in ("django.forms.renderers.DjangoTemplates", settings.FORM_RENDERER):

@@ -9,6 +9,7 @@ on every surface.
 import pytest
 from django.urls import reverse
 
+from portal.discussions.access import agency_on_case
 from portal.discussions.models import Message, MessageAttachment, Thread
 from portal.discussions.selectors import (
     readers,
@@ -36,6 +37,10 @@ def started(request, case, personas, coordinator, django_capture_on_commit_callb
     return thread
 
 
+def threads_on_case_visible(person, thread):
+    return Thread.objects.visible_to(person).filter(case=thread.case)
+
+
 @pytest.mark.parametrize("started", MARKINGS, indirect=True)
 def test_only_the_marking_s_readers_see_the_thread_everywhere(
     client, started, personas, mailoutbox
@@ -45,8 +50,13 @@ def test_only_the_marking_s_readers_see_the_thread_everywhere(
     attachment = MessageAttachment.objects.get(message__thread=thread)
     for name, person in personas.items():
         reads = name in expected
-        # The one queryset.
+        # The one queryset, and the case pages' shortcut to it for agency staff.
         assert Thread.objects.visible_to(person).filter(pk=thread.pk).exists() == reads, name
+        for on_case in (None, agency_on_case(person, thread.case)):
+            on_the_case = Thread.objects.visible_on_case(
+                person, thread.case, agency_on_case=on_case
+            )
+            assert list(on_the_case) == list(threads_on_case_visible(person, thread)), name
         # Counts: the unread badge (the writer's own message never counts).
         assert unread_message_count(person) == (1 if reads and name != "coordinator" else 0), name
         # Search, by subject and by a word of a message.
