@@ -121,6 +121,7 @@ class PlainSelect(forms.Select):
             '<select name="{}"{}>\n{}\n</select>',
             name,
             flatatt(self.build_attrs(self.attrs, attrs)),
+            # Safe: _option escapes each value and label, as the option template would.
             SafeString(options),
         )
 

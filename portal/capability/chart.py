@@ -492,5 +492,5 @@ def cached_chart(
         )
         svg = render_chart(chart)
         cache.set(key, svg, CACHE_SECONDS)
-    # Rendered by the autoescaping template above: every text in it is escaped.
+    # Safe: rendered by the autoescaping template above, so every text in it is escaped.
     return mark_safe(svg)  # noqa: S308

@@ -388,7 +388,8 @@ def test_a_due_date_after_the_planned_release_is_allowed_with_a_warning(
     assert late <= case.review_due
     client.force_login(coordinator)
 
-    workspace = client.get(reverse("reviews:workspace", args=[case.pk])).content.decode()
+    # The assign form, with its hint, is on the workspace's Reviewers section.
+    workspace = client.get(reverse("reviews:case_reviewers", args=[case.pk])).content.decode()
     assert f"The planned public release is {case.planned_release_date:%B %-d, %Y}" in workspace
 
     response = client.post(
@@ -406,7 +407,7 @@ def test_a_due_date_after_the_planned_release_is_allowed_with_a_warning(
     assert any("falls after the planned public release" in t for t in messages_of(changed))
     lead.refresh_from_db()
     assert lead.due_date == late
-    workspace = client.get(reverse("reviews:workspace", args=[case.pk])).content.decode()
+    workspace = client.get(reverse("reviews:case_reviewers", args=[case.pk])).content.decode()
     assert "After the planned release" in workspace
 
     on_time = client.post(
