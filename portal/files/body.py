@@ -20,6 +20,7 @@ test client) the body is read through ``request.read``.
 
 import io
 import mmap
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -31,7 +32,12 @@ BLOCKS = 4
 # allocated by the heap instead, each request's thread left its freed blocks in
 # an arena of its own, and a worker's RSS grew by ~40 MiB over one tus upload.
 POOL_BLOCKS = 2 * BLOCKS
+# The threads that hash and write wait for the next upload, up to IDLE_HELPERS
+# of them: a tus upload is a request per PATCH, and starting a thread for each
+# took up to 13 ms on a busy machine.
+IDLE_HELPERS = 4
 _pool: list[mmap.mmap] = []
+_idle_helpers: list[queue.SimpleQueue] = []
 _pool_lock = threading.Lock()
 
 
@@ -45,6 +51,33 @@ def _take_block() -> mmap.mmap:
 def _give_back(blocks: list[mmap.mmap]) -> None:
     with _pool_lock:
         _pool.extend(blocks[: max(0, POOL_BLOCKS - len(_pool))])
+
+
+def _helper(jobs: queue.SimpleQueue) -> None:
+    """Run jobs one after another; wait among the idle helpers, or end when there are enough."""
+    while True:
+        jobs.get()()
+        with _pool_lock:
+            if len(_idle_helpers) >= IDLE_HELPERS:
+                return
+            _idle_helpers.append(jobs)
+
+
+def _on_helper(job: Callable[[], None]) -> None:
+    """Run ``job`` on an idle helper thread, or on a new one when none is idle."""
+    with _pool_lock:
+        jobs = _idle_helpers.pop() if _idle_helpers else None
+    if jobs is None:
+        jobs = queue.SimpleQueue()
+        threading.Thread(target=_helper, args=(jobs,), name="upload-hash", daemon=True).start()
+    jobs.put(job)
+
+
+def _forget_helpers() -> None:
+    _idle_helpers.clear()  # a forked child has none of its parent's threads
+
+
+os.register_at_fork(after_in_child=_forget_helpers)
 
 
 class _StreamBody:
@@ -134,7 +167,8 @@ class BlockPump:
     """Fills reusable blocks from a body on the caller's thread; ``consume`` takes them on another.
 
     ``consume(view)`` gets each filled block, in order, as a ``memoryview`` it
-    must not keep: hash it, write it. Its first exception stops consuming
+    must not keep: hash it, write it. It runs on a helper thread: an idle one
+    left by an earlier pump, or a new one. Its first exception stops consuming
     (blocks are still taken back, so the reader never waits forever) and is
     returned by ``close``. Smaller pieces (``put``) travel the same way.
     """
@@ -145,8 +179,9 @@ class BlockPump:
         self.free: queue.SimpleQueue[mmap.mmap] = queue.SimpleQueue()
         self.filled: queue.Queue = queue.Queue(maxsize=4 * BLOCKS)
         self.made = 0
-        self.thread = threading.Thread(target=self._drain, name="upload-hash", daemon=True)
-        self.thread.start()
+        self.finished = threading.Event()
+        self.closed = False
+        _on_helper(self._drain)
 
     def _block(self) -> mmap.mmap:
         if self.made < BLOCKS:
@@ -158,15 +193,18 @@ class BlockPump:
         return self.free.get()
 
     def _drain(self) -> None:
-        while (item := self.filled.get()) is not None:
-            data, count, reusable = item
-            if self.error is None:
-                try:
-                    self.consume(memoryview(data)[:count])
-                except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
-                    self.error = error
-            if reusable:
-                self.free.put(data)
+        try:
+            while (item := self.filled.get()) is not None:
+                data, count, reusable = item
+                if self.error is None:
+                    try:
+                        self.consume(memoryview(data)[:count])
+                    except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
+                        self.error = error
+                if reusable:
+                    self.free.put(data)
+        finally:
+            self.finished.set()
 
     def put(self, data: bytes) -> None:
         """Hand over one piece the caller read itself (a multipart form's chunk)."""
@@ -204,9 +242,10 @@ class BlockPump:
 
     def close(self) -> BaseException | None:
         """Wait until every block is consumed; the consumer's error, if any."""
-        if self.thread.is_alive():
+        if not self.closed:
+            self.closed = True
             self.filled.put(None)
-            self.thread.join()
+            self.finished.wait()
             blocks = []
             while not self.free.empty():
                 blocks.append(self.free.get_nowait())

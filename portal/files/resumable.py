@@ -12,9 +12,11 @@ running SHA-256, whose state is saved in the row with the new offset
 (``portal.files.sha256state``), so no request ever reads back earlier bytes.
 With S3 storage the partial file is only a buffer: its bytes go on to an S3
 multipart upload part by part as they arrive (``portal.files.multipart``).
-A PATCH holds an exclusive lock on the partial file; a second one at the same
-time is answered 423 Locked, and the offset is moved by a conditional
-``UPDATE … WHERE offset = <old>``, so two workers can never both append.
+A PATCH holds an exclusive lock on the partial file (``locked``), taken
+before it reads the upload's row, so the row it reads is the one it
+continues; a second PATCH at the same time is answered 423 Locked, and the
+offset is moved by a conditional ``UPDATE … WHERE offset = <old>``, so two
+workers can never both append.
 
 Status codes follow the specification: 412 for a missing or other
 Tus-Resumable, 415 for a PATCH that is not ``application/offset+octet-stream``,
@@ -32,10 +34,12 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.apps import apps
@@ -63,6 +67,8 @@ OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 CHECKSUM_MISMATCH = 460
 WRITEBACK_BYTES = 8 * 1024 * 1024
 MAX_METADATA = 4000
+# What ``new_upload_key`` makes (``secrets.token_urlsafe``): a key from a URL names a file only so.
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class TusError(Exception):
@@ -273,10 +279,44 @@ class _ChunkSink:
         return error
 
 
-def append[U: ResumableUpload, R](upload: U, request, *, on_finished: Callable[[U], R]) -> R | None:
+@contextlib.contextmanager
+def locked(key: str) -> Iterator[BinaryIO | None]:
+    """The partial file of upload ``key``, open and exclusively locked; None if there is none.
+
+    A PATCH takes it before it reads the upload's row, so that row is the one
+    it continues: no other request moves the offset meanwhile (a second PATCH
+    is answered 423), and the row is read once. Only a key of the form
+    ``new_upload_key`` makes names a file.
+    """
+    handle = None
+    if KEY_PATTERN.fullmatch(key):
+        path = partial_dir() / key
+        with contextlib.suppress(FileNotFoundError):
+            handle = open(path, "r+b")  # noqa: SIM115 - held, and closed, below
+    if handle is None:
+        yield None
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno in {errno.EAGAIN, errno.EACCES}:
+                raise TusError(423, "Another request is writing to this upload.") from None
+            raise
+        if os.fstat(handle.fileno()).st_ino != _inode(path):
+            # The previous PATCH replaced the file (on S3, by its tail) after we opened it.
+            raise TusError(423, "Another request was writing to this upload; send it again.")
+        yield handle
+
+
+def append[U: ResumableUpload, R](
+    upload: U, request, *, handle: BinaryIO | None, on_finished: Callable[[U], R]
+) -> R | None:
     """Apply one PATCH (or a creation request's body): stream, hash, move the offset.
 
-    When the last byte is in, ``on_finished(upload)`` runs, still holding the
+    ``handle`` is the upload's partial file from ``locked``, taken before
+    ``upload`` was read (None: the file is gone, and so is the upload). When
+    the last byte is in, ``on_finished(upload)`` runs, still holding the
     partial file's lock, and its result is returned. Raises ``TusError`` with
     the protocol's status; a refused chunk leaves the partial file and the row
     as they were.
@@ -302,88 +342,70 @@ def append[U: ResumableUpload, R](upload: U, request, *, on_finished: Callable[[
             f"The chunk ends at byte {upload.offset + length}, past the "
             f"Upload-Length of {upload.length}.",
         )
-    path = partial_path(upload)
-    try:
-        handle = open(path, "r+b")  # noqa: SIM115 - held, and closed, below
-    except FileNotFoundError:
+    if handle is None:
         remove(upload)
-        raise TusError(404, "This upload's bytes are gone; start it again.") from None
-    with handle:
+        raise TusError(404, "This upload's bytes are gone; start it again.")
+    path = partial_path(upload)
+    start_offset = upload.offset
+    parts = _part_writer(upload, handle)
+    # Where this chunk starts in the partial file: at its offset, or on S3 after the tail.
+    file_start = (
+        start_offset
+        if parts is None
+        else parts.sent_through + (start_offset - multipart.sent_bytes(parts.parts))
+    )
+    hasher = ResumableSha256.from_bytes(bytes(upload.hash_state))
+    chunk_digest = hashlib.sha256() if expected_checksum is not None else None
+    handle.seek(file_start)
+    handle.truncate()  # bytes of a request that died before it was counted
+    sink = _ChunkSink(handle, hasher, chunk_digest, parts and parts.after_write)
+    try:
+        received = sink.read_body(body_reader(request, length), length)
+    finally:
+        failed = sink.close()
+    if failed is not None:  # a full disk, or S3 refusing a part: nothing of this chunk counts
+        handle.truncate(file_start)
+        if not isinstance(failed, (OSError, *STORAGE_ERRORS)):
+            raise failed
+        if isinstance(failed, STORAGE_ERRORS):
+            raise TusError(503, STORAGE_UNAVAILABLE)
+        raise TusError(507, "The server has no room for this upload now.")
+    if chunk_digest is not None and (
+        received != length or chunk_digest.digest() != expected_checksum
+    ):
+        handle.truncate(file_start)
+        if received != length:
+            raise TusError(400, "The chunk was interrupted; nothing of it was kept.")
+        raise TusError(CHECKSUM_MISMATCH, "The chunk's SHA-256 does not match Upload-Checksum.")
+    changes: dict[str, object] = {}
+    if parts is not None:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            if error.errno in {errno.EAGAIN, errno.EACCES}:
-                raise TusError(423, "Another request is writing to this upload.") from None
-            raise
-        if os.fstat(handle.fileno()).st_ino != _inode(path):
-            # The previous PATCH replaced the file (on S3, by its tail) after we opened it.
-            raise TusError(423, "Another request was writing to this upload; send it again.")
-        # Under the lock, the offset read before may have moved.
-        upload.refresh_from_db(fields=["offset", "hash_state", "parts", "tail_start"])
-        if int(offset_header) != upload.offset:
-            raise TusError(
-                409, f"Upload-Offset is {offset_header}; the upload is at {upload.offset}."
-            )
-        start_offset = upload.offset
-        parts = _part_writer(upload, handle)
-        # Where this chunk starts in the partial file: at its offset, or on S3 after the tail.
-        file_start = (
-            start_offset
-            if parts is None
-            else parts.sent_through + (start_offset - multipart.sent_bytes(parts.parts))
-        )
-        hasher = ResumableSha256.from_bytes(bytes(upload.hash_state))
-        chunk_digest = hashlib.sha256() if expected_checksum is not None else None
-        handle.seek(file_start)
-        handle.truncate()  # bytes of a request that died before it was counted
-        sink = _ChunkSink(handle, hasher, chunk_digest, parts and parts.after_write)
-        try:
-            received = sink.read_body(body_reader(request, length), length)
-        finally:
-            failed = sink.close()
-        if failed is not None:  # a full disk, or S3 refusing a part: nothing of this chunk counts
+            parts.finish(handle, last=start_offset + received == upload.length)
+        except STORAGE_ERRORS:
             handle.truncate(file_start)
-            if not isinstance(failed, (OSError, *STORAGE_ERRORS)):
-                raise failed
-            if isinstance(failed, STORAGE_ERRORS):
-                raise TusError(503, STORAGE_UNAVAILABLE)
-            raise TusError(507, "The server has no room for this upload now.")
-        if chunk_digest is not None and (
-            received != length or chunk_digest.digest() != expected_checksum
-        ):
-            handle.truncate(file_start)
-            if received != length:
-                raise TusError(400, "The chunk was interrupted; nothing of it was kept.")
-            raise TusError(CHECKSUM_MISMATCH, "The chunk's SHA-256 does not match Upload-Checksum.")
-        changes: dict[str, object] = {}
-        if parts is not None:
-            try:
-                parts.finish(handle, last=start_offset + received == upload.length)
-            except STORAGE_ERRORS:
-                handle.truncate(file_start)
-                raise TusError(503, STORAGE_UNAVAILABLE) from None
-            changes = {"parts": parts.parts, "tail_start": parts.sent_through}
-        handle.flush()
-        os.fsync(handle.fileno())
-        saved: dict[str, object] = {
-            "offset": start_offset + received,
-            "hash_state": hasher.to_bytes(),
-            "expires_at": next_expiry(),
-            **changes,
-        }
-        moved = type(upload).objects.filter(pk=upload.pk, offset=start_offset).update(**saved)
-        if moved != 1:  # pragma: no cover - the lock makes this unreachable
-            handle.truncate(file_start)
-            raise TusError(409, "The upload moved on meanwhile; ask where it is (HEAD).")
-        if parts is not None and parts.sent_through and start_offset + received < upload.length:
-            # Keep only the bytes not yet sent (less than a part); the file never grows.
-            multipart.compact(path, parts.sent_through)
-            type(upload).objects.filter(pk=upload.pk).update(tail_start=0)
-            saved["tail_start"] = 0
-        for field, value in saved.items():  # what the row now holds, without reading it back
-            setattr(upload, field, value)
-        if upload.offset == upload.length:
-            return on_finished(upload)
+            raise TusError(503, STORAGE_UNAVAILABLE) from None
+        changes = {"parts": parts.parts, "tail_start": parts.sent_through}
+    handle.flush()
+    os.fsync(handle.fileno())
+    saved: dict[str, object] = {
+        "offset": start_offset + received,
+        "hash_state": hasher.to_bytes(),
+        "expires_at": next_expiry(),
+        **changes,
+    }
+    moved = type(upload).objects.filter(pk=upload.pk, offset=start_offset).update(**saved)
+    if moved != 1:  # pragma: no cover - the lock makes this unreachable
+        handle.truncate(file_start)
+        raise TusError(409, "The upload moved on meanwhile; ask where it is (HEAD).")
+    if parts is not None and parts.sent_through and start_offset + received < upload.length:
+        # Keep only the bytes not yet sent (less than a part); the file never grows.
+        multipart.compact(path, parts.sent_through)
+        type(upload).objects.filter(pk=upload.pk).update(tail_start=0)
+        saved["tail_start"] = 0
+    for field, value in saved.items():  # what the row now holds, without reading it back
+        setattr(upload, field, value)
+    if upload.offset == upload.length:
+        return on_finished(upload)
     return None
 
 

@@ -143,10 +143,6 @@ class HashingWriter:
             written = self._file.write(view)
             view = view[written:]
 
-    @property
-    def _worker(self):
-        return self._pump.thread
-
     def _stop(self) -> None:
         self._pump.close()
 

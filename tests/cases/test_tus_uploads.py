@@ -524,3 +524,25 @@ def test_a_long_patch_starts_writeback_as_it_goes_and_keeps_every_byte(
     assert kicked[1] == (5000, len(BODY) - 5000)
     artifact = Artifact.objects.get()
     assert (media / artifact.file.name).read_bytes() == BODY
+
+
+def test_a_patch_locks_its_partial_file_then_reads_the_upload_once(
+    client, draft, token, partials, django_assert_num_queries
+):
+    url = started(client, draft, token)
+
+    # The token, the upload with its case and whether it is visible, the offset's update.
+    with django_assert_num_queries(3):
+        response = patch(client, url, token, BODY[:100], 0)
+
+    assert response.status_code == 204
+    assert ArtifactUpload.objects.get().offset == 100
+
+
+@pytest.mark.parametrize("key", ["..", "a.b", "x" * 65])
+def test_a_key_unlike_an_upload_key_names_no_file(client, draft, token, partials, key):
+    started(client, draft, token)
+    url = reverse("api_upload", args=[draft.pk, key])
+
+    assert patch(client, url, token, BODY[:100], 0).status_code == 404
+    assert ArtifactUpload.objects.get().offset == 0

@@ -381,7 +381,7 @@ def test_a_disk_error_while_hashing_is_raised_and_leaves_no_file(media_root, set
         writer.finish()
     assert refused.value.status == 507
     assert not os.path.exists(writer.path)
-    assert not writer._worker.is_alive()
+    assert writer._pump.finished.is_set()  # its helper thread hashes and writes no more
 
 
 def test_chunks_are_hashed_in_order(media_root):

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from portal.accounts.api import token_or_session, token_scope
 from portal.accounts.models.tokens import CASES_UPLOAD
-from portal.cases.access import CasePurpose, get_case_or_404
+from portal.cases.access import CasePurpose, get_case_or_404, is_developer_member
 from portal.cases.models import Artifact, ArtifactUpload, Submission
 from portal.cases.services.artifacts import ArtifactAlreadyStored, add_artifact
 from portal.cases.services.lifecycle import CaseActionRefused
@@ -38,6 +38,8 @@ from portal.files.uploads import UploadRejected, check_sha256_header, clean_disp
 
 COLLECTION_METHODS = {"OPTIONS", "POST"}
 UPLOAD_METHODS = {"OPTIONS", "HEAD", "PATCH", "DELETE"}
+NO_SUCH_UPLOAD = "No such upload: it finished, was terminated, or expired."
+NOT_A_SUBMITTER = "Only the developer's submitters can upload artifacts."
 
 
 def _method(request) -> str:
@@ -52,7 +54,7 @@ def _case(request, pk) -> Submission:
     except Http404:
         raise TusError(404, "No such case.") from None
     except PermissionDenied:
-        raise TusError(403, "Only the developer's submitters can upload artifacts.") from None
+        raise TusError(403, NOT_A_SUBMITTER) from None
     return case
 
 
@@ -162,9 +164,13 @@ def upload_create(request, pk):
     headers = {"Location": location, "Upload-Expires": resumable.expires_header(upload)}
     if request.headers.get("Content-Type", "").startswith(resumable.OFFSET_CONTENT_TYPE):
         try:
-            finished = resumable.append(
-                upload, request, on_finished=lambda done: _finish(done, request.user)
-            )
+            with resumable.locked(upload.key) as handle:
+                finished = resumable.append(
+                    upload,
+                    request,
+                    handle=handle,
+                    on_finished=lambda done: _finish(done, request.user),
+                )
         except TusError:
             resumable.remove(upload)
             raise
@@ -181,39 +187,77 @@ def upload_detail(request, pk, key):
         response = tus_response(405, "Use HEAD, PATCH or DELETE on an upload.")
         response["Allow"] = ", ".join(sorted(UPLOAD_METHODS))
         return response
-    case = _case(request, pk)
     if method == "OPTIONS":
+        _case(request, pk)
         return resumable.options_response()
-    resumable.check_version(request)
-    upload = ArtifactUpload.objects.filter(case=case, key=key).first()
-    if upload is None:
-        raise TusError(404, "No such upload: it finished, was terminated, or expired.")
+    if method == "PATCH":
+        return _patch(request, pk, key)
+    upload = _upload(request, pk, key)
     if method == "DELETE":
         resumable.remove(upload)
         return tus_response(204)
-    if upload.expires_at <= timezone.now():
-        raise TusError(410, "This upload expired; start it again.")
-    if method == "HEAD":
-        headers = {
-            "Upload-Offset": str(upload.offset),
-            "Upload-Length": str(upload.length),
-            "Upload-Expires": resumable.expires_header(upload),
-        }
-        if upload.metadata:
-            headers["Upload-Metadata"] = upload.metadata
-        response = tus_response(200, **headers)
-        response.content = b""
-        return response
-    _require_draft(case, upload)
-    finished = resumable.append(
-        upload, request, on_finished=lambda done: _finish(done, request.user)
+    _require_live(upload)
+    headers = {
+        "Upload-Offset": str(upload.offset),
+        "Upload-Length": str(upload.length),
+        "Upload-Expires": resumable.expires_header(upload),
+    }
+    if upload.metadata:
+        headers["Upload-Metadata"] = upload.metadata
+    response = tus_response(200, **headers)
+    response.content = b""
+    return response
+
+
+def _upload(request, pk, key) -> ArtifactUpload:
+    """The upload, with its case, in one query; refusals as for the case, then as for the upload.
+
+    404 or 403 for the case (as ``_case``), 412, 404 for the upload: the
+    statuses, in that order, of looking up the case and then its upload,
+    which took two queries.
+    """
+    visible = Submission.objects.visible_to(request.user, probe=True).filter(pk=pk)
+    upload = (
+        ArtifactUpload.objects.select_related("case")
+        .filter(case_id=pk, key=key, case__in=visible)
+        .first()
     )
+    if upload is None:
+        _case(request, pk)  # 404 or 403 as for the case itself
+        resumable.check_version(request)
+        raise TusError(404, NO_SUCH_UPLOAD)
+    if not is_developer_member(request.user, upload.case):
+        raise TusError(403, NOT_A_SUBMITTER)
+    resumable.check_version(request)
+    return upload
+
+
+def _patch(request, pk, key):
+    """The next bytes: the partial file is locked first, then the upload read, once.
+
+    Under the lock no other request moves the offset, so the row read is the
+    one this PATCH continues: with the token's, three queries a PATCH, where
+    looking up the case and the upload and reading the row again under the
+    lock took five.
+    """
+    with resumable.locked(key) as handle:
+        upload = _upload(request, pk, key)
+        _require_live(upload)
+        _require_draft(upload.case, upload)
+        finished = resumable.append(
+            upload, request, handle=handle, on_finished=lambda done: _finish(done, request.user)
+        )
     return tus_response(
         204,
         Upload_Offset=str(upload.offset),
         Upload_Expires=resumable.expires_header(upload),
         **(finished or {}),
     )
+
+
+def _require_live(upload: ArtifactUpload) -> None:
+    if upload.expires_at <= timezone.now():
+        raise TusError(410, "This upload expired; start it again.")
 
 
 def _finish(upload: ArtifactUpload, actor) -> dict[str, str]:
