@@ -11,27 +11,32 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from portal.accounts.models import Membership
-from portal.cases.access import get_case_or_404, is_developer_member
+from portal.cases.access import get_case_or_404, is_developer_member, with_review_grant
 from portal.cases.models import Submission
 from reviews.models import Assignment, Finding, InformationRequest
 from reviews.selectors import active_assignment
 
 
-def get_workspace_case_or_404(user, pk, *, working: bool = False) -> Submission:
+def get_workspace_case_or_404(
+    user, pk, *, working: bool = False, reading_artifacts: bool = False
+) -> Submission:
     """A case in the workspace: for agency staff who can see it (coordinators of a
     routed agency, reviewers once they accepted).
 
     ``working``: only for the case's accepted lead and reviewers, who record
     findings and scores; others who see the case (observers, coordinators) get 403.
+    ``reading_artifacts``: the case comes with whether the person may download its
+    artifacts (``portal.cases.access.with_review_grant``, read by ``may_read_artifacts``).
     """
     membership = getattr(user, "membership", None)
     if membership is None or membership.agency_id is None:
         raise Http404("No such case.")
-    case = get_case_or_404(
-        user,
-        pk,
-        queryset=Submission.objects.select_related("developer", "contact_person", "lead_agency"),
-    )
+    queryset = Submission.objects.select_related(
+        "developer", "contact_person", "lead_agency"
+    ).with_pause_start()
+    if reading_artifacts:
+        queryset = with_review_grant(queryset, user)
+    case = get_case_or_404(user, pk, queryset=queryset)
     if working:
         assignment = active_assignment(user, case)
         if assignment is None or assignment.role == Assignment.Role.OBSERVER:

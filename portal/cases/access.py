@@ -10,10 +10,15 @@ case but may not act for the purpose given).
 from enum import Enum
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from portal.accounts.models import Membership
-from portal.cases.models import Submission
+from portal.cases.models import (
+    Submission,
+    SubmissionGroupObjectPermission,
+    SubmissionUserObjectPermission,
+)
 
 VIEW_CASE = "cases.view_submission"
 CHANGE_CASE = "cases.change_submission"
@@ -81,5 +86,31 @@ def is_routed_coordinator(user, case: Submission) -> bool:
 
 
 def may_read_artifacts(user, case: Submission) -> bool:
-    """The developer's people, and the case's working reviewers (an accepted assignment)."""
-    return is_developer_member(user, case) or user.has_perm(REVIEW_CASE, case)
+    """The developer's people, and the case's working reviewers (an accepted assignment).
+
+    On a case read ``with_review_grant`` the grant comes with the case (no
+    query); otherwise guardian looks it up.
+    """
+    if is_developer_member(user, case):
+        return True
+    granted = vars(case).get("review_granted")
+    if granted is None:
+        return user.has_perm(REVIEW_CASE, case)
+    # As ``User.has_perm``: an active superuser holds every permission.
+    return user.is_active and (user.is_superuser or granted)
+
+
+def with_review_grant(queryset, user):
+    """Each case with ``review_granted``: whether ``user`` holds ``REVIEW_CASE`` on it
+    (directly or through a group), as guardian would say, in the cases' own query."""
+    from portal.accounts.visibility import with_object_perm
+
+    granted = with_object_perm(
+        Submission.objects.filter(pk=OuterRef("pk")),
+        user,
+        REVIEW_CASE.partition(".")[2],
+        SubmissionUserObjectPermission,
+        SubmissionGroupObjectPermission,
+        probe=True,
+    )
+    return queryset.annotate(review_granted=Exists(granted))

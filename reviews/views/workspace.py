@@ -84,15 +84,16 @@ def navigation(user, case) -> list[dict]:
 def render_section(request, case, section: str, context: dict, *, status=200, template=""):
     """One section of the workspace, under the case header and beside the side navigation.
 
-    The header (reviews/partials/case_header.html) costs the same few queries on
-    every section (the case's clock, routings and assignments, each read once per
-    request and shared with the section: ``case_routings``, ``case_assignments``);
-    everything else comes from the section's own ``context``.
+    The header (reviews/partials/case_header.html) costs the same two queries on
+    every section (the case's routings and assignments, each read once per request
+    and shared with the section: ``case_routings``, ``case_assignments``; its clock
+    comes with the case, ``Submission.header_clock``); everything else comes from
+    the section's own ``context`` (the overview's full clock, say).
     """
     sections = navigation(request.user, case)
     page = {
         "case": case,
-        "clock": case.clock(),
+        "clock": case.header_clock(),
         "section": section,
         "sections": sections,
         "section_label": next(item["label"] for item in sections if item["key"] == section),
@@ -123,6 +124,8 @@ def workspace(request, pk):
         "agency_states": states,
         "open_request_count": requests.open_request_count(case),
         "header_assignments": active_assignments(case),
+        # The overview's clock box shows the days used and paused: the ledger.
+        "clock": case.clock(),
     }
     context |= coordination.lead_context(request, case, states)
     # Panels other apps put on the overview; their own sections run theirs.
@@ -166,7 +169,7 @@ def case_scores(request, pk):
 
 @require_GET
 def artifacts(request, pk):
-    case = get_workspace_case_or_404(request.user, pk)
+    case = get_workspace_case_or_404(request.user, pk, reading_artifacts=True)
     context = {
         "artifacts": case.artifacts.select_related("uploaded_by").order_by("kind", "uploaded_at"),
         # The same check as portal:artifact_download.
@@ -211,23 +214,23 @@ def added_section(request, pk, section):
 @require_GET
 def timeline(request, pk):
     case = get_workspace_case_or_404(request.user, pk)
-    # Only the ids: a finding's events show only if this person may read the finding.
-    visible_finding_ids = set(
-        Finding.objects.visible_to(request.user).filter(case=case).values_list("pk", flat=True)
-    )
-    return render_section(
-        request, case, "timeline", {"timeline": _timeline(case, visible_finding_ids)}
-    )
+    return render_section(request, case, "timeline", {"timeline": _timeline(request.user, case)})
 
 
-def _timeline(case, visible_finding_ids) -> list[dict]:
-    """The case's audit events worth showing; a finding's only if this person may read it."""
+def _timeline(user, case) -> list[dict]:
+    """The case's audit events worth showing; a finding's only if this person may read it
+    (the ids of the findings they read: one query, only when a finding's event is there)."""
     entries = []
-    events = (
+    events = list(
         AuditEvent.objects.for_target(case)
         .order_by("sequence")
         .only("sequence", "created_at", "actor_repr", "action", "details")
     )
+    visible_finding_ids: set[int] = set()
+    if any(event.action.startswith("finding.") for event in events):
+        visible_finding_ids = set(
+            Finding.objects.visible_to(user).filter(case=case).values_list("pk", flat=True)
+        )
     for event in events:
         if event.action.startswith(CASE_TIMELINE_PREFIXES):
             label = timeline_label(event)

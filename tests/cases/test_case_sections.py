@@ -223,6 +223,15 @@ def all_section_urls(user, case) -> list[str]:
     return [reverse(url_name, args=[case.pk]) for url_name in SECTION_URL_NAMES] + added
 
 
+# The case app's own sections and the Review, tighter than the common ceiling: the
+# frame pays the case (with its header's clock) and the routed agencies; the
+# overview reads the clock's ledger for its box.
+OWN_QUERIES = {
+    "submitter": {"overview": 3, "artifacts": 4, "scores": 4, "timeline": 4, "review": 6},
+    "coordinator": {"overview": 3, "artifacts": 3, "scores": 4, "timeline": 3},
+}
+
+
 @pytest.mark.parametrize("persona", ["submitter", "coordinator"])
 def test_each_section_makes_the_same_queries_for_1_and_8_of_everything(
     client, submitter, coordinator, reviewer, media, persona
@@ -243,7 +252,9 @@ def test_each_section_makes_the_same_queries_for_1_and_8_of_everything(
             counts.append(len(queries.captured_queries))
         assert counts[0] == counts[1], (urls, counts)
         # The section's own queries, over the signed-in baseline.
-        assert counts[0] - baseline_queries(client) <= SECTION_OWN_QUERIES, (urls, counts)
+        section = urls[0].split(f"/{one.pk}/", 1)[1].strip("/") or "overview"
+        budget = OWN_QUERIES[persona].get(section, SECTION_OWN_QUERIES)
+        assert counts[0] - baseline_queries(client) <= budget, (urls, counts)
 
 
 # The sections other apps add (portal.core.hooks.case_panel with a section).

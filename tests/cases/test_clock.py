@@ -265,3 +265,49 @@ def test_a_new_notice_period_applies_to_new_cases_only(
     assert second.review_due == date(2026, 3, 6)
     assert second.clock_events.get(kind=Kind.STARTED).days == 60
     assert second.short_notice is False
+
+
+def _header_and_ledger(case, today: date):
+    from portal.cases.models import Submission
+
+    read = Submission.objects.with_pause_start().get(pk=case.pk)
+    header, ledger = read.header_clock(today=today), read.clock(today=today)
+    return (header.due, header.paused, header.days_left, header.days_overdue), (
+        ledger.due,
+        ledger.paused,
+        ledger.days_left,
+        ledger.days_overdue,
+    )
+
+
+def test_the_headers_clock_from_the_stored_date_matches_the_ledger(
+    submitted_on_january_5, frozen, coordinator, submitter, make_ready_draft
+):
+    """Not started, running, paused (the due date moving day by day), resumed,
+    paused again after an extension, and overdue: the header's clock, read with the
+    case, says what the ledger says."""
+    never = make_ready_draft()
+    header, ledger = _header_and_ledger(never, START)
+    assert header == ledger == (None, False, None, 0)
+
+    case = submitted_on_january_5
+    case_services.start_review(actor=coordinator, case_id=case.pk)
+    frozen.set(2026, 1, 15)
+    case_services.pause_for_information(actor=coordinator, case_id=case.pk, reason="Logs?")
+    for today in (date(2026, 1, 15), date(2026, 1, 20)):
+        header, ledger = _header_and_ledger(case, today)
+        assert header == ledger and header[1] is True
+    assert header[0] == date(2026, 4, 10)
+    frozen.set(2026, 1, 25)
+    case_services.resume_review(actor=submitter, case_id=case.pk, reason="Uploaded.")
+    frozen.set(2026, 2, 1)
+    case_services.extend_review(actor=coordinator, case_id=case.pk, days=14, reason="More.")
+    frozen.set(2026, 2, 3)
+    case_services.pause_for_information(actor=coordinator, case_id=case.pk, reason="More logs?")
+    for today in (date(2026, 2, 3), date(2026, 2, 9), date(2026, 6, 1)):
+        header, ledger = _header_and_ledger(case, today)
+        assert header == ledger and header[1] is True
+    frozen.set(2026, 2, 10)
+    case_services.resume_review(actor=submitter, case_id=case.pk, reason="Uploaded again.")
+    header, ledger = _header_and_ledger(case, date(2026, 6, 1))
+    assert header == ledger and header[1] is False and header[3] > 0  # overdue by June

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import connection, models
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -70,6 +70,26 @@ class SubmissionQuerySet(models.QuerySet):
 
     def open(self):
         return self.exclude(status__in=[CaseStatus.RELEASED, CaseStatus.WITHDRAWN])
+
+    def with_pause_start(self):
+        """Each case with ``clock_started`` (the ledger has begun) and ``clock_paused_at``
+        (when its open pause began: the first pause after the last resume), so that
+        ``Submission.header_clock`` reads the clock from the stored due date, in the
+        case's own query, without the ledger."""
+        resumed = ClockEvent.objects.filter(
+            case_id=OuterRef(OuterRef("pk")), kind=ClockEvent.Kind.RESUMED
+        )
+        open_pause = (
+            ClockEvent.objects.filter(case_id=OuterRef("pk"), kind=ClockEvent.Kind.PAUSED)
+            .filter(
+                Q(at__gt=Subquery(resumed.order_by("-at", "-pk").values("at")[:1]))
+                | ~Exists(resumed)
+            )
+            .order_by("at", "pk")
+            .values("at")[:1]
+        )
+        started = ClockEvent.objects.filter(case_id=OuterRef("pk"), kind=ClockEvent.Kind.STARTED)
+        return self.annotate(clock_started=Exists(started), clock_paused_at=Subquery(open_pause))
 
 
 class Submission(models.Model):
@@ -230,6 +250,21 @@ class Submission(models.Model):
     def clock(self, today: date | None = None) -> "ReviewClock":
         return ReviewClock.from_events(list(self.clock_events.all()), today=today)
 
+    def header_clock(self, today: date | None = None) -> "ReviewClock | StoredClock":
+        """The due date, days left and pause of the case headers: from the stored due
+        date and, on a case read ``with_pause_start``, the open pause's start (no
+        query); from the ledger otherwise (``clock``, one query)."""
+        if "clock_paused_at" not in vars(self):
+            return self.clock(today)
+        paused_at = vars(self)["clock_paused_at"]
+        if self.clock_paused and paused_at is None:
+            return self.clock(today)  # a ledger out of step with its stored copy
+        return StoredClock(
+            stored_due=self.review_due if vars(self)["clock_started"] else None,
+            paused_since=timezone.localdate(paused_at) if self.clock_paused else None,
+            today=today or timezone.localdate(),
+        )
+
 
 class CaseRouting(models.Model):
     """Which agencies a case was sent to, when and by whom."""
@@ -356,6 +391,33 @@ class ClockEvent(models.Model):
 
     def __str__(self):
         return f"{self.case}: {self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+
+class StoredClock:
+    """What the case headers show of the review clock, from the stored due date.
+
+    The stored date leaves an open pause out (``lifecycle._refresh_clock``): while
+    paused, the due date moves day by day from it, as ``ReviewClock.due`` does.
+    """
+
+    def __init__(self, *, stored_due: date | None, paused_since: date | None, today: date):
+        self.paused_since = paused_since
+        self.today = today
+        self.due: date | None = stored_due
+        if stored_due is not None and paused_since is not None:
+            self.due = stored_due + timedelta(days=(today - paused_since).days)
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_since is not None
+
+    @property
+    def days_left(self) -> int | None:
+        return days_until(self.due, now=self.today) if self.due else None
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left) if self.days_left is not None else 0
 
 
 class ReviewClock:

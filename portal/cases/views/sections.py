@@ -68,21 +68,24 @@ def _case(request, pk) -> Submission:
     return get_case_or_404(
         request.user,
         pk,
-        queryset=Submission.objects.select_related("developer", "contact_person"),
+        queryset=Submission.objects.select_related(
+            "developer", "contact_person"
+        ).with_pause_start(),
     )
 
 
 def render_section(request, case, section: str, context: dict, *, template: str = ""):
     """One section under the case header and beside the side navigation.
 
-    The header (portal/cases/partials/case_header.html) costs the same two
-    queries on every section (the clock's events, the routed agencies).
+    The header (portal/cases/partials/case_header.html) costs the same query on
+    every section (the routed agencies); its clock comes with the case
+    (``Submission.header_clock``), the overview's from the ledger.
     """
     developer_view = is_developer_member(request.user, case)
     sections = _navigation(request.user, case)
     page = {
         "case": case,
-        "clock": case.clock(),
+        "clock": case.header_clock(),
         "developer_view": developer_view,
         "agencies": list(case.routed_agencies.order_by("acronym")),
         "section": section,
@@ -99,6 +102,8 @@ def overview(request, pk):
     case = _case(request, pk)
     context: dict = {
         "notice_days": settings.REVIEW_NOTICE_DAYS,
+        # The clock box shows the days used and paused: the ledger.
+        "clock": case.clock(),
         # Panels other apps put on the overview; their own sections run theirs.
         "panels": render_case_panels(request, case, page=CASE_PAGE),
     }
