@@ -53,7 +53,7 @@ def accepted_current_terms(user) -> Exists:
     current = Terms.objects.filter(published_at__lte=timezone.now()).order_by("-version")
     return Exists(
         TermsAcceptance.objects.filter(
-            user_id=getattr(user, "pk", None), terms_id=Subquery(current.values("pk")[:1])
+            user_id=getattr(user, "pk", None) or 0, terms_id=Subquery(current.values("pk")[:1])
         )
     )
 
@@ -66,6 +66,7 @@ def grant_for_download(user, grant_id: int) -> AccessGrant | None:
     current terms. Read afresh on every request: a revoke, the end of the
     window or a withdrawal counts from the next request on.
     """
+    may_download: Exists | Value
     if _own_organization(user) is None:
         may_download = Value(False, output_field=BooleanField())
     else:

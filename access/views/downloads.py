@@ -182,7 +182,7 @@ def _refusal(request, access_grant: AccessGrant, artifact: Artifact, filename: s
     names = {f.artifact.pk: f.name for f in files}
     if names.get(artifact.pk) != filename:
         return Outcome.DENIED_NOT_GRANTED
-    if not access_grant.terms_accepted:
+    if not getattr(access_grant, "terms_accepted", False):
         return Outcome.DENIED_TERMS
     return None
 
