@@ -182,7 +182,10 @@ def _refusal(request, access_grant: AccessGrant, artifact: Artifact, filename: s
     names = {f.artifact.pk: f.name for f in files}
     if names.get(artifact.pk) != filename:
         return Outcome.DENIED_NOT_GRANTED
-    if not getattr(access_grant, "terms_accepted", False):
+    accepted = getattr(access_grant, "terms_accepted", None)  # grant_for_download read it
+    if accepted is None:
+        accepted = has_accepted_current_terms(request.user)
+    if not accepted:
         return Outcome.DENIED_TERMS
     return None
 
