@@ -5,13 +5,13 @@ grant or a report out of a person's reach is absent from lists and answers
 404 alike.
 """
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from access.models import AccessGrant, EvaluationReport
+from access.models import AccessGrant, EvaluationReport, Terms, TermsAcceptance
 from portal.accounts.models import Membership
-from portal.cases.models import CaseStatus, Submission
+from portal.cases.models import Artifact, CaseStatus, Submission
 
 # A grant that closed stays the operator's to look back on: its state, why, and
 # the organization's own reports. Nothing is downloaded or read through it.
@@ -43,6 +43,52 @@ def grant_is_open(grant_id: int) -> bool:
         .exclude(case__status=CaseStatus.WITHDRAWN)
         .exists()
     )
+
+
+def accepted_current_terms(user) -> Exists:
+    """As a query expression: the person accepted the terms in force now (none in force: no).
+
+    The same rule as ``access.services.has_accepted_current_terms``, for one query.
+    """
+    current = Terms.objects.filter(published_at__lte=timezone.now()).order_by("-version")
+    return Exists(
+        TermsAcceptance.objects.filter(
+            user_id=getattr(user, "pk", None) or 0, terms_id=Subquery(current.values("pk")[:1])
+        )
+    )
+
+
+def grant_for_download(user, grant_id: int) -> AccessGrant | None:
+    """The grant and its case, with what a download check asks of them, in one query.
+
+    ``may_download``: ``operator_grants`` holds it (visible to the person, to
+    their own organization); ``terms_accepted``: the person accepted the
+    current terms. Read afresh on every request: a revoke, the end of the
+    window or a withdrawal counts from the next request on.
+    """
+    may_download: Exists | Value
+    if _own_organization(user) is None:
+        may_download = Value(False, output_field=BooleanField())
+    else:
+        may_download = Exists(operator_grants(user).filter(pk=OuterRef("pk")))
+    return (
+        AccessGrant.objects.select_related("case")
+        .annotate(may_download=may_download, terms_accepted=accepted_current_terms(user))
+        .filter(pk=grant_id)
+        .first()
+    )
+
+
+def artifacts_for_download(access_grant: AccessGrant, artifact_id: int):
+    """One query: the grant's artifacts, in id order, plus the case's artifact
+    ``artifact_id`` whether granted or not; each says whether it is ``granted``."""
+    artifacts = Artifact.objects.filter(case_id=access_grant.case_id).order_by("pk")
+    if access_grant.all_artifacts:
+        return artifacts.annotate(granted=Value(True, output_field=BooleanField()))
+    through = AccessGrant.artifacts.through.objects.filter(
+        accessgrant_id=access_grant.pk, artifact_id=OuterRef("pk")
+    )
+    return artifacts.annotate(granted=Exists(through)).filter(Q(granted=True) | Q(pk=artifact_id))
 
 
 def _own_organization(user) -> int | None:

@@ -41,7 +41,13 @@ from django.views.decorators.http import require_safe
 from access.access import GrantPurpose, get_grant_or_404
 from access.forms_operator import TermsAcceptanceForm
 from access.models import AccessGrant, Terms
-from access.selectors import grant_is_open, live_grants, operator_grants
+from access.selectors import (
+    artifacts_for_download,
+    grant_for_download,
+    grant_is_open,
+    live_grants,
+    operator_grants,
+)
 from access.services import has_accepted_current_terms
 from portal.accounts.api import api_error, token_required, token_scope
 from portal.accounts.models import Membership
@@ -89,8 +95,13 @@ def granted_files(access_grant: AccessGrant) -> list[GrantedFile]:
     gets its id before the extension, so ``curl -O`` of both keeps both and
     SHA256SUMS names each once. Earlier names never change.
     """
+    return named_files(access_grant.granted_artifacts())
+
+
+def named_files(artifacts) -> list[GrantedFile]:
+    """``granted_files`` of the grant's artifacts, however they were read."""
     files, taken = [], set()
-    for artifact in sorted(access_grant.granted_artifacts(), key=lambda a: a.pk):
+    for artifact in sorted(artifacts, key=lambda a: a.pk):
         name = safe_filename(artifact.original_name)
         if name in taken:
             stem, extension = os.path.splitext(name)
@@ -137,7 +148,10 @@ def _grant_refusal(request, access_grant: AccessGrant):
     user = request.user
     membership = getattr(user, "membership", None)
     own_grant = membership is not None and membership.organization_id == access_grant.operator_id
-    if not operator_grants(user).filter(pk=access_grant.pk).exists():
+    may_download = getattr(access_grant, "may_download", None)  # grant_for_download read it
+    if may_download is None:
+        may_download = operator_grants(user).filter(pk=access_grant.pk).exists()
+    if not may_download:
         if not own_grant:
             return Outcome.DENIED_NOT_GRANTED
         if access_grant.status == AccessGrant.Status.REVOKED:
@@ -156,15 +170,22 @@ def _grant_refusal(request, access_grant: AccessGrant):
     return None
 
 
-def _refusal(request, access_grant: AccessGrant, artifact: Artifact, filename: str):
-    """Why this request may not have the artifact, as an Outcome; None when it may."""
+def _refusal(request, access_grant: AccessGrant, artifact: Artifact, filename: str, files):
+    """Why this request may not have the artifact, as an Outcome; None when it may.
+
+    ``files``: the grant's ``GrantedFile`` list; ``access_grant`` as
+    ``grant_for_download`` reads it (whether it may be downloaded from, and the terms).
+    """
     outcome = _grant_refusal(request, access_grant)
     if outcome is not None:
         return outcome
-    names = {f.artifact.pk: f.name for f in granted_files(access_grant)}
+    names = {f.artifact.pk: f.name for f in files}
     if names.get(artifact.pk) != filename:
         return Outcome.DENIED_NOT_GRANTED
-    if not has_accepted_current_terms(request.user):
+    accepted = getattr(access_grant, "terms_accepted", None)  # grant_for_download read it
+    if accepted is None:
+        accepted = has_accepted_current_terms(request.user)
+    if not accepted:
         return Outcome.DENIED_TERMS
     return None
 
@@ -203,14 +224,18 @@ def refusal_message(user, access_grant: AccessGrant, outcome: str) -> str:
 
 
 def _download(request, grant_id, artifact_id, filename, *, refuse):
-    access_grant = AccessGrant.objects.select_related("case").filter(pk=grant_id).first()
-    artifact = None
+    # Two queries decide (docs/transfers.md): the grant with its case, whether the
+    # person may download from it and accepted the terms; then its artifacts.
+    access_grant = grant_for_download(request.user, grant_id)
+    artifact, listed = None, []
     if access_grant is not None:
-        artifact = Artifact.objects.filter(pk=artifact_id, case_id=access_grant.case_id).first()
+        listed = list(artifacts_for_download(access_grant, artifact_id))
+        artifact = next((a for a in listed if a.pk == artifact_id), None)
     if artifact is None:
         return refuse(request, 404)  # recorded by download_view, naming no grant
 
-    outcome = _refusal(request, access_grant, artifact, filename)
+    files = named_files(a for a in listed if a.granted)
+    outcome = _refusal(request, access_grant, artifact, filename, files)
     if outcome is not None:
         record_denied(
             request,
@@ -244,7 +269,7 @@ def serve_grant_document(
 ):
     """A document about the grant's files (SHA256SUMS, the aria2c input file, model.sig),
     after checks 1 and 2; a refusal recorded with its reason. ``render(grant)`` writes it."""
-    access_grant = AccessGrant.objects.select_related("case").filter(pk=grant_id).first()
+    access_grant = grant_for_download(request.user, grant_id)
     if access_grant is None:
         return refuse(request, 404)  # recorded by download_view, naming no grant
     outcome = _grant_refusal(request, access_grant)

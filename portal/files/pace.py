@@ -57,7 +57,9 @@ def fits(key: str, length: int) -> bool:
     Once a ``PACE_TTL_SECONDS`` the first transfer is refused here, whatever
     its length, so that the app sends it and measures the speed again.
     """
-    rate = proven_rate(key)
-    if rate is None or length > rate * settings.DOWNLOAD_ACCEL_SECONDS:
+    due = key + ":due"
+    known = cache.get_many([key, due])  # one round trip while the speed is fresh
+    rate = known.get(key)
+    if not rate or length > float(rate) * settings.DOWNLOAD_ACCEL_SECONDS:
         return False
-    return not cache.add(key + ":due", 1, PACE_TTL_SECONDS)
+    return due in known or not cache.add(due, 1, PACE_TTL_SECONDS)

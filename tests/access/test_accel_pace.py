@@ -11,7 +11,8 @@ leaves its record and its audit event.
 import pytest
 from django.core.cache import cache
 from django.core.signals import request_finished
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from access.views.downloads import safe_filename
@@ -165,3 +166,105 @@ def test_the_budget_setting_refuses_values_outside_1_to_25(value):
     )
     assert result.returncode != 0
     assert "DOWNLOAD_ACCEL_SECONDS must be" in result.stderr
+
+
+# -- What one download request costs -------------------------------------------
+
+AUDIT_CHAIN = ("audit_auditevent", "pg_advisory_xact_lock", "SAVEPOINT")
+
+
+def check_queries(captured) -> list[str]:
+    """The request's queries but its audit event's append (batched outside tests)."""
+    sqls = [query["sql"] for query in captured.captured_queries]
+    return [sql for sql in sqls if not any(part in sql for part in AUDIT_CHAIN)]
+
+
+def test_one_x_accel_range_request_costs_four_queries_and_its_audit_event(
+    client, x_accel, shard_grant, operator, accepted
+):
+    """Token (with person and membership), grant (with case, visibility and terms),
+    the grant's artifacts, the record; then the audit event. Nothing else."""
+    access_grant, artifact = shard_grant
+    key = key_of(operator, access_grant)
+    cache.set(key, 10**12, 60)
+    cache.set(key + ":due", 1, 60)
+    token = bearer(operator)
+    api = reverse("api_download", args=[access_grant.pk, artifact.pk, safe_filename(NAME)])
+    client.get(api, HTTP_AUTHORIZATION=token)  # the token's "last used", once a minute
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(api, HTTP_AUTHORIZATION=token, HTTP_RANGE="bytes=0-1023")
+    assert "X-Accel-Redirect" in response
+    queries = check_queries(captured)
+    assert len(queries) == 4, "\n".join(queries)
+    assert [q.split(" FROM ")[1].split()[0] for q in queries[:3]] == [
+        '"accounts_accesstoken"',
+        '"access_accessgrant"',
+        '"cases_artifact"',
+    ]
+    assert queries[3].startswith('INSERT INTO "files_download"')
+    assert sum('INSERT INTO "audit_auditevent"' in q["sql"] for q in captured) == 1
+
+    client.force_login(operator)
+    browser = reverse("access:download", args=[access_grant.pk, artifact.pk, safe_filename(NAME)])
+    client.get(browser)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(browser, HTTP_RANGE="bytes=0-1023")
+    assert "X-Accel-Redirect" in response
+    queries = check_queries(captured)
+    assert len(queries) == 4, "\n".join(queries)  # the session's person instead of the token
+    assert queries[3].startswith('INSERT INTO "files_download"')
+    records = Download.objects.filter(range="bytes=0-1023", delivery=Delivery.REQUESTED)
+    assert records.count() == 2
+    assert AuditEvent.objects.filter(action="download.allowed").count() == 4
+
+
+def test_the_one_query_check_still_sees_every_change_on_the_next_request(
+    client, x_accel, shard_grant, operator, accepted, submitter, terms, move_case
+):
+    """Nothing of the grant is kept between requests: new terms, a revoke and a
+    withdrawal each refuse the very next range."""
+    from access import services as access_services
+    from access.models import Terms
+
+    access_grant, artifact = shard_grant
+    key = key_of(operator, access_grant)
+    cache.set(key, 10**12, 60)
+    cache.set(key + ":due", 1, 60)
+    token = bearer(operator)
+    api = reverse("api_download", args=[access_grant.pk, artifact.pk, safe_filename(NAME)])
+
+    def status() -> int:
+        return client.get(api, HTTP_AUTHORIZATION=token, HTTP_RANGE="bytes=0-1023").status_code
+
+    assert status() == 200  # X-Accel: nginx answers the range
+    newer = Terms.objects.create(
+        version=2, title="Terms, second edition", body="Also this.", published_at=terms.published_at
+    )
+    assert status() == 403
+    access_services.accept_terms(actor=operator, terms_id=newer.pk)
+    assert status() == 200  # X-Accel: nginx answers the range
+    move_case(access_grant.case, "withdraw")
+    assert status() == 404
+    outcomes = list(Download.objects.order_by("pk").values_list("outcome", flat=True))
+    assert outcomes == ["allowed", "denied_terms", "allowed", "denied_not_granted"]
+
+
+def test_a_revoke_refuses_the_next_x_accel_range(
+    client, x_accel, shard_grant, operator, accepted, submitter
+):
+    from access import services as access_services
+
+    access_grant, artifact = shard_grant
+    key = key_of(operator, access_grant)
+    cache.set(key, 10**12, 60)
+    cache.set(key + ":due", 1, 60)
+    token = bearer(operator)
+    api = reverse("api_download", args=[access_grant.pk, artifact.pk, safe_filename(NAME)])
+    first = client.get(api, HTTP_AUTHORIZATION=token, HTTP_RANGE="bytes=0-1023")
+    assert "X-Accel-Redirect" in first
+    access_services.revoke_access(actor=submitter, grant_id=access_grant.pk, reason="Pulled.")
+    second = client.get(api, HTTP_AUTHORIZATION=token, HTTP_RANGE="bytes=1024-2047")
+    assert second.status_code == 404
+    assert "X-Accel-Redirect" not in second
+    assert Download.objects.order_by("-pk").first().outcome == Download.Outcome.DENIED_REVOKED
