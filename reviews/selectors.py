@@ -31,7 +31,7 @@ from django.utils import timezone
 from portal.accounts.models import Agency, Organization
 from portal.cases.models import UNDER_REVIEW, CaseRouting, CaseStatus, Submission, routing_staffed
 from portal.cases.selectors import full_text_search
-from reviews.loads import kept_loads
+from reviews.loads import kept, kept_loads
 from reviews.models import (
     FINDING_SEARCH_CONFIG,
     AgencyPosition,
@@ -259,6 +259,11 @@ def queue_counts(agency_id: int) -> dict:
             waiting_on_developer=Count("pk", filter=Q(case_id__in=waiting.values("case_id"))),
         )
     )
+
+
+def cached_queue_counts(agency_id: int) -> dict:
+    """``queue_counts``, kept in the cache until a write changes one (``reviews.loads``)."""
+    return kept("queue_counts", agency_id, queue_counts)
 
 
 def agency_reviewers(agency_id: int):
