@@ -1,6 +1,8 @@
 """Counts of an agency's open work, cached: each reviewer's open load (the assign
 form's labels, the agency's reviewers page: ``reviews.selectors.cached_open_loads``)
-and the queue's counts at a glance (``reviews.selectors.cached_queue_counts``).
+and the queue's counts at a glance (``reviews.selectors.cached_queue_counts``);
+and each reviewer's own assignments by status (``reviews.selectors.held_assignments``,
+changed by assignment writes alone).
 
 Both are counted in SQL (``open_loads``: a grouped pass over the agency's active
 assignments; ``queue_counts``: an aggregate over its open routings; each some
@@ -25,7 +27,6 @@ pages that read them, and forgetting needs no query to find whom a write touches
 
 import uuid
 from collections.abc import Callable
-from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -35,17 +36,15 @@ from django.db import transaction
 KEPT_FOR = 3600
 GENERATION = "reviews:open_loads:generation"
 
-Counted = TypeVar("Counted")
+
+def _key(kind: str, owner_id: int) -> str:
+    return f"reviews:{kind}:{owner_id}"
 
 
-def _key(kind: str, agency_id: int) -> str:
-    return f"reviews:{kind}:{agency_id}"
-
-
-def kept(kind: str, agency_id: int, count: Callable[[int], Counted]) -> Counted:
-    """``count(agency_id)``, from the cache (under ``kind``) while no write changed any
-    count of open work."""
-    key = _key(kind, agency_id)
+def kept[Counted](kind: str, owner_id: int, count: Callable[[int], Counted]) -> Counted:
+    """``count(owner_id)`` (an agency's, or a reviewer's), from the cache (under ``kind``)
+    while no write changed any count of open work."""
+    key = _key(kind, owner_id)
     found = cache.get_many([GENERATION, key])
     generation = found.get(GENERATION)
     held = found.get(key)
@@ -55,7 +54,7 @@ def kept(kind: str, agency_id: int, count: Callable[[int], Counted]) -> Counted:
         # None yet (or evicted): start one; whoever starts it first wins.
         cache.add(GENERATION, uuid.uuid4().hex, None)
         generation = cache.get(GENERATION)
-    counted = count(agency_id)
+    counted = count(owner_id)
     cache.set(key, (generation, counted), KEPT_FOR)
     return counted
 

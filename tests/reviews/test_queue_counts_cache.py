@@ -17,7 +17,12 @@ from portal.cases.models import CaseRouting, CaseStatus, Submission
 from portal.cases.services import lifecycle as case_services
 from reviews import loads
 from reviews.models import Assignment, InformationRequest
-from reviews.selectors import cached_queue_counts, queue_counts
+from reviews.selectors import (
+    _held_assignments,
+    cached_queue_counts,
+    held_assignments,
+    queue_counts,
+)
 from reviews.services import assignments as assignment_services
 from reviews.services import requests as request_services
 from tests.reviews.fixtures_coordinator import *  # noqa: F403  (the fixtures in its __all__)
@@ -187,3 +192,49 @@ def test_the_queue_page_reads_the_kept_counts(client, coordinator, caisi, case):
     assert response.context["counts"] == queue_counts(caisi.pk)
     aggregates = [q["sql"] for q in queries.captured_queries if "FILTER (WHERE" in q["sql"]]
     assert not [sql for sql in aggregates if "cases_caserouting" in sql]
+
+
+def test_a_reviewers_held_assignments_follow_every_assignment_write(
+    coordinator, reviewer, case, submit_case
+):
+    """``held_assignments`` (the reviewer's list: its total and waiting invitations) is
+    kept under the same generation: each assignment write is seen at once."""
+
+    def held_after(write) -> dict:
+        held_assignments(reviewer)
+        write()
+        held = held_assignments(reviewer)
+        assert held == _held_assignments(reviewer.pk)
+        return held["counts"]
+
+    assignment = None
+
+    def invite_one():
+        nonlocal assignment
+        assignment = invite(coordinator, case, reviewer)
+
+    assert held_after(invite_one) == {Assignment.Status.INVITED: 1}
+    with CaptureQueriesContext(connection) as queries:
+        held_assignments(reviewer)
+    assert len(queries) == 0
+
+    def decline():
+        assignment_services.respond_to_invitation(
+            actor=reviewer,
+            assignment_id=assignment.pk,
+            accept=False,
+            financial_interest=False,
+            recent_employment=False,
+            decline_reason="Busy.",
+        )
+
+    assert held_after(decline) == {}
+
+    def bulk_update():
+        Assignment.objects.filter(pk=assignment.pk).update(status=Assignment.Status.ACCEPTED)
+
+    assert held_after(bulk_update) == {Assignment.Status.ACCEPTED: 1}
+    other = submit_case()
+    assert held_after(lambda: assigned(coordinator, other, reviewer)) == {
+        Assignment.Status.ACCEPTED: 2
+    }
