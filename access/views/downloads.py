@@ -41,7 +41,7 @@ from django.views.decorators.http import require_safe
 from access.access import GrantPurpose, get_grant_or_404
 from access.forms_operator import TermsAcceptanceForm
 from access.models import AccessGrant, Terms
-from access.selectors import grant_is_open, live_grants, operator_grants
+from access.selectors import grant_is_open, live_grant_list, operator_grants
 from access.services import has_accepted_current_terms
 from portal.accounts.api import api_error, token_required, token_scope
 from portal.accounts.models import Membership
@@ -366,7 +366,7 @@ def api_grants(request):
     accepted = has_accepted_current_terms(request.user)
     grants = [
         _grant_json(request, access_grant, terms_accepted=accepted)
-        for access_grant in live_grants(request.user)
+        for access_grant in live_grant_list(request.user)
     ]
     payload = {"grants": grants}
     if not accepted:
