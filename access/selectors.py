@@ -166,7 +166,7 @@ def load_granted_artifacts(grants: list[AccessGrant]) -> None:
         if artifact.chosen_by in chosen:
             of_grant[artifact.chosen_by].append(artifact)
     for grant in grants:
-        grant.loaded_artifacts = (
+        vars(grant)["loaded_artifacts"] = (
             list(of_case[grant.case_id].values()) if grant.all_artifacts else of_grant[grant.pk]
         )
 
