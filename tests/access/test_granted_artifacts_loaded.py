@@ -4,6 +4,7 @@ grant of chosen ones those it chose."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from access.models import AccessGrant
 from access.selectors import load_granted_artifacts
@@ -41,3 +42,27 @@ def test_no_grant_no_query(db):
     with CaptureQueriesContext(connection) as queries:
         load_granted_artifacts([])
     assert len(queries) == 0
+
+
+def test_the_granted_models_page_costs_the_same_for_one_grant_or_more(
+    client, submitter, operator, case_in, make_ready_draft, move_case, bank
+):
+    whole = case_in(CaseStatus.IN_REVIEW)
+    give_access(submitter, whole, bank)
+    client.force_login(operator)
+    page = reverse("access:granted_models")
+    client.get(page)  # the header's counts, cached from then on
+    with CaptureQueriesContext(connection) as one:
+        client.get(page)
+    few = len(one)  # now: the next request resets the connection's query log
+    chosen = make_ready_draft()
+    move_case(chosen, "submit")
+    card = chosen.artifacts.get()
+    give_access(submitter, chosen, bank, all_artifacts=False, artifact_ids=[card.pk])
+    client.get(page)
+    with CaptureQueriesContext(connection) as two:
+        response = client.get(page)
+    assert len(response.context["grants"]) == 2
+    assert len(two) == few
+    artifact_queries = [q for q in two.captured_queries if 'FROM "cases_artifact"' in q["sql"]]
+    assert len(artifact_queries) == 1
