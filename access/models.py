@@ -144,6 +144,10 @@ class AccessGrant(models.Model):
         return self.status == self.Status.ACTIVE and self.starts_at <= at < self.ends_at
 
     def granted_artifacts(self):
+        # Read for a whole list at once (``access.selectors.load_granted_artifacts``).
+        loaded = vars(self).get("loaded_artifacts")
+        if loaded is not None:
+            return loaded
         if self.all_artifacts:
             return self.case.artifacts.all()
         return self.artifacts.all()

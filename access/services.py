@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -433,8 +434,11 @@ def accept_terms(*, actor, terms_id: int, ip: str | None = None) -> TermsAccepta
 
 
 def has_accepted_current_terms(user) -> bool:
-    current = Terms.current()
-    return current is not None and TermsAcceptance.objects.filter(user=user, terms=current).exists()
+    """Whether the person accepted the terms in force now: one query (none in force: no)."""
+    current = Terms.objects.filter(published_at__lte=timezone.now()).order_by("-version")
+    return TermsAcceptance.objects.filter(
+        user=user, terms_id=Subquery(current.values("pk")[:1])
+    ).exists()
 
 
 def file_report(

@@ -31,7 +31,7 @@ from django.utils import timezone
 from portal.accounts.models import Agency, Organization
 from portal.cases.models import UNDER_REVIEW, CaseRouting, CaseStatus, Submission, routing_staffed
 from portal.cases.selectors import full_text_search
-from reviews.loads import kept_loads
+from reviews.loads import kept, kept_loads
 from reviews.models import (
     FINDING_SEARCH_CONFIG,
     AgencyPosition,
@@ -102,7 +102,8 @@ def _reviewer_queue(reviewer_id: int, agency_id: int):
 
 
 def held_assignments(user) -> dict:
-    """The reviewer's assignments in their queue, from their index: one query.
+    """The reviewer's assignments in their queue, from their index: one query, kept in
+    the cache until an assignment is written (``reviews.loads``).
 
     ``counts`` by status (how many invitations wait; with the others, the
     queue's length), and ``version``, which changes whenever the set of
@@ -110,8 +111,12 @@ def held_assignments(user) -> dict:
     one that leaves the queue (declined, removed) lowers the count, and none
     comes back into it (an answered or removed invitation stays so).
     """
+    return kept("held_assignments", user.pk, _held_assignments)
+
+
+def _held_assignments(reviewer_id: int) -> dict:
     rows = list(
-        Assignment.objects.filter(reviewer=user, status__in=Assignment.HOLDING)
+        Assignment.objects.filter(reviewer_id=reviewer_id, status__in=Assignment.HOLDING)
         .order_by()
         .values_list("status")
         .annotate(count=Count("pk"), last=Max("pk"))
@@ -259,6 +264,11 @@ def queue_counts(agency_id: int) -> dict:
             waiting_on_developer=Count("pk", filter=Q(case_id__in=waiting.values("case_id"))),
         )
     )
+
+
+def cached_queue_counts(agency_id: int) -> dict:
+    """``queue_counts``, kept in the cache until a write changes one (``reviews.loads``)."""
+    return kept("queue_counts", agency_id, queue_counts)
 
 
 def agency_reviewers(agency_id: int):

@@ -45,7 +45,7 @@ from access.selectors import (
     artifacts_for_download,
     grant_for_download,
     grant_is_open,
-    live_grants,
+    live_grant_list,
     operator_grants,
 )
 from access.services import has_accepted_current_terms
@@ -391,7 +391,7 @@ def api_grants(request):
     accepted = has_accepted_current_terms(request.user)
     grants = [
         _grant_json(request, access_grant, terms_accepted=accepted)
-        for access_grant in live_grants(request.user)
+        for access_grant in live_grant_list(request.user)
     ]
     payload = {"grants": grants}
     if not accepted:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from access.access import REPORTABLE, GrantPurpose, get_grant_or_404
 from access.forms_operator import TermsAcceptanceForm
 from access.models import AccessGrant, Terms, TermsAcceptance, grant_downloads
-from access.selectors import CLOSED, closed_grants, live_grants
+from access.selectors import CLOSED, closed_grants, live_grant_list
 from access.services import AccessActionRefused, accept_terms, has_accepted_current_terms
 from access.views.downloads import granted_files, snapshot_files
 from portal.accounts.roles import Role, role_required
@@ -64,7 +64,7 @@ def is_open(access_grant: AccessGrant, now) -> bool:
 @role_required(Role.SECURITY_TEAM)
 def granted_models(request):
     now = timezone.now()
-    grants = list(live_grants(request.user, at=now))
+    grants = live_grant_list(request.user, at=now)
     for access_grant in grants:
         access_grant.days_left = days_left(access_grant, now)
         access_grant.files = granted_files(access_grant)

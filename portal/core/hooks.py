@@ -124,6 +124,7 @@ score_corrected = Signal()  # sender=Submission; case, result, correction, actor
 case_withdrawn = Signal()  # sender=Submission; case, actor
 release_date_changed = Signal()  # sender=Submission; case, previous, actor
 case_released = Signal()  # sender=Submission; case, actor
+cases_updated = Signal()  # sender=Submission; fields (a QuerySet.update of cases, after it)
 
 
 # --- case panels and the sections they add -----------------------------------------

@@ -24,11 +24,11 @@ from reviews.forms_coordinator import AssignForm, DueDateForm, QueueFilter, Rout
 from reviews.models import Assignment, Severity
 from reviews.rows import queue_row
 from reviews.selectors import (
+    cached_queue_counts,
     case_assignments,
     coordinator_cases,
     is_routed_agency,
     needs_reviewer,
-    queue_counts,
     queue_routings,
     reviewer_loads,
 )
@@ -46,8 +46,9 @@ def agency_queue(request):
     queue_filter = QueueFilter(request.GET, queryset=routings)
     # A filter the form refuses (a made-up status) shows nothing, with its error.
     shown = queue_filter.qs if queue_filter.is_valid() else routings.none()
-    # The agency's open work at a glance, whatever the filters show: one query.
-    counts = queue_counts(agency.pk)
+    # The agency's open work at a glance, whatever the filters show: one query,
+    # kept in the cache until a write changes a count (reviews.loads).
+    counts = cached_queue_counts(agency.pk)
     # Unfiltered, the list is exactly the open cases just counted: no second count.
     known = counts["open"] if queue_filter.shows_open_cases_only() else None
     page = CountedPaginator(

@@ -17,6 +17,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from portal.accounts.models.people import Agency, Organization
 from portal.core.days import days_until
+from portal.core.hooks import cases_updated
 from portal.core.search import stored_search_vector
 
 
@@ -90,6 +91,13 @@ class SubmissionQuerySet(models.QuerySet):
         )
         started = ClockEvent.objects.filter(case_id=OuterRef("pk"), kind=ClockEvent.Kind.STARTED)
         return self.annotate(clock_started=Exists(started), clock_paused_at=Subquery(open_pause))
+
+    def update(self, **kwargs):
+        """Update in bulk, then say which fields changed (``portal.core.hooks.cases_updated``):
+        what other apps keep of a case (cached counts) hears of writes no ``save`` makes."""
+        updated = super().update(**kwargs)
+        cases_updated.send(sender=Submission, fields=frozenset(kwargs))
+        return updated
 
 
 class Submission(models.Model):

@@ -37,6 +37,7 @@ from portal.cases.forms import (
     ScoreCorrectionForm,
 )
 from portal.cases.models import Submission
+from portal.cases.rows import case_row
 from portal.cases.services import artifacts as artifact_services
 from portal.cases.services import corrections as correction_services
 from portal.cases.services import lifecycle as case_services
@@ -44,6 +45,7 @@ from portal.cases.services import release_dates
 from portal.cases.services.lifecycle import CaseActionRefused
 from portal.cases.views.sections import section_url
 from portal.core.forms import consequence_understood, first_error
+from portal.core.links import link_maker
 from portal.core.nonces import consume_nonce, issue_nonce
 from portal.core.refusals import refusal_message, run_service
 from portal.files.downloads import download_view, serve
@@ -73,6 +75,10 @@ def case_list(request):
     )
     case_filter = CaseFilter(request.GET, queryset=cases)
     page = Paginator(case_filter.qs, 25).get_page(request.GET.get("page"))
+    # Each row written once in Python (portal.cases.rows), its link formatted, not reversed.
+    case_url = link_maker("portal:case_detail")
+    for case in page.object_list:
+        case.row = case_row(case, case_url(case.pk))
     return render(
         request,
         "portal/cases/case_list.html",
