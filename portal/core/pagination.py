@@ -137,11 +137,12 @@ def _read_together(querysets: list[QuerySet]) -> list[list[dict]]:
         statements.append(sql)
         params.extend(query_params)
         names.append([*query.extra_select, *query.values_select, *query.annotation_select])
+    if not statements:  # every list is empty (no query, or nothing it may match)
+        return [[] for _ in names]
     found: list[list[dict]] = []
     with connections[querysets[0].db].cursor() as cursor:
-        if statements:
-            # Safe: each statement is the ORM's own SQL, every value a bound parameter.
-            cursor.execute("; ".join(statements), params)
+        # Safe: each statement is the ORM's own SQL, every value a bound parameter.
+        cursor.execute("; ".join(statements), params)
         first = True
         for columns in names:
             if columns is None:

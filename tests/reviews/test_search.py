@@ -279,7 +279,7 @@ def test_the_page_lists_exactly_what_the_selectors_find(client, coordinator, rev
         assert [f["pk"] for f in findings] == [f.pk for f in search_findings(person, "aurora")]
         for case in search_cases(person, "aurora"):
             assert f">{case.reference}</a>" in response.content.decode()
-            assert f"<td data-label=\"Model\">{case.title}</td>" in response.content.decode()
+            assert f'<td data-label="Model">{case.title}</td>' in response.content.decode()
 
 
 def test_a_person_whose_membership_changes_searches_with_the_new_one(
