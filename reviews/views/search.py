@@ -40,11 +40,11 @@ def search(request):
     form = SearchForm(request.GET if "q" in request.GET else None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     # An empty or refused query finds nothing: no query runs, nothing is hinted at.
-    # Each list is one query, never counted in full (a query may match thousands):
-    # "N match" where the page holds the last rows, "more than N" before that.
-    # One round trip for the three lists on PostgreSQL (uncounted_pages), each
-    # row the few columns it shows, written in Python (reviews.search_rows) with
-    # each list's links reversed once.
+    # Each list is one statement, never counted in full (a query may match
+    # thousands): "N match" where the page holds the last rows, "more than N"
+    # before that. The three go in one round trip on PostgreSQL (uncounted_pages),
+    # each row the few columns it shows, written in Python (reviews.search_rows)
+    # with each list's links reversed once.
     cases, findings, threads = uncounted_pages(
         (search_cases(request.user, query).values(*CASE_ROW), PAGE_SIZE, request.GET.get("page")),
         (
