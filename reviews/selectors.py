@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.accounts.models import Agency, Organization
+from portal.accounts.visibility import keeps_permission_ids, membership_key, stand_in
 from portal.cases.models import UNDER_REVIEW, CaseRouting, CaseStatus, Submission, routing_staffed
 from portal.cases.selectors import full_text_search
 from reviews.loads import kept, kept_loads
@@ -348,11 +349,20 @@ def search_findings(user, query: str):
     query = query.strip()
     if not query or not user.is_agency_staff:
         return Finding.objects.none()
-    findings = Finding.objects.visible_to(user).select_related("case", "agency")
+    findings = _readable_findings(membership_key(user)).all()
     if full_text_search():
         words = SearchQuery(query, config=FINDING_SEARCH_CONFIG, search_type="websearch")
         return findings.filter(search_vector=words).order_by("-created_at", "-pk")
     return findings.filter(title__icontains=query).order_by("-created_at", "-pk")
+
+
+@keeps_permission_ids
+@functools.lru_cache(maxsize=256)
+def _readable_findings(key: tuple):
+    """``Finding.objects.visible_to`` with the row's relations, built once per
+    process for each person and membership (``membership_key``), as
+    ``_reviewer_queue``; never evaluated itself."""
+    return Finding.objects.visible_to(stand_in(key)).select_related("case", "agency")
 
 
 # --- coordination: the lead, the participants and their positions ---------------------------

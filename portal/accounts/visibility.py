@@ -88,6 +88,44 @@ def permission_id_for(model, codename: str) -> int | None:
     return _permission_ids[key]
 
 
+def membership_key(user) -> tuple:
+    """What ``visible_to`` reads of a person: their id and membership, as a cache key."""
+    membership = getattr(user, "membership", None) if user.is_authenticated else None
+    if membership is None:
+        return (user.pk, None, None, None)
+    return (user.pk, membership.agency_id, membership.organization_id, membership.role)
+
+
+def stand_in(key: tuple):
+    """An unsaved person with ``key``'s id and membership (``membership_key``), for
+    building a ``visible_to`` queryset once per process without holding the request's
+    person; the querysets read nothing else of them."""
+    from django.contrib.auth import get_user_model
+
+    from portal.accounts.models import Membership
+
+    user_id, agency_id, organization_id, role = key
+    person = get_user_model()(pk=user_id)
+    if role is not None:
+        person.membership = Membership(
+            user_id=user_id, agency_id=agency_id, organization_id=organization_id, role=role
+        )
+    return person
+
+
+# Per-process caches of querysets built with these ids (``keeps_permission_ids``).
+_dependents: list = []
+
+
+def keeps_permission_ids(cached):
+    """Register a ``functools.lru_cache``d function whose querysets name permission
+    ids: emptied with the ids, after every migration."""
+    _dependents.append(cached)
+    return cached
+
+
 def forget_permission_ids() -> None:
     """Empty the cache; ``portal.accounts.receivers`` calls this after every migration."""
     _permission_ids.clear()
+    for cached in _dependents:
+        cached.cache_clear()

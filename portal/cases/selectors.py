@@ -5,6 +5,7 @@ PostgreSQL's full-text search where the database is PostgreSQL, plain
 ``icontains`` on SQLite, and always only among the cases the person may see.
 """
 
+import functools
 import re
 
 from django.contrib.postgres.search import SearchQuery
@@ -12,6 +13,7 @@ from django.db import connection
 from django.db.models import Case, Q, QuerySet, Value, When
 
 from portal.accounts.models import Membership, Organization
+from portal.accounts.visibility import keeps_permission_ids, stand_in
 from portal.audit.models import AuditEvent
 from portal.cases.models import ScoreCorrection, Submission
 from portal.cases.models.cases import CASE_SEARCH_CONFIG
@@ -43,9 +45,9 @@ def search_cases(user, query: str) -> QuerySet[Submission]:
     one page of them; a rare word is found through the GIN index instead.
     """
     query = query.strip()
-    cases = Submission.objects.visible_to(user, probe=True).select_related("developer")
-    if not query:
-        return cases.none()
+    if not query or not user.is_authenticated:
+        return Submission.objects.none()
+    cases = _searchable_cases(user.pk).all()
     # A list of ids, not a subquery: the planner then knows how few cases match.
     developers = list(
         Organization.objects.filter(name__icontains=query).values_list("pk", flat=True)
@@ -64,6 +66,19 @@ def search_cases(user, query: str) -> QuerySet[Submission]:
     else:
         matches |= Q(model_name__icontains=query) | Q(model_version__icontains=query)
     return cases.filter(matches).order_by(*ordering)
+
+
+@keeps_permission_ids
+@functools.lru_cache(maxsize=256)
+def _searchable_cases(user_id: int):
+    """The cases a person may see (``visible_to(probe=True)``), built once per
+    process for each person (it reads nothing of them but their id), as
+    ``reviews.selectors._reviewer_queue``: never evaluated itself, each search
+    reads afresh from its own copy (``.all()``).
+    """
+    return Submission.objects.visible_to(
+        stand_in((user_id, None, None, None)), probe=True
+    ).select_related("developer")
 
 
 # The case page's timeline: what happened to the case, its artifacts and its scores.

@@ -2,11 +2,14 @@
 ``Thread.objects.visible_to``: the lists, the unread counts, search and the
 people a new message is for."""
 
+import functools
+
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from portal.accounts.models import Membership, User
+from portal.accounts.visibility import keeps_permission_ids, membership_key, stand_in
 from portal.discussions.models import (
     THREAD_SEARCH_CONFIG,
     Message,
@@ -107,7 +110,7 @@ def search_threads(user, text: str) -> QuerySet[Thread]:
     text = text.strip()
     if not text:
         return Thread.objects.none()
-    visible = Thread.objects.visible_to(user)
+    visible = _searchable_threads(membership_key(user)).all()
     matching: QuerySet
     by_subject: QuerySet
     if connection.vendor == "postgresql":
@@ -117,8 +120,15 @@ def search_threads(user, text: str) -> QuerySet[Thread]:
     else:
         matching = Message.objects.filter(body__icontains=text)
         by_subject = Thread.objects.filter(subject__icontains=text)
-    return (
-        visible.filter(Q(pk__in=by_subject.values("pk")) | Q(pk__in=matching.values("thread_id")))
-        .select_related("case", "agency", "organization")
-        .order_by("-created_at", "-pk")
-    )
+    return visible.filter(
+        Q(pk__in=by_subject.values("pk")) | Q(pk__in=matching.values("thread_id"))
+    ).order_by("-created_at", "-pk")
+
+
+@keeps_permission_ids
+@functools.lru_cache(maxsize=256)
+def _searchable_threads(key: tuple) -> QuerySet[Thread]:
+    """``Thread.objects.visible_to`` with the row's relations, built once per
+    process for each person and membership (``membership_key``); never evaluated
+    itself: each search reads afresh from its own copy (``.all()``)."""
+    return Thread.objects.visible_to(stand_in(key)).select_related("case", "agency", "organization")

@@ -30,12 +30,13 @@ def submit(make_ready_draft, submitter, caisi):
     return make
 
 
+# Each list's rows are the columns they show (values() dicts: reviews.search_rows).
 def case_numbers(response) -> list[str]:
-    return [case.reference for case in response.context["cases"].object_list]
+    return [case["number"] for case in response.context["cases"].object_list]
 
 
 def finding_titles(response) -> list[str]:
-    return [finding.title for finding in response.context["findings"].object_list]
+    return [finding["title"] for finding in response.context["findings"].object_list]
 
 
 def test_a_coordinator_finds_cases_by_number_model_and_developer(
@@ -246,6 +247,56 @@ def test_search_makes_a_fixed_number_of_queries(client, coordinator, reviewer, s
     for number in range(1, 6):
         add_case(number)
     assert count_queries(client, "aurora") == small
+
+
+@pytest.mark.postgres
+def test_the_three_lists_are_read_in_one_round_trip(client, coordinator, reviewer, submit):
+    case = submit(model_name="Aurora")
+    assign(coordinator, case, reviewer)
+    record(reviewer, case, title="Aurora leaks weights", evidence=None)
+    client.force_login(coordinator)
+    client.get(SEARCH, {"q": "aurora"})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(SEARCH, {"q": "aurora"})
+    together = [q["sql"] for q in queries if "discussions_thread" in q["sql"]]
+    assert len(together) == 1 and "reviews_finding" in together[0], together
+    assert case_numbers(response) == [case.number]
+    assert finding_titles(response) == ["Aurora leaks weights"]
+
+
+def test_the_page_lists_exactly_what_the_selectors_find(client, coordinator, reviewer, submit):
+    for number in range(3):
+        case = submit(model_name=f"Aurora {number}")
+        assign(coordinator, case, reviewer)
+        record(reviewer, case, title=f"Aurora leaks weights {number}", evidence=None)
+    submit(model_name="Zephyr")
+    for person in (coordinator, reviewer):
+        client.force_login(person)
+        response = client.get(SEARCH, {"q": "aurora"})
+        cases = response.context["cases"].object_list
+        findings = response.context["findings"].object_list
+        assert [c["pk"] for c in cases] == [c.pk for c in search_cases(person, "aurora")]
+        assert [f["pk"] for f in findings] == [f.pk for f in search_findings(person, "aurora")]
+        for case in search_cases(person, "aurora"):
+            assert f">{case.reference}</a>" in response.content.decode()
+            assert f'<td data-label="Model">{case.title}</td>' in response.content.decode()
+
+
+def test_a_person_whose_membership_changes_searches_with_the_new_one(
+    client, coordinator, reviewer, submit, nsa
+):
+    """The visibility built once per process follows the person's membership."""
+    case = submit(model_name="Aurora")
+    assign(coordinator, case, reviewer)
+    record(reviewer, case, title="Aurora leaks weights", evidence=None)
+    client.force_login(coordinator)
+    assert finding_titles(client.get(SEARCH, {"q": "aurora"})) == ["Aurora leaks weights"]
+    membership = coordinator.membership
+    membership.agency = nsa  # another agency: CAISI's agency-only finding is not theirs
+    membership.save()
+    coordinator.refresh_from_db()
+    assert search_findings(coordinator, "aurora").count() == 0
+    assert finding_titles(client.get(SEARCH, {"q": "aurora"})) == []
 
 
 def test_markup_in_a_model_name_is_escaped_in_results(client, coordinator, submit):
