@@ -33,16 +33,22 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.template.loader import get_template
 from django.utils import timezone
 
+from portal.capability import chart
+
 # Exact by invalidation; the expiry only bounds what a write outside these paths
-# (raw SQL, a QuerySet.update or bulk_create) leaves behind.
+# (raw SQL, a QuerySet.update or bulk_create: call ``forget_on_commit`` after one)
+# leaves behind.
 KEPT_FOR = 3600
 GENERATION = "capability:frontier:generation"
 
 
 def _key(user, parts: tuple) -> str:
-    text = repr((user.pk, timezone.get_current_timezone_name(), *parts))
+    # The charts' template is part of what is kept: a changed one is another key.
+    template = get_template(chart.TEMPLATE).template.source  # type: ignore[attr-defined]
+    text = repr((template, user.pk, timezone.get_current_timezone_name(), *parts))
     return "capability:frontier:" + hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -50,7 +56,7 @@ def kept[T](user, parts: tuple, compute: Callable[[], T]) -> T:
     """``compute()``, from the cache while no write changed anyone's frontier.
 
     ``parts`` names what is computed and everything it depends on besides the
-    person and the time zone (which are always part of the key): the page,
+    person, the time zone and the charts' template (always part of the key): the page,
     its filters, the page number.
     """
     key = _key(user, parts)
