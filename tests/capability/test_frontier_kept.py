@@ -1,6 +1,7 @@
 """Each person's frontier is kept in the cache (``portal.capability.kept``), yet every write
 that changes it shows at once: on the overview, a benchmark's page and the API alike."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -160,3 +161,16 @@ def test_an_evicted_generation_starts_a_new_one(views, ctf, submit_scores):
     kept.cache.delete(kept.GENERATION)
     assert first.number in views.chart()
     assert kept.cache.get(kept.GENERATION) is not None
+
+
+def test_a_new_developer_is_offered_in_the_filter_at_once(
+    views, ctf, submit_scores, other_submitter
+):
+    offered = re.compile(r'<option value="\d+"[^>]*>Meridian ML</option>')
+    submit_scores({ctf: 40})
+    assert not offered.search(views.overview())
+    assert not offered.search(views.chart())
+
+    submit_scores({ctf: 41}, actor=other_submitter)
+    assert offered.search(views.overview())
+    assert offered.search(views.chart())
