@@ -56,8 +56,8 @@ def kept[T](user, parts: tuple, compute: Callable[[], T]) -> T:
     """``compute()``, from the cache while no write changed anyone's frontier.
 
     ``parts`` names what is computed and everything it depends on besides the
-    person, the time zone and the charts' template (always part of the key): the page,
-    its filters, the page number.
+    person, the time zone and the charts' template (always in the key): the
+    page, its filters, the page number.
     """
     key = _key(user, parts)
     found = cache.get_many([GENERATION, key])
