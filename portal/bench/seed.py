@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from portal.accounts.models import Agency, Membership, Organization
 from portal.audit.models import GENESIS_HASH, AuditEvent
+from portal.capability import kept
 from portal.capability.models import JumpEvaluation
 from portal.cases.models import (
     Benchmark,
@@ -79,6 +80,8 @@ def seed(scale: Scale, *, stdout=None) -> dict[str, int]:
     """Demo data, then the bulk rows up to ``scale``; returns the counts made."""
     write = stdout.write if stdout else (lambda _text: None)
     call_command("seed_demo", verbosity=0, stdout=_Quiet())
+    # Frontiers kept from another database in the same cache are not this one's.
+    kept.forget_on_commit()
     if already_seeded():
         write(f"bench data already there ({already_seeded()} bulk cases): kept")
         return {}
@@ -93,6 +96,7 @@ def seed(scale: Scale, *, stdout=None) -> dict[str, int]:
         scores = _scores(rng, cases)
     events = _audit_events(scale, rng, cases)
     _refresh_statistics()
+    kept.forget_on_commit()  # the bulk rows went in past the models' signals
     made = {
         "people": people["count"],
         "cases": len(cases),

@@ -9,7 +9,8 @@ here. A token of any other role gets 403 with no data; no token, 401.
 Paged (``?page=``, ``?page_size=`` up to ``MAX_PAGE_SIZE``), oldest first per
 benchmark, optionally one benchmark (``?benchmark=<slug>``). A fixed number of
 queries whatever the page or the number of results: the token, the count, the
-page's ids and the page's rows.
+page's ids and the page's rows; a repeated page comes from the cache until a
+write can change it (``portal.capability.kept``).
 """
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -19,6 +20,7 @@ from django.urls import reverse
 from portal.accounts.api import api_error, missing_scope, token_required
 from portal.accounts.models.tokens import FRONTIER_READ
 from portal.capability.frontier import is_discrepancy
+from portal.capability.kept import kept
 from portal.capability.selectors import frontier_results, frontier_results_in
 from portal.cases.models import CaseStatus
 
@@ -73,6 +75,32 @@ def _page_size(request) -> int | None:
     return int(raw)
 
 
+def _page(user, slug: str, size: int, number) -> dict:
+    """One page of the person's frontier as JSON, or the error it gets: kept per person."""
+    results = frontier_results(user)
+    if slug:
+        results = results.filter(benchmark__slug=slug)
+    # The page's ids by a narrow query (the sort needs every visible row, not
+    # every column), then those rows with their columns: half the work of one.
+    paginator = Paginator(results.values_list("pk", flat=True), size)
+    try:
+        page = paginator.page(number)
+    except PageNotAnInteger:
+        return {"error": "page is a whole number from 1.", "status": 400}
+    except EmptyPage:
+        if paginator.count != 0:
+            return {"error": f"There are {paginator.num_pages} pages.", "status": 404}
+        page = paginator.page(1)
+    return {
+        "count": paginator.count,
+        "page": page.number,
+        "pages": paginator.num_pages,
+        "results": [
+            result_json(result) for result in frontier_results_in(user, list(page.object_list))
+        ],
+    }
+
+
 @token_required
 def frontier(request):
     if request.method != "GET":
@@ -86,21 +114,14 @@ def frontier(request):
     size = _page_size(request)
     if size is None:
         return api_error(f"page_size is a whole number from 1 to {MAX_PAGE_SIZE}.", 400)
-    results = frontier_results(request.user)
-    if slug := request.GET.get("benchmark", "").strip():
-        results = results.filter(benchmark__slug=slug)
-    # The page's ids by a narrow query (the sort needs every visible row, not
-    # every column), then those rows with their columns: half the work of one.
-    paginator = Paginator(results.values_list("pk", flat=True), size)
-    try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except PageNotAnInteger:
-        return api_error("page is a whole number from 1.", 400)
-    except EmptyPage:
-        if paginator.count == 0:
-            page = paginator.page(1)
-        else:
-            return api_error(f"There are {paginator.num_pages} pages.", 404)
+    slug = request.GET.get("benchmark", "").strip()
+    shown = kept(
+        request.user,
+        ("api", slug, size, request.GET.get("page") or "1"),
+        lambda: _page(request.user, slug, size, request.GET.get("page") or 1),
+    )
+    if "error" in shown:
+        return api_error(shown["error"], shown["status"])
     base = request.build_absolute_uri(reverse("api_frontier"))
 
     def link(number):
@@ -108,16 +129,14 @@ def frontier(request):
         query["page"] = number
         return f"{base}?{query.urlencode()}"
 
+    number = shown["page"]
     return JsonResponse(
         {
-            "count": paginator.count,
-            "page": page.number,
-            "pages": paginator.num_pages,
-            "next": link(page.next_page_number()) if page.has_next() else None,
-            "previous": link(page.previous_page_number()) if page.has_previous() else None,
-            "results": [
-                result_json(result)
-                for result in frontier_results_in(request.user, list(page.object_list))
-            ],
+            "count": shown["count"],
+            "page": number,
+            "pages": shown["pages"],
+            "next": link(number + 1) if number < shown["pages"] else None,
+            "previous": link(number - 1) if number > 1 else None,
+            "results": shown["results"],
         }
     )

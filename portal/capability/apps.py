@@ -12,7 +12,10 @@ class CapabilityConfig(AppConfig):
             panels,  # open routing requests on the lead's workspace
             receivers,  # evaluates submitted cases
         )
+        from portal.capability.kept import connect
         from portal.core.hooks import nav_link
+
+        connect()  # a write that can change a frontier forgets the kept ones
 
         Role = Membership.Role
         nav_link(

@@ -37,6 +37,7 @@ from portal.accounts.models import Organization
 from portal.accounts.roles import Role, role_required
 from portal.capability.chart import NARROW, SMALL, WIDE, ChartRow, cached_chart, steps_of
 from portal.capability.frontier import beats, is_discrepancy
+from portal.capability.kept import kept
 from portal.capability.selectors import (
     frontier_cases,
     frontier_results,
@@ -57,9 +58,8 @@ class FrontierFilterForm(UswdsFormMixin, forms.Form):
     category = forms.ChoiceField(
         required=False, choices=[("", "Any category"), *Benchmark.Category.choices]
     )
-    developer = forms.ModelChoiceField(
-        queryset=Organization.objects.none(), required=False, empty_label="Any developer"
-    )
+    # A developer's id; its choices are the person's, kept (``kept.kept``).
+    developer = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
 
     def __init__(self, data, *, user, single: bool = False):
         super().__init__(data)
@@ -67,19 +67,33 @@ class FrontierFilterForm(UswdsFormMixin, forms.Form):
             del self.fields["category"]  # one benchmark's page: its category is given
         if user.is_agency_staff:
             # Only developers of cases this person can see are offered.
-            visible = frontier_cases(user)
             developer = self.fields["developer"]
-            assert isinstance(developer, forms.ModelChoiceField)
-            developer.queryset = Organization.objects.filter(
-                pk__in=visible.values("developer_id")
-            ).order_by("name")
+            assert isinstance(developer, forms.TypedChoiceField)
+            developer.choices = [
+                ("", "Any developer"),
+                *kept(user, ("developers",), lambda: _developer_choices(user)),
+            ]
         else:
             del self.fields["developer"]
 
 
-def _filtered(request, *, benchmark=None):
+def _developer_choices(user) -> list[tuple[int, str]]:
+    visible = frontier_cases(user)
+    developers = Organization.objects.filter(pk__in=visible.values("developer_id"))
+    return list(developers.order_by("name").values_list("pk", "name"))
+
+
+def _filters(form) -> tuple:
+    """What the form selects, as part of a kept key: a refused form selects nothing."""
+    if not form.is_valid():
+        return ("refused",)
+    return (form.cleaned_data.get("category", ""), form.cleaned_data.get("developer"))
+
+
+def _filtered(request, *, benchmark=None, form=None):
     """The filter form and the results it selects (none when the form is refused)."""
-    form = FrontierFilterForm(request.GET, user=request.user, single=benchmark is not None)
+    if form is None:
+        form = FrontierFilterForm(request.GET, user=request.user, single=benchmark is not None)
     results = frontier_results(request.user)
     if benchmark is not None:
         results = results.filter(benchmark=benchmark)
@@ -90,7 +104,7 @@ def _filtered(request, *, benchmark=None):
         results = results.filter(benchmark__category=category)
     developer = form.cleaned_data.get("developer")
     if developer:
-        results = results.filter(case__developer=developer)
+        results = results.filter(case__developer_id=developer)
     return form, results, category
 
 
@@ -213,16 +227,10 @@ def _overview_counts(results) -> dict[int, dict]:
     return {row["benchmark_id"]: row for row in counts}
 
 
-@require_GET
-@role_required(*AGENCY_ROLES, *DEVELOPER_ROLES)
-def frontier(request):
-    """Every benchmark as a small chart, each linking to its full chart and table.
-
-    A fixed number of queries and a bounded page whatever the number of
-    results: the counts come from SQL, the charts draw the notable rows only.
-    """
+def _overview_sections(request, form) -> list[dict]:
+    """Each benchmark's small chart, totals and best: the overview's SQL, kept per person."""
     agency_view = request.user.is_agency_staff
-    form, results, category = _filtered(request)
+    _form, results, category = _filtered(request, form=form)
     counts = _overview_counts(results)
     by_benchmark: dict[int, list] = {}
     for result in _drawn_rows(results, user=request.user, notable=SMALL_CHART_POINTS):
@@ -255,6 +263,22 @@ def frontier(request):
                 "best": next((value for value in reversed(best) if value is not None), None),
             }
         )
+    return sections
+
+
+@require_GET
+@role_required(*AGENCY_ROLES, *DEVELOPER_ROLES)
+def frontier(request):
+    """Every benchmark as a small chart, each linking to its full chart and table.
+
+    A fixed number of queries and a bounded page whatever the number of
+    results: the counts come from SQL, the charts draw the notable rows only.
+    """
+    agency_view = request.user.is_agency_staff
+    form = FrontierFilterForm(request.GET, user=request.user)
+    sections = kept(
+        request.user, ("overview", *_filters(form)), lambda: _overview_sections(request, form)
+    )
     categories = [
         (label, list(group))
         for label, group in groupby(sections, key=lambda s: s["benchmark"].get_category_display())
@@ -285,19 +309,23 @@ def _developer_query(request, form) -> str:
 TABLE_PAGE_SIZE = 50
 
 
-@require_GET
-@role_required(*AGENCY_ROLES, *DEVELOPER_ROLES)
-def frontier_benchmark(request, slug):
-    """One benchmark's full chart, with its table below, collapsed; the same people as the page.
+class _Counted:
+    """A sequence of ``count`` items the paginator counts but never reads."""
 
-    A fixed number of queries and bounded work whatever the number of results:
-    the totals come from one aggregate, the table loads its page only, and the
-    chart draws a bounded selection (``_drawn_rows``), rendered once per change
-    (``chart.cached_chart``).
-    """
-    benchmark = get_object_or_404(Benchmark, slug=slug)
+    def __init__(self, count: int):
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, _index):
+        return []
+
+
+def _benchmark_page(request, benchmark, form) -> dict:
+    """A benchmark's totals, table page and charts: its page's SQL, kept per person."""
     agency_view = request.user.is_agency_staff
-    form, results, _category = _filtered(request, benchmark=benchmark)
+    _form, results, _category = _filtered(request, benchmark=benchmark, form=form)
     totals = results.order_by().aggregate(
         results=Count("pk"), jumps=Count("pk", filter=Q(is_jump=True))
     )
@@ -326,13 +354,46 @@ def frontier_benchmark(request, slug):
         )
         for layout in (WIDE, NARROW)
     ]
+    return {
+        "results": totals["results"],
+        "jumps": jumps,
+        "number": page.number,
+        "rows": page.object_list,
+        "charts": charts,
+    }
+
+
+@require_GET
+@role_required(*AGENCY_ROLES, *DEVELOPER_ROLES)
+def frontier_benchmark(request, slug):
+    """One benchmark's full chart, with its table below, collapsed; the same people as the page.
+
+    A fixed number of queries and bounded work whatever the number of results:
+    the totals come from one aggregate, the table loads its page only, and the
+    chart draws a bounded selection (``_drawn_rows``), rendered once per change
+    (``chart.cached_chart``).
+    """
+    benchmark = get_object_or_404(Benchmark, slug=slug)
+    agency_view = request.user.is_agency_staff
+    form = FrontierFilterForm(request.GET, user=request.user, single=True)
+    shown = kept(
+        request.user,
+        ("benchmark", benchmark.pk, *_filters(form), request.GET.get("table_page")),
+        lambda: _benchmark_page(request, benchmark, form),
+    )
+    # The table's page, rebuilt around its kept rows: its links need the count only.
+    page = Paginator(_Counted(shown["results"]), TABLE_PAGE_SIZE).page(shown["number"])
+    page.object_list = shown["rows"]
+    jumps = shown["jumps"]
+    charts = shown["charts"]
+    line_label = _line_label(agency_view)
     return render(
         request,
         "portal/frontier_benchmark.html",
         {
             "benchmark": benchmark,
             "form": form,
-            "results_count": totals["results"],
+            "results_count": shown["results"],
             # The table in pages: every value, without rendering thousands of rows at once.
             "table": page,
             "table_open": "table_page" in request.GET,
