@@ -18,15 +18,16 @@ from contextvars import ContextVar
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import FilteredRelation, Q
+from django_otp.models import Device
 
 # The attribute of a person loaded with their session's device: the device, or None.
 SESSION_DEVICE = "session_device"
 
-_session_device: ContextVar[tuple[type, int] | None] = ContextVar("session_device", default=None)
+_session_device: ContextVar[tuple[type[Device], int] | None] = ContextVar("session_device", default=None)
 
 
 @contextmanager
-def loading_session_device(device: tuple[type, int] | None) -> Iterator[None]:
+def loading_session_device(device: tuple[type[Device], int] | None) -> Iterator[None]:
     """Load the person with this device (model, primary key) in the block."""
     token = _session_device.set(device)
     try:
@@ -54,7 +55,7 @@ def _people():
     )
 
 
-def _with_device(people, model: type, pk: int):
+def _with_device(people, model: type[Device], pk: int):
     """The device of ``model`` with primary key ``pk``, if it is the person's, joined in."""
     relation = model._meta.get_field("user").related_query_name()
     return people.annotate(

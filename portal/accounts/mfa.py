@@ -277,7 +277,7 @@ class VerifiedDeviceMiddleware(OTPMiddleware):
 _NOT_LOADED = object()
 
 
-def _device_reference(persistent_id: str) -> tuple[type, int] | None:
+def _device_reference(persistent_id: str) -> tuple[type[Device], int] | None:
     """The (device model, primary key) a session's device id names, or None."""
     persistent_id = OTPMiddleware._normalize_persistent_id(persistent_id)
     try:
@@ -291,7 +291,7 @@ def _device_reference(persistent_id: str) -> tuple[type, int] | None:
     return device_model, device_pk
 
 
-def _device(model: type, pk: int):
+def _device(model: type[Device], pk: int):
     """By primary key, one row at most: no ORDER BY, unlike django-otp's ``first()``."""
     return next(iter(model.objects.filter(pk=pk)[:1]), None)
 

@@ -26,6 +26,8 @@ _keys_of_session: dict[str, tuple[str, ...]] = {}
 
 
 class SessionStore(cached_db.SessionStore):
+    _cache: Any  # cached_db's cache, ``caches[SESSION_CACHE_ALIAS]``
+
     def __init__(self, session_key=None):
         super().__init__(session_key)
         self._read_along: dict[str, Any] = {}

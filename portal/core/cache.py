@@ -12,7 +12,7 @@ still what the cache holds while this thread has written nothing since.
 Django keeps one cache object per thread, so the count is this thread's.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache.backends import redis
 
@@ -41,4 +41,4 @@ class RedisCache(redis.RedisCache):
     @property
     def writes(self) -> int:
         """How many writes this thread's cache has sent so far."""
-        return self._cache.writes
+        return cast(RedisCacheClient, self._cache).writes
