@@ -519,8 +519,8 @@ CSRF_COOKIE_HTTPONLY = True
 # Lax, not Strict: a link in a notification email must arrive signed in. Every
 # change is a POST, which Lax never sends cross-site, and the CSRF check guards it.
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
-# Sessions live in the database; with Redis, read through the shared cache too.
-SESSION_ENGINE = f"django.contrib.sessions.backends.{'cached_db' if REDIS_URL else 'db'}"
+# Sessions live in the database; with Redis, read through the cache (portal.accounts.sessions).
+SESSION_ENGINE = "portal.accounts.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 24 * 3600, minimum=60)
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

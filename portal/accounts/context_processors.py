@@ -1,9 +1,9 @@
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import get_script_prefix, get_urlconf, reverse
 
+from portal.accounts.sessions import cached_many
 from portal.core.hooks import nav_links_for
 
 
@@ -26,10 +26,11 @@ def link_url(url_name: str) -> str:
     return _link_url(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), url_name)
 
 
-def _badge_counts(user, links) -> list[int]:
-    """Each link's badge count: the cached ones in one round trip, the others counted."""
+def _badge_counts(request, user, links) -> list[int]:
+    """Each link's badge count: the cached ones in one round trip (the session's, with
+    Redis: ``portal.accounts.sessions``), the others counted."""
     keys = {link: link.badge_cache_key(user.pk) for link in links if link.badge_cache_key}
-    cached = cache.get_many(list(keys.values())) if keys else {}
+    cached = cached_many(request, keys.values()) if keys else {}
     counts = []
     for link in links:
         count = cached.get(keys[link]) if link in keys else None
@@ -48,7 +49,7 @@ def navigation(request):
     links = nav_links_for(user.role)
     names = [
         (f"{link.label} ({count})" if count else link.label, link.url_name)
-        for link, count in zip(links, _badge_counts(user, links), strict=True)
+        for link, count in zip(links, _badge_counts(request, user, links), strict=True)
     ]
     if user.is_staff:
         names.append(("Administration", "admin:index"))

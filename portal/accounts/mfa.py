@@ -34,11 +34,14 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import OTPMiddleware
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
+
+from portal.accounts import backends
 
 RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR_NAME = "Authenticator app"
@@ -241,26 +244,56 @@ def enrolment_allowed(view):
 
 
 class VerifiedDeviceMiddleware(OTPMiddleware):
-    """django-otp's middleware, loading the session's device without an ORDER BY.
+    """django-otp's middleware, loading the session's device with the person.
 
-    Every signed-in request loads the device the session was verified with.
-    django-otp looks it up with ``first()``, which orders by primary key; the
-    lookup is by primary key, so one row at most: the same row, and one clause
-    less to compile on every request. django-otp still checks that the device
-    is the person's own and confirmed (``_finalize_device``).
+    Every signed-in request needs the device the session was verified with.
+    django-otp looks it up in a query of its own once the person is loaded;
+    here the person's query joins it on its primary key
+    (``backends.loading_session_device``), so a signed-in page costs one query
+    for both. A person loaded some other way (already loaded, another backend)
+    gets the device by its primary key. Either way django-otp decides as it
+    does: only the person's own confirmed device verifies the session, and any
+    other id is dropped from the session (``_finalize_device``).
     """
 
+    def _verify_user_sync(self, request, user):
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        reference = _device_reference(persistent_id) if persistent_id else None
+        with backends.loading_session_device(reference):
+            authenticated = user.is_authenticated  # loads a lazy person here, with the device
+        self._init_user_fields(user)
+        if authenticated:
+            device = getattr(user, backends.SESSION_DEVICE, _NOT_LOADED)
+            if device is _NOT_LOADED:
+                device = _device(*reference) if reference else None
+            user.otp_device = self._finalize_device(request, user, device)
+        return user
+
     def _device_from_persistent_id(self, persistent_id: str):
-        persistent_id = self._normalize_persistent_id(persistent_id)
-        try:
-            model_label, device_id = persistent_id.rsplit("/", 1)
-            device_model = apps.get_model(model_label)
-            device_pk = int(device_id)
-        except (ValueError, LookupError):
-            return None
-        if not issubclass(device_model, Device):
-            return None
-        return next(iter(device_model.objects.filter(pk=device_pk)[:1]), None)
+        reference = _device_reference(persistent_id)
+        return _device(*reference) if reference else None
+
+
+_NOT_LOADED = object()
+
+
+def _device_reference(persistent_id: str) -> tuple[type[Device], int] | None:
+    """The (device model, primary key) a session's device id names, or None."""
+    persistent_id = OTPMiddleware._normalize_persistent_id(persistent_id)
+    try:
+        model_label, device_id = persistent_id.rsplit("/", 1)
+        device_model = apps.get_model(model_label)
+        device_pk = int(device_id)
+    except (ValueError, LookupError):
+        return None
+    if not issubclass(device_model, Device):
+        return None
+    return device_model, device_pk
+
+
+def _device(model: type[Device], pk: int):
+    """By primary key, one row at most: no ORDER BY, unlike django-otp's ``first()``."""
+    return next(iter(model.objects.filter(pk=pk)[:1]), None)
 
 
 class MfaEnrolmentMiddleware:

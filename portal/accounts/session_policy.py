@@ -127,6 +127,7 @@ class SessionPolicyMiddleware:
 SESSION_ENGINES_IN_THE_DATABASE = (
     "django.contrib.sessions.backends.db",
     "django.contrib.sessions.backends.cached_db",
+    "portal.accounts.sessions",
 )
 
 

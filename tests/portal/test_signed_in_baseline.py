@@ -1,9 +1,9 @@
 """The signed-in baseline: what every page pays before its own work.
 
 The bench's trivial view (the whole middleware stack and the layout around an
-empty page) makes at most three queries for every role: the session, the
-person with their membership and unit, and the second factor's device. The
-header's badges come from the cache once counted.
+empty page) makes at most three queries for every role: the session (in the
+database without Redis), and the person with their membership, unit and the
+second factor's device. The header's badges come from the cache once counted.
 """
 
 import pytest

@@ -4,10 +4,9 @@ from datetime import timedelta
 from importlib import import_module
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -109,8 +108,13 @@ def test_deactivating_a_person_deletes_their_sessions(reviewer):
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
-@override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cached_db")
-def test_deactivating_a_person_deletes_their_sessions_from_the_cache_too(reviewer):
+@pytest.mark.parametrize(
+    "engine", ["django.contrib.sessions.backends.cached_db", "portal.accounts.sessions"]
+)
+def test_deactivating_a_person_deletes_their_sessions_from_the_cache_too(
+    reviewer, settings, engine
+):
+    settings.SESSION_ENGINE = engine
     browser = Client()
     browser.force_login(reviewer)
     key = browser.session.session_key
