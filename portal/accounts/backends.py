@@ -23,7 +23,9 @@ from django_otp.models import Device
 # The attribute of a person loaded with their session's device: the device, or None.
 SESSION_DEVICE = "session_device"
 
-_session_device: ContextVar[tuple[type[Device], int] | None] = ContextVar("session_device", default=None)
+_session_device: ContextVar[tuple[type[Device], int] | None] = ContextVar(
+    "session_device", default=None
+)
 
 
 @contextmanager
