@@ -211,8 +211,10 @@ def test_one_x_accel_range_request_costs_four_queries_and_its_audit_event(
     with CaptureQueriesContext(connection) as captured:
         response = client.get(browser, HTTP_RANGE="bytes=0-1023")
     assert "X-Accel-Redirect" in response
-    queries = check_queries(captured)
-    assert len(queries) == 4, "\n".join(queries)  # the session's person instead of the token
+    # The session's person instead of the token; the session itself is read from
+    # the database only where no Redis keeps it (not the check's work).
+    queries = [q for q in check_queries(captured) if '"django_session"' not in q]
+    assert len(queries) == 4, "\n".join(queries)
     assert queries[3].startswith('INSERT INTO "files_download"')
     records = Download.objects.filter(range="bytes=0-1023", delivery=Delivery.REQUESTED)
     assert records.count() == 2
