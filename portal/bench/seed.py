@@ -84,6 +84,9 @@ def seed(scale: Scale, *, stdout=None) -> dict[str, int]:
     kept.forget_on_commit()
     if already_seeded():
         write(f"bench data already there ({already_seeded()} bulk cases): kept")
+        # Migrations since the seeding may have added columns (a stored search
+        # vector) that the planner has no statistics for yet.
+        _refresh_statistics()
         return {}
     rng = random.Random(2026)  # noqa: S311 - data, not secrets
     with transaction.atomic():
