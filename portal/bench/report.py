@@ -208,7 +208,9 @@ def _load_lines(loads, pages) -> list[str]:
         return []
     start, end = loads
     busy = max(start, end) > 1.0
-    lines = [f"Load average (1 min): {start:.2f} at the start, {end:.2f} at the end."]
+    lines = [
+        f"Load average (1 min) around the pages: {start:.2f} at the start, {end:.2f} at the end."
+    ]
     if busy:
         repeated = [p.name for p in pages if p.repeated]
         which = f"{len(repeated)} pages: {', '.join(repeated)}" if repeated else "none missed"

@@ -157,22 +157,25 @@ def render_nginx_conf(*, listen: str, upstream: str, prefix: Path, extra: str = 
 
 
 @contextlib.contextmanager
-def nginx(upstream_url: str, workdir: Path, *, extra: str = ""):
-    """nginx in front of ``upstream_url`` on a free loopback port; yields its URL."""
+def nginx(upstream_url: str, workdir: Path, *, extra: str = "", rewrite: dict | None = None):
+    """nginx in front of ``upstream_url`` on a free loopback port; yields its URL.
+
+    ``rewrite`` replaces text in the rendered configuration (e.g. a second web node)."""
     binary = nginx_binary()
     if binary is None:
         raise RuntimeError("nginx is not installed (apt-get install nginx-light)")
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     conf = workdir / "nginx.conf"
-    conf.write_text(
-        render_nginx_conf(
-            listen=f"127.0.0.1:{port}",
-            upstream=upstream_url.removeprefix("http://"),
-            prefix=workdir,
-            extra=extra,
-        )
+    text = render_nginx_conf(
+        listen=f"127.0.0.1:{port}",
+        upstream=upstream_url.removeprefix("http://"),
+        prefix=workdir,
+        extra=extra,
     )
+    for old, new in (rewrite or {}).items():
+        text = text.replace(old, new)
+    conf.write_text(text)
     command = [binary, "-p", str(workdir), "-c", str(conf), "-g", "daemon off;"]
     if os.geteuid() == 0:
         # As root, nginx's workers would switch to nobody, who may not read MEDIA_ROOT.

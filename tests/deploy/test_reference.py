@@ -160,3 +160,55 @@ def test_the_tls_lines_and_two_upstream_nodes_are_valid_nginx(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "ssl_certificate " in text and "server 127.0.0.1:10;" in text
+
+
+def test_every_request_of_one_cases_uploads_reaches_the_same_web_node(tmp_path):
+    """Two web nodes behind deploy/nginx.conf: a resumable upload's creation,
+    PATCHes, HEAD and DELETE all go to one node (its partial file is there),
+    while other requests are spread over both."""
+    import http.server
+    import threading
+    import urllib.request
+
+    require_program("nginx", "apt-get install nginx-light")
+
+    class Node(http.server.BaseHTTPRequestHandler):
+        def _answer(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            body = str(self.server.server_port).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_POST = do_PATCH = do_DELETE = do_HEAD = _answer
+
+        def log_message(self, *_args):
+            pass
+
+    nodes = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), Node) for _ in range(2)]
+    for node in nodes:
+        threading.Thread(target=node.serve_forever, daemon=True).start()
+    first, second = (f"127.0.0.1:{node.server_port}" for node in nodes)
+    extra_node = f"server {first};\n        server {second};"
+    try:
+        rewrite = {f"server {first};": extra_node}
+        with servers.nginx(f"http://{first}", tmp_path, rewrite=rewrite) as url:
+
+            def node_of(method: str, path: str) -> str:
+                request = urllib.request.Request(url + path, method=method, data=b"xyz")  # noqa: S310
+                with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback
+                    return response.read().decode()
+
+            for case in (7, 8, 9, 10):
+                base = f"/api/v1/cases/{case}/uploads"
+                seen = {node_of("POST", base + "/")}
+                seen |= {node_of(m, f"{base}/k{i}") for i in range(6) for m in ("PATCH", "GET")}
+                assert len(seen) == 1, (case, seen)
+            spread = {node_of("GET", f"/cases/{n}/") for n in range(8)}
+            assert len(spread) == 2, spread
+    finally:
+        for node in nodes:
+            node.shutdown()

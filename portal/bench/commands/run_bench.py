@@ -59,10 +59,10 @@ class Command(BaseCommand):
         load_at_start = os.getloadavg()[0]
         self.stdout.write(f"measuring pages … (load {_load()})")
         page_results = pages.measure_pages(chosen.page_repeats)
+        # The load around the pages, which decides whether their rounds were repeated.
+        page_loads = (load_at_start, os.getloadavg()[0])
         if only == "pages":
-            self.stdout.write(
-                report.render_pages(page_results, (load_at_start, os.getloadavg()[0]))
-            )
+            self.stdout.write(report.render_pages(page_results, page_loads))
             return
         downloads, uploads, revocation, concurrent_results = [], [], [], []
         if not skip_transfers:
@@ -103,7 +103,7 @@ class Command(BaseCommand):
             sweeps=sweep_results,
             revocation=revocation,
             concurrent=concurrent_results,
-            loads=(load_at_start, os.getloadavg()[0]),
+            loads=page_loads,
         )
         self.stdout.write(text)
         if write:
